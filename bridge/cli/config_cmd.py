@@ -1,0 +1,43 @@
+"""`bridge config`: show and check the effective configuration (secrets masked)."""
+
+from __future__ import annotations
+
+import json
+
+import click
+from rich.syntax import Syntax
+
+from bridge.cli.app import App
+from bridge.cli.render import emit_json, out
+
+
+@click.group("config")
+def config() -> None:
+    """The configuration."""
+
+
+@config.command("show")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def config_show(app: App, as_json: bool) -> None:
+    """Print the effective configuration (file + environment), secrets masked."""
+    effective = app.settings.model_dump(mode="json")
+    if as_json:
+        emit_json(effective)
+        return
+    out.print(Syntax(json.dumps(effective, indent=2, ensure_ascii=False), "json"))
+
+
+@config.command("check")
+@click.pass_obj
+def config_check(app: App) -> None:
+    """Load and validate the configuration; exit 0 when valid, 2 when not."""
+    settings = app.settings
+    for name in settings.connectors:
+        app.connector_token(name)
+    names = ", ".join(settings.connectors) or "none"
+    out.print(f"configuration OK: register \"{settings.register.name}\", connectors: {names}")
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(config)

@@ -1,0 +1,48 @@
+"""`bridge db`: schema migrations of the register."""
+
+from __future__ import annotations
+
+import click
+
+from bridge.cli.app import App
+from bridge.cli.render import emit_json, out
+from bridge.registry.db import redacted_url
+from bridge.registry.schema import current_revision, head_revision, upgrade
+from bridge.services.secrets import ensure_register_secret
+
+
+@click.group("db")
+def db() -> None:
+    """The register's database."""
+
+
+@db.command("upgrade")
+@click.pass_obj
+def db_upgrade(app: App) -> None:
+    """Create or migrate the register schema (safe to run again)."""
+    before, after = upgrade(app.engine)
+    created = ensure_register_secret(app.settings.register.secret_file)
+    where = redacted_url(app.settings.database.url)
+    if before == after:
+        out.print(f"register at {where} is up to date (revision {after})")
+    else:
+        out.print(f"register at {where} upgraded: {before or 'empty'} → {after}")
+    if created:
+        out.print(f"register secret created at {app.settings.register.secret_file} (mode 0600)")
+
+
+@db.command("status")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def db_status(app: App, as_json: bool) -> None:
+    """Show the schema revision of the register and of this version."""
+    current, head = current_revision(app.engine), head_revision()
+    if as_json:
+        emit_json({"current": current, "head": head, "up_to_date": current == head})
+        return
+    state = "up to date" if current == head else "behind: run `bridge db upgrade`"
+    out.print(f"register revision {current or 'none'}, this version {head} ({state})")
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(db)

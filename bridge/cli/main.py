@@ -1,0 +1,79 @@
+"""The `bridge` command: global options, command registration and the one place that maps
+errors to exit codes."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from bridge import __version__
+from bridge.cli.app import App
+from bridge.cli.render import err
+from bridge.errors import BridgeError
+from bridge.logs import configure_logging
+from connectors.base import ConnectorError, TerminalError
+
+log = logging.getLogger(__name__)
+
+
+class BridgeGroup(click.Group):
+    """Maps every error to its exit code and a one-line message, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except BridgeError as exc:
+            _fail(str(exc), exc.exit_code)
+        except TerminalError as exc:
+            _fail(f"{exc}" + (f"\nfix: {exc.fix}" if exc.fix else ""), 1)
+        except ConnectorError as exc:
+            _fail(f"{exc} (try again later)", 1)
+        except KeyboardInterrupt:
+            _fail("interrupted", 130)
+        finally:
+            app = ctx.obj
+            if isinstance(app, App):
+                app.close()
+
+
+def _fail(message: str, code: int) -> None:
+    err.print(f"[bold red]error:[/] {message}", markup=True)
+    sys.exit(code)
+
+
+@click.group(cls=BridgeGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="bridge")
+@click.option(
+    "--config", "config_file", type=click.Path(path_type=Path), envvar="BRIDGE_CONFIG",
+    help="Configuration file (default ./bridge.toml, or $BRIDGE_CONFIG).",
+)
+@click.option("--operator", help="Acting operator (default $BRIDGE_OPERATOR or the OS user).")
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+@click.option("--log-format", type=click.Choice(["text", "json"]), default="text")
+@click.pass_context
+def cli(
+    ctx: click.Context, config_file: Path | None, operator: str | None, verbose: int,
+    log_format: str,
+) -> None:
+    """Keep the GDPR customer register and the LMS in step."""
+    level = {0: logging.WARNING, 1: logging.INFO}.get(verbose, logging.DEBUG)
+    configure_logging(level, log_format)
+    ctx.obj = App(config_file=config_file, operator_name=operator)
+
+
+def _register_commands() -> None:
+    from bridge.cli import config_cmd, db_cmd
+
+    for module in (config_cmd, db_cmd):
+        module.register(cli)
+
+
+_register_commands()
+
+
+def main() -> None:
+    cli(prog_name="bridge")

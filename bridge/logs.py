@@ -1,0 +1,66 @@
+"""Logging set-up: readable text or JSON lines, with secrets masked in every record."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from datetime import UTC, datetime
+
+MASK = "**********"
+
+
+class SecretMaskingFilter(logging.Filter):
+    """Replaces every registered secret value in a record's final message."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._secrets: set[str] = set()
+
+    def add(self, secret: str | None) -> None:
+        if secret and len(secret) >= 4:
+            self._secrets.add(secret)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not self._secrets:
+            return True
+        message = record.getMessage()
+        masked = message
+        for secret in self._secrets:
+            masked = masked.replace(secret, MASK)
+        if masked != message:
+            record.msg, record.args = masked, None
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        for key, value in record.__dict__.items():
+            if key.startswith("ctx_"):
+                entry[key[4:]] = value
+        if record.exc_info and record.exc_info[0] is not None:
+            entry["error_type"] = record.exc_info[0].__name__
+        return json.dumps(entry, default=str)
+
+
+secret_filter = SecretMaskingFilter()
+
+
+def configure_logging(level: int = logging.WARNING, fmt: str = "text") -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(secret_filter)
+    if fmt == "json":
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    for existing in list(root.handlers):
+        root.removeHandler(existing)
+    root.addHandler(handler)
+    root.setLevel(level)

@@ -1,0 +1,114 @@
+"""Data-subject requests, legal holds, suppression, retention floors and the audit trail
+(N10–N12)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bridge.registry.base import Base, utcnow
+
+REQUEST_TYPES = ("access", "rectification", "erasure", "objection", "withdrawal")
+REQUEST_CHANNELS = ("letter", "email", "in_person")
+
+
+class SubjectRequest(Base):
+    """A data-subject request with its GDPR art. 12(3) deadline."""
+
+    __tablename__ = "subject_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int | None] = mapped_column(sa.ForeignKey("persons.id"), index=True)
+    type: Mapped[str] = mapped_column(sa.String(20))
+    channel: Mapped[str | None] = mapped_column(sa.String(20))
+    received_on: Mapped[date] = mapped_column(sa.Date)
+    deadline: Mapped[date] = mapped_column(sa.Date, index=True)
+    extended_deadline: Mapped[date | None] = mapped_column(sa.Date)
+    extension_reason: Mapped[str | None] = mapped_column(sa.Text)
+    status: Mapped[str] = mapped_column(sa.String(20), default="open", index=True)
+    note: Mapped[str | None] = mapped_column(sa.Text)
+    outcome: Mapped[str | None] = mapped_column(sa.Text)
+    artefact: Mapped[dict[str, Any] | None]  # export path, receipt, change made
+    opened_by: Mapped[str | None] = mapped_column(sa.String(100))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    closed_at: Mapped[datetime | None]
+
+
+class LegalHold(Base):
+    """Keeps a category of a person's or organisation's data beyond its retention (N10)."""
+
+    __tablename__ = "legal_holds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int | None] = mapped_column(sa.ForeignKey("persons.id"), index=True)
+    organisation_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("organisations.id"), index=True
+    )
+    category: Mapped[str] = mapped_column(sa.String(40))
+    until: Mapped[date] = mapped_column(sa.Date)
+    reason: Mapped[str] = mapped_column(sa.Text)
+    created_by: Mapped[str | None] = mapped_column(sa.String(100))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    lifted_at: Mapped[datetime | None]
+
+
+class Suppression(Base):
+    """Keyed hashes (HMAC-SHA256) of erased persons' identifiers: never re-imported."""
+
+    __tablename__ = "suppressions"
+    __table_args__ = (sa.UniqueConstraint("kind", "connector", "identifier_hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(20))  # email | lms_user
+    connector: Mapped[str] = mapped_column(sa.String(64), default="")
+    identifier_hash: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    lifted_at: Mapped[datetime | None]
+    lift_evidence: Mapped[str | None] = mapped_column(sa.Text)
+
+
+class RetentionFloor(Base):
+    """Records of a stream older than ``floor`` were deleted by retention: never re-import them."""
+
+    __tablename__ = "retention_floors"
+    __table_args__ = (sa.UniqueConstraint("connector", "stream"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    connector: Mapped[str] = mapped_column(sa.String(64))
+    stream: Mapped[str] = mapped_column(sa.String(40))
+    floor: Mapped[int] = mapped_column(sa.BigInteger)  # LMS timestamp
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Tombstone(Base):
+    """A single LMS record deleted by retention or erasure (keyed hash of its LMS key)."""
+
+    __tablename__ = "tombstones"
+    __table_args__ = (sa.UniqueConstraint("connector", "stream", "key_hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    connector: Mapped[str] = mapped_column(sa.String(64))
+    stream: Mapped[str] = mapped_column(sa.String(40))
+    key_hash: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AuditEntry(Base):
+    """Append-only, hash-chained trail of every read or change of personal data (N12)."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    operator: Mapped[str] = mapped_column(sa.String(100))
+    role: Mapped[str] = mapped_column(sa.String(20))
+    action: Mapped[str] = mapped_column(sa.String(60))
+    outcome: Mapped[str] = mapped_column(sa.String(20), default="ok")
+    person_id: Mapped[int | None] = mapped_column(index=True)
+    request_id: Mapped[int | None]
+    details: Mapped[dict[str, Any] | None]
+    prev_hash: Mapped[str] = mapped_column(sa.String(64))
+    row_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)

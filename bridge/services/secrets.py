@@ -1,0 +1,32 @@
+"""The register secret: the key of the suppression list's keyed hashes (CONTRACTS 10).
+
+It lives outside the database, so a copy of the database alone cannot be used to
+test whether an e-mail address belongs to an erased person.
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+import secrets
+from hashlib import sha256
+from pathlib import Path
+
+
+def ensure_register_secret(path: Path) -> bool:
+    """Create the secret file (0600) if it is missing; returns True when created."""
+    if path.exists():
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(secrets.token_hex(32) + "\n")
+    return True
+
+
+def read_register_secret(path: Path) -> bytes:
+    return path.read_text(encoding="ascii").strip().encode("ascii")
+
+
+def keyed_hash(secret: bytes, value: str) -> str:
+    return hmac.new(secret, value.encode("utf-8"), sha256).hexdigest()

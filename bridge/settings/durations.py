@@ -1,0 +1,95 @@
+"""Durations and schedules as written in the configuration: "30s", "5m", "1h", "1d",
+"cron: */5 * * * *", and calendar periods for retention ("12 months", "6 years")."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Annotated
+
+from pydantic import BeforeValidator, PlainSerializer
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
+_PERIOD = re.compile(r"^\s*(\d+)\s*(d|days?|mo|months?|y|years?)\s*$")
+
+
+def parse_duration(value: object) -> timedelta:
+    if isinstance(value, timedelta):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return timedelta(seconds=float(value))
+    if isinstance(value, str):
+        match = _DURATION.match(value)
+        if match:
+            return timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2)])
+    raise ValueError(f"not a duration: {value!r} (write e.g. \"30s\", \"5m\", \"1h\", \"1d\")")
+
+
+def format_duration(value: timedelta) -> str:
+    seconds = value.total_seconds()
+    for unit in ("w", "d", "h", "m"):
+        if seconds and seconds % _UNITS[unit] == 0:
+            return f"{int(seconds // _UNITS[unit])}{unit}"
+    return f"{seconds:g}s"
+
+
+Duration = Annotated[
+    timedelta,
+    BeforeValidator(parse_duration),
+    PlainSerializer(format_duration, return_type=str),
+]
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """Either a fixed interval or a cron expression (five fields)."""
+
+    interval: timedelta | None = None
+    cron: str | None = None
+
+    def __str__(self) -> str:
+        return f"cron: {self.cron}" if self.cron else format_duration(self.interval or timedelta())
+
+
+def parse_schedule(value: object) -> Schedule:
+    if isinstance(value, Schedule):
+        return value
+    if isinstance(value, str) and value.strip().startswith("cron:"):
+        expression = value.split(":", 1)[1].strip()
+        if len(expression.split()) != 5:
+            raise ValueError(f"a cron schedule has five fields: {value!r}")
+        return Schedule(cron=expression)
+    return Schedule(interval=parse_duration(value))
+
+
+ScheduleSpec = Annotated[
+    Schedule, BeforeValidator(parse_schedule), PlainSerializer(str, return_type=str)
+]
+
+
+@dataclass(frozen=True)
+class Period:
+    """A calendar period: days, months or years (months are calendar months)."""
+
+    amount: int
+    unit: str  # days | months | years
+
+    def __str__(self) -> str:
+        return f"{self.amount} {self.unit}"
+
+
+def parse_period(value: object) -> Period:
+    if isinstance(value, Period):
+        return value
+    if isinstance(value, str):
+        match = _PERIOD.match(value)
+        if match:
+            unit = match.group(2)
+            name = "days" if unit.startswith("d") else "months" if unit.startswith("mo") else "years"
+            return Period(int(match.group(1)), name)
+    raise ValueError(f"not a period: {value!r} (write e.g. \"30 days\", \"12 months\", \"6 years\")")
+
+
+PeriodSpec = Annotated[Period, BeforeValidator(parse_period), PlainSerializer(str, return_type=str)]

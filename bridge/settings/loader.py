@@ -1,0 +1,179 @@
+"""Loading the configuration: TOML file, then ``BRIDGE_*`` environment overrides.
+
+Every error becomes one :class:`~bridge.errors.ConfigError` that names the file,
+the key path and, where the file gives one, the line.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+import warnings
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, ValidationError
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from bridge.errors import ConfigError
+from bridge.settings.schema import (
+    ConnectorSettings,
+    ControllerSettings,
+    DaemonSettings,
+    DatabaseSettings,
+    MarketingSettings,
+    NotifySettings,
+    ProcessorSettings,
+    RegisterSettings,
+    RetentionSettings,
+    Role,
+)
+
+DEFAULT_CONFIG = Path("bridge.toml")
+ENV_PREFIX = "BRIDGE_"
+# ``register`` is a section name; it shadows ABCMeta.register on the class only.
+warnings.filterwarnings("ignore", message='Field name "register"', category=UserWarning)
+
+
+class Settings(BaseSettings):
+    """The whole configuration, built once and passed down explicitly."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, env_nested_delimiter="__", extra="forbid", case_sensitive=False
+    )
+
+    register: RegisterSettings
+    controller: ControllerSettings
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    connectors: dict[str, ConnectorSettings] = Field(default_factory=dict)
+    retention: RetentionSettings = Field(default_factory=RetentionSettings)
+    marketing: MarketingSettings = Field(default_factory=MarketingSettings)
+    operators: dict[str, Role] = Field(
+        default_factory=dict, description="Operator name → role (N12)."
+    )
+    processors: dict[str, ProcessorSettings] = Field(
+        default_factory=dict, description="Processors and their DPA references (N8)."
+    )
+    daemon: DaemonSettings = Field(default_factory=DaemonSettings)
+    notify: NotifySettings = Field(default_factory=NotifySettings)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Environment overrides the file (the file's values arrive as init kwargs).
+        return (env_settings, init_settings)
+
+
+def config_path(explicit: str | Path | None) -> Path:
+    if explicit:
+        return Path(explicit)
+    return Path(os.environ.get("BRIDGE_CONFIG") or DEFAULT_CONFIG)
+
+
+def load_settings(path: str | Path | None = None) -> Settings:
+    """Read, override from the environment and validate the configuration."""
+    file = config_path(path)
+    if not file.is_file():
+        raise ConfigError(
+            "configuration file not found (give --config PATH or set BRIDGE_CONFIG; "
+            "config.example.toml is a documented starting point)",
+            file=str(file),
+        )
+    text = file.read_text(encoding="utf-8")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        line = _line_of_decode_error(exc)
+        raise ConfigError(f"TOML syntax error: {exc}", file=str(file), line=line) from None
+    base = file.parent
+    _resolve_relative_paths(data, base)
+    try:
+        return Settings(**data)
+    except ValidationError as exc:
+        raise _first_error(exc, str(file), text) from None
+
+
+def _line_of_decode_error(exc: tomllib.TOMLDecodeError) -> int | None:
+    lineno = getattr(exc, "lineno", None)
+    if lineno:
+        return int(lineno)
+    match = re.search(r"line (\d+)", str(exc))
+    return int(match.group(1)) if match else None
+
+
+def _resolve_relative_paths(data: dict[str, Any], base: Path) -> None:
+    """Relative token files are relative to the configuration file, not the working directory."""
+    for connector in (data.get("connectors") or {}).values():
+        if isinstance(connector, dict) and isinstance(connector.get("token_file"), str):
+            token_file = Path(connector["token_file"])
+            if not token_file.is_absolute():
+                connector["token_file"] = str(base / token_file)
+
+
+def _first_error(exc: ValidationError, file: str, text: str) -> ConfigError:
+    error = exc.errors(include_url=False)[0]
+    path = [str(p) for p in error["loc"]]
+    key = ".".join(path)
+    message = error["msg"]
+    if message.startswith("Value error, "):
+        message = message[len("Value error, "):]
+    if error["type"] == "extra_forbidden":
+        message = "unknown key (check the spelling; config.example.toml lists every key)"
+    elif error["type"] == "missing":
+        message = "missing: this key is required"
+    elif "input" in error and error["type"] not in ("value_error", "assertion_error"):
+        shown = error["input"]
+        if "token" not in key and not isinstance(shown, dict):
+            message = f"{message} (got {shown!r})"
+    more = len(exc.errors()) - 1
+    if more:
+        message += f" (and {more} more error{'s' if more > 1 else ''})"
+    return ConfigError(message, file=file, key=key or None, line=locate_key(text, path))
+
+
+_TABLE = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
+_KEY = re.compile(r"^\s*([A-Za-z0-9_\-\"'. ]+?)\s*=")
+
+
+def _split_key(raw: str) -> list[str]:
+    return [part.strip().strip("\"'") for part in raw.split(".")]
+
+
+def locate_key(text: str, path: list[str]) -> int | None:
+    """The line where ``path`` is defined in the TOML text (a small source map).
+
+    Falls back to the nearest enclosing table or key, so a missing key points at
+    its section.
+    """
+    best: tuple[int, int] | None = None  # (matched depth, line)
+    table: list[str] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        match = _TABLE.match(line)
+        if match:
+            table = _split_key(match.group(1))
+            candidate = table
+        else:
+            key = _KEY.match(line)
+            if not key:
+                continue
+            candidate = table + _split_key(key.group(1))
+        depth = _common_prefix(candidate, path)
+        if depth == len(candidate) and (best is None or depth > best[0]):
+            best = (depth, number)
+    return best[1] if best else None
+
+
+def _common_prefix(a: list[str], b: list[str]) -> int:
+    depth = 0
+    for x, y in zip(a, b, strict=False):
+        if x.lower() != y.lower():
+            break
+        depth += 1
+    return depth

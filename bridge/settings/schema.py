@@ -1,0 +1,298 @@
+"""The configuration's shape: one class per TOML section, every field described.
+
+Unknown keys are errors everywhere (``extra="forbid"``): a typo must not be
+silently ignored.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    field_validator,
+    model_validator,
+)
+
+from bridge.settings.durations import Duration, PeriodSpec, ScheduleSpec, parse_schedule
+from bridge.settings.identifiers import is_eu_eea, validate_business_id
+
+BusinessId = Annotated[str, AfterValidator(validate_business_id)]
+CountryCode = Annotated[str, Field(pattern=r"^[A-Za-z]{2}$"), AfterValidator(str.upper)]
+
+ALL_STREAMS = (
+    "users",
+    "courses",
+    "enrolments",
+    "gradebook",
+    "assignments",
+    "submissions",
+    "assignment_grades",
+    "messages",
+    "logs",
+)
+ROLES = ("viewer", "operator", "dpo", "admin")
+StreamName = Literal[
+    "users",
+    "courses",
+    "enrolments",
+    "gradebook",
+    "assignments",
+    "submissions",
+    "assignment_grades",
+    "messages",
+    "logs",
+]
+
+#: Default per-stream cadence (issue "Sync engine"): cheap incremental streams often,
+#: full listings hourly, the heavy gradebook every six hours.
+DEFAULT_SCHEDULE = {
+    "users": "1h",
+    "courses": "1h",
+    "enrolments": "1h",
+    "gradebook": "6h",
+    "assignments": "1h",
+    "submissions": "5m",
+    "assignment_grades": "5m",
+    "messages": "5m",
+    "logs": "5m",
+}
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_default=True)
+
+
+class RegisterSettings(Section):
+    name: str = Field(description="The register's name as the privacy notice gives it (N2).")
+    secret_file: Path = Field(
+        Path("./var/register.secret"),
+        description="Key for the suppression list's keyed hashes; kept outside the database, "
+        "created 0600 by `bridge db upgrade` when missing.",
+    )
+
+
+class ControllerSettings(Section):
+    name: str = Field(description="The controller's legal name (N1).")
+    business_id: BusinessId = Field(description="Finnish business ID (Y-tunnus), checked (N1).")
+    address: str = Field(description="Postal address of the controller (N1).")
+    contact_name: str = Field(description="Contact person for register matters (N1).")
+    contact_email: str = Field(description="Contact person's e-mail (N1).")
+    contact_phone: str | None = Field(None, description="Contact person's phone (N1).")
+
+
+class DatabaseSettings(Section):
+    url: str = Field(
+        "sqlite:///./var/bridge.sqlite3",
+        description="SQLAlchemy URL of the register: a SQLite file (default) or "
+        "postgresql+psycopg://user@host/db.",
+    )
+
+
+class PageSizes(Section):
+    roster: int = Field(1000, ge=1, le=10000, description="Users per roster page.")
+    users: int = Field(200, ge=1, le=2000, description="User ids per detail request.")
+    courses: int = Field(50, ge=1, le=500, description="Course ids per assignment request.")
+    assignments: int = Field(100, ge=1, le=900, description="Assignment ids per request.")
+    conversations: int = Field(50, ge=1, le=500, description="Conversations per page.")
+    logs: int = Field(2000, ge=1, le=10000, description="Log rows per page (companion plugin).")
+
+
+class ConnectorSettings(Section):
+    kind: str = Field("moodle", description="Connector kind (entry point in bridge.connectors).")
+    url: str = Field(description="Base URL of the LMS site (wwwroot).")
+    token: SecretStr | None = Field(None, description="Web-service token (prefer token_file).")
+    token_file: Path | None = Field(None, description="File holding the web-service token.")
+    hosting_country: CountryCode = Field(
+        description="ISO country code where the LMS is hosted; must be in the EU/EEA (N9)."
+    )
+    streams: list[StreamName] = Field(
+        default_factory=lambda: list(ALL_STREAMS), description="Streams to pull."
+    )
+    schedule: dict[StreamName, ScheduleSpec] = Field(
+        default_factory=lambda: {k: parse_schedule(v) for k, v in DEFAULT_SCHEDULE.items()},
+        description="Cadence per stream: a duration (\"5m\") or \"cron: ...\".",
+    )
+    revoke_access: Literal["suspend", "unenrol", "suspend_and_unenrol"] = Field(
+        "suspend", description="How consent withdrawal revokes course access (N3)."
+    )
+    erasure: Literal["delete_user", "privacy_request"] = Field(
+        "privacy_request", description="How erasure is carried out in the LMS (N11)."
+    )
+    timeout: Duration = Field(timedelta(seconds=30), description="Timeout of one request.")
+    max_parallel_requests: int = Field(4, ge=1, le=16, description="Requests in flight at once.")
+    max_form_fields: int = Field(
+        1000, ge=50, description="PHP max_input_vars of the site: fields per request at most."
+    )
+    page_sizes: PageSizes = Field(default_factory=PageSizes)
+    exclude_usernames: list[str] = Field(
+        default_factory=lambda: ["admin"],
+        description="LMS accounts that are not persons (site admins, test accounts).",
+    )
+    ca_bundle: Path | None = Field(None, description="CA bundle for TLS verification.")
+    verify_tls: bool = Field(True, description="Verify the LMS's TLS certificate.")
+
+    @field_validator("schedule", mode="before")
+    @classmethod
+    def _merge_default_schedule(cls, value: object) -> object:
+        if isinstance(value, dict):
+            return {**DEFAULT_SCHEDULE, **value}
+        return value
+
+    @model_validator(mode="after")
+    def _check(self) -> ConnectorSettings:
+        if self.token is None and self.token_file is None:
+            raise ValueError("missing: set token or token_file")
+        if self.token is not None and self.token_file is not None:
+            raise ValueError("set either token or token_file, not both")
+        if not is_eu_eea(self.hosting_country):
+            raise ValueError(
+                f"hosting_country {self.hosting_country} is outside the EU/EEA; the privacy "
+                "notice (N9) promises no transfer outside the EU/EEA"
+            )
+        if self.revoke_access == "unenrol":
+            raise ValueError(
+                "revoke_access = \"unenrol\" does not keep the notice's promise (N3): an "
+                "unenrolled account can still log in; use \"suspend\" or \"suspend_and_unenrol\""
+            )
+        return self
+
+    def resolve_token(self) -> SecretStr:
+        """The token, read from ``token_file`` when given there (read when needed, not at load)."""
+        if self.token is not None:
+            return self.token
+        assert self.token_file is not None
+        try:
+            value = self.token_file.read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise ValueError(f"token_file {self.token_file} cannot be read: {exc.strerror}") from None
+        if not value:
+            raise ValueError(f"token_file {self.token_file} is empty")
+        return SecretStr(value)
+
+
+class RetentionCategory(Section):
+    period: PeriodSpec = Field(description="How long the data is kept (\"12 months\").")
+    after: Literal["last_activity", "course_end", "relationship_end", "created"] = Field(
+        description="The event the period counts from."
+    )
+
+
+class RetentionHold(Section):
+    period: PeriodSpec = Field(description="How long the law requires the data to be kept.")
+    reason: str = Field(description="The legal ground, e.g. the Accounting Act.")
+
+
+def _default_retention() -> dict[str, RetentionCategory]:
+    return {
+        "lms_logs": RetentionCategory(period="12 months", after="last_activity"),
+        "messages": RetentionCategory(period="24 months", after="course_end"),
+        "submissions": RetentionCategory(period="24 months", after="course_end"),
+        "grades": RetentionCategory(period="24 months", after="course_end"),
+        "customer_data": RetentionCategory(period="36 months", after="relationship_end"),
+    }
+
+
+class RetentionSettings(Section):
+    auto_run: bool = Field(False, description="Let the daemon delete; otherwise it logs the plan.")
+    categories: dict[str, RetentionCategory] = Field(
+        default_factory=_default_retention, description="Retention period per data category."
+    )
+    holds: dict[str, RetentionHold] = Field(
+        default_factory=dict, description="Legal retention obligations per category (N10)."
+    )
+
+
+Rule = Literal["opt_in", "opt_out"]
+
+
+class ChannelRule(Section):
+    b2c: Rule = Field(description="Private persons: opt_in needs recorded consent.")
+    b2b: Rule = Field(description="Employer contacts: opt_out allows unless prohibited.")
+
+
+def _default_marketing_rules() -> dict[str, ChannelRule]:
+    return {
+        "email": ChannelRule(b2c="opt_in", b2b="opt_in"),
+        "sms": ChannelRule(b2c="opt_in", b2b="opt_in"),
+        "phone": ChannelRule(b2c="opt_out", b2b="opt_out"),
+        "post": ChannelRule(b2c="opt_out", b2b="opt_out"),
+    }
+
+
+ELECTRONIC_CHANNELS = ("email", "sms")
+
+
+class MarketingSettings(Section):
+    channels: list[Literal["email", "sms", "phone", "post"]] = Field(
+        default_factory=lambda: ["email", "sms", "phone", "post"],
+        description="Marketing channels in use.",
+    )
+    rules: dict[str, ChannelRule] = Field(
+        default_factory=_default_marketing_rules, description="Who may be contacted per channel."
+    )
+
+    @model_validator(mode="after")
+    def _electronic_needs_consent(self) -> MarketingSettings:
+        for channel in ELECTRONIC_CHANNELS:
+            rule = self.rules.get(channel)
+            if rule is not None and "opt_out" in (rule.b2c, rule.b2b):
+                raise ValueError(
+                    f"rules.{channel}: electronic direct marketing needs consent for everyone "
+                    "(N11); opt_out is not allowed for e-mail or SMS"
+                )
+        return self
+
+
+class ProcessorSettings(Section):
+    dpa_reference: str = Field(description="Reference of the data-processing agreement (N8).")
+    purpose: str = Field("", description="What the processor does for the controller.")
+    hosting_country: CountryCode = Field("FI", description="Where it processes data (N9).")
+
+    @model_validator(mode="after")
+    def _eu_eea(self) -> ProcessorSettings:
+        if not is_eu_eea(self.hosting_country):
+            raise ValueError(
+                f"hosting_country {self.hosting_country} is outside the EU/EEA (N9)"
+            )
+        return self
+
+
+class DaemonSettings(Section):
+    push_interval: Duration = Field(timedelta(seconds=2), description="Push worker poll interval.")
+    sync_interval: Duration = Field(timedelta(minutes=5), description="Incremental sync cadence.")
+    reconcile: ScheduleSpec = Field("cron: 30 2 * * *", description="Reconciliation pass.")
+    full_sync: ScheduleSpec = Field("cron: 0 3 * * 0", description="Full sync of every stream.")
+    retention: ScheduleSpec = Field("cron: 0 4 * * *", description="Retention run or plan.")
+    reminders: ScheduleSpec = Field("cron: 0 8 * * *", description="Request deadline reminders.")
+    heartbeat_interval: Duration = Field(timedelta(seconds=15), description="Heartbeat cadence.")
+    lease_ttl: Duration = Field(timedelta(minutes=2), description="Lease expiry without heartbeat.")
+    metrics_port: int | None = Field(None, ge=1, le=65535, description="Prometheus port.")
+    log_format: Literal["text", "json"] = Field("text", description="Log line format.")
+    role: Literal["viewer", "operator", "dpo", "admin"] = Field(
+        "operator", description="Role of system:daemon."
+    )
+    reminder_days: int = Field(7, ge=0, description="Remind about requests due within N days.")
+
+
+class SmtpSettings(Section):
+    host: str = Field(description="SMTP server.")
+    port: int = Field(587, description="SMTP port.")
+    starttls: bool = Field(True, description="Use STARTTLS.")
+    username: str | None = Field(None, description="SMTP user.")
+    password: SecretStr | None = Field(None, description="SMTP password.")
+    sender: str = Field(description="From address.")
+    recipients: list[str] = Field(description="Who gets deadline reminders.")
+
+
+class NotifySettings(Section):
+    smtp: SmtpSettings | None = Field(None, description="Where reminders are e-mailed.")
+
+
+Role = Literal["viewer", "operator", "dpo", "admin"]

@@ -1,0 +1,426 @@
+"""The HTTP client for Moodle's REST web-service endpoint.
+
+It knows the transport and nothing else: form encoding, the token, error
+classification, retry of transient failures and modest parallelism
+(reference 1.1-1.8). Streams and pushes build on :meth:`MoodleClient.call`.
+
+The token travels only in the POST body (never in the URL, where access logs
+keep it) and is redacted from every log line and error message.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import threading
+from collections import deque
+from collections.abc import Iterable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any, TypeVar
+from urllib.parse import quote, quote_plus
+
+import requests
+from requests.adapters import HTTPAdapter
+from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
+from tenacity.wait import wait_random_exponential
+
+from connectors.base import TransientError
+from connectors.moodle.config import MoodleConfig
+from connectors.moodle.encoding import chunk_ids, count_fields, encode_params
+from connectors.moodle.errors import (
+    BadUrl,
+    InvalidParameter,
+    MoodleError,
+    NetworkError,
+    ServerError,
+    Stopped,
+    TlsError,
+    classify_error,
+    error_for_status,
+    error_for_xml,
+    is_error_payload,
+)
+
+__all__ = ["REST_PATH", "TRANSPORT_FIELD_COUNT", "WS_SETTINGS", "MoodleClient", "parse_retry_after"]
+
+T = TypeVar("T")
+
+log = logging.getLogger("connectors.moodle.client")
+
+REST_PATH = "/webservice/rest/server.php"
+
+#: Sent with every call (reference 1.8): English messages, UTC human dates, no
+#: filters, text exactly as stored.
+WS_SETTINGS: tuple[tuple[str, str], ...] = (
+    ("moodlewssettinglang", "en"),
+    ("moodlewssettingtimezone", "UTC"),
+    ("moodlewssettingfilter", "0"),
+    ("moodlewssettingraw", "1"),
+)
+
+_TRANSPORT_NAMES = ("wstoken", "wsfunction", "moodlewsrestformat")
+_RESERVED = frozenset(_TRANSPORT_NAMES) | {name for name, _ in WS_SETTINGS}
+
+#: Form fields every request carries besides the function's parameters; they
+#: count towards ``max_form_fields`` like any other.
+TRANSPORT_FIELD_COUNT = len(_TRANSPORT_NAMES) + len(WS_SETTINGS)
+
+_MASK = "**********"
+_USER_AGENT = "lms-registry-bridge"
+
+
+class _Redactor:
+    """Replaces the token (plain and URL-encoded) in text; its repr shows nothing."""
+
+    __slots__ = ("_forms",)
+
+    def __init__(self, secret: str) -> None:
+        forms = {secret, quote(secret, safe=""), quote_plus(secret), json.dumps(secret)[1:-1]}
+        # Longest first, so that an encoded form is not half-replaced by a shorter one.
+        self._forms = tuple(sorted((f for f in forms if f), key=len, reverse=True))
+
+    def __call__(self, text: str) -> str:
+        for form in self._forms:
+            text = text.replace(form, _MASK)
+        return text
+
+    def __repr__(self) -> str:
+        return "_Redactor(**********)"
+
+
+class MoodleClient:
+    """Calls Moodle web-service functions over REST.
+
+    ``stop_event`` ends every wait at once (CONTRACTS 11): a retry that would
+    have to wait raises :class:`~connectors.moodle.errors.Stopped` instead, and
+    no new request starts once it is set.
+    """
+
+    def __init__(
+        self,
+        config: MoodleConfig,
+        session: requests.Session | None = None,
+        stop_event: threading.Event | None = None,
+    ) -> None:
+        self._config = config
+        self._endpoint = config.url.rstrip("/") + REST_PATH
+        self._redact = _Redactor(config.token.get_secret_value())
+        self._own_session = session is None
+        self._session = session if session is not None else self._new_session()
+        self._stop = stop_event if stop_event is not None else threading.Event()
+        self._lock = threading.Lock()
+        self._requests = 0
+        self._backoff = wait_random_exponential(multiplier=0.5, max=config.max_backoff_s)
+
+    # ------------------------------------------------------------------ public
+
+    def __repr__(self) -> str:
+        return f"MoodleClient(url={self._config.url!r})"
+
+    def __enter__(self) -> MoodleClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    @property
+    def request_count(self) -> int:
+        """HTTP requests actually sent so far, retries included."""
+        with self._lock:
+            return self._requests
+
+    def redact(self, text: str) -> str:
+        """``text`` with the token (in any of its encodings) masked."""
+        return self._redact(text)
+
+    def call(self, wsfunction: str, params: Mapping[str, Any] | None = None) -> Any:
+        """Call one function and return its decoded JSON answer (``None`` for ``null``).
+
+        Transient failures are retried up to ``max_retries`` times; the last one
+        is raised if they persist. Terminal failures are raised at once.
+        """
+        return self._call(wsfunction, params, None)
+
+    def call_many(self, calls: Iterable[tuple[str, Mapping[str, Any] | None]]) -> Iterator[Any]:
+        """Run ``calls`` with at most ``max_parallel_requests`` in flight; yield answers in order.
+
+        ``calls`` is read lazily: only a few calls beyond the one being yielded
+        are started. The first failure is raised at its place in the order.
+        When the caller stops iterating (or a call fails), calls not yet started
+        are dropped and running ones give up before their next attempt.
+        """
+        width = max(1, self._config.max_parallel_requests)
+        window = 2 * width  # keep the workers busy while the oldest call finishes
+        pending: deque[Future[Any]] = deque()
+        source = iter(calls)
+        abandoned = threading.Event()
+        executor = ThreadPoolExecutor(max_workers=width, thread_name_prefix="moodle-call")
+
+        def submit_next() -> bool:
+            item = next(source, None)
+            if item is None:
+                return False
+            wsfunction, params = item
+            pending.append(executor.submit(self._call, wsfunction, params, abandoned))
+            return True
+
+        try:
+            while len(pending) < window and submit_next():
+                pass
+            while pending:
+                result = pending.popleft().result()
+                submit_next()
+                yield result
+        finally:
+            abandoned.set()
+            # Do not block on calls that may be waiting out a backoff: they stop
+            # on their own before their next attempt.
+            executor.shutdown(wait=False, cancel_futures=True)
+
+    def chunk_ids(
+        self,
+        ids: Iterable[T],
+        *,
+        per_item_fields: int = 1,
+        other_params: Mapping[str, Any] | None = None,
+        max_items: int | None = None,
+    ) -> Iterator[list[T]]:
+        """Split ``ids`` so that each request (with ``other_params``) fits ``max_form_fields``."""
+        fixed = TRANSPORT_FIELD_COUNT + count_fields(other_params or {})
+        return chunk_ids(ids, per_item_fields, fixed, self._config.max_form_fields, max_items)
+
+    def sleep(self, seconds: float) -> None:
+        """Wait between two attempts; a stop request ends the wait at once.
+
+        Tests replace this method to run retries without waiting.
+        """
+        if self._stop.wait(seconds):
+            raise Stopped(f"stop requested during a {seconds:.1f}s wait before a retry")
+
+    def _pause(self, seconds: float, abandoned: threading.Event | None) -> None:
+        self.sleep(seconds)
+        if abandoned is not None and abandoned.is_set():
+            raise Stopped("call_many was left before this call finished")
+
+    def close(self) -> None:
+        """Close the HTTP session if this client created it."""
+        if self._own_session:
+            self._session.close()
+
+    # ------------------------------------------------------------------ request
+
+    def _call(
+        self,
+        wsfunction: str,
+        params: Mapping[str, Any] | None,
+        abandoned: threading.Event | None,
+    ) -> Any:
+        fields = self._form(wsfunction, params or {})
+        if self._stop.is_set() or (abandoned is not None and abandoned.is_set()):
+            raise Stopped("stop requested; request not sent", function=wsfunction)
+        retrying = Retrying(
+            retry=retry_if_exception(_is_retryable),
+            stop=stop_after_attempt(self._config.max_retries + 1),
+            wait=self._wait,
+            # ``self.sleep`` is looked up at each wait, so tests can replace it.
+            sleep=lambda seconds: self._pause(seconds, abandoned),
+            before_sleep=self._log_retry,
+            reraise=True,
+        )
+        return retrying(self._send, wsfunction, fields)
+
+    def _new_session(self) -> requests.Session:
+        session = requests.Session()
+        pool = max(10, self._config.max_parallel_requests)
+        adapter = HTTPAdapter(pool_connections=1, pool_maxsize=pool)
+        session.mount("https://", adapter)
+        session.mount("http://", adapter)
+        session.headers["User-Agent"] = _USER_AGENT
+        return session
+
+    def _form(self, wsfunction: str, params: Mapping[str, Any]) -> list[tuple[str, str]]:
+        if not wsfunction:
+            raise InvalidParameter("no wsfunction given")
+        clash = sorted(_RESERVED.intersection(params))
+        if clash:
+            raise InvalidParameter(
+                f"parameters may not set transport fields {clash}", function=wsfunction
+            )
+        try:
+            encoded = encode_params(params)
+        except (TypeError, ValueError) as exc:
+            raise InvalidParameter(
+                self.redact(f"cannot encode parameters: {exc}"), function=wsfunction
+            ) from exc
+        fields = [
+            ("wstoken", self._config.token.get_secret_value()),
+            ("wsfunction", wsfunction),
+            ("moodlewsrestformat", "json"),
+            *WS_SETTINGS,
+            *encoded,
+        ]
+        limit = self._config.max_form_fields
+        if len(fields) > limit:
+            raise InvalidParameter(
+                f"the request would carry {len(fields)} form fields, more than "
+                f"max_form_fields={limit}; PHP would silently drop the rest",
+                function=wsfunction,
+                fix=(
+                    "Split the batch (MoodleClient.chunk_ids), or raise max_form_fields if the "
+                    "site's PHP max_input_vars is known to be higher."
+                ),
+            )
+        return fields
+
+    def _send(self, wsfunction: str, fields: list[tuple[str, str]]) -> Any:
+        with self._lock:
+            self._requests += 1
+        log.debug(
+            "POST %s wsfunction=%s fields=%d",
+            self.redact(self._endpoint),
+            wsfunction,
+            len(fields),
+        )
+        timeout = self._config.timeout_s
+        try:
+            response = self._session.post(
+                self._endpoint,
+                data=fields,
+                timeout=timeout,
+                verify=self._config.ca_bundle or self._config.verify_tls,
+                # A redirect would turn the POST into a GET and lose every field.
+                allow_redirects=False,
+            )
+        except requests.exceptions.SSLError as exc:
+            raise TlsError(self._describe(exc), function=wsfunction) from exc
+        except requests.exceptions.Timeout as exc:
+            raise NetworkError(
+                f"no answer within {timeout:g}s: {self._describe(exc)}", function=wsfunction
+            ) from exc
+        except (
+            requests.exceptions.MissingSchema,
+            requests.exceptions.InvalidSchema,
+            requests.exceptions.InvalidURL,
+        ) as exc:
+            raise BadUrl(self._describe(exc), function=wsfunction) from exc
+        except requests.exceptions.RequestException as exc:
+            # Connection refused or reset, broken chunked answer, ...
+            raise NetworkError(self._describe(exc), function=wsfunction) from exc
+        return self._decode(wsfunction, response)
+
+    def _decode(self, wsfunction: str, response: requests.Response) -> Any:
+        status = response.status_code
+        content_type = response.headers.get("Content-Type", "")
+        text = response.content.decode("utf-8", errors="replace")
+        log.debug(
+            "wsfunction=%s status=%d bytes=%d type=%s",
+            wsfunction,
+            status,
+            len(response.content),
+            content_type,
+        )
+        if status != 200:
+            raise self._logged(
+                error_for_status(
+                    wsfunction,
+                    status,
+                    _summary(self.redact(text), content_type),
+                    retry_after=parse_retry_after(response.headers.get("Retry-After")),
+                    location=self.redact(response.headers.get("Location", "")) or None,
+                )
+            )
+        if not text.strip():
+            raise self._logged(ServerError("empty answer with HTTP 200", function=wsfunction))
+        if "xml" in content_type.lower() or text.lstrip().startswith("<?xml"):
+            raise self._logged(error_for_xml(wsfunction, self.redact(text)))
+        try:
+            payload = json.loads(text)
+        except ValueError:
+            summary = _summary(self.redact(text), content_type)
+            raise self._logged(
+                ServerError(f"answer is not JSON ({summary})", function=wsfunction)
+            ) from None
+        if is_error_payload(payload):
+            raise self._logged(classify_error(wsfunction, self._redact_tree(payload)))
+        return payload
+
+    # ------------------------------------------------------------------ retry
+
+    def _wait(self, retry_state: RetryCallState) -> float:
+        """Backoff before the next attempt: Retry-After when given, else jittered exponential."""
+        outcome = retry_state.outcome
+        error = outcome.exception() if outcome is not None else None
+        retry_after = getattr(error, "retry_after", None)
+        delay = retry_after if retry_after is not None else self._backoff(retry_state)
+        return max(0.0, min(float(delay), self._config.max_backoff_s))
+
+    def _log_retry(self, retry_state: RetryCallState) -> None:
+        outcome = retry_state.outcome
+        error = outcome.exception() if outcome is not None else None
+        delay = retry_state.next_action.sleep if retry_state.next_action else 0.0
+        log.warning(
+            "attempt %d failed (%s), retrying in %.1fs",
+            retry_state.attempt_number,
+            self.redact(str(error)),
+            delay,
+        )
+
+    # ------------------------------------------------------------------ redaction
+
+    def _describe(self, exc: BaseException) -> str:
+        return self.redact(f"{type(exc).__name__}: {exc}")
+
+    def _redact_tree(self, value: Any) -> Any:
+        if isinstance(value, str):
+            return self.redact(value)
+        if isinstance(value, Mapping):
+            return {k: self._redact_tree(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self._redact_tree(v) for v in value]
+        return value
+
+    def _logged(self, error: MoodleError) -> MoodleError:
+        log.debug("moodle error %s: %s", type(error).__name__, self.redact(str(error)))
+        return error
+
+
+def _is_retryable(error: BaseException) -> bool:
+    return isinstance(error, TransientError) and not isinstance(error, Stopped)
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (delta-seconds or HTTP date)."""
+    if not value or not value.strip():
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        seconds = (when - datetime.now(UTC)).total_seconds()
+    if not math.isfinite(seconds):
+        return None
+    return max(0.0, seconds)
+
+
+def _summary(text: str, content_type: str) -> str:
+    """A short, log-friendly description of a body that is not Moodle's JSON."""
+    stripped = text.strip()
+    if not stripped:
+        return "empty body"
+    lowered = stripped[:500].lower()
+    if "html" in content_type.lower() or lowered.startswith(("<!doctype html", "<html")):
+        start = lowered.find("<title>")
+        end = lowered.find("</title>")
+        if 0 <= start < end:
+            return f"HTML page: {stripped[start + 7 : end].strip()[:120]}"
+        return "HTML page"
+    return stripped if len(stripped) <= 200 else stripped[:199] + "…"

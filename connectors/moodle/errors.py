@@ -1,0 +1,429 @@
+"""Typed Moodle web-service errors and the one place that classifies them.
+
+Moodle answers almost every failure with HTTP 200 and a JSON object
+``{"exception", "errorcode", "message"[, "debuginfo"]}`` (reference 1.4). The
+message is translated, so errors are classified by ``errorcode`` first and by
+the exception class (namespace removed) second, never by message text. The one
+exception is telling an uninstalled function apart from a missing record: both
+are ``dml_missing_record_exception`` / ``invalidrecord`` and only the table name
+in the message (``external_functions``) differs.
+
+Every class is a :class:`~connectors.base.TransientError` (retried with
+backoff) or a :class:`~connectors.base.TerminalError` (fails at once, with a
+``fix`` that says what to change in Moodle). Callers decide by type.
+
+Nothing here knows the token: callers pass text that is already redacted.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from connectors.base import ConnectorError, TerminalError, TransientError
+
+__all__ = [
+    "AccessException",
+    "BadUrl",
+    "ContextNotValid",
+    "FunctionNotInstalled",
+    "InvalidParameter",
+    "InvalidToken",
+    "MissingCapability",
+    "MoodleError",
+    "MoodleException",
+    "MoodleInternalError",
+    "NetworkError",
+    "RecordNotFound",
+    "ServerError",
+    "ServiceUserNotUsable",
+    "SiteMaintenance",
+    "Stopped",
+    "TlsError",
+    "UnexpectedResponse",
+    "WebServicesDisabled",
+    "classify_error",
+    "error_for_status",
+    "error_for_xml",
+    "is_error_payload",
+    "strip_namespace",
+]
+
+#: Longest ``debuginfo`` kept in an error message (it can hold a stack trace).
+_MAX_DEBUGINFO = 500
+
+
+class MoodleError(ConnectorError):
+    """What every Moodle error carries, whichever branch (transient/terminal) it is on.
+
+    ``exception_class`` is the PHP class without its namespace
+    (``core\\exception\\moodle_exception`` → ``moodle_exception``).
+    """
+
+    default_fix: ClassVar[str | None] = None
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        function: str | None = None,
+        errorcode: str | None = None,
+        exception_class: str | None = None,
+        debuginfo: str | None = None,
+        fix: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(message, **kwargs)
+        self.message = message
+        self.function = function
+        self.errorcode = errorcode
+        self.exception_class = exception_class
+        self.debuginfo = debuginfo
+        self.fix = fix if fix is not None else self.default_fix
+
+    def __str__(self) -> str:
+        head = ": ".join(p for p in (self.function, self.errorcode or self.exception_class) if p)
+        text = f"{head}: {self.message}" if head else self.message
+        if self.debuginfo:
+            text += f" (debuginfo: {_shorten(self.debuginfo, _MAX_DEBUGINFO)})"
+        return text
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(function={self.function!r}, errorcode={self.errorcode!r}, "
+            f"exception_class={self.exception_class!r}, message={self.message!r})"
+        )
+
+
+# --------------------------------------------------------------------------- terminal
+
+
+class InvalidToken(MoodleError, TerminalError):
+    default_fix = (
+        "Moodle does not know this token. Create one for the service user and the bridge's "
+        "external service in Site administration > Server > Web services > Manage tokens "
+        "and put it in the bridge configuration."
+    )
+
+
+class AccessException(MoodleError, TerminalError):
+    default_fix = (
+        "Moodle refused access to this function. Check, in Site administration > Server > "
+        "Web services: the function is added to the bridge's external service (Functions); "
+        "the service is enabled; the service user is an authorised user of a restricted "
+        "service; the token has not expired (Manage tokens: valid until) and its IP "
+        "restriction matches the bridge's address; the service user has the capability "
+        "webservice/rest:use (and the service's required capability, if one is set)."
+    )
+
+
+class WebServicesDisabled(MoodleError, TerminalError):
+    default_fix = (
+        "Moodle answers 403 before any web-service code runs: enable web services "
+        "(Site administration > Advanced features > Enable web services) and the REST "
+        "protocol (Site administration > Server > Web services > Manage protocols)."
+    )
+
+
+class MissingCapability(MoodleError, TerminalError):
+    default_fix = (
+        "The service user's role lacks a capability this function checks (the message names "
+        "its description). Add it to the bridge's role at system level (Site administration > "
+        "Users > Permissions > Define roles); see reference 6.2 for the full list."
+    )
+
+
+class InvalidParameter(MoodleError, TerminalError):
+    default_fix = (
+        "Moodle rejected the request's parameters: this is a bridge bug or a Moodle version "
+        "the bridge does not support. Turn debugging on for the service user ($CFG->debugusers) "
+        "to see the offending key in debuginfo."
+    )
+
+
+class RecordNotFound(MoodleError, TerminalError):
+    default_fix = "The record no longer exists in Moodle (or never did)."
+
+
+class FunctionNotInstalled(MoodleError, TerminalError):
+    default_fix = (
+        "This function is not installed on the Moodle site: upgrade Moodle or install the "
+        "plugin that provides it (e.g. the bridge's companion plugin), or disable the stream "
+        "that needs it."
+    )
+
+
+class ContextNotValid(MoodleError, TerminalError):
+    default_fix = (
+        "Moodle would not let the service user into the course. Check: the service user has "
+        "moodle/course:view (and viewhiddencourses / viewhiddenactivities) at system level; "
+        "the account is fully set up (first name, last name, email, required profile fields) "
+        "and not forced to change its password; it uses auth = webservice or has agreed to the "
+        "site policy; the token is not restricted to another context."
+    )
+
+
+class ServiceUserNotUsable(MoodleError, TerminalError):
+    default_fix = (
+        "The service user's account cannot be used: fix the account in Site administration > "
+        "Users (see the error code)."
+    )
+
+
+class MoodleInternalError(MoodleError, TerminalError):
+    default_fix = (
+        "Moodle failed with an internal PHP error (a Moodle bug, often triggered by a missing "
+        "record). Turn debugging on to see more, and check the site's PHP error log."
+    )
+
+
+class MoodleException(MoodleError, TerminalError):
+    """An error code the bridge has no specific class for; ``errorcode`` says which."""
+
+    default_fix = "See the error code and message; Moodle refused the request."
+
+
+class UnexpectedResponse(MoodleError, TerminalError):
+    """Moodle answered in a form the client never asks for (XML, unexpected HTTP status).
+
+    An XML answer means Moodle did not see ``moodlewsrestformat=json``, i.e. it did
+    not see the request's fields at all; retrying the same request cannot help.
+    """
+
+    default_fix = (
+        "Moodle did not see the request's form fields (it answered XML or an unexpected "
+        "status). Check that the configured URL is the site's final address (no redirect, "
+        "which turns POST into GET) and that no proxy rewrites or strips POST bodies."
+    )
+
+
+class BadUrl(MoodleError, TerminalError):
+    default_fix = (
+        "Set the Moodle URL to the site's wwwroot exactly as Moodle's config.php has it "
+        "(scheme included, no trailing path, no redirect)."
+    )
+
+
+class TlsError(MoodleError, TerminalError):
+    default_fix = (
+        "The site's TLS certificate could not be verified: install a valid certificate on "
+        "the site, or point ca_bundle at the CA that signed it."
+    )
+
+
+# --------------------------------------------------------------------------- transient
+
+
+class SiteMaintenance(MoodleError, TransientError):
+    default_fix = "The site is in maintenance mode; the bridge retries later."
+
+
+class ServerError(MoodleError, TransientError):
+    default_fix = "The site or a proxy failed (5xx, HTML or empty answer); the bridge retries."
+
+
+class NetworkError(MoodleError, TransientError):
+    default_fix = "Moodle could not be reached (timeout, connection refused or reset)."
+
+
+class Stopped(MoodleError, TransientError):
+    """A stop was requested while waiting; the work stays pending."""
+
+
+# --------------------------------------------------------------------------- classification
+
+#: errorcode → class. Checked before the exception class.
+_BY_ERRORCODE: dict[str, type[MoodleError]] = {
+    "invalidtoken": InvalidToken,
+    "accessexception": AccessException,
+    "sitemaintenance": SiteMaintenance,
+    "nopermissions": MissingCapability,
+    "accessdenied": MissingCapability,
+    "wsusercannotassign": MissingCapability,
+    # Messaging throws moodle_exception with an English sentence as errorcode.
+    "You do not have permission to perform this action.": MissingCapability,
+    "invalidparameter": InvalidParameter,
+    "codingerror": InvalidParameter,
+    "invaliduserfield": InvalidParameter,
+    "keyalreadyset": InvalidParameter,
+    "missingparam": InvalidParameter,
+    "invalidrecord": RecordNotFound,
+    "invaliduser": RecordNotFound,
+    "invalidcourseid": RecordNotFound,
+    "invalidcoursemodule": RecordNotFound,
+    "User is not part of conversation.": RecordNotFound,
+    "errorcoursecontextnotvalid": ContextNotValid,
+    "usernotfullysetup": ServiceUserNotUsable,
+    "wsaccessusersuspended": ServiceUserNotUsable,
+    "wsaccessuserdeleted": ServiceUserNotUsable,
+    "wsaccessusernologin": ServiceUserNotUsable,
+    "wsaccessuserexpired": ServiceUserNotUsable,
+    "wsaccessuserunconfirmed": ServiceUserNotUsable,
+    "sitepolicynotagreed": ServiceUserNotUsable,
+    "forcepasswordchangenotice": ServiceUserNotUsable,
+    "requireloginerror": ServiceUserNotUsable,
+    "restrictedcontextexception": ServiceUserNotUsable,
+    "invalidresponse": MoodleInternalError,
+    # dml_connection_exception: the database was unreachable, nothing ran.
+    "dbconnectionfailed": ServerError,
+}
+
+#: exception class (namespace removed) → class, for error codes not listed above.
+_BY_EXCEPTION: dict[str, type[MoodleError]] = {
+    "webservice_access_exception": AccessException,
+    "required_capability_exception": MissingCapability,
+    "invalid_parameter_exception": InvalidParameter,
+    "coding_exception": InvalidParameter,
+    "dml_missing_record_exception": RecordNotFound,
+    "require_login_exception": ServiceUserNotUsable,
+    "invalid_response_exception": MoodleInternalError,
+}
+
+#: Fixes more precise than the class's default, by errorcode.
+_FIX_BY_ERRORCODE: dict[str, str] = {
+    "usernotfullysetup": (
+        "Fill in the service user's first name, last name, email and every required custom "
+        "profile field, and make sure its email is not over the bounce threshold."
+    ),
+    "wsaccessusersuspended": "Unsuspend the service user (Site administration > Users).",
+    "wsaccessuserdeleted": "The service user was deleted: create a new one and a new token.",
+    "wsaccessusernologin": (
+        "The service user has auth = nologin: set its authentication to 'Web services "
+        "authentication' (auth = webservice)."
+    ),
+    "wsaccessuserexpired": "The service user's password has expired: reset it.",
+    "wsaccessuserunconfirmed": "Confirm the service user's account.",
+    "sitepolicynotagreed": (
+        "Give the service user auth = webservice (the site-policy check is skipped for it) "
+        "or accept the site policy on its behalf."
+    ),
+    "forcepasswordchangenotice": (
+        "Remove the 'force password change' flag from the service user "
+        "(user preference auth_forcepasswordchange)."
+    ),
+    "requireloginerror": (
+        "The service user cannot pass require_login(): check that it is fully set up, "
+        "not suspended, and can view the site."
+    ),
+    "restrictedcontextexception": (
+        "The token is restricted to a context: create a token in the system context."
+    ),
+    "wsusercannotassign": (
+        "Allow the bridge's role to assign the student role (Define roles > Allow role "
+        "assignments) and give it enrol/manual:enrol."
+    ),
+}
+
+
+def strip_namespace(exception_class: str) -> str:
+    """``core\\exception\\moodle_exception`` → ``moodle_exception``."""
+    return exception_class.rsplit("\\", 1)[-1]
+
+
+def is_error_payload(payload: Any) -> bool:
+    """Whether a decoded JSON answer is Moodle's error object (reference 1.4)."""
+    return isinstance(payload, Mapping) and "exception" in payload
+
+
+def classify_error(function: str | None, payload: Mapping[str, Any]) -> MoodleError:
+    """Turn Moodle's error object into the typed error to raise.
+
+    ``payload`` must already be redacted (it may echo request values).
+    """
+    raw_class = payload.get("exception")
+    exception_class = strip_namespace(raw_class) if isinstance(raw_class, str) else None
+    errorcode = _text(payload.get("errorcode"))
+    message = _text(payload.get("message")) or "(no message)"
+    debuginfo = _text(payload.get("debuginfo"))
+
+    cls: type[MoodleError]
+    if errorcode is None:
+        # A PHP engine Error (TypeError, ...) has no errorcode: a Moodle bug.
+        cls = MoodleInternalError
+    elif errorcode == "invalidrecord" and "external_functions" in message:
+        # The only split allowed on message text: the table name is not translated.
+        cls = FunctionNotInstalled
+    else:
+        cls = (
+            _BY_ERRORCODE.get(errorcode)
+            or _BY_EXCEPTION.get(exception_class or "")
+            or MoodleException
+        )
+    return cls(
+        message,
+        function=function,
+        errorcode=errorcode,
+        exception_class=exception_class,
+        debuginfo=debuginfo,
+        fix=_FIX_BY_ERRORCODE.get(errorcode or ""),
+    )
+
+
+def error_for_status(
+    function: str | None,
+    status: int,
+    detail: str,
+    *,
+    retry_after: float | None = None,
+    location: str | None = None,
+) -> MoodleError:
+    """The error for a non-200 HTTP answer.
+
+    ``detail`` describes the body (already redacted and shortened), ``location``
+    is the redirect target of a 3xx answer (already redacted).
+    """
+    detail = _shorten(detail.strip(), 200) or "empty body"
+    common: dict[str, Any] = {"function": function}
+    if status == 403:
+        return WebServicesDisabled(f"HTTP 403 ({detail})", **common)
+    if 300 <= status < 400:
+        return BadUrl(f"HTTP {status} redirect to {location or '(no Location)'}", **common)
+    if status == 404:
+        return BadUrl("HTTP 404: no Moodle web-service endpoint at this URL", **common)
+    if status == 503 and retry_after is not None:
+        return SiteMaintenance(
+            f"HTTP 503, Retry-After {retry_after:g}s ({detail})", retry_after=retry_after, **common
+        )
+    if status >= 500 or status in (408, 425, 429):
+        return ServerError(f"HTTP {status} ({detail})", retry_after=retry_after, **common)
+    return UnexpectedResponse(f"HTTP {status} ({detail})", **common)
+
+
+_XML_CLASS = re.compile(r'<EXCEPTION\s+class="([^"]*)"')
+_XML_CODE = re.compile(r"<ERRORCODE>(.*?)</ERRORCODE>", re.S)
+_XML_MESSAGE = re.compile(r"<MESSAGE>(.*?)</MESSAGE>", re.S)
+
+
+def error_for_xml(function: str | None, body: str) -> UnexpectedResponse:
+    """An XML answer to a JSON request; Moodle's own error code is kept for diagnosis."""
+    exception_class = _first(_XML_CLASS, body)
+    errorcode = _first(_XML_CODE, body)
+    moodle_message = _first(_XML_MESSAGE, body)
+    message = "Moodle answered XML although JSON was requested"
+    if errorcode or moodle_message:
+        message += f" (its error: {errorcode or '?'}: {moodle_message or ''})"
+    return UnexpectedResponse(
+        message,
+        function=function,
+        errorcode=errorcode,
+        exception_class=strip_namespace(exception_class) if exception_class else None,
+    )
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    return value if isinstance(value, str) else str(value)
+
+
+def _first(pattern: re.Pattern[str], text: str) -> str | None:
+    match = pattern.search(text)
+    return match.group(1).strip() if match else None
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"

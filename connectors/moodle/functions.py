@@ -1,0 +1,84 @@
+"""The Moodle web-service functions the bridge calls, grouped by what needs them.
+
+``bridge check`` compares these lists with the functions of the token's
+service; the simulator implements exactly these.
+"""
+
+from __future__ import annotations
+
+SITE_INFO = "core_webservice_get_site_info"
+
+#: Functions each stream needs.
+STREAM_FUNCTIONS: dict[str, tuple[str, ...]] = {
+    "users": ("core_enrol_get_enrolled_users", "core_user_get_users_by_field"),
+    "courses": ("core_course_get_courses_by_field",),
+    "enrolments": ("core_course_get_courses_by_field", "core_enrol_get_enrolled_users"),
+    "gradebook": ("core_course_get_courses_by_field", "gradereport_user_get_grade_items"),
+    "assignments": ("core_course_get_courses_by_field", "mod_assign_get_assignments"),
+    "submissions": (
+        "core_course_get_courses_by_field",
+        "mod_assign_get_assignments",
+        "mod_assign_get_submissions",
+    ),
+    "assignment_grades": (
+        "core_course_get_courses_by_field",
+        "mod_assign_get_assignments",
+        "mod_assign_get_grades",
+    ),
+    "messages": (
+        "core_course_get_courses_by_field",
+        "core_enrol_get_enrolled_users_with_capability",
+        "core_message_get_conversations",
+        "core_message_get_conversation_messages",
+    ),
+    "logs": ("local_registrybridge_get_log_entries",),
+}
+
+#: Functions each push mode needs.
+REVOKE_FUNCTIONS: dict[str, tuple[str, ...]] = {
+    "suspend": ("core_user_update_users", "core_user_get_users_by_field"),
+    "suspend_and_unenrol": (
+        "core_user_update_users",
+        "core_user_get_users_by_field",
+        "enrol_manual_unenrol_users",
+        "core_enrol_get_enrolled_users",
+    ),
+}
+
+ERASURE_FUNCTIONS: dict[str, tuple[str, ...]] = {
+    "delete_user": ("core_user_update_users", "core_user_delete_users", "core_user_get_users"),
+    "privacy_request": (
+        "core_user_update_users",
+        "tool_dataprivacy_create_data_request",
+        "tool_dataprivacy_approve_data_request",
+        "tool_dataprivacy_get_data_request",
+        "tool_dataprivacy_get_access_information",
+        "core_user_get_users",
+    ),
+}
+
+RECTIFY_FUNCTIONS: tuple[str, ...] = ("core_user_update_users", "core_user_get_users_by_field")
+
+#: The companion plugin's function (activity logs).
+LOG_FUNCTION = "local_registrybridge_get_log_entries"
+
+#: Capability used to find the teachers whose conversations are read.
+TEACHER_CAPABILITY = "mod/assign:grade"
+
+#: Data-privacy request types and statuses (tool_dataprivacy constants).
+PRIVACY_TYPE_DELETE = 2
+PRIVACY_STATUS_AWAITING_APPROVAL = 2
+PRIVACY_STATUS_APPROVED = 3
+PRIVACY_STATUS_PROCESSING = 4
+PRIVACY_STATUS_CANCELLED = 6
+PRIVACY_STATUS_REJECTED = 7
+PRIVACY_STATUS_DELETED = 10
+
+
+def all_functions() -> tuple[str, ...]:
+    """Every function the bridge may call, sorted."""
+    names: set[str] = {SITE_INFO, *RECTIFY_FUNCTIONS}
+    for group in (STREAM_FUNCTIONS, REVOKE_FUNCTIONS, ERASURE_FUNCTIONS):
+        for functions in group.values():
+            names.update(functions)
+    return tuple(sorted(names))

@@ -1,0 +1,96 @@
+"""Shared fixtures. The register runs on a real SQLite file by default and on a real
+PostgreSQL server when BRIDGE_TEST_DATABASE_URL is set: every registry test runs
+unchanged on both through the `db_url` fixture."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from bridge.registry.db import make_engine, normalise_url, session_factory
+from bridge.registry.models import Base
+from bridge.registry.schema import upgrade
+
+TEST_DATABASE_URL = os.environ.get("BRIDGE_TEST_DATABASE_URL")
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    backend = make_url(TEST_DATABASE_URL).get_backend_name() if TEST_DATABASE_URL else "sqlite"
+    return f"register database: {backend}"
+
+
+@pytest.fixture(scope="session")
+def _migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A register at the head revision, made once per session."""
+    if TEST_DATABASE_URL:
+        server = make_url(normalise_url(TEST_DATABASE_URL))
+        name = f"bridge_test_{uuid.uuid4().hex[:10]}"
+        admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        url = server.set(database=name).render_as_string(hide_password=False)
+        engine = make_engine(url)
+        upgrade(engine)
+        engine.dispose()
+        yield url
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+    else:
+        path = tmp_path_factory.mktemp("template") / "register.sqlite3"
+        engine = make_engine(f"sqlite:///{path}")
+        upgrade(engine)
+        engine.dispose()  # closing the last connection checkpoints the WAL into the file
+        yield str(path)
+
+
+@pytest.fixture
+def db_url(_migrated_template: str, tmp_path: Path) -> str:
+    """A migrated, empty register for one test."""
+    if TEST_DATABASE_URL:
+        engine = make_engine(_migrated_template)
+        tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+        with engine.begin() as connection:
+            connection.exec_driver_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+        engine.dispose()
+        return _migrated_template
+    path = tmp_path / "register.sqlite3"
+    shutil.copyfile(_migrated_template, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[sa.Engine]:
+    engine = make_engine(db_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def sessions(engine: sa.Engine) -> sessionmaker[Session]:
+    return session_factory(engine)
+
+
+@pytest.fixture
+def empty_db_url(tmp_path: Path) -> Iterator[str]:
+    """A database with no schema at all (for migration tests)."""
+    if TEST_DATABASE_URL:
+        server = make_url(normalise_url(TEST_DATABASE_URL))
+        name = f"bridge_empty_{uuid.uuid4().hex[:10]}"
+        admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        yield server.set(database=name).render_as_string(hide_password=False)
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+    else:
+        yield f"sqlite:///{tmp_path / 'empty.sqlite3'}"
