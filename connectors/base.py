@@ -16,7 +16,10 @@ import json
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field, fields
+from threading import Event
 from typing import Any, ClassVar, Literal
+
+from pydantic import SecretStr
 
 # --------------------------------------------------------------------------- errors
 
@@ -379,6 +382,13 @@ class Connector(ABC):
 
     #: Streams this connector can pull, in the order a full sync runs them.
     streams: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    @abstractmethod
+    def from_options(
+        cls, options: Mapping[str, Any], token: SecretStr, *, stop_event: Event | None = None
+    ) -> Connector:
+        """Build the connector from its configuration section (plain values) and its token."""
 
     @abstractmethod
     def check(self) -> CheckReport:

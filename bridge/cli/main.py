@@ -66,9 +66,9 @@ def cli(
 
 
 def _register_commands() -> None:
-    from bridge.cli import config_cmd, db_cmd
+    from bridge.cli import config_cmd, db_cmd, status_cmd, sync_cmd
 
-    for module in (config_cmd, db_cmd):
+    for module in (config_cmd, db_cmd, status_cmd, sync_cmd):
         module.register(cli)
 
 

@@ -29,6 +29,7 @@ from bridge.registry.operations import (
     SyncBookmark,
     SyncLease,
     SyncRun,
+    SyncSeenKey,
 )
 from bridge.registry.people import (
     Consent,
@@ -69,5 +70,6 @@ __all__ = [
     "SyncBookmark",
     "SyncLease",
     "SyncRun",
+    "SyncSeenKey",
     "Tombstone",
 ]

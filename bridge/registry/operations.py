@@ -113,3 +113,20 @@ class DaemonHeartbeat(Base):
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     beat_at: Mapped[datetime] = mapped_column(default=utcnow)
     stopped_at: Mapped[datetime | None]
+
+
+class SyncSeenKey(Base):
+    """Scratch list of the keys a reconciliation pass saw, for set-based marking.
+
+    Kept in the register rather than in memory so that a pass over 100,000 learners
+    runs in flat memory; rows are deleted when the pass ends.
+    """
+
+    __tablename__ = "sync_seen_keys"
+    __table_args__ = (sa.Index("ix_sync_seen_keys_lookup", "run_id", "table_name", "k1", "k2"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int]
+    table_name: Mapped[str] = mapped_column(sa.String(60))
+    k1: Mapped[int] = mapped_column(sa.BigInteger)
+    k2: Mapped[int] = mapped_column(sa.BigInteger, default=0)

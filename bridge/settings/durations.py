@@ -38,7 +38,7 @@ def format_duration(value: timedelta) -> str:
 Duration = Annotated[
     timedelta,
     BeforeValidator(parse_duration),
-    PlainSerializer(format_duration, return_type=str),
+    PlainSerializer(format_duration, return_type=str, when_used="json"),
 ]
 
 
@@ -65,7 +65,7 @@ def parse_schedule(value: object) -> Schedule:
 
 
 ScheduleSpec = Annotated[
-    Schedule, BeforeValidator(parse_schedule), PlainSerializer(str, return_type=str)
+    Schedule, BeforeValidator(parse_schedule), PlainSerializer(str, return_type=str, when_used="json")
 ]
 
 
@@ -92,4 +92,4 @@ def parse_period(value: object) -> Period:
     raise ValueError(f"not a period: {value!r} (write e.g. \"30 days\", \"12 months\", \"6 years\")")
 
 
-PeriodSpec = Annotated[Period, BeforeValidator(parse_period), PlainSerializer(str, return_type=str)]
+PeriodSpec = Annotated[Period, BeforeValidator(parse_period), PlainSerializer(str, return_type=str, when_used="json")]

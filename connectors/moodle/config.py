@@ -6,7 +6,10 @@ does not depend on the register's configuration classes.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
 
 from pydantic import SecretStr
 
@@ -58,6 +61,33 @@ class MoodleConfig:
             "logs",
         )
     )
+
+    @classmethod
+    def from_options(cls, options: Mapping[str, Any], token: SecretStr) -> MoodleConfig:
+        """Build from the register's plain configuration section (``connectors.NAME``)."""
+        pages = options.get("page_sizes") or {}
+        timeout = options.get("timeout", 30.0)
+        ca_bundle = options.get("ca_bundle")
+        known = {
+            "url": str(options["url"]).rstrip("/"),
+            "token": token,
+            "timeout_s": timeout.total_seconds() if isinstance(timeout, timedelta) else timeout,
+            "max_parallel_requests": options.get("max_parallel_requests"),
+            "verify_tls": options.get("verify_tls"),
+            "ca_bundle": str(ca_bundle) if ca_bundle else None,
+            "max_form_fields": options.get("max_form_fields"),
+            "roster_page_size": pages.get("roster"),
+            "user_batch_size": pages.get("users"),
+            "course_batch_size": pages.get("courses"),
+            "assignment_batch_size": pages.get("assignments"),
+            "conversation_page_size": pages.get("conversations"),
+            "log_page_size": pages.get("logs"),
+            "exclude_usernames": tuple(options.get("exclude_usernames") or ()) or None,
+            "revoke_access": options.get("revoke_access"),
+            "erasure": options.get("erasure"),
+            "streams": tuple(options.get("streams") or ()) or None,
+        }
+        return cls(**{k: v for k, v in known.items() if v is not None})
 
     def __repr__(self) -> str:  # the token is a SecretStr, but be explicit
         return f"MoodleConfig(url={self.url!r}, token=SecretStr('**********'))"

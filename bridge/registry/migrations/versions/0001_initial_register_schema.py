@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 21:51:10.188111
+Create Date: 2026-11-25
 """
 
 from __future__ import annotations
@@ -504,6 +504,20 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "sync_seen_keys",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("run_id", sa.Integer(), nullable=False),
+        sa.Column("table_name", sa.String(length=60), nullable=False),
+        sa.Column("k1", sa.BigInteger(), nullable=False),
+        sa.Column("k2", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_sync_seen_keys")),
+    )
+    with op.batch_alter_table("sync_seen_keys", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_sync_seen_keys_lookup", ["run_id", "table_name", "k1", "k2"], unique=False
+        )
+
+    op.create_table(
         "tombstones",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("connector", sa.String(length=64), nullable=False),
@@ -873,6 +887,10 @@ def downgrade() -> None:
 
     op.drop_table("consents")
     op.drop_table("tombstones")
+    with op.batch_alter_table("sync_seen_keys", schema=None) as batch_op:
+        batch_op.drop_index("ix_sync_seen_keys_lookup")
+
+    op.drop_table("sync_seen_keys")
     with op.batch_alter_table("sync_runs", schema=None) as batch_op:
         batch_op.drop_index("ix_sync_runs_connector_started")
 

@@ -1,0 +1,149 @@
+"""`bridge sync` and `bridge quarantine`: pull the LMS into the register, and see what was set
+aside."""
+
+from __future__ import annotations
+
+import click
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from bridge.cli.app import App
+from bridge.cli.render import emit_json, err, table
+from bridge.errors import OperationFailed
+from bridge.services.quarantine import list_quarantine
+from bridge.services.sync import RunResult, StreamStats, SyncOptions, run_sync
+
+
+class RichProgress:
+    """One progress line per stream, with its counts, on stderr."""
+
+    def __init__(self) -> None:
+        self.bar = Progress(
+            SpinnerColumn(),
+            TextColumn("{task.fields[stream]:<18}"),
+            BarColumn(bar_width=20),
+            TextColumn("{task.fields[counts]}"),
+            TimeElapsedColumn(),
+            console=err,
+            transient=False,
+        )
+        self.tasks: dict[str, int] = {}
+
+    def __enter__(self) -> RichProgress:
+        self.bar.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.bar.stop()
+
+    def stream_started(self, stream: str) -> None:
+        self.tasks[stream] = self.bar.add_task("", total=None, stream=stream, counts="starting")
+
+    def batch_stored(self, stream: str, stats: StreamStats) -> None:
+        self.bar.update(self.tasks[stream], counts=_counts(stats))
+
+    def stream_finished(self, stream: str, stats: StreamStats) -> None:
+        text = _counts(stats) if stats.status == "ok" else f"{stats.status}: {stats.error}"
+        self.bar.update(self.tasks[stream], total=1, completed=1, counts=text)
+
+
+def _counts(stats: StreamStats) -> str:
+    return (
+        f"fetched {stats.fetched}  created {stats.created}  updated {stats.updated}  "
+        f"unchanged {stats.unchanged}  removed {stats.removed}  quarantined {stats.quarantined}"
+    )
+
+
+def _connectors(app: App, connector: str | None) -> list[str]:
+    names = list(app.settings.connectors)
+    if connector:
+        return [connector]
+    if not names:
+        raise OperationFailed("no connector is configured ([connectors.NAME] in the config file)")
+    return names
+
+
+def _print_summary(result: RunResult) -> None:
+    rows = [
+        (name, s.fetched, s.created, s.updated, s.unchanged, s.removed, s.quarantined,
+         s.status if s.status == "ok" else f"{s.status}: {s.error}")
+        for name, s in result.streams.items()
+    ]
+    rows += [(name, "", "", "", "", "", "", f"skipped: {why}") for name, why in
+             result.skipped.items()]
+    table(
+        f"sync run {result.run_id} of {result.connector}: {result.status}, "
+        f"{result.requests} requests, {result.duration_s:.1f} s",
+        ("stream", "fetched", "created", "updated", "unchanged", "removed", "quarantined",
+         "status"),
+        rows,
+    )
+
+
+@click.command("sync")
+@click.option("--connector", help="Only this connector (default: every configured one).")
+@click.option("--streams", help="Comma-separated streams to run now (default: those due).")
+@click.option("--full", is_flag=True, help="Re-read everything, ignoring bookmarks.")
+@click.option("--all-streams", is_flag=True, help="Run every enabled stream now.")
+@click.option("--reconcile", is_flag=True, help="Also mark what disappeared from the LMS.")
+@click.option("--wait", is_flag=True, help="Wait for another sync to finish instead of exit 3.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.pass_obj
+def sync(
+    app: App, connector: str | None, streams: str | None, full: bool, all_streams: bool,
+    reconcile: bool, wait: bool, as_json: bool,
+) -> None:
+    """Pull the LMS into the register (incremental by default)."""
+    options = SyncOptions(
+        streams=[s.strip() for s in streams.split(",") if s.strip()] if streams else None,
+        full=full, all_streams=all_streams, reconcile=reconcile, wait=wait,
+        operator=app.operator,
+    )
+    results = []
+    for name in _connectors(app, connector):
+        token = app.connector_token(name)
+        progress = RichProgress() if not as_json else None
+        if progress is not None:
+            with progress:
+                result = run_sync(app.settings, app.sessions, name, token, options,
+                                  progress=progress)
+            _print_summary(result)
+        else:
+            result = run_sync(app.settings, app.sessions, name, token, options)
+        results.append(result)
+    if as_json:
+        emit_json(results[0].summary() if len(results) == 1 else
+                  {"runs": {r.connector: r.summary() for r in results}})
+    if any(r.status != "ok" for r in results):
+        raise OperationFailed(
+            "; ".join(f"{r.connector}: run {r.run_id} {r.status}" for r in results
+                      if r.status != "ok")
+        )
+
+
+@click.group("quarantine")
+def quarantine() -> None:
+    """LMS records set aside because they failed validation."""
+
+
+@quarantine.command("list")
+@click.option("--connector", help="Only this connector.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def quarantine_list(app: App, connector: str | None, as_json: bool) -> None:
+    """Show quarantined records and why they were set aside."""
+    with app.sessions() as session:
+        items = list_quarantine(session, connector)
+    if as_json:
+        emit_json({"quarantined": items})
+        return
+    table(
+        f"{len(items)} quarantined record(s)",
+        ("id", "connector", "stream", "LMS id", "reason", "run", "when"),
+        [(i["id"], i["connector"], i["stream"], i["lms_id"], i["reason"], i["run_id"],
+          i["created_at"]) for i in items],
+    )
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(sync)
+    cli.add_command(quarantine)

@@ -1,0 +1,55 @@
+"""Counts rows written to the register's data tables (CONTRACTS 1), for tests and benchmarks.
+
+Bookkeeping tables (runs, bookmarks, leases, quarantine, heartbeat, scratch keys) are
+not data tables and are not counted.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import sqlalchemy as sa
+
+from bridge.registry.lms import STREAM_TABLES
+from bridge.registry.people import (
+    Consent,
+    CustomerRelationship,
+    MarketingProhibition,
+    Organisation,
+    Person,
+    PersonOrganisation,
+)
+
+DATA_TABLES = frozenset(
+    model.__tablename__
+    for model in (
+        *(m for models in STREAM_TABLES.values() for m in models),
+        Person, Organisation, PersonOrganisation, CustomerRelationship, Consent,
+        MarketingProhibition,
+    )
+)
+_WRITE = re.compile(r"^\s*(INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+\"?(\w+)\"?", re.IGNORECASE)
+
+
+class WriteCounter:
+    """Attach to an engine; ``rows`` is the number of data-table rows written since."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self.engine = engine
+        self.rows = 0
+        self.statements: list[str] = []
+        sa.event.listen(engine, "after_cursor_execute", self._after)
+
+    def _after(self, conn: Any, cursor: Any, statement: str, params: Any, context: Any,
+               executemany: bool) -> None:
+        match = _WRITE.match(statement)
+        if match and match.group(2) in DATA_TABLES:
+            # -1 means the driver does not know (e.g. INSERT … RETURNING): count it as one.
+            count = cursor.rowcount if cursor.rowcount >= 0 else 1
+            self.rows += count
+            if count:
+                self.statements.append(statement.split("\n", 1)[0][:120])
+
+    def close(self) -> None:
+        sa.event.remove(self.engine, "after_cursor_execute", self._after)

@@ -1,0 +1,129 @@
+"""`bridge status`: where each connector, stream, queue and the daemon stand (CONTRACTS 3).
+
+The JSON shape is stable: every part is present, ``null`` when there is nothing to say.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from bridge.registry.base import utcnow
+from bridge.registry.models import (
+    DaemonHeartbeat,
+    OutboxCommand,
+    QuarantinedRecord,
+    SubjectRequest,
+    SyncRun,
+)
+from bridge.services.leases import current_lease
+from bridge.services.sync_state import load_bookmarks, next_due
+from bridge.settings import Settings
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat().replace("+00:00", "Z") if value else None
+
+
+def _age(value: datetime | None, now: datetime) -> float | None:
+    return round((now - value).total_seconds(), 1) if value else None
+
+
+def collect_status(settings: Settings, session: Session) -> dict[str, Any]:
+    now = utcnow()
+    connectors = {
+        name: _connector_status(settings, session, name, now) for name in settings.connectors
+    }
+    return {
+        "connectors": connectors,
+        "push": _push_status(session, now),
+        "requests": _request_status(session, now.date()),
+        "daemon": _daemon_status(settings, session, now),
+    }
+
+
+def _connector_status(
+    settings: Settings, session: Session, name: str, now: datetime
+) -> dict[str, Any]:
+    section = settings.connectors[name]
+    run = session.scalars(
+        sa.select(SyncRun).where(SyncRun.connector == name).order_by(SyncRun.id.desc()).limit(1)
+    ).first()
+    last_run = None
+    if run is not None:
+        duration = (run.finished_at - run.started_at).total_seconds() if run.finished_at else None
+        last_run = {
+            "id": run.id,
+            "status": run.status,
+            "started_at": _iso(run.started_at),
+            "finished_at": _iso(run.finished_at),
+            "duration_s": round(duration, 3) if duration is not None else None,
+            "streams": run.streams,
+        }
+    marks = load_bookmarks(session, name)
+    streams = {}
+    for stream in section.streams:
+        mark = marks.get(stream)
+        completed = mark.last_completed_at if mark else None
+        due = next_due(section.schedule[stream], completed)
+        streams[stream] = {
+            "bookmark": mark.bookmark if mark else None,
+            "age_s": _age(completed, now),
+            "due_at": _iso(due or now),
+        }
+    lease = current_lease(session, f"sync:{name}")
+    quarantined = session.scalar(
+        sa.select(sa.func.count()).select_from(QuarantinedRecord).where(
+            QuarantinedRecord.connector == name, QuarantinedRecord.resolved_at.is_(None)
+        )
+    )
+    return {
+        "last_run": last_run,
+        "streams": streams,
+        "lease": {"holder": lease.holder, "expires_at": _iso(lease.expires_at)} if lease else None,
+        "quarantined": quarantined or 0,
+    }
+
+
+def _push_status(session: Session, now: datetime) -> dict[str, Any]:
+    def count(*states: str) -> int:
+        return session.scalar(
+            sa.select(sa.func.count()).select_from(OutboxCommand).where(
+                OutboxCommand.state.in_(states)
+            )
+        ) or 0
+
+    oldest = session.scalar(
+        sa.select(sa.func.min(OutboxCommand.created_at)).where(
+            OutboxCommand.state.in_(("pending", "in_progress", "waiting"))
+        )
+    )
+    return {
+        "pending": count("pending", "in_progress", "waiting"),
+        "failed": count("failed"),
+        "oldest_pending_age_s": _age(oldest, now),
+    }
+
+
+def _request_status(session: Session, today: date) -> dict[str, int]:
+    open_requests = sa.select(sa.func.count()).select_from(SubjectRequest).where(
+        SubjectRequest.status == "open"
+    )
+    overdue = open_requests.where(
+        sa.func.coalesce(SubjectRequest.extended_deadline, SubjectRequest.deadline) < today
+    )
+    return {"open": session.scalar(open_requests) or 0, "overdue": session.scalar(overdue) or 0}
+
+
+def _daemon_status(settings: Settings, session: Session, now: datetime) -> dict[str, Any] | None:
+    beat = session.scalars(
+        sa.select(DaemonHeartbeat).order_by(DaemonHeartbeat.beat_at.desc()).limit(1)
+    ).first()
+    if beat is None:
+        return None
+    stale_after = settings.daemon.heartbeat_interval * 3 + timedelta(seconds=5)
+    alive = beat.stopped_at is None and now - beat.beat_at <= stale_after
+    return {"alive": alive, "heartbeat_at": _iso(beat.beat_at)}

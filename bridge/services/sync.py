@@ -1,0 +1,328 @@
+"""The sync engine: pulls a connector's streams into the register.
+
+One function serves the CLI's ``bridge sync`` and the daemon's job, so a manual and
+a scheduled run cannot differ. Per stream, a fetcher thread pulls batches from the
+connector while this thread writes them (a bounded queue between the two), each
+batch in one transaction with its bookmark. A run holds the connector's lease.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any, Protocol
+
+import sqlalchemy as sa
+from pydantic import SecretStr
+from sqlalchemy.orm import Session, sessionmaker
+
+from bridge.errors import UsageError
+from bridge.registry.base import utcnow
+from bridge.registry.models import STREAM_TABLES, SyncRun
+from bridge.services.connectors import open_connector
+from bridge.services.leases import held_lease, holder_name
+from bridge.services.pipeline import prefetch
+from bridge.services.reconcile import forget_seen, mark_removed, remember_seen
+from bridge.services.record_store import RecordStore
+from bridge.services.sync_state import is_due, load_bookmarks, quarantine, save_bookmark
+from bridge.settings import Settings
+from connectors.base import (
+    Batch,
+    Connector,
+    ConnectorError,
+    StreamUnavailable,
+    TerminalError,
+)
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class StreamStats:
+    fetched: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    quarantined: int = 0
+    rows_written: int = 0
+    status: str = "ok"
+    error: str | None = None
+
+    def public(self) -> dict[str, int]:
+        """The counts of the ``--json`` summary (issue "Moodle connector")."""
+        keys = ("fetched", "created", "updated", "unchanged", "removed", "quarantined")
+        return {k: getattr(self, k) for k in keys}
+
+
+@dataclass
+class RunResult:
+    run_id: int
+    connector: str
+    status: str
+    streams: dict[str, StreamStats]
+    requests: int
+    duration_s: float
+    skipped: dict[str, str] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def rows_written(self) -> int:
+        return sum(s.rows_written for s in self.streams.values())
+
+    def summary(self) -> dict[str, Any]:
+        payload: dict[str, Any] = {
+            "run_id": self.run_id,
+            "status": self.status,
+            "streams": {name: s.public() for name, s in self.streams.items()},
+            "requests": self.requests,
+            "duration_s": round(self.duration_s, 3),
+        }
+        if self.skipped:
+            payload["skipped"] = dict(self.skipped)
+        if self.warnings:
+            payload["warnings"] = list(self.warnings)
+        return payload
+
+
+@dataclass(frozen=True)
+class SyncOptions:
+    streams: Sequence[str] | None = None
+    full: bool = False
+    all_streams: bool = False
+    reconcile: bool = False
+    wait: bool = False
+    trigger: str = "manual"
+    operator: str = "system"
+
+
+class Progress(Protocol):
+    def stream_started(self, stream: str) -> None: ...
+    def batch_stored(self, stream: str, stats: StreamStats) -> None: ...
+    def stream_finished(self, stream: str, stats: StreamStats) -> None: ...
+
+
+class _NoProgress:
+    def stream_started(self, stream: str) -> None: ...
+    def batch_stored(self, stream: str, stats: StreamStats) -> None: ...
+    def stream_finished(self, stream: str, stats: StreamStats) -> None: ...
+
+
+def select_streams(
+    settings: Settings,
+    sessions: sessionmaker[Session],
+    connector: str,
+    available: Sequence[str],
+    options: SyncOptions,
+) -> list[str]:
+    """Which streams this run pulls: named ones, every enabled one, or those that are due."""
+    section = settings.connectors[connector]
+    enabled = [s for s in available if s in section.streams]
+    if options.streams:
+        unknown = [s for s in options.streams if s not in enabled]
+        if unknown:
+            raise UsageError(
+                f"stream(s) not enabled for {connector}: {', '.join(unknown)} "
+                f"(enabled: {', '.join(enabled)})"
+            )
+        return [s for s in enabled if s in options.streams]
+    if options.all_streams or options.full or options.reconcile:
+        return enabled
+    now = utcnow()
+    with sessions() as session:
+        marks = load_bookmarks(session, connector)
+    return [
+        s
+        for s in enabled
+        if is_due(section.schedule[s], marks[s].last_completed_at if s in marks else None, now)
+    ]
+
+
+def run_sync(
+    settings: Settings,
+    sessions: sessionmaker[Session],
+    connector_name: str,
+    token: SecretStr,
+    options: SyncOptions,
+    *,
+    progress: Progress | None = None,
+    stop: threading.Event | None = None,
+    connector_factory: Callable[[threading.Event], Connector] | None = None,
+) -> RunResult:
+    """Run one sync of one connector under its lease.
+
+    ``connector_factory`` builds the connector (default: from configuration and the
+    entry point of its kind).
+    """
+    stop = stop or threading.Event()
+    ttl = settings.daemon.lease_ttl
+    holder = holder_name(options.operator)
+    with held_lease(sessions, f"sync:{connector_name}", holder, ttl, wait=options.wait, stop=stop):
+        if connector_factory is not None:
+            connector = connector_factory(stop)
+        else:
+            connector = open_connector(settings, connector_name, token, stop_event=stop)
+        try:
+            streams = select_streams(settings, sessions, connector_name, connector.streams, options)
+            engine = _Run(sessions, connector_name, connector, options, token, progress, stop)
+            return engine.run(streams)
+        finally:
+            connector.close()
+
+
+class _Run:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        name: str,
+        connector: Connector,
+        options: SyncOptions,
+        token: SecretStr,
+        progress: Progress | None,
+        stop: threading.Event,
+    ) -> None:
+        self.sessions, self.name, self.connector = sessions, name, connector
+        self.options, self.stop = options, stop
+        self.progress = progress or _NoProgress()
+        self.secrets = [token.get_secret_value()]
+
+    def run(self, streams: list[str]) -> RunResult:
+        started = time.monotonic()
+        run_id = self._open_run()
+        results: dict[str, StreamStats] = {}
+        skipped: dict[str, str] = {}
+        warnings: list[str] = []
+        for stream in streams:
+            if self.stop.is_set():
+                break
+            self.progress.stream_started(stream)
+            stats = self._sync_stream(run_id, stream)
+            if stats.status == "skipped":
+                skipped[stream] = stats.error or "skipped"
+                warnings.append(f"{stream}: {stats.error}")
+            else:
+                results[stream] = stats
+            self.progress.stream_finished(stream, stats)
+        status = _overall(results, interrupted=self.stop.is_set())
+        result = RunResult(
+            run_id=run_id,
+            connector=self.name,
+            status=status,
+            streams=results,
+            requests=self.connector.request_count,
+            duration_s=time.monotonic() - started,
+            skipped=skipped,
+            warnings=warnings,
+        )
+        self._close_run(result)
+        return result
+
+    def _open_run(self) -> int:
+        now = utcnow()
+        with self.sessions() as session, session.begin():
+            session.execute(  # our lease proves no one else is running: earlier runs died
+                sa.update(SyncRun)
+                .where(SyncRun.connector == self.name, SyncRun.status == "running")
+                .values(status="interrupted", finished_at=now)
+            )
+            run = SyncRun(
+                connector=self.name, started_at=now, trigger=self.options.trigger,
+                operator=self.options.operator, status="running",
+            )
+            session.add(run)
+            session.flush()
+            return run.id
+
+    def _close_run(self, result: RunResult) -> None:
+        streams = {name: asdict(s) for name, s in result.streams.items()}
+        streams.update({name: {"status": "skipped", "error": why}
+                        for name, why in result.skipped.items()})
+        errors = [f"{n}: {s.error}" for n, s in result.streams.items() if s.error]
+        with self.sessions() as session, session.begin():
+            session.execute(
+                sa.update(SyncRun)
+                .where(SyncRun.id == result.run_id)
+                .values(
+                    status=result.status, finished_at=utcnow(), streams=streams,
+                    requests=result.requests, error="\n".join(errors) or None,
+                )
+            )
+
+    def _sync_stream(self, run_id: int, stream: str) -> StreamStats:
+        stats = StreamStats()
+        full_read = self.options.full or self.options.reconcile
+        with self.sessions() as session:
+            stored = load_bookmarks(session, self.name).get(stream)
+        bookmark = None if full_read or stored is None else stored.bookmark
+        try:
+            for batch in self._batches(stream, bookmark):
+                self._store_batch(run_id, stream, batch, stats)
+                self.progress.batch_stored(stream, stats)
+                if self.stop.is_set():
+                    stats.status, stats.error = "failed", "interrupted"
+                    return stats
+            self._finish_stream(run_id, stream, stats)
+        except StreamUnavailable as exc:
+            stats.status, stats.error = "skipped", str(exc)
+            self._forget(run_id)
+        except TerminalError as exc:
+            stats.status = "failed"
+            stats.error = f"{exc}" + (f" — fix: {exc.fix}" if exc.fix else "")
+            log.error("stream %s failed: %s", stream, stats.error)
+            self._forget(run_id)
+        except ConnectorError as exc:
+            stats.status, stats.error = "failed", f"{exc} (transient; will be retried)"
+            log.warning("stream %s failed: %s", stream, exc)
+            self._forget(run_id)
+        return stats
+
+    def _batches(self, stream: str, bookmark: Any) -> Iterator[Batch]:
+        return prefetch(lambda: self.connector.pull(stream, bookmark), self.stop, depth=4)
+
+    def _store_batch(self, run_id: int, stream: str, batch: Batch, stats: StreamStats) -> None:
+        now = utcnow()
+        store = RecordStore(self.name, run_id=run_id, now=now)
+        with self.sessions() as session, session.begin():
+            written = store.store(session, batch.records)
+            stats.quarantined += quarantine(
+                session, self.name, run_id, batch.rejects, self.secrets, now
+            )
+            if self.options.reconcile:
+                remember_seen(session, run_id, batch.records)
+            if batch.checkpoint is not None:
+                save_bookmark(session, self.name, stream, batch.checkpoint, run_id=run_id, now=now)
+        stats.fetched += len(batch.records) + len(batch.rejects)
+        stats.created += written.created
+        stats.updated += written.updated
+        stats.unchanged += written.unchanged
+        stats.rows_written += written.rows_written
+
+    def _finish_stream(self, run_id: int, stream: str, stats: StreamStats) -> None:
+        now = utcnow()
+        with self.sessions() as session, session.begin():
+            if self.options.reconcile:
+                stats.removed = mark_removed(
+                    session, run_id, self.name, STREAM_TABLES[stream], now
+                )
+                stats.rows_written += stats.removed
+            save_bookmark(
+                session, self.name, stream, None, run_id=run_id, now=now, completed=True,
+                reconciled=self.options.reconcile,
+            )
+
+    def _forget(self, run_id: int) -> None:
+        if self.options.reconcile:
+            with self.sessions() as session, session.begin():
+                forget_seen(session, run_id)
+
+
+def _overall(results: dict[str, StreamStats], *, interrupted: bool) -> str:
+    if interrupted:
+        return "failed" if not any(s.status == "ok" for s in results.values()) else "partial"
+    failed = [s for s in results.values() if s.status != "ok"]
+    if not failed:
+        return "ok"
+    return "failed" if len(failed) == len(results) else "partial"
