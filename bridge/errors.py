@@ -31,7 +31,11 @@ class ConfigError(BridgeError):
     exit_code = 2
 
     def __init__(
-        self, message: str, *, file: str | None = None, key: str | None = None,
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        key: str | None = None,
         line: int | None = None,
     ) -> None:
         self.file, self.key, self.line, self.detail = file, key, line, message
@@ -39,8 +43,9 @@ class ConfigError(BridgeError):
             part
             for part in (
                 file,
-                (f"{key} (line {line})" if line else key) if key else (
-                    f"line {line}" if line else None),
+                (f"{key} (line {line})" if line else key)
+                if key
+                else (f"line {line}" if line else None),
             )
             if part
         )

@@ -23,5 +23,6 @@ class Outcome:
 
 def run(*args: str, config: Path | None = None, env: dict[str, str] | None = None) -> Outcome:
     argv = (["--config", str(config)] if config else []) + list(args)
-    result = CliRunner().invoke(cli, argv, env=env, catch_exceptions=False)
+    environment = {"BRIDGE_OPERATOR": "tester", **(env or {})}
+    result = CliRunner().invoke(cli, argv, env=environment, catch_exceptions=False)
     return Outcome(result.exit_code, result.stdout, result.stderr)

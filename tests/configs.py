@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bridge.services.secrets import ensure_register_secret
+
 SENTINEL_TOKEN = "SENTINEL-TOKEN-5b1e9c"
 
 BASE = """\
@@ -28,16 +30,31 @@ token = "{token}"
 hosting_country = "FI"
 """
 
+OPERATORS = """
+[operators]
+"tester" = "admin"
+"olli.operator" = "operator"
+"dora.dpo" = "dpo"
+"""
+
 
 def write_config(
-    directory: Path, db_url: str, *, moodle_url: str = "https://moodle.test",
-    token: str = SENTINEL_TOKEN, extra: str = "", connector_extra: str = "",
+    directory: Path,
+    db_url: str,
+    *,
+    moodle_url: str = "https://moodle.test",
+    token: str = SENTINEL_TOKEN,
+    extra: str = "",
+    connector_extra: str = "",
 ) -> Path:
     """Write a bridge.toml for a test; ``connector_extra`` lines go into [connectors.moodle]."""
     text = BASE.format(
-        db_url=db_url, moodle_url=moodle_url, token=token,
+        db_url=db_url,
+        moodle_url=moodle_url,
+        token=token,
         secret=directory / "register.secret",
     )
+    ensure_register_secret(directory / "register.secret")
     path = directory / "bridge.toml"
-    path.write_text(text + connector_extra + "\n" + extra, encoding="utf-8")
+    path.write_text(text + connector_extra + "\n" + OPERATORS + extra, encoding="utf-8")
     return path

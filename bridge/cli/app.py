@@ -12,10 +12,11 @@ import sqlalchemy as sa
 from pydantic import SecretStr
 from sqlalchemy.orm import Session, sessionmaker
 
+from bridge.errors import ConfigError
 from bridge.logs import secret_filter
 from bridge.registry.db import make_engine, session_factory
 from bridge.registry.schema import require_current
-from bridge.errors import ConfigError
+from bridge.services.audit import Actor, authorise, resolve_actor
 from bridge.settings import Settings, config_path, load_settings
 from bridge.settings.loader import locate_key
 
@@ -43,7 +44,9 @@ class App:
             file = config_path(self.config_file)
             key = ["connectors", name, "token_file"]
             raise ConfigError(
-                str(exc), file=str(file), key=".".join(key),
+                str(exc),
+                file=str(file),
+                key=".".join(key),
                 line=locate_key(file.read_text(encoding="utf-8"), key),
             ) from None
         secret_filter.add(token.get_secret_value())
@@ -64,6 +67,15 @@ class App:
     @property
     def operator(self) -> str:
         return self.operator_name or os.environ.get("BRIDGE_OPERATOR") or getpass.getuser()
+
+    @cached_property
+    def actor(self) -> Actor:
+        return resolve_actor(self.settings, self.operator)
+
+    def authorise(self, permission: str, action: str) -> Actor:
+        """Check the acting operator's role (exit 4 and an audit row when refused)."""
+        authorise(self.sessions, self.actor, permission, action)
+        return self.actor
 
     def close(self) -> None:
         if self._engine is not None:

@@ -36,7 +36,7 @@ def config_check(app: App) -> None:
     for name in settings.connectors:
         app.connector_token(name)
     names = ", ".join(settings.connectors) or "none"
-    out.print(f"configuration OK: register \"{settings.register.name}\", connectors: {names}")
+    out.print(f'configuration OK: register "{settings.register.name}", connectors: {names}')
 
 
 def register(cli: click.Group) -> None:

@@ -48,7 +48,10 @@ def _fail(message: str, code: int) -> None:
 @click.group(cls=BridgeGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="bridge")
 @click.option(
-    "--config", "config_file", type=click.Path(path_type=Path), envvar="BRIDGE_CONFIG",
+    "--config",
+    "config_file",
+    type=click.Path(path_type=Path),
+    envvar="BRIDGE_CONFIG",
     help="Configuration file (default ./bridge.toml, or $BRIDGE_CONFIG).",
 )
 @click.option("--operator", help="Acting operator (default $BRIDGE_OPERATOR or the OS user).")
@@ -56,7 +59,10 @@ def _fail(message: str, code: int) -> None:
 @click.option("--log-format", type=click.Choice(["text", "json"]), default="text")
 @click.pass_context
 def cli(
-    ctx: click.Context, config_file: Path | None, operator: str | None, verbose: int,
+    ctx: click.Context,
+    config_file: Path | None,
+    operator: str | None,
+    verbose: int,
     log_format: str,
 ) -> None:
     """Keep the GDPR customer register and the LMS in step."""
@@ -66,9 +72,9 @@ def cli(
 
 
 def _register_commands() -> None:
-    from bridge.cli import config_cmd, db_cmd, status_cmd, sync_cmd
+    from bridge.cli import audit_cmd, config_cmd, db_cmd, pushback_cmd, status_cmd, sync_cmd
 
-    for module in (config_cmd, db_cmd, status_cmd, sync_cmd):
+    for module in (audit_cmd, config_cmd, db_cmd, pushback_cmd, status_cmd, sync_cmd):
         module.register(cli)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from bridge.cli.app import App
+from bridge.cli.guard import requires
 from bridge.cli.render import emit_json, out, table
 from bridge.services.status import collect_status
 
@@ -12,6 +13,7 @@ from bridge.services.status import collect_status
 @click.command("status")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (stable shape, see README).")
 @click.pass_obj
+@requires("status")
 def status(app: App, as_json: bool) -> None:
     """Show the last runs, bookmarks, leases, queues and the daemon heartbeat."""
     with app.sessions() as session:
@@ -24,8 +26,11 @@ def status(app: App, as_json: bool) -> None:
         lease = connector["lease"]
         out.print(
             f"[bold]{name}[/]: last run "
-            + (f"{run['id']} {run['status']} at {run['started_at']} ({run['duration_s']} s)"
-               if run else "never")
+            + (
+                f"{run['id']} {run['status']} at {run['started_at']} ({run['duration_s']} s)"
+                if run
+                else "never"
+            )
             + f"; lease {'held by ' + lease['holder'] if lease else 'free'}"
             + f"; quarantined {connector['quarantined']}"
         )
@@ -38,8 +43,11 @@ def status(app: App, as_json: bool) -> None:
     out.print(
         f"push queue: {push['pending']} pending, {push['failed']} failed; "
         f"requests: {requests['open']} open, {requests['overdue']} overdue; daemon: "
-        + ("never seen" if daemon is None else
-           f"{'alive' if daemon['alive'] else 'stale'} (heartbeat {daemon['heartbeat_at']})")
+        + (
+            "never seen"
+            if daemon is None
+            else f"{'alive' if daemon['alive'] else 'stale'} (heartbeat {daemon['heartbeat_at']})"
+        )
     )
 
 

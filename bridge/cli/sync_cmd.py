@@ -7,6 +7,7 @@ import click
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from bridge.cli.app import App
+from bridge.cli.guard import requires
 from bridge.cli.render import emit_json, err, table
 from bridge.errors import OperationFailed
 from bridge.services.quarantine import list_quarantine
@@ -64,17 +65,34 @@ def _connectors(app: App, connector: str | None) -> list[str]:
 
 def _print_summary(result: RunResult) -> None:
     rows = [
-        (name, s.fetched, s.created, s.updated, s.unchanged, s.removed, s.quarantined,
-         s.status if s.status == "ok" else f"{s.status}: {s.error}")
+        (
+            name,
+            s.fetched,
+            s.created,
+            s.updated,
+            s.unchanged,
+            s.removed,
+            s.quarantined,
+            s.status if s.status == "ok" else f"{s.status}: {s.error}",
+        )
         for name, s in result.streams.items()
     ]
-    rows += [(name, "", "", "", "", "", "", f"skipped: {why}") for name, why in
-             result.skipped.items()]
+    rows += [
+        (name, "", "", "", "", "", "", f"skipped: {why}") for name, why in result.skipped.items()
+    ]
     table(
         f"sync run {result.run_id} of {result.connector}: {result.status}, "
         f"{result.requests} requests, {result.duration_s:.1f} s",
-        ("stream", "fetched", "created", "updated", "unchanged", "removed", "quarantined",
-         "status"),
+        (
+            "stream",
+            "fetched",
+            "created",
+            "updated",
+            "unchanged",
+            "removed",
+            "quarantined",
+            "status",
+        ),
         rows,
     )
 
@@ -88,14 +106,24 @@ def _print_summary(result: RunResult) -> None:
 @click.option("--wait", is_flag=True, help="Wait for another sync to finish instead of exit 3.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.pass_obj
+@requires("sync")
 def sync(
-    app: App, connector: str | None, streams: str | None, full: bool, all_streams: bool,
-    reconcile: bool, wait: bool, as_json: bool,
+    app: App,
+    connector: str | None,
+    streams: str | None,
+    full: bool,
+    all_streams: bool,
+    reconcile: bool,
+    wait: bool,
+    as_json: bool,
 ) -> None:
     """Pull the LMS into the register (incremental by default)."""
     options = SyncOptions(
         streams=[s.strip() for s in streams.split(",") if s.strip()] if streams else None,
-        full=full, all_streams=all_streams, reconcile=reconcile, wait=wait,
+        full=full,
+        all_streams=all_streams,
+        reconcile=reconcile,
+        wait=wait,
         operator=app.operator,
     )
     results = []
@@ -104,19 +132,30 @@ def sync(
         progress = RichProgress() if not as_json else None
         if progress is not None:
             with progress:
-                result = run_sync(app.settings, app.sessions, name, token, options,
-                                  progress=progress)
+                result = run_sync(
+                    app.settings,
+                    app.sessions,
+                    name,
+                    token,
+                    options,
+                    progress=progress,
+                    actor=app.actor,
+                )
             _print_summary(result)
         else:
-            result = run_sync(app.settings, app.sessions, name, token, options)
+            result = run_sync(app.settings, app.sessions, name, token, options, actor=app.actor)
         results.append(result)
     if as_json:
-        emit_json(results[0].summary() if len(results) == 1 else
-                  {"runs": {r.connector: r.summary() for r in results}})
+        emit_json(
+            results[0].summary()
+            if len(results) == 1
+            else {"runs": {r.connector: r.summary() for r in results}}
+        )
     if any(r.status != "ok" for r in results):
         raise OperationFailed(
-            "; ".join(f"{r.connector}: run {r.run_id} {r.status}" for r in results
-                      if r.status != "ok")
+            "; ".join(
+                f"{r.connector}: run {r.run_id} {r.status}" for r in results if r.status != "ok"
+            )
         )
 
 
@@ -129,6 +168,7 @@ def quarantine() -> None:
 @click.option("--connector", help="Only this connector.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_obj
+@requires("quarantine")
 def quarantine_list(app: App, connector: str | None, as_json: bool) -> None:
     """Show quarantined records and why they were set aside."""
     with app.sessions() as session:
@@ -139,8 +179,18 @@ def quarantine_list(app: App, connector: str | None, as_json: bool) -> None:
     table(
         f"{len(items)} quarantined record(s)",
         ("id", "connector", "stream", "LMS id", "reason", "run", "when"),
-        [(i["id"], i["connector"], i["stream"], i["lms_id"], i["reason"], i["run_id"],
-          i["created_at"]) for i in items],
+        [
+            (
+                i["id"],
+                i["connector"],
+                i["stream"],
+                i["lms_id"],
+                i["reason"],
+                i["run_id"],
+                i["created_at"],
+            )
+            for i in items
+        ],
     )
 
 

@@ -49,7 +49,11 @@ class UtcDateTime(TypeDecorator[datetime]):
 
 class Base(DeclarativeBase):
     metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map = {datetime: UtcDateTime(), dict[str, Any]: sa.JSON(), list[Any]: sa.JSON()}
+    type_annotation_map = {  # noqa: RUF012 - SQLAlchemy's declared class attribute
+        datetime: UtcDateTime(),
+        dict[str, Any]: sa.JSON(),
+        list[Any]: sa.JSON(),
+    }
 
 
 #: Where a personal-data row came from (N7). Checked in code, not a database enum.

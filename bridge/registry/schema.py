@@ -48,6 +48,5 @@ def require_current(engine: sa.Engine) -> None:
     if current != head:
         state = "empty" if current is None else f"at revision {current}"
         raise DatabaseNotReady(
-            f"the register database is {state}, this version needs {head}: "
-            "run `bridge db upgrade`"
+            f"the register database is {state}, this version needs {head}: run `bridge db upgrade`"
         )

@@ -25,7 +25,11 @@ DATA_TABLES = frozenset(
     model.__tablename__
     for model in (
         *(m for models in STREAM_TABLES.values() for m in models),
-        Person, Organisation, PersonOrganisation, CustomerRelationship, Consent,
+        Person,
+        Organisation,
+        PersonOrganisation,
+        CustomerRelationship,
+        Consent,
         MarketingProhibition,
     )
 )
@@ -41,8 +45,9 @@ class WriteCounter:
         self.statements: list[str] = []
         sa.event.listen(engine, "after_cursor_execute", self._after)
 
-    def _after(self, conn: Any, cursor: Any, statement: str, params: Any, context: Any,
-               executemany: bool) -> None:
+    def _after(
+        self, conn: Any, cursor: Any, statement: str, params: Any, context: Any, executemany: bool
+    ) -> None:
         match = _WRITE.match(statement)
         if match and match.group(2) in DATA_TABLES:
             # -1 means the driver does not know (e.g. INSERT … RETURNING): count it as one.

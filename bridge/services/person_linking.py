@@ -25,9 +25,13 @@ def link_accounts(
 ) -> tuple[int, int]:
     """Link the given accounts that have no person yet; returns (persons created, linked)."""
     unlinked = session.execute(
-        sa.select(LmsAccount.lms_user_id, LmsAccount.email_normalised, LmsAccount.first_name,
-                  LmsAccount.last_name, LmsAccount.email)
-        .where(
+        sa.select(
+            LmsAccount.lms_user_id,
+            LmsAccount.email_normalised,
+            LmsAccount.first_name,
+            LmsAccount.last_name,
+            LmsAccount.email,
+        ).where(
             LmsAccount.connector == connector,
             LmsAccount.lms_user_id.in_(lms_user_ids),
             LmsAccount.person_id.is_(None),
@@ -70,9 +74,7 @@ def link_accounts(
             sa.insert(Person).returning(Person.email_normalised, Person.id), new_persons
         )
         person_of.update({email: pid for email, pid in created})
-    links = [
-        {"uid": row.lms_user_id, "pid": person_of[row.email_normalised]} for row in unlinked
-    ]
+    links = [{"uid": row.lms_user_id, "pid": person_of[row.email_normalised]} for row in unlinked]
     table = LmsAccount.__table__
     session.execute(
         sa.update(table)

@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session
 
 from bridge.registry.base import Base
 from bridge.registry.dialect import insert_for
-from bridge.services.person_linking import link_accounts, normalise_email
 from bridge.registry.models import (
     LmsAccount,
     LmsAssignment,
@@ -32,6 +31,8 @@ from bridge.registry.models import (
     LmsMessage,
     LmsSubmission,
 )
+from bridge.services.person_linking import link_accounts, normalise_email
+from bridge.services.suppression import SuppressionList
 from connectors.base import (
     AssignmentGradeRecord,
     AssignmentRecord,
@@ -89,6 +90,7 @@ class WriteStats:
     rows_written: int = 0
     persons_created: int = 0
     linked: int = 0
+    suppressed: int = 0
 
     def add(self, other: WriteStats) -> None:
         self.created += other.created
@@ -97,6 +99,7 @@ class WriteStats:
         self.rows_written += other.rows_written
         self.persons_created += other.persons_created
         self.linked += other.linked
+        self.suppressed += other.suppressed
 
 
 @dataclass(frozen=True)
@@ -108,13 +111,28 @@ class _Existing:
 class RecordStore:
     """Writes one connector's records into the register."""
 
-    def __init__(self, connector: str, *, run_id: int | None, now: datetime) -> None:
+    def __init__(
+        self,
+        connector: str,
+        *,
+        run_id: int | None,
+        now: datetime,
+        suppression: SuppressionList | None = None,
+    ) -> None:
         self.connector, self.run_id, self.now = connector, run_id, now
+        self.suppression = suppression
+        #: Suppressed accounts the LMS shows active: drift enforcement revokes them.
+        self.active_suppressed: set[int] = set()
 
     def store(self, session: Session, records: Sequence[Record]) -> WriteStats:
         stats = WriteStats()
         by_type: dict[type[Record], dict[tuple[Any, ...], Record]] = {}
         for record in records:  # the last of duplicates wins (overlapping reads)
+            if self.suppression is not None and self.suppression.blocks(record):
+                stats.suppressed += 1
+                if isinstance(record, UserRecord) and not record.suspended and not record.deleted:
+                    self.active_suppressed.add(record.lms_user_id)
+                continue
             by_type.setdefault(type(record), {})[record.key] = record
         for record_type, keyed in by_type.items():
             stats.add(self._store_table(session, record_type, keyed))

@@ -76,9 +76,9 @@ def _connector_status(
         }
     lease = current_lease(session, f"sync:{name}")
     quarantined = session.scalar(
-        sa.select(sa.func.count()).select_from(QuarantinedRecord).where(
-            QuarantinedRecord.connector == name, QuarantinedRecord.resolved_at.is_(None)
-        )
+        sa.select(sa.func.count())
+        .select_from(QuarantinedRecord)
+        .where(QuarantinedRecord.connector == name, QuarantinedRecord.resolved_at.is_(None))
     )
     return {
         "last_run": last_run,
@@ -90,11 +90,14 @@ def _connector_status(
 
 def _push_status(session: Session, now: datetime) -> dict[str, Any]:
     def count(*states: str) -> int:
-        return session.scalar(
-            sa.select(sa.func.count()).select_from(OutboxCommand).where(
-                OutboxCommand.state.in_(states)
+        return (
+            session.scalar(
+                sa.select(sa.func.count())
+                .select_from(OutboxCommand)
+                .where(OutboxCommand.state.in_(states))
             )
-        ) or 0
+            or 0
+        )
 
     oldest = session.scalar(
         sa.select(sa.func.min(OutboxCommand.created_at)).where(
@@ -109,8 +112,10 @@ def _push_status(session: Session, now: datetime) -> dict[str, Any]:
 
 
 def _request_status(session: Session, today: date) -> dict[str, int]:
-    open_requests = sa.select(sa.func.count()).select_from(SubjectRequest).where(
-        SubjectRequest.status == "open"
+    open_requests = (
+        sa.select(sa.func.count())
+        .select_from(SubjectRequest)
+        .where(SubjectRequest.status == "open")
     )
     overdue = open_requests.where(
         sa.func.coalesce(SubjectRequest.extended_deadline, SubjectRequest.deadline) < today

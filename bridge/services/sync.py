@@ -22,11 +22,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from bridge.errors import UsageError
 from bridge.registry.base import utcnow
 from bridge.registry.models import STREAM_TABLES, SyncRun
+from bridge.services import audit, drift
+from bridge.services.audit import Actor
 from bridge.services.connectors import open_connector
 from bridge.services.leases import held_lease, holder_name
 from bridge.services.pipeline import prefetch
 from bridge.services.reconcile import forget_seen, mark_removed, remember_seen
 from bridge.services.record_store import RecordStore
+from bridge.services.suppression import SuppressionList
 from bridge.services.sync_state import is_due, load_bookmarks, quarantine, save_bookmark
 from bridge.settings import Settings
 from connectors.base import (
@@ -38,6 +41,9 @@ from connectors.base import (
 )
 
 log = logging.getLogger(__name__)
+
+#: Who acts when a sync runs without an operator (e.g. in tests or scripts).
+SYNC_ACTOR = "system:sync"
 
 
 @dataclass
@@ -151,6 +157,7 @@ def run_sync(
     progress: Progress | None = None,
     stop: threading.Event | None = None,
     connector_factory: Callable[[threading.Event], Connector] | None = None,
+    actor: Actor | None = None,
 ) -> RunResult:
     """Run one sync of one connector under its lease.
 
@@ -168,6 +175,7 @@ def run_sync(
         try:
             streams = select_streams(settings, sessions, connector_name, connector.streams, options)
             engine = _Run(sessions, connector_name, connector, options, token, progress, stop)
+            engine.actor, engine.settings = actor, settings
             return engine.run(streams)
         finally:
             connector.close()
@@ -188,10 +196,15 @@ class _Run:
         self.options, self.stop = options, stop
         self.progress = progress or _NoProgress()
         self.secrets = [token.get_secret_value()]
+        self.actor: Actor | None = None
+        self.settings: Settings
 
     def run(self, streams: list[str]) -> RunResult:
         started = time.monotonic()
         run_id = self._open_run()
+        with self.sessions() as session:
+            self.suppression = SuppressionList.load(session, self.settings, self.name)
+        self.active_suppressed: set[int] = set()
         results: dict[str, StreamStats] = {}
         skipped: dict[str, str] = {}
         warnings: list[str] = []
@@ -206,6 +219,8 @@ class _Run:
             else:
                 results[stream] = stats
             self.progress.stream_finished(stream, stats)
+        if "users" in results and results["users"].status == "ok":
+            warnings += self._enforce_drift()
         status = _overall(results, interrupted=self.stop.is_set())
         result = RunResult(
             run_id=run_id,
@@ -229,8 +244,11 @@ class _Run:
                 .values(status="interrupted", finished_at=now)
             )
             run = SyncRun(
-                connector=self.name, started_at=now, trigger=self.options.trigger,
-                operator=self.options.operator, status="running",
+                connector=self.name,
+                started_at=now,
+                trigger=self.options.trigger,
+                operator=self.options.operator,
+                status="running",
             )
             session.add(run)
             session.flush()
@@ -238,18 +256,34 @@ class _Run:
 
     def _close_run(self, result: RunResult) -> None:
         streams = {name: asdict(s) for name, s in result.streams.items()}
-        streams.update({name: {"status": "skipped", "error": why}
-                        for name, why in result.skipped.items()})
+        streams.update(
+            {name: {"status": "skipped", "error": why} for name, why in result.skipped.items()}
+        )
         errors = [f"{n}: {s.error}" for n, s in result.streams.items() if s.error]
         with self.sessions() as session, session.begin():
             session.execute(
                 sa.update(SyncRun)
                 .where(SyncRun.id == result.run_id)
                 .values(
-                    status=result.status, finished_at=utcnow(), streams=streams,
-                    requests=result.requests, error="\n".join(errors) or None,
+                    status=result.status,
+                    finished_at=utcnow(),
+                    streams=streams,
+                    requests=result.requests,
+                    error="\n".join(errors) or None,
                 )
             )
+            if self.actor is not None:  # one audit row per run, with counts (CONTRACTS 9)
+                audit.record(
+                    session,
+                    self.actor,
+                    "sync",
+                    details={
+                        "connector": self.name,
+                        "run_id": result.run_id,
+                        "status": result.status,
+                        "streams": {n: s.public() for n, s in result.streams.items()},
+                    },
+                )
 
     def _sync_stream(self, run_id: int, stream: str) -> StreamStats:
         stats = StreamStats()
@@ -284,7 +318,7 @@ class _Run:
 
     def _store_batch(self, run_id: int, stream: str, batch: Batch, stats: StreamStats) -> None:
         now = utcnow()
-        store = RecordStore(self.name, run_id=run_id, now=now)
+        store = RecordStore(self.name, run_id=run_id, now=now, suppression=self.suppression)
         with self.sessions() as session, session.begin():
             written = store.store(session, batch.records)
             stats.quarantined += quarantine(
@@ -294,6 +328,7 @@ class _Run:
                 remember_seen(session, run_id, batch.records)
             if batch.checkpoint is not None:
                 save_bookmark(session, self.name, stream, batch.checkpoint, run_id=run_id, now=now)
+        self.active_suppressed |= store.active_suppressed
         stats.fetched += len(batch.records) + len(batch.rejects)
         stats.created += written.created
         stats.updated += written.updated
@@ -304,14 +339,27 @@ class _Run:
         now = utcnow()
         with self.sessions() as session, session.begin():
             if self.options.reconcile:
-                stats.removed = mark_removed(
-                    session, run_id, self.name, STREAM_TABLES[stream], now
-                )
+                stats.removed = mark_removed(session, run_id, self.name, STREAM_TABLES[stream], now)
                 stats.rows_written += stats.removed
             save_bookmark(
-                session, self.name, stream, None, run_id=run_id, now=now, completed=True,
+                session,
+                self.name,
+                stream,
+                None,
+                run_id=run_id,
+                now=now,
+                completed=True,
                 reconciled=self.options.reconcile,
             )
+
+    def _enforce_drift(self) -> list[str]:
+        actor = self.actor or Actor(SYNC_ACTOR, "operator")
+        with self.sessions() as session, session.begin():
+            revoked = drift.enforce(session, actor, self.name, self.active_suppressed)
+        return [
+            f"drift: queued revocation of LMS user {r['lms_user_id']} ({r['reason']})"
+            for r in revoked
+        ]
 
     def _forget(self, run_id: int) -> None:
         if self.options.reconcile:

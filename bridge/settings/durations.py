@@ -24,7 +24,7 @@ def parse_duration(value: object) -> timedelta:
         match = _DURATION.match(value)
         if match:
             return timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2)])
-    raise ValueError(f"not a duration: {value!r} (write e.g. \"30s\", \"5m\", \"1h\", \"1d\")")
+    raise ValueError(f'not a duration: {value!r} (write e.g. "30s", "5m", "1h", "1d")')
 
 
 def format_duration(value: timedelta) -> str:
@@ -65,7 +65,9 @@ def parse_schedule(value: object) -> Schedule:
 
 
 ScheduleSpec = Annotated[
-    Schedule, BeforeValidator(parse_schedule), PlainSerializer(str, return_type=str, when_used="json")
+    Schedule,
+    BeforeValidator(parse_schedule),
+    PlainSerializer(str, return_type=str, when_used="json"),
 ]
 
 
@@ -87,9 +89,13 @@ def parse_period(value: object) -> Period:
         match = _PERIOD.match(value)
         if match:
             unit = match.group(2)
-            name = "days" if unit.startswith("d") else "months" if unit.startswith("mo") else "years"
+            name = (
+                "days" if unit.startswith("d") else "months" if unit.startswith("mo") else "years"
+            )
             return Period(int(match.group(1)), name)
-    raise ValueError(f"not a period: {value!r} (write e.g. \"30 days\", \"12 months\", \"6 years\")")
+    raise ValueError(f'not a period: {value!r} (write e.g. "30 days", "12 months", "6 years")')
 
 
-PeriodSpec = Annotated[Period, BeforeValidator(parse_period), PlainSerializer(str, return_type=str, when_used="json")]
+PeriodSpec = Annotated[
+    Period, BeforeValidator(parse_period), PlainSerializer(str, return_type=str, when_used="json")
+]

@@ -123,7 +123,7 @@ def _first_error(exc: ValidationError, file: str, text: str) -> ConfigError:
     key = ".".join(path)
     message = error["msg"]
     if message.startswith("Value error, "):
-        message = message[len("Value error, "):]
+        message = message[len("Value error, ") :]
     if error["type"] == "extra_forbidden":
         message = "unknown key (check the spelling; config.example.toml lists every key)"
     elif error["type"] == "missing":

@@ -117,7 +117,7 @@ class ConnectorSettings(Section):
     )
     schedule: dict[StreamName, ScheduleSpec] = Field(
         default_factory=lambda: {k: parse_schedule(v) for k, v in DEFAULT_SCHEDULE.items()},
-        description="Cadence per stream: a duration (\"5m\") or \"cron: ...\".",
+        description='Cadence per stream: a duration ("5m") or "cron: ...".',
     )
     revoke_access: Literal["suspend", "unenrol", "suspend_and_unenrol"] = Field(
         "suspend", description="How consent withdrawal revokes course access (N3)."
@@ -158,8 +158,8 @@ class ConnectorSettings(Section):
             )
         if self.revoke_access == "unenrol":
             raise ValueError(
-                "revoke_access = \"unenrol\" does not keep the notice's promise (N3): an "
-                "unenrolled account can still log in; use \"suspend\" or \"suspend_and_unenrol\""
+                'revoke_access = "unenrol" does not keep the notice\'s promise (N3): an '
+                'unenrolled account can still log in; use "suspend" or "suspend_and_unenrol"'
             )
         return self
 
@@ -171,14 +171,16 @@ class ConnectorSettings(Section):
         try:
             value = self.token_file.read_text(encoding="utf-8").strip()
         except OSError as exc:
-            raise ValueError(f"token_file {self.token_file} cannot be read: {exc.strerror}") from None
+            raise ValueError(
+                f"token_file {self.token_file} cannot be read: {exc.strerror}"
+            ) from None
         if not value:
             raise ValueError(f"token_file {self.token_file} is empty")
         return SecretStr(value)
 
 
 class RetentionCategory(Section):
-    period: PeriodSpec = Field(description="How long the data is kept (\"12 months\").")
+    period: PeriodSpec = Field(description='How long the data is kept ("12 months").')
     after: Literal["last_activity", "course_end", "relationship_end", "created"] = Field(
         description="The event the period counts from."
     )
@@ -258,9 +260,7 @@ class ProcessorSettings(Section):
     @model_validator(mode="after")
     def _eu_eea(self) -> ProcessorSettings:
         if not is_eu_eea(self.hosting_country):
-            raise ValueError(
-                f"hosting_country {self.hosting_country} is outside the EU/EEA (N9)"
-            )
+            raise ValueError(f"hosting_country {self.hosting_country} is outside the EU/EEA (N9)")
         return self
 
 

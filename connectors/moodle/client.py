@@ -200,11 +200,6 @@ class MoodleClient:
         if self._stop.wait(seconds):
             raise Stopped(f"stop requested during a {seconds:.1f}s wait before a retry")
 
-    def _pause(self, seconds: float, abandoned: threading.Event | None) -> None:
-        self.sleep(seconds)
-        if abandoned is not None and abandoned.is_set():
-            raise Stopped("call_many was left before this call finished")
-
     def close(self) -> None:
         """Close the HTTP session if this client created it."""
         if self._own_session:
@@ -231,6 +226,12 @@ class MoodleClient:
             reraise=True,
         )
         return retrying(self._send, wsfunction, fields)
+
+    def _pause(self, seconds: float, abandoned: threading.Event | None) -> None:
+        """The wait tenacity runs between attempts: ``sleep``, then give up if abandoned."""
+        self.sleep(seconds)
+        if abandoned is not None and abandoned.is_set():
+            raise Stopped("call_many was left before this call finished")
 
     def _new_session(self) -> requests.Session:
         session = requests.Session()

@@ -37,8 +37,11 @@ class ScriptedLms:
 
     def add_user(self, uid: int, email: str | None = None, **fields: Any) -> UserRecord:
         record = UserRecord(
-            lms_user_id=uid, username=f"user{uid}", first_name=f"First{uid}",
-            last_name=f"Last{uid}", email=email if email is not None else f"user{uid}@example.fi",
+            lms_user_id=uid,
+            username=f"user{uid}",
+            first_name=f"First{uid}",
+            last_name=f"Last{uid}",
+            email=email if email is not None else f"user{uid}@example.fi",
             **fields,
         )
         self.records["users"] = [r for r in self.records["users"] if r.key != record.key]
@@ -58,7 +61,11 @@ class FakeConnector(Connector):
 
     @classmethod
     def from_options(
-        cls, options: Mapping[str, Any], token: SecretStr, *, stop_event: threading.Event | None = None
+        cls,
+        options: Mapping[str, Any],
+        token: SecretStr,
+        *,
+        stop_event: threading.Event | None = None,
     ) -> FakeConnector:
         return cls(SCRIPT)
 
@@ -73,11 +80,14 @@ class FakeConnector(Connector):
         records = sorted(self.lms.records[stream], key=lambda r: r.key)
         for start in range(0, max(len(records), 1), 2):
             self.requests += 1
-            chunk = tuple(records[start:start + 2])
+            chunk = tuple(records[start : start + 2])
             last = start + 2 >= len(records)
             yield Batch(
-                stream, chunk, tuple(self.lms.rejects[stream]) if last else (),
-                checkpoint={} if last else None, complete=last,
+                stream,
+                chunk,
+                tuple(self.lms.rejects[stream]) if last else (),
+                checkpoint={} if last else None,
+                complete=last,
             )
 
     def push(self, command: PushCommand) -> PushResult:

@@ -67,7 +67,9 @@ def test_unknown_key_is_an_error_naming_key_and_line(config: Path) -> None:
 
 
 def test_wrong_type_names_the_key(config: Path) -> None:
-    _edit(config, 'hosting_country = "FI"', 'hosting_country = "FI"\nmax_parallel_requests = "many"')
+    _edit(
+        config, 'hosting_country = "FI"', 'hosting_country = "FI"\nmax_parallel_requests = "many"'
+    )
     outcome = run("config", "check", config=config)
     assert outcome.exit_code == 2
     assert "connectors.moodle.max_parallel_requests (line 20)" in outcome.stderr
@@ -90,8 +92,14 @@ def test_invalid_business_id_is_refused(config: Path) -> None:
 
 @pytest.mark.parametrize(
     ("value", "valid"),
-    [("0104505-9", True), ("0104505-8", False), ("2617416-4", True), ("123-4", False),
-     ("1572860-0", True), ("abc", False)],
+    [
+        ("0104505-9", True),
+        ("0104505-8", False),
+        ("2617416-4", True),
+        ("123-4", False),
+        ("1572860-0", True),
+        ("abc", False),
+    ],
 )
 def test_business_id_check_digit(value: str, valid: bool) -> None:
     if valid:
@@ -186,7 +194,9 @@ def test_token_masked_in_logs(config: Path, caplog: pytest.LogCaptureFixture) ->
     secret_filter.add(SENTINEL_TOKEN)
     logging.getLogger("test").warning("calling with wstoken=%s", SENTINEL_TOKEN)
     handler = logging.getLogger().handlers[0]
-    record = logging.LogRecord("t", logging.WARNING, __file__, 1, "token %s", (SENTINEL_TOKEN,), None)
+    record = logging.LogRecord(
+        "t", logging.WARNING, __file__, 1, "token %s", (SENTINEL_TOKEN,), None
+    )
     assert handler.filter(record)
     assert SENTINEL_TOKEN not in handler.format(record) and MASK in handler.format(record)
 

@@ -58,10 +58,11 @@ def test_register_behind_is_refused_with_the_fix(empty_db_url: str) -> None:
 
 def test_cli_db_upgrade_twice_and_secret_file(empty_db_url: str, tmp_path: Path) -> None:
     config = write_config(tmp_path, empty_db_url)
+    secret = tmp_path / "register.secret"
+    secret.unlink()
     first = run("db", "upgrade", config=config)
     assert first.exit_code == 0, first.stderr
-    assert "upgraded" in first.stdout
-    secret = tmp_path / "register.secret"
+    assert "upgraded" in first.stdout and "register secret created" in first.stdout
     assert stat.S_IMODE(secret.stat().st_mode) == 0o600
     content = secret.read_bytes()
     second = run("db", "upgrade", config=config)

@@ -31,15 +31,21 @@ def lms() -> ScriptedLms:
 
 @pytest.fixture
 def settings(tmp_path: Path, db_url: str) -> Settings:
-    return load_settings(write_config(tmp_path, db_url, connector_extra='streams = ["users", "courses"]\n'))
+    return load_settings(
+        write_config(tmp_path, db_url, connector_extra='streams = ["users", "courses"]\n')
+    )
 
 
-def sync(settings: Settings, sessions: sessionmaker[Session], lms: ScriptedLms,
-         **options: object) -> RunResult:
+def sync(
+    settings: Settings, sessions: sessionmaker[Session], lms: ScriptedLms, **options: object
+) -> RunResult:
     from pydantic import SecretStr
 
     return run_sync(
-        settings, sessions, "moodle", SecretStr(SENTINEL_TOKEN),
+        settings,
+        sessions,
+        "moodle",
+        SecretStr(SENTINEL_TOKEN),
         SyncOptions(**{"all_streams": True, **options}),  # type: ignore[arg-type]
         connector_factory=lambda stop: FakeConnector(lms),
     )
@@ -78,7 +84,8 @@ def test_changed_record_is_updated_and_provenance_kept(settings, sessions, lms) 
     sync(settings, sessions, lms)
     with sessions() as session:
         first_seen = session.scalars(
-            sa.select(LmsAccount.first_seen_at).where(LmsAccount.lms_user_id == 12)).one()
+            sa.select(LmsAccount.first_seen_at).where(LmsAccount.lms_user_id == 12)
+        ).one()
     lms.add_user(12, city="Espoo")
     result = sync(settings, sessions, lms)
     assert (result.streams["users"].updated, result.streams["users"].unchanged) == (1, 2)
@@ -91,8 +98,15 @@ def test_changed_record_is_updated_and_provenance_kept(settings, sessions, lms) 
 
 def test_user_links_to_existing_person_case_insensitively(settings, sessions, lms) -> None:
     with sessions() as session, session.begin():
-        session.add(Person(first_name="Eero", last_name="M", email="Eero.M@Example.fi",
-                           email_normalised="eero.m@example.fi", source="registration"))
+        session.add(
+            Person(
+                first_name="Eero",
+                last_name="M",
+                email="Eero.M@Example.fi",
+                email_normalised="eero.m@example.fi",
+                source="registration",
+            )
+        )
     lms.add_user(14, email="EERO.M@example.FI")
     sync(settings, sessions, lms)
     with sessions() as session:
@@ -164,7 +178,8 @@ def test_second_concurrent_sync_is_refused_and_wait_waits(settings, sessions, lm
         sync(settings, sessions, lms)
     waiter: dict[str, RunResult] = {}
     second = threading.Thread(
-        target=lambda: waiter.setdefault("r", sync(settings, sessions, lms, wait=True)))
+        target=lambda: waiter.setdefault("r", sync(settings, sessions, lms, wait=True))
+    )
     second.start()
     lms.release.set()
     thread.join(30)

@@ -1,0 +1,98 @@
+"""`bridge audit`: read and verify the tamper-evident audit trail."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import click
+
+from bridge.cli.app import App
+from bridge.cli.guard import requires
+from bridge.cli.render import emit_json, out, table
+from bridge.errors import OperationFailed
+from bridge.services.audit import list_entries, verify_chain
+
+
+@click.group("audit")
+def audit() -> None:
+    """The audit trail of personal-data reads and changes (N12)."""
+
+
+@audit.command("list")
+@click.option("--person", "person_id", type=int, help="Only rows about this person.")
+@click.option(
+    "--since",
+    type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]),
+    help="Only rows at or after this time (UTC).",
+)
+@click.option("--limit", type=int, default=200, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+@requires("audit")
+def audit_list(
+    app: App, person_id: int | None, since: datetime | None, limit: int, as_json: bool
+) -> None:
+    """Show audit rows, newest first."""
+    with app.sessions() as session:
+        entries = list_entries(
+            session,
+            person_id=person_id,
+            since=since.replace(tzinfo=UTC) if since else None,
+            limit=limit,
+        )
+    rows = [
+        {
+            "id": e.id,
+            "at": e.at,
+            "operator": e.operator,
+            "role": e.role,
+            "action": e.action,
+            "outcome": e.outcome,
+            "person_id": e.person_id,
+            "request_id": e.request_id,
+            "details": e.details,
+        }
+        for e in entries
+    ]
+    if as_json:
+        emit_json({"entries": rows})
+        return
+    table(
+        "audit trail",
+        ("id", "at", "operator", "role", "action", "outcome", "person", "request"),
+        [
+            (
+                r["id"],
+                r["at"],
+                r["operator"],
+                r["role"],
+                r["action"],
+                r["outcome"],
+                r["person_id"],
+                r["request_id"],
+            )
+            for r in rows
+        ],
+    )
+
+
+@audit.command("verify")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+@requires("audit")
+def audit_verify(app: App, as_json: bool) -> None:
+    """Recompute the hash chain; exit 1 if any row was altered or removed."""
+    with app.sessions() as session:
+        checked, bad = verify_chain(session)
+    if as_json:
+        emit_json({"ok": bad is None, "checked": checked, "first_bad_id": bad})
+    elif bad is None:
+        out.print(f"audit chain intact: {checked} row(s) verified")
+    if bad is not None:
+        raise OperationFailed(
+            f"audit chain broken at row {bad} ({checked} row(s) before it intact)"
+        )
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(audit)

@@ -1,0 +1,252 @@
+"""Consent withdrawal and grant (N3, N11). Withdrawing the service consent revokes the
+person's course access in every connector; the register change and the push commands are
+written in one transaction (the outbox)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from bridge.errors import UsageError
+from bridge.registry.base import utcnow
+from bridge.registry.models import Consent, LmsAccount, LmsEnrolment, OutboxCommand, Person
+from bridge.registry.people import CHANNELS, PURPOSES
+from bridge.services import audit
+from bridge.services.audit import Actor
+from bridge.services.outbox import enqueue
+from bridge.services.subjects import lms_accounts
+from bridge.settings import Settings
+
+ACCESS_ACTIONS = ("suspend", "unsuspend")
+
+
+@dataclass
+class ConsentChange:
+    person_id: int
+    purpose: str
+    channel: str | None
+    changed: bool
+    status: str
+    pushes: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "person_id": self.person_id,
+            "purpose": self.purpose,
+            "channel": self.channel,
+            "changed": self.changed,
+            "status": self.status,
+            "pushes": self.pushes,
+        }
+
+
+def _check(purpose: str, channel: str | None) -> None:
+    if purpose not in PURPOSES:
+        raise UsageError(f"unknown purpose {purpose!r} (known: {', '.join(PURPOSES)})")
+    if purpose == "marketing" and channel not in CHANNELS:
+        raise UsageError(f"marketing consent needs --channel, one of {', '.join(CHANNELS)}")
+    if purpose == "service" and channel is not None:
+        raise UsageError("the service consent has no channel")
+
+
+def _latest(session: Session, person_id: int, purpose: str, channel: str | None) -> Consent | None:
+    query = sa.select(Consent).where(Consent.person_id == person_id, Consent.purpose == purpose)
+    query = query.where(
+        Consent.channel.is_(None) if channel is None else Consent.channel == channel
+    )
+    return session.scalars(query.order_by(Consent.id.desc()).limit(1)).first()
+
+
+def last_access_intent(session: Session, connector: str, lms_user_id: int) -> str | None:
+    """The latest suspend/unsuspend the register asked for this account (any state)."""
+    return session.scalar(
+        sa.select(OutboxCommand.action)
+        .where(
+            OutboxCommand.connector == connector,
+            OutboxCommand.lms_user_id == lms_user_id,
+            OutboxCommand.action.in_(ACCESS_ACTIONS),
+        )
+        .order_by(OutboxCommand.id.desc())
+        .limit(1)
+    )
+
+
+def revoke_access(
+    session: Session,
+    settings: Settings,
+    actor: Actor,
+    person: Person,
+    reason: str,
+    *,
+    request_id: int | None = None,
+) -> list[dict[str, Any]]:
+    """Queue the revocation of every LMS account of the person, per connector mode."""
+    pushes = []
+    for account in lms_accounts(session, person.id):
+        if account.deleted or account.connector not in settings.connectors:
+            continue
+        if last_access_intent(session, account.connector, account.lms_user_id) == "suspend":
+            continue  # already asked for (and done or under way): nothing new to push
+        mode = settings.connectors[account.connector].revoke_access
+        command = enqueue(
+            session,
+            connector=account.connector,
+            lms_user_id=account.lms_user_id,
+            action="suspend",
+            person_id=person.id,
+            operator=actor.name,
+            reason=reason,
+            request_id=request_id,
+        )
+        pushes.append({"id": command.id, "connector": account.connector, "action": "suspend"})
+        if mode == "suspend_and_unenrol":
+            courses = _active_courses(session, account)
+            if courses:
+                command = enqueue(
+                    session,
+                    connector=account.connector,
+                    lms_user_id=account.lms_user_id,
+                    action="unenrol",
+                    person_id=person.id,
+                    operator=actor.name,
+                    reason=reason,
+                    payload={"course_ids": courses},
+                    request_id=request_id,
+                )
+                pushes.append(
+                    {
+                        "id": command.id,
+                        "connector": account.connector,
+                        "action": "unenrol",
+                        "courses": courses,
+                    }
+                )
+    return pushes
+
+
+def _active_courses(session: Session, account: LmsAccount) -> list[int]:
+    return list(
+        session.scalars(
+            sa.select(LmsEnrolment.lms_course_id)
+            .where(
+                LmsEnrolment.connector == account.connector,
+                LmsEnrolment.lms_user_id == account.lms_user_id,
+                LmsEnrolment.status == "active",
+                LmsEnrolment.removed_in_lms_at.is_(None),
+            )
+            .order_by(LmsEnrolment.lms_course_id)
+        )
+    )
+
+
+def withdraw(
+    session: Session,
+    settings: Settings,
+    actor: Actor,
+    person: Person,
+    *,
+    purpose: str,
+    channel: str | None = None,
+    reason: str,
+    evidence: str | None = None,
+) -> ConsentChange:
+    _check(purpose, channel)
+    now = utcnow()
+    latest = _latest(session, person.id, purpose, channel)
+    changed = latest is None or latest.status != "withdrawn"
+    if changed:
+        if latest is not None and latest.status == "granted":
+            latest.status, latest.withdrawn_at = "withdrawn", now
+            latest.evidence = "\n".join(filter(None, [latest.evidence, evidence or reason]))
+        else:
+            session.add(
+                Consent(
+                    person_id=person.id,
+                    purpose=purpose,
+                    channel=channel,
+                    status="withdrawn",
+                    withdrawn_at=now,
+                    evidence=evidence or reason,
+                    recorded_by=actor.name,
+                    source="admin",
+                    first_seen_at=now,
+                )
+            )
+    pushes: list[dict[str, Any]] = []
+    if purpose == "service":
+        if person.status == "active":
+            person.status = "withdrawn"
+            changed = True
+        pushes = revoke_access(session, settings, actor, person, reason)
+    audit.record(
+        session,
+        actor,
+        "consent withdraw",
+        person_id=person.id,
+        details={"purpose": purpose, "channel": channel, "reason": reason, "pushes": pushes},
+    )
+    return ConsentChange(person.id, purpose, channel, changed or bool(pushes), "withdrawn", pushes)
+
+
+def grant(
+    session: Session,
+    settings: Settings,
+    actor: Actor,
+    person: Person,
+    *,
+    purpose: str,
+    channel: str | None = None,
+    reason: str,
+    evidence: str | None = None,
+) -> ConsentChange:
+    _check(purpose, channel)
+    if person.status == "erased":
+        raise UsageError(f"person {person.id} was erased; lift the suppression first")
+    now = utcnow()
+    latest = _latest(session, person.id, purpose, channel)
+    changed = latest is None or latest.status != "granted"
+    if changed:
+        session.add(
+            Consent(
+                person_id=person.id,
+                purpose=purpose,
+                channel=channel,
+                status="granted",
+                granted_at=now,
+                evidence=evidence or reason,
+                recorded_by=actor.name,
+                source="admin",
+                first_seen_at=now,
+            )
+        )
+    pushes: list[dict[str, Any]] = []
+    if purpose == "service":
+        if person.status == "withdrawn":
+            person.status = "active"
+            changed = True
+        for account in lms_accounts(session, person.id):
+            if account.deleted or account.connector not in settings.connectors:
+                continue
+            if last_access_intent(session, account.connector, account.lms_user_id) != "suspend":
+                continue
+            command = enqueue(
+                session,
+                connector=account.connector,
+                lms_user_id=account.lms_user_id,
+                action="unsuspend",
+                person_id=person.id,
+                operator=actor.name,
+                reason=reason,
+            )
+            pushes.append({"id": command.id, "connector": account.connector, "action": "unsuspend"})
+    audit.record(
+        session,
+        actor,
+        "consent grant",
+        person_id=person.id,
+        details={"purpose": purpose, "channel": channel, "reason": reason, "pushes": pushes},
+    )
+    return ConsentChange(person.id, purpose, channel, changed, "granted", pushes)

@@ -1,0 +1,111 @@
+"""Drift enforcement: whoever the register says has no access (withdrawn, erased, suppressed)
+but the LMS shows active again is revoked again, and the event is audited (issue
+"Push-back")."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from bridge.registry.models import LmsAccount, OutboxCommand, Person
+from bridge.services import audit
+from bridge.services.audit import Actor
+from bridge.services.outbox import OPEN_STATES, enqueue
+
+NO_ACCESS = ("withdrawn", "erased")
+
+
+def _latest_suspend(session: Session, connector: str, lms_user_id: int) -> OutboxCommand | None:
+    return session.scalars(
+        sa.select(OutboxCommand)
+        .where(
+            OutboxCommand.connector == connector,
+            OutboxCommand.lms_user_id == lms_user_id,
+            OutboxCommand.action.in_(("suspend", "unsuspend")),
+        )
+        .order_by(OutboxCommand.id.desc())
+        .limit(1)
+    ).first()
+
+
+def enforce(
+    session: Session, actor: Actor, connector: str, suppressed_ids: Iterable[int] = ()
+) -> list[dict[str, Any]]:
+    """Queue a suspension for every account that should not have access but has."""
+    revoked: list[dict[str, Any]] = []
+    candidates = session.execute(
+        sa.select(LmsAccount, Person.status)
+        .join(Person, Person.id == LmsAccount.person_id)
+        .where(
+            LmsAccount.connector == connector,
+            LmsAccount.suspended.is_(False),
+            LmsAccount.deleted.is_(False),
+            LmsAccount.removed_in_lms_at.is_(None),
+            Person.status.in_(NO_ACCESS),
+        )
+    ).all()
+    for account, status in candidates:
+        latest = _latest_suspend(session, connector, account.lms_user_id)
+        if latest is not None:
+            if latest.action == "unsuspend":
+                continue  # the register itself restored access
+            if latest.state in OPEN_STATES:
+                continue
+            seen_active = account.changed_at or account.first_seen_at
+            if latest.done_at is not None and seen_active <= latest.done_at:
+                continue  # the register's copy predates our verified suspension
+        revoked.append(
+            _revoke(
+                session,
+                actor,
+                connector,
+                account.lms_user_id,
+                account.person_id,
+                f"drift: active in the LMS although the person is {status}",
+            )
+        )
+    for lms_user_id in sorted(set(suppressed_ids)):
+        latest = _latest_suspend(session, connector, lms_user_id)
+        if latest is not None and latest.state in OPEN_STATES:
+            continue
+        revoked.append(
+            _revoke(
+                session,
+                actor,
+                connector,
+                lms_user_id,
+                None,
+                "drift: an erased (suppressed) person is active in the LMS",
+            )
+        )
+    return revoked
+
+
+def _revoke(
+    session: Session,
+    actor: Actor,
+    connector: str,
+    lms_user_id: int,
+    person_id: int | None,
+    reason: str,
+) -> dict[str, Any]:
+    command = enqueue(
+        session,
+        connector=connector,
+        lms_user_id=lms_user_id,
+        action="suspend",
+        person_id=person_id,
+        operator=actor.name,
+        reason=reason,
+    )
+    audit.record(
+        session,
+        actor,
+        "drift revoke",
+        person_id=person_id,
+        details={"connector": connector, "push": command.id, "reason": reason},
+    )
+    return {"id": command.id, "lms_user_id": lms_user_id, "reason": reason}

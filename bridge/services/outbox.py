@@ -1,0 +1,179 @@
+"""The transactional outbox: changes the LMS must make, written in the same transaction as the
+register change that needs them, and carried out by push workers.
+
+States: ``pending`` (to do, at ``next_attempt_at``), ``in_progress`` (claimed by a worker
+until ``claimed_until``), ``waiting`` (the LMS is working on it, e.g. a data-privacy
+request awaiting cron; polled again), ``done`` (verified by reading back), ``failed``
+(terminal; listed and retried by hand). A command is never dropped.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, sessionmaker
+
+from bridge.errors import UsageError
+from bridge.registry.base import utcnow
+from bridge.registry.models import OutboxCommand
+
+#: Backoff of transient failures: 2 s, 4 s, 8 s … capped at 10 minutes, with jitter.
+BACKOFF_BASE_S = 2.0
+BACKOFF_CAP_S = 600.0
+#: How often a command waiting on the LMS (privacy request) is polled.
+WAITING_POLL = timedelta(seconds=30)
+#: How long a worker's claim lasts; a crashed worker's command is taken over after it.
+CLAIM_TTL = timedelta(minutes=2)
+OPEN_STATES = ("pending", "in_progress", "waiting")
+
+
+def enqueue(
+    session: Session,
+    *,
+    connector: str,
+    lms_user_id: int,
+    action: str,
+    person_id: int | None,
+    payload: Mapping[str, Any] | None = None,
+    operator: str | None = None,
+    reason: str | None = None,
+    request_id: int | None = None,
+    now: datetime | None = None,
+) -> OutboxCommand:
+    """Add a command in the caller's transaction (with the register change it belongs to)."""
+    command = OutboxCommand(
+        connector=connector,
+        lms_user_id=lms_user_id,
+        action=action,
+        person_id=person_id,
+        payload=dict(payload or {}),
+        operator=operator,
+        reason=reason,
+        request_id=request_id,
+        state="pending",
+        next_attempt_at=now or utcnow(),
+        created_at=now or utcnow(),
+    )
+    session.add(command)
+    session.flush()
+    return command
+
+
+def backoff(attempts: int) -> timedelta:
+    delay = min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2 ** max(attempts - 1, 0))
+    return timedelta(seconds=delay * random.uniform(0.8, 1.2))
+
+
+def claim(
+    sessions: sessionmaker[Session],
+    worker: str,
+    *,
+    limit: int = 20,
+    now: datetime | None = None,
+    claim_ttl: timedelta = CLAIM_TTL,
+) -> list[OutboxCommand]:
+    """Claim due commands for ``worker``; no two workers ever hold the same command.
+
+    PostgreSQL: ``FOR UPDATE SKIP LOCKED``. SQLite: the transaction takes the database
+    write lock at BEGIN, so claims are serialised.
+    """
+    now = now or utcnow()
+    due = sa.or_(
+        sa.and_(
+            OutboxCommand.state.in_(("pending", "waiting")), OutboxCommand.next_attempt_at <= now
+        ),
+        sa.and_(OutboxCommand.state == "in_progress", OutboxCommand.claimed_until < now),
+    )
+    query = (
+        sa.select(OutboxCommand)
+        .where(due)
+        .order_by(OutboxCommand.next_attempt_at, OutboxCommand.id)
+        .limit(limit)
+    )
+    with sessions() as session, session.begin():
+        if session.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        commands = list(session.scalars(query))
+        for command in commands:
+            command.state = "in_progress"
+            command.claimed_by = worker
+            command.claimed_until = now + claim_ttl
+            command.attempts += 1
+        return commands
+
+
+@dataclass(frozen=True)
+class Outcome:
+    state: str
+    reason: str
+    lms_request_id: int | None = None
+
+
+def settle(
+    sessions: sessionmaker[Session],
+    command_id: int,
+    worker: str,
+    outcome: Outcome,
+    *,
+    now: datetime | None = None,
+) -> bool:
+    """Record what happened to a claimed command; False if the claim was lost meanwhile."""
+    now = now or utcnow()
+    with sessions() as session, session.begin():
+        command = session.get(OutboxCommand, command_id, with_for_update=True)
+        if command is None or command.claimed_by != worker or command.state != "in_progress":
+            return False
+        command.claimed_by, command.claimed_until = None, None
+        command.last_error = outcome.reason if outcome.state != "done" else None
+        if outcome.lms_request_id is not None:
+            command.lms_request_id = outcome.lms_request_id
+        command.state = outcome.state
+        if outcome.state == "done":
+            command.done_at = command.verified_at = now
+        elif outcome.state == "pending":
+            command.next_attempt_at = now + backoff(command.attempts)
+        elif outcome.state == "waiting":
+            command.next_attempt_at = now + WAITING_POLL
+        return True
+
+
+def list_commands(
+    session: Session, *, states: Sequence[str] | None = None, limit: int = 500
+) -> list[OutboxCommand]:
+    query = sa.select(OutboxCommand).order_by(OutboxCommand.id.desc()).limit(limit)
+    if states:
+        query = query.where(OutboxCommand.state.in_(states))
+    return list(session.scalars(query))
+
+
+def retry(session: Session, command_id: int) -> OutboxCommand:
+    """Put a failed command back in the queue (after its cause was fixed)."""
+    command = session.get(OutboxCommand, command_id)
+    if command is None:
+        raise UsageError(f"no push command {command_id}")
+    if command.state != "failed":
+        raise UsageError(f"push command {command_id} is {command.state}, not failed")
+    command.state, command.next_attempt_at, command.attempts = "pending", utcnow(), 0
+    return command
+
+
+def open_command_exists(
+    session: Session, connector: str, lms_user_id: int, actions: Sequence[str]
+) -> bool:
+    return bool(
+        session.scalar(
+            sa.select(sa.func.count())
+            .select_from(OutboxCommand)
+            .where(
+                OutboxCommand.connector == connector,
+                OutboxCommand.lms_user_id == lms_user_id,
+                OutboxCommand.action.in_(actions),
+                OutboxCommand.state.in_(OPEN_STATES),
+            )
+        )
+    )

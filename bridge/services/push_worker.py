@@ -1,0 +1,167 @@
+"""The push worker: carries out outbox commands in the LMS, verifies them by reading back, and
+only then marks them done. Used by `bridge push run` and by the daemon's job."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from pydantic import SecretStr
+from sqlalchemy.orm import Session, sessionmaker
+
+from bridge.registry.models import OutboxCommand
+from bridge.services import audit
+from bridge.services.audit import Actor
+from bridge.services.connectors import open_connector
+from bridge.services.leases import holder_name
+from bridge.services.outbox import CLAIM_TTL, Outcome, claim, settle
+from bridge.settings import Settings
+from connectors.base import (
+    Connector,
+    ConnectorError,
+    LmsState,
+    PushCommand,
+    PushResult,
+    TerminalError,
+)
+
+log = logging.getLogger(__name__)
+
+ConnectorFactory = Callable[[str, threading.Event], Connector]
+
+
+@dataclass
+class PushRunStats:
+    claimed: int = 0
+    done: int = 0
+    waiting: int = 0
+    retrying: int = 0
+    failed: int = 0
+    lost: int = 0
+    outcomes: list[dict[str, object]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, int]:
+        return {k: getattr(self, k) for k in ("claimed", "done", "waiting", "retrying", "failed")}
+
+
+def _verified(command: OutboxCommand, state: LmsState) -> str | None:
+    """Why the read-back does not show the intended state, or None when it does."""
+    if command.action in ("suspend", "privacy_delete"):
+        if state.exists and not state.suspended:
+            return "read-back shows the account active"
+    elif command.action == "unsuspend":
+        if not state.exists or state.suspended:
+            return "read-back does not show the account active"
+    elif command.action == "delete_user" and state.exists:
+        return "read-back still lists the account"
+    return None
+
+
+class PushWorker:
+    """Claims due commands and executes them; several workers may run at once."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        sessions: sessionmaker[Session],
+        token_of: Callable[[str], SecretStr],
+        *,
+        actor: Actor | None = None,
+        connector_factory: ConnectorFactory | None = None,
+        stop: threading.Event | None = None,
+        claim_ttl: timedelta = CLAIM_TTL,
+    ) -> None:
+        self.settings, self.sessions, self.token_of = settings, sessions, token_of
+        self.actor = actor
+        self.stop = stop or threading.Event()
+        self.claim_ttl = claim_ttl
+        self.worker = holder_name(actor.name if actor else "push")
+        self._factory = connector_factory or self._open
+        self._connectors: dict[str, Connector] = {}
+
+    def _open(self, name: str, stop: threading.Event) -> Connector:
+        return open_connector(self.settings, name, self.token_of(name), stop_event=stop)
+
+    def connector(self, name: str) -> Connector:
+        if name not in self._connectors:
+            self._connectors[name] = self._factory(name, self.stop)
+        return self._connectors[name]
+
+    def close(self) -> None:
+        for connector in self._connectors.values():
+            connector.close()
+        self._connectors.clear()
+
+    def run_once(self, limit: int = 50) -> PushRunStats:
+        """Carry out every command that is due now (in batches of ``limit``)."""
+        stats = PushRunStats()
+        while not self.stop.is_set():
+            commands = claim(self.sessions, self.worker, limit=limit, claim_ttl=self.claim_ttl)
+            if not commands:
+                break
+            stats.claimed += len(commands)
+            for command in commands:
+                if self.stop.is_set():  # unclaimed work is taken over when the claim expires
+                    break
+                self._execute(command, stats)
+        if stats.claimed and self.actor is not None:
+            with self.sessions() as session, session.begin():
+                audit.record(session, self.actor, "push run", details=stats.as_dict())
+        return stats
+
+    def _execute(self, command: OutboxCommand, stats: PushRunStats) -> None:
+        outcome = self._carry_out(command)
+        if not settle(self.sessions, command.id, self.worker, outcome):
+            stats.lost += 1
+            log.warning("push %s: claim lost before it could be settled", command.id)
+            return
+        counter = {"done": "done", "waiting": "waiting", "pending": "retrying", "failed": "failed"}
+        name = counter[outcome.state]
+        setattr(stats, name, getattr(stats, name) + 1)
+        stats.outcomes.append({"id": command.id, "state": outcome.state, "reason": outcome.reason})
+        log.info(
+            "push %s %s of LMS user %s: %s (%s)",
+            command.id,
+            command.action,
+            command.lms_user_id,
+            outcome.state,
+            outcome.reason,
+        )
+
+    def _carry_out(self, command: OutboxCommand) -> Outcome:
+        payload = command.payload or {}
+        request = PushCommand(
+            action=command.action,  # type: ignore[arg-type]
+            lms_user_id=command.lms_user_id,
+            course_ids=tuple(payload.get("course_ids") or ()),
+            changes=payload.get("changes") or {},
+            lms_request_id=command.lms_request_id,
+        )
+        try:
+            connector = self.connector(command.connector)
+            result = connector.push(request)
+            if result.outcome in ("applied", "already_applied"):
+                problem = _verified(command, connector.read_state(command.lms_user_id))
+                if problem:
+                    return Outcome(
+                        "pending", f"{result.reason}; but {problem}", result.lms_request_id
+                    )
+        except TerminalError as exc:
+            result = PushResult.terminal_error(f"{exc}" + (f" (fix: {exc.fix})" if exc.fix else ""))
+        except ConnectorError as exc:
+            result = PushResult.transient_error(str(exc))
+        return _outcome(result)
+
+
+def _outcome(result: PushResult) -> Outcome:
+    state = {
+        "applied": "done",
+        "already_applied": "done",
+        "pending": "waiting",
+        "transient_error": "pending",
+        "terminal_error": "failed",
+    }[result.outcome]
+    return Outcome(state, result.reason or result.outcome, result.lms_request_id)

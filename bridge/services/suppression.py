@@ -1,0 +1,130 @@
+"""The suppression list: keyed hashes of erased persons' identifiers (CONTRACTS 10).
+
+A sync never re-imports a suppressed person: their LMS records are dropped at the door,
+and an account re-created under a suppressed e-mail is revoked again (drift).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from bridge.errors import OperationFailed
+from bridge.registry.base import utcnow
+from bridge.registry.models import Suppression
+from bridge.services.person_linking import normalise_email
+from bridge.services.secrets import keyed_hash, read_register_secret
+from bridge.settings import Settings
+from connectors.base import Record, UserRecord
+
+#: Record fields that name an LMS user.
+USER_FIELDS = ("lms_user_id", "from_user_id", "user_id", "related_user_id")
+
+
+def register_secret(settings: Settings) -> bytes:
+    path = settings.register.secret_file
+    if not path.exists():
+        raise OperationFailed(f"register secret {path} is missing: run `bridge db upgrade`")
+    return read_register_secret(path)
+
+
+class SuppressionList:
+    def __init__(self, secret: bytes, connector: str, hashes: set[str]) -> None:
+        self.secret, self.connector, self.hashes = secret, connector, hashes
+        self._ids: dict[int, bool] = {}
+
+    @classmethod
+    def load(cls, session: Session, settings: Settings, connector: str) -> SuppressionList:
+        hashes = set(
+            session.scalars(
+                sa.select(Suppression.identifier_hash).where(
+                    Suppression.lifted_at.is_(None),
+                    Suppression.connector.in_(("", connector)),
+                )
+            )
+        )
+        # Without suppressions there is nothing to compare, and no secret is needed.
+        return cls(register_secret(settings) if hashes else b"", connector, hashes)
+
+    def email_hash(self, email: str) -> str:
+        return keyed_hash(self.secret, f"email:{normalise_email(email)}")
+
+    def lms_hash(self, lms_user_id: int) -> str:
+        return keyed_hash(self.secret, f"lms:{self.connector}:{lms_user_id}")
+
+    def blocks_id(self, lms_user_id: int | None) -> bool:
+        if lms_user_id is None or not self.hashes:
+            return False
+        if lms_user_id not in self._ids:
+            self._ids[lms_user_id] = self.lms_hash(lms_user_id) in self.hashes
+        return self._ids[lms_user_id]
+
+    def blocks(self, record: Record) -> bool:
+        if not self.hashes:
+            return False
+        if (
+            isinstance(record, UserRecord)
+            and record.email
+            and self.email_hash(record.email) in self.hashes
+        ):
+            self._ids[record.lms_user_id] = True
+            return True
+        return any(self.blocks_id(getattr(record, name, None)) for name in USER_FIELDS)
+
+
+def suppress(
+    session: Session,
+    settings: Settings,
+    *,
+    emails: Iterable[str],
+    lms_ids: Iterable[tuple[str, int]],
+    now: datetime | None = None,
+) -> int:
+    """Add identifiers to the suppression list; returns how many were new."""
+    secret = register_secret(settings)
+    now = now or utcnow()
+    wanted = [
+        ("email", "", keyed_hash(secret, f"email:{normalise_email(e)}"))
+        for e in emails
+        if normalise_email(e)
+    ]
+    wanted += [
+        ("lms_user", connector, keyed_hash(secret, f"lms:{connector}:{uid}"))
+        for connector, uid in lms_ids
+    ]
+    added = 0
+    for kind, connector, digest in wanted:
+        existing = session.scalars(
+            sa.select(Suppression).where(
+                Suppression.kind == kind,
+                Suppression.connector == connector,
+                Suppression.identifier_hash == digest,
+            )
+        ).first()
+        if existing is None:
+            session.add(
+                Suppression(kind=kind, connector=connector, identifier_hash=digest, created_at=now)
+            )
+            added += 1
+        elif existing.lifted_at is not None:
+            existing.lifted_at, existing.lift_evidence = None, None
+            added += 1
+    return added
+
+
+def lift(session: Session, settings: Settings, *, email: str, evidence: str) -> int:
+    """Let a returning customer back in (the e-mail only; LMS ids stay suppressed)."""
+    digest = keyed_hash(register_secret(settings), f"email:{normalise_email(email)}")
+    result = session.execute(
+        sa.update(Suppression)
+        .where(
+            Suppression.kind == "email",
+            Suppression.identifier_hash == digest,
+            Suppression.lifted_at.is_(None),
+        )
+        .values(lifted_at=utcnow(), lift_evidence=evidence)
+    )
+    return result.rowcount or 0

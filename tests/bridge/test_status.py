@@ -1,0 +1,60 @@
+"""`bridge status --json`: the stable shape of CONTRACTS 3, every part present."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from pydantic import SecretStr
+
+from bridge.services.sync import SyncOptions, run_sync
+from bridge.settings import load_settings
+from tests.bridge.fake_connector import FakeConnector, ScriptedLms
+from tests.cli import run
+from tests.configs import SENTINEL_TOKEN, write_config
+
+
+def test_status_json_shape_before_and_after_a_run(tmp_path: Path, db_url: str, sessions) -> None:
+    config = write_config(tmp_path, db_url, connector_extra='streams = ["users", "courses"]\n')
+    before = json.loads(run("status", "--json", config=config).last_line)
+    assert set(before) == {"connectors", "push", "requests", "daemon"}
+    moodle = before["connectors"]["moodle"]
+    assert set(moodle) == {"last_run", "streams", "lease", "quarantined"}
+    assert moodle["last_run"] is None and moodle["lease"] is None
+    assert set(moodle["streams"]) == {"users", "courses"}
+    assert set(moodle["streams"]["users"]) == {"bookmark", "age_s", "due_at"}
+    assert before["push"] == {"pending": 0, "failed": 0, "oldest_pending_age_s": None}
+    assert before["requests"] == {"open": 0, "overdue": 0}
+    assert before["daemon"] is None
+
+    lms = ScriptedLms()
+    lms.add_user(5)
+    run_sync(load_settings(config), sessions, "moodle", SecretStr(SENTINEL_TOKEN),
+             SyncOptions(all_streams=True), connector_factory=lambda stop: FakeConnector(lms))
+    after = json.loads(run("status", "--json", config=config).last_line)["connectors"]["moodle"]
+    last = after["last_run"]
+    assert set(last) == {"id", "status", "started_at", "finished_at", "duration_s", "streams"}
+    assert last["status"] == "ok" and last["finished_at"].endswith("Z")
+    assert after["streams"]["users"]["bookmark"] == {}
+    assert after["streams"]["users"]["age_s"] is not None
+
+
+def test_status_is_allowed_for_a_viewer(tmp_path: Path, db_url: str) -> None:
+    config = write_config(tmp_path, db_url)
+    outcome = run("status", config=config, env={"BRIDGE_OPERATOR": "someone.unlisted"})
+    assert outcome.exit_code == 0, outcome.stderr
+
+
+def test_sync_is_refused_for_a_viewer_and_audited(tmp_path: Path, db_url: str, sessions) -> None:
+    import sqlalchemy as sa
+
+    from bridge.registry.models import AuditEntry
+
+    config = write_config(tmp_path, db_url)
+    outcome = run("sync", config=config, env={"BRIDGE_OPERATOR": "someone.unlisted"})
+    assert outcome.exit_code == 4
+    assert "someone.unlisted" in outcome.stderr and "viewer" in outcome.stderr
+    with sessions() as session:
+        entry = session.scalars(sa.select(AuditEntry)).one()
+        assert entry.operator == "someone.unlisted"
+        assert (entry.outcome, entry.action) == ("denied", "sync")
