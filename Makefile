@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint clean
+.PHONY: demo test lint clean package-plugin
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,12 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+
+# The companion Moodle plugin as an installable zip (folder local_registrybridge/ inside).
+package-plugin:
+	mkdir -p dist
+	rm -f dist/local_registrybridge.zip
+	$(PYTHON) -m zipfile -c dist/local_registrybridge.zip moodle-plugin/local_registrybridge
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -72,9 +72,29 @@ def cli(
 
 
 def _register_commands() -> None:
-    from bridge.cli import audit_cmd, config_cmd, db_cmd, pushback_cmd, status_cmd, sync_cmd
+    from bridge.cli import (
+        audit_cmd,
+        config_cmd,
+        db_cmd,
+        demo_cmd,
+        pushback_cmd,
+        register_cmd,
+        simulator_cmd,
+        status_cmd,
+        sync_cmd,
+    )
 
-    for module in (audit_cmd, config_cmd, db_cmd, pushback_cmd, status_cmd, sync_cmd):
+    for module in (
+        audit_cmd,
+        config_cmd,
+        db_cmd,
+        demo_cmd,
+        pushback_cmd,
+        register_cmd,
+        simulator_cmd,
+        status_cmd,
+        sync_cmd,
+    ):
         module.register(cli)
 
 

@@ -76,6 +76,7 @@ def claim(
     limit: int = 20,
     now: datetime | None = None,
     claim_ttl: timedelta = CLAIM_TTL,
+    exclude: Sequence[int] = (),
 ) -> list[OutboxCommand]:
     """Claim due commands for ``worker``; no two workers ever hold the same command.
 
@@ -89,6 +90,8 @@ def claim(
         ),
         sa.and_(OutboxCommand.state == "in_progress", OutboxCommand.claimed_until < now),
     )
+    if exclude:
+        due = sa.and_(due, OutboxCommand.id.not_in(list(exclude)))
     query = (
         sa.select(OutboxCommand)
         .where(due)
@@ -121,6 +124,7 @@ def settle(
     outcome: Outcome,
     *,
     now: datetime | None = None,
+    waiting_poll: timedelta = WAITING_POLL,
 ) -> bool:
     """Record what happened to a claimed command; False if the claim was lost meanwhile."""
     now = now or utcnow()
@@ -138,7 +142,7 @@ def settle(
         elif outcome.state == "pending":
             command.next_attempt_at = now + backoff(command.attempts)
         elif outcome.state == "waiting":
-            command.next_attempt_at = now + WAITING_POLL
+            command.next_attempt_at = now + waiting_poll
         return True
 
 

@@ -98,10 +98,13 @@ class PushWorker:
     def run_once(self, limit: int = 50) -> PushRunStats:
         """Carry out every command that is due now (in batches of ``limit``)."""
         stats = PushRunStats()
+        seen: set[int] = set()  # each command at most once per pass, however short its poll
         while not self.stop.is_set():
-            commands = claim(self.sessions, self.worker, limit=limit, claim_ttl=self.claim_ttl)
+            commands = claim(self.sessions, self.worker, limit=limit, claim_ttl=self.claim_ttl,
+                             exclude=sorted(seen))
             if not commands:
                 break
+            seen.update(c.id for c in commands)
             stats.claimed += len(commands)
             for command in commands:
                 if self.stop.is_set():  # unclaimed work is taken over when the claim expires
@@ -114,7 +117,8 @@ class PushWorker:
 
     def _execute(self, command: OutboxCommand, stats: PushRunStats) -> None:
         outcome = self._carry_out(command)
-        if not settle(self.sessions, command.id, self.worker, outcome):
+        poll = self.settings.daemon.privacy_poll
+        if not settle(self.sessions, command.id, self.worker, outcome, waiting_poll=poll):
             stats.lost += 1
             log.warning("push %s: claim lost before it could be settled", command.id)
             return

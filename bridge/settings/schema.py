@@ -271,6 +271,10 @@ class DaemonSettings(Section):
     full_sync: ScheduleSpec = Field("cron: 0 3 * * 0", description="Full sync of every stream.")
     retention: ScheduleSpec = Field("cron: 0 4 * * *", description="Retention run or plan.")
     reminders: ScheduleSpec = Field("cron: 0 8 * * *", description="Request deadline reminders.")
+    privacy_poll: Duration = Field(
+        timedelta(seconds=30),
+        description="How often a push waiting on the LMS (a data-privacy request) is polled.",
+    )
     heartbeat_interval: Duration = Field(timedelta(seconds=15), description="Heartbeat cadence.")
     lease_ttl: Duration = Field(timedelta(minutes=2), description="Lease expiry without heartbeat.")
     metrics_port: int | None = Field(None, ge=1, le=65535, description="Prometheus port.")

@@ -167,6 +167,17 @@ def _items(raw: Raw, key: str) -> Sequence[Raw]:
     return value
 
 
+def _texts(raw: Raw, key: str, field: str) -> list[str]:
+    """``field`` of every object in the list ``key``, each required."""
+    texts = []
+    for index, item in enumerate(_items(raw, key)):
+        text = _opt_str(item, field)
+        if text is None:
+            raise ValueError(f"{key}[{index}].{field}: missing")
+        texts.append(text)
+    return texts
+
+
 # --------------------------------------------------------------------------- site
 
 
@@ -183,7 +194,7 @@ class SiteInfo:
 
 
 def parse_site_info(raw: Raw) -> SiteInfo:
-    functions = frozenset(_req_str(f, "name") for f in _items(raw, "functions"))
+    functions = frozenset(_texts(raw, "functions", "name"))
     return SiteInfo(
         site_id=req_id(raw, "siteid") if "siteid" in raw else 1,
         service_user_id=req_id(raw, "userid"),
@@ -199,14 +210,9 @@ def parse_site_info(raw: Raw) -> SiteInfo:
 
 def parse_user(raw: Raw) -> UserRecord:
     """A user of ``core_user_get_users(_by_field)`` (reference 2.4)."""
-    custom = []
-    for index, field in enumerate(_items(raw, "customfields")):
-        shortname = _opt_str(field, "shortname")
-        if shortname is None:
-            raise ValueError(f"customfields[{index}].shortname: missing")
-        value = _opt_str(field, "value")
-        if value is not None:
-            custom.append((shortname, value))
+    names = _texts(raw, "customfields", "shortname")
+    values = [_opt_str(field, "value") for field in _items(raw, "customfields")]
+    custom = [(name, value) for name, value in zip(names, values, strict=True) if value is not None]
     return UserRecord(
         lms_user_id=req_id(raw),
         username=_opt_str(raw, "username"),
@@ -247,14 +253,12 @@ def parse_enrolment(raw: Raw, *, course_id: int, suspended: bool) -> EnrolmentRe
     Roles are keyed on ``shortname`` because ``name`` is ``""`` for standard
     roles; ``groups`` is omitted for users in no group.
     """
-    roles = {_req_str(role, "shortname") for role in _items(raw, "roles")}
-    groups = {_req_str(group, "name") for group in _items(raw, "groups")}
     return EnrolmentRecord(
         lms_course_id=course_id,
         lms_user_id=req_id(raw),
-        roles=tuple(sorted(roles)),
+        roles=tuple(sorted(set(_texts(raw, "roles", "shortname")))),
         status="suspended" if suspended else "active",
-        groups=tuple(sorted(groups)),
+        groups=tuple(sorted(set(_texts(raw, "groups", "name")))),
         last_course_access=_time(raw, "lastcourseaccess"),
     )
 
@@ -408,9 +412,7 @@ def parse_submission(raw: Raw, *, assignment_id: int) -> SubmissionRecord:
 # --------------------------------------------------------------------------- messages and logs
 
 
-def parse_message(
-    raw: Raw, *, conversation_id: int, member_ids: tuple[int, ...]
-) -> MessageRecord:
+def parse_message(raw: Raw, *, conversation_id: int, member_ids: tuple[int, ...]) -> MessageRecord:
     """A message of ``core_message_get_conversation_messages`` (reference 2.19)."""
     text = raw.get("text")
     if text is not None and not isinstance(text, str):

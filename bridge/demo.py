@@ -1,0 +1,267 @@
+"""`bridge demo`: the whole product on a throw-away workspace against the built-in simulator.
+
+Each step is a real `bridge` command, run as a user would type it, and prints what it did.
+A step whose capability is not in this version is listed as "not available yet", never
+shown as done; any step that is available and fails makes the demo exit non-zero.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+import sqlalchemy as sa
+
+from bridge.cli.render import out
+
+OPERATOR = "demo.admin"
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+CONFIG = """\
+[register]
+name = "BPW Kraatz Oy Verkkokurssiasiakasrekisteri (demo)"
+secret_file = "{workspace}/register.secret"
+
+[controller]
+name = "BPW Kraatz Oy"
+business_id = "0104505-9"
+address = "Ruukinmestarintie 9, 02330 Espoo"
+contact_name = "Heini Nyman"
+contact_email = "heini.nyman@kraatz.fi"
+
+[database]
+url = "sqlite:///{workspace}/register.sqlite3"
+
+[connectors.moodle]
+url = "{url}"
+token_file = "moodle.token"
+hosting_country = "FI"
+
+[operators]
+"{operator}" = "admin"
+
+[daemon]
+privacy_poll = "0s"
+
+[processors]
+moodle_hosting = {{ dpa_reference = "DPA-2024-017", purpose = "Moodle hosting" }}
+"""
+
+
+@dataclass
+class Outcome:
+    title: str
+    status: str  # done | failed | not available yet
+    seconds: float = 0.0
+    note: str = ""
+
+
+class Demo:
+    def __init__(self, workspace: Path, url: str, sim: object) -> None:
+        self.workspace, self.url, self.sim = workspace, url, sim
+        self.config = workspace / "bridge.toml"
+        self.outcomes: list[Outcome] = []
+
+    # -------------------------------------------------------------- plumbing
+
+    def bridge(self, *args: str) -> int:
+        """Run one `bridge` command in-process; returns its exit code."""
+        from bridge.cli.main import cli
+
+        shown = " ".join(args)
+        out.print(f"[dim]$ bridge {shown}[/]")
+        try:
+            cli.main(["--config", str(self.config), "--operator", OPERATOR, *args],
+                     prog_name="bridge", standalone_mode=False)
+        except SystemExit as exit_:
+            return int(exit_.code or 0)
+        except click.ClickException as exc:
+            exc.show()
+            return exc.exit_code
+        return 0
+
+    def available(self, *path: str) -> bool:
+        from bridge.cli.main import cli
+
+        group: click.Command | None = cli
+        for name in path:
+            if not isinstance(group, click.Group) or name not in group.commands:
+                return False
+            group = group.commands[name]
+        return True
+
+    def step(self, title: str, needs: tuple[str, ...], body: Callable[[], str | None]) -> None:
+        out.rule(f"[bold]{title}")
+        if not self.available(*needs):
+            out.print(f"[yellow]not available yet[/] (`bridge {' '.join(needs)}`)")
+            self.outcomes.append(Outcome(title, "not available yet"))
+            return
+        started = time.monotonic()
+        try:
+            note = body() or ""
+            status = "done"
+        except StepFailed as exc:
+            note, status = str(exc), "failed"
+            out.print(f"[bold red]step failed:[/] {exc}")
+        self.outcomes.append(Outcome(title, status, time.monotonic() - started, note))
+
+    def run(self, *args: str, ok: tuple[int, ...] = (0,)) -> None:
+        code = self.bridge(*args)
+        if code not in ok:
+            raise StepFailed(f"`bridge {' '.join(args)}` exited {code}")
+
+    def query(self, statement: str) -> list[tuple]:  # type: ignore[type-arg]
+        engine = sa.create_engine(f"sqlite:///{self.workspace}/register.sqlite3")
+        try:
+            with engine.connect() as connection:
+                return [tuple(row) for row in connection.exec_driver_sql(statement)]
+        finally:
+            engine.dispose()
+
+    def students(self) -> list[tuple[int, str, int]]:
+        """(person id, e-mail, LMS user id) of persons enrolled as students, in id order."""
+        return [
+            (row[0], row[1], row[2])
+            for row in self.query(
+                "SELECT DISTINCT p.id, p.email, a.lms_user_id FROM persons p "
+                "JOIN lms_accounts a ON a.person_id = p.id "
+                "JOIN lms_enrolments e ON e.lms_user_id = a.lms_user_id "
+                "WHERE e.roles LIKE '%student%' AND p.status = 'active' ORDER BY p.id"
+            )
+        ]
+
+    def moodle_user(self, lms_user_id: int) -> dict[str, object]:
+        """Read the account back through the web service, as the push worker verifies."""
+        answer = self.sim.call(  # type: ignore[attr-defined]
+            "core_user_get_users", criteria=[{"key": "id", "value": str(lms_user_id)}]
+        )
+        users = answer.get("users") or []
+        return users[0] if users else {}
+
+    # -------------------------------------------------------------- the steps
+
+    def all_steps(self) -> None:
+        self.step("1. Create the register", ("db", "upgrade"), lambda: self.run("db", "upgrade"))
+        self.step("2. Import the customer spreadsheet", ("import", "persons"), self.import_step)
+        self.step("3. Check the Moodle connector", ("check",), lambda: self.run("check"))
+        self.step("4. Full sync from Moodle", ("sync",), lambda: self.run("sync", "--full"))
+        self.step("5. Second sync: nothing changed in Moodle", ("sync",), self.second_sync)
+        self.step("6. Withdraw a learner's service consent", ("consent", "withdraw"),
+                  self.withdraw_step)
+        self.step("7. Erase a person, with receipt", ("subject", "erase"), self.erase_step)
+        self.step("8. Data-subject access export", ("subject", "export"), self.export_step)
+        self.step("9. A data-subject request and its deadline", ("request", "open"),
+                  self.request_step)
+        self.step("10. Retention plan", ("retention", "plan"),
+                  lambda: self.run("retention", "plan"))
+        self.step("11. Status", ("status",), lambda: self.run("status"))
+
+    def import_step(self) -> str:
+        source = EXAMPLES / "customers.csv"
+        if not source.exists():
+            raise StepFailed(f"{source} is missing")
+        self.run("import", "persons", str(source))
+        return "customers imported"
+
+    def second_sync(self) -> str:
+        self.run("sync", "--all-streams")
+        streams = json.loads(
+            self.query("SELECT streams FROM sync_runs ORDER BY id DESC LIMIT 1")[0][0]
+        )
+        fetched = sum(s["fetched"] for s in streams.values())
+        written = sum(s["rows_written"] for s in streams.values())
+        changed = sum(s["created"] + s["updated"] for s in streams.values())
+        return f"{fetched} records read again, {changed} created or updated, {written} rows written"
+
+    def withdraw_step(self) -> str:
+        students = self.students()
+        if not students:
+            raise StepFailed("no enrolled student in the register")
+        person_id, email, lms_id = students[0]
+        self.run("consent", "withdraw", "--email", email, "--purpose", "service",
+                 "--reason", "the learner asked by e-mail")
+        self.run("push", "run", "--once")
+        state = self.moodle_user(lms_id)
+        out.print(f"read back from Moodle: user {lms_id} suspended = {state.get('suspended')}")
+        if state.get("suspended") is not True:
+            raise StepFailed(f"Moodle does not show user {lms_id} suspended")
+        return f"person {person_id}: Moodle user {lms_id} suspended and verified"
+
+    def erase_step(self) -> str:
+        students = self.students()
+        if not students:
+            raise StepFailed("no enrolled student left in the register")
+        person_id, _email, lms_id = students[0]
+        self.run("subject", "erase", "--person", str(person_id), "--dry-run")
+        self.run("subject", "erase", "--person", str(person_id), "--yes")
+        self.run("push", "run", "--once")
+        ran = self.sim.run_cron()  # type: ignore[attr-defined]
+        out.print(f"Moodle's cron ran the approved data request(s): {ran}")
+        self.run("push", "run", "--once")
+        self.run("push", "list")
+        state = self.moodle_user(lms_id)
+        gone = "deleted" if not state else f"still listed (suspended={state.get('suspended')})"
+        return f"person {person_id}: Moodle user {lms_id} {gone}"
+
+    def export_step(self) -> str:
+        person_id = self.students()[0][0]
+        target = self.workspace / "export.html"
+        self.run("subject", "export", "--person", str(person_id), "--format", "html",
+                 "--out", str(target))
+        return f"{target} ({target.stat().st_size} bytes, mode {oct(target.stat().st_mode)[-3:]})"
+
+    def request_step(self) -> str:
+        person_id = self.students()[0][0]
+        self.run("request", "open", "--person", str(person_id), "--type", "access",
+                 "--received", time.strftime("%Y-%m-%d"), "--channel", "email")
+        self.run("request", "list")
+        return "request opened"
+
+
+class StepFailed(Exception):
+    """A step that is available did not do what it should."""
+
+
+def run_demo(size: str = "demo", keep: bool = False) -> int:
+    """Run every step; returns 0 when every available step succeeded."""
+    from connectors.moodle.simulator import SimulatedMoodle
+    from connectors.moodle.simulator.server import running_server
+
+    workspace = Path(tempfile.mkdtemp(prefix="bridge-demo-"))
+    started = time.monotonic()
+    with ExitStack() as stack:
+        if not keep:
+            stack.callback(shutil.rmtree, workspace, ignore_errors=True)
+        sim = SimulatedMoodle(size, seed=1)
+        url = stack.enter_context(running_server(sim))
+        token = workspace / "moodle.token"
+        token.write_text(sim.token + "\n", encoding="ascii")
+        os.chmod(token, 0o600)
+        (workspace / "bridge.toml").write_text(
+            CONFIG.format(workspace=workspace, url=url, operator=OPERATOR), encoding="utf-8")
+        out.print(f"[bold]lms-registry-bridge demo[/]: simulated Moodle ({size}) at {url}, "
+                  f"workspace {workspace}")
+        demo = Demo(workspace, url, sim)
+        demo.all_steps()
+        _summary(demo.outcomes, time.monotonic() - started, workspace if keep else None)
+    failed = [o for o in demo.outcomes if o.status == "failed"]
+    return 1 if failed else 0
+
+
+def _summary(outcomes: list[Outcome], seconds: float, kept: Path | None) -> None:
+    from bridge.cli.render import table
+
+    out.rule("[bold]demo summary")
+    table(f"demo finished in {seconds:.1f} s", ("step", "result", "seconds", "note"),
+          [(o.title, o.status, f"{o.seconds:.1f}" if o.seconds else "", o.note)
+           for o in outcomes])
+    if kept:
+        out.print(f"workspace kept at {kept} (bridge --config {kept}/bridge.toml …)")

@@ -1,0 +1,436 @@
+"""The Moodle connector: streams in, pushes out, read-backs in between.
+
+Reads go through the declarative streams of :mod:`connectors.moodle.streams`.
+Pushes follow CONTRACTS 6 and reference 3.7: each is idempotent, reads the
+account first (``already_applied`` is only reported after a read-back) and
+verifies its effect afterwards. Accounts are looked up with
+``core_user_get_users`` by id, which answers ``[]`` for a deleted user, never
+with ``core_user_get_users_by_field``, which fails for one (CONTRACTS 13).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+import requests
+from pydantic import SecretStr
+
+from connectors.base import (
+    Batch,
+    Bookmark,
+    Check,
+    CheckReport,
+    Connector,
+    ConnectorError,
+    LmsState,
+    PushCommand,
+    PushResult,
+    TerminalError,
+    TransientError,
+)
+from connectors.moodle import functions as fn
+from connectors.moodle.client import MoodleClient
+from connectors.moodle.config import MoodleConfig
+from connectors.moodle.errors import MissingCapability, MoodleError, RecordNotFound
+from connectors.moodle.parse import SiteInfo, parse_site_info, parse_user, req_id
+from connectors.moodle.streams import STREAMS, StreamContext, roster_pages, run_stream
+
+Raw = Mapping[str, Any]
+
+GET_USERS = "core_user_get_users"
+UPDATE_USERS = "core_user_update_users"
+USERS_COURSES = "core_enrol_get_users_courses"
+GET_REQUESTS = "tool_dataprivacy_get_data_requests"
+
+#: Functions the pushes read with besides those in ``functions.py``.
+PUSH_READ_FUNCTIONS = (GET_USERS, GET_REQUESTS)
+
+#: Rectifiable fields: the ones ``core_user_get_users`` reads back (reference 2.4).
+#: Register names on the left map to Moodle's; Moodle's own names are accepted too.
+_RECTIFY_NAMES = {
+    "first_name": "firstname",
+    "last_name": "lastname",
+    "custom_fields": "customfields",
+}
+_RECTIFIABLE = frozenset(
+    {"username", "firstname", "lastname", "email", "idnumber", "phone1", "phone2"}
+    | {"institution", "department", "city", "country", "description", "customfields"}
+)
+
+#: Record fields that ``LmsState`` carries elsewhere or that are not profile data.
+_NOT_STATE_FIELDS = frozenset(
+    {"lms_user_id", "suspended", "deleted", "first_access", "last_access"}
+)
+
+#: Data-request statuses still on their way to 10 (reference 3.5).
+_ONGOING = frozenset({0, 1, 2, 3, 4})
+_FINAL_FAILURES = {
+    5: "was marked complete by a privacy officer without running the deletion",
+    6: "was cancelled",
+    7: "was rejected by a privacy officer",
+}
+_PRIVACY_FIXES = {
+    "contactdpoviaprivacypolicy": "Turn on tool_dataprivacy | contactdataprotectionofficer.",
+    "errorcannotrequestdeleteforother": (
+        "Give the bridge's role tool/dataprivacy:requestdeleteforotheruser at system level."
+    ),
+}
+
+
+class _Refused(TerminalError):
+    """Moodle answered a write with a per-item warning instead of applying it."""
+
+
+class MoodleConnector(Connector):
+    """One Moodle site, reached through its REST web services with one token."""
+
+    streams = tuple(STREAMS)
+
+    def __init__(
+        self,
+        config: MoodleConfig,
+        *,
+        session: requests.Session | None = None,
+        stop_event: threading.Event | None = None,
+        client: MoodleClient | None = None,
+    ) -> None:
+        self.config = config
+        self._own_client = client is None
+        self._client = client or MoodleClient(config, session=session, stop_event=stop_event)
+        self._site: SiteInfo | None = None
+        self._actions: dict[str, Callable[[PushCommand], PushResult]] = {
+            "suspend": lambda c: self._set_suspended(c.lms_user_id, True),
+            "unsuspend": lambda c: self._set_suspended(c.lms_user_id, False),
+            "unenrol": self._unenrol,
+            "delete_user": self._delete_user,
+            "privacy_delete": self._privacy_delete,
+            "rectify": self._rectify,
+        }
+
+    @classmethod
+    def from_options(
+        cls,
+        options: Mapping[str, Any],
+        token: SecretStr,
+        *,
+        stop_event: threading.Event | None = None,
+    ) -> MoodleConnector:
+        return cls(MoodleConfig.from_options(options, token), stop_event=stop_event)
+
+    # ------------------------------------------------------------------ plumbing
+
+    @property
+    def site(self) -> SiteInfo:
+        """Site id, service user and function list, read once per connector."""
+        if self._site is None:
+            try:
+                self._site = parse_site_info(self._client.call(fn.SITE_INFO))
+            except (ValueError, AttributeError) as exc:
+                raise TerminalError(f"{fn.SITE_INFO}: unexpected answer: {exc}") from exc
+        return self._site
+
+    @property
+    def request_count(self) -> int:
+        return self._client.request_count
+
+    def close(self) -> None:
+        if self._own_client:
+            self._client.close()
+
+    def pull(self, stream: str, bookmark: Bookmark | None) -> Iterator[Batch]:
+        spec = STREAMS.get(stream)
+        if spec is None:
+            raise TerminalError(f"unknown stream {stream!r}", fix=f"Use one of {self.streams}.")
+        yield from run_stream(spec, self._context(), bookmark)
+
+    def _context(self) -> StreamContext:
+        return StreamContext(self._client, self.config, self.site)
+
+    # ------------------------------------------------------------------ reads
+
+    def _user(self, user_id: int) -> Raw | None:
+        """The account as ``core_user_get_users`` shows it, or None when it does not exist."""
+        answer = self._client.call(GET_USERS, {"criteria": [{"key": "id", "value": str(user_id)}]})
+        users = answer.get("users") if isinstance(answer, Mapping) else None
+        return next((u for u in users or () if u.get("id") == user_id), None)
+
+    def read_state(self, lms_user_id: int) -> LmsState:
+        """Existence, suspension, active courses (when the service has the function) and fields."""
+        raw = self._user(lms_user_id)
+        if raw is None:
+            return LmsState(lms_user_id, exists=False)
+        try:
+            user = parse_user(raw)
+        except ValueError as exc:
+            raise TerminalError(f"{GET_USERS}: unexpected user record: {exc}") from exc
+        courses: tuple[int, ...] = ()
+        if USERS_COURSES in self.site.functions:  # only active enrolments (reference 2.10)
+            params = {"userid": lms_user_id, "returnusercount": 0}
+            listed = self._client.call(USERS_COURSES, params) or []
+            ids = (c.get("id") for c in listed if isinstance(c, Mapping))
+            courses = tuple(sorted(i for i in ids if isinstance(i, int)))
+        fields = {k: v for k, v in user.content().items() if k not in _NOT_STATE_FIELDS}
+        fields["custom_fields"] = dict(user.custom_fields)
+        return LmsState(lms_user_id, True, user.suspended, courses, fields)
+
+    def check(self) -> CheckReport:
+        """Minimal diagnosis: the site answers, the service has the functions, no site admin."""
+        try:
+            self._site = None
+            site = self.site
+        except ConnectorError as exc:
+            fix = getattr(exc, "fix", None)
+            return CheckReport(None, (Check("connection", False, str(exc), fix),))
+        checks = [Check("connection", True, f"Moodle {site.release or site.version}")]
+        wanted = {
+            f for s in self.config.streams if s != "logs" for f in fn.STREAM_FUNCTIONS.get(s, ())
+        }
+        wanted |= {fn.SITE_INFO, *fn.RECTIFY_FUNCTIONS, *PUSH_READ_FUNCTIONS}
+        wanted |= set(fn.REVOKE_FUNCTIONS.get(self.config.revoke_access, ()))
+        wanted |= set(fn.ERASURE_FUNCTIONS.get(self.config.erasure, ()))
+        missing = sorted(wanted - site.functions)
+        fix = "Add them to the bridge's external service (Site administration > Server > "
+        fix += "Web services > External services > Functions)."
+        detail = f"missing: {', '.join(missing)}" if missing else f"{len(wanted)} present"
+        checks.append(Check("functions", not missing, detail, fix if missing else None))
+        if "logs" in self.config.streams:
+            has_logs = fn.LOG_FUNCTION in site.functions
+            detail = "present" if has_logs else "companion plugin not installed: logs are skipped"
+            checks.append(Check("companion plugin", has_logs, detail, None, warning=True))
+        admin_fix = "Use a dedicated non-admin service user with the role of reference 6.2."
+        checks.append(
+            Check(
+                "service user is not a site admin",
+                not site.is_site_admin,
+                "site admins bypass every capability check" if site.is_site_admin else "",
+                admin_fix if site.is_site_admin else None,
+                warning=True,
+            )
+        )
+        return CheckReport(site.version, tuple(checks))
+
+    # ------------------------------------------------------------------ push
+
+    def push(self, command: PushCommand) -> PushResult:
+        action = self._actions.get(command.action)
+        if action is None:
+            return PushResult.terminal_error(f"unknown push action {command.action!r}")
+        try:
+            return action(command)
+        except TransientError as exc:
+            return PushResult.transient_error(str(exc))
+        except TerminalError as exc:
+            fix = _PRIVACY_FIXES.get(getattr(exc, "errorcode", None) or "") or exc.fix
+            return PushResult.terminal_error(f"{exc} (fix: {fix})" if fix else str(exc))
+        except ValueError as exc:  # a read-back Moodle answered in an unexpected shape
+            return PushResult.terminal_error(f"unexpected answer from Moodle: {exc}")
+
+    def _update_user(self, user: Mapping[str, Any]) -> None:
+        """``core_user_update_users`` for one user; a per-item warning is a refusal."""
+        answer = self._client.call(UPDATE_USERS, {"users": [user]})
+        for warning in (answer or {}).get("warnings") or ():
+            code = warning.get("warningcode")
+            raise _Refused(f"{UPDATE_USERS} refused: {code}: {warning.get('message')}")
+
+    def _set_suspended(self, user_id: int, suspended: bool) -> PushResult:
+        word = "suspended" if suspended else "unsuspended"
+        before = self._user(user_id)
+        if before is None:
+            if suspended:  # nobody can log in with an account that does not exist
+                return PushResult.already_applied("account does not exist in Moodle")
+            return PushResult.terminal_error("account does not exist in Moodle")
+        if bool(before.get("suspended")) == suspended:
+            return PushResult.already_applied(f"account already {word}")
+        self._update_user({"id": user_id, "suspended": int(suspended)})
+        after = self._user(user_id)
+        if after is None or bool(after.get("suspended")) != suspended:
+            return PushResult.terminal_error(f"read-back does not show the account {word}")
+        return PushResult.applied(f"account {word}")
+
+    def _active_in(self, course_id: int, user_id: int) -> bool:
+        active = {"name": "onlyactive", "value": 1}
+        pages = roster_pages(self._context(), course_id, "id", active)
+        return any(row.get("id") == user_id for page, _ in pages for row in page)
+
+    def _unenrol(self, command: PushCommand) -> PushResult:
+        """Manual unenrolment; verified per course with ``onlyactive=1`` (CONTRACTS 6)."""
+        user_id = command.lms_user_id
+        if not command.course_ids:
+            return PushResult.terminal_error("unenrol needs at least one course id")
+        enrolled = [c for c in command.course_ids if self._active_in(c, user_id)]
+        if not enrolled:
+            return PushResult.already_applied("no active enrolment in the given courses")
+        for batch in self._client.chunk_ids(enrolled, per_item_fields=2):
+            pairs = [{"userid": user_id, "courseid": c} for c in batch]
+            self._client.call("enrol_manual_unenrol_users", {"enrolments": pairs})
+        still = [c for c in enrolled if self._active_in(c, user_id)]
+        if still:
+            return PushResult.terminal_error(
+                f"still actively enrolled in course(s) {still} after the manual unenrolment: "
+                "the person is enrolled by another method (self, cohort, ...) that the web "
+                "services cannot remove (fix: remove that enrolment in Moodle by hand)"
+            )
+        return PushResult.applied(f"unenrolled from course(s) {enrolled}")
+
+    def _suspend_first(self, user: Raw) -> None:
+        """Erasures revoke access at once, before Moodle's slower deletion (CONTRACTS 6)."""
+        if not user.get("suspended"):
+            self._update_user({"id": user["id"], "suspended": 1})
+
+    def _delete_user(self, command: PushCommand) -> PushResult:
+        user_id = command.lms_user_id
+        before = self._user(user_id)
+        if before is None:
+            return PushResult.already_applied("account no longer exists in Moodle")
+        self._suspend_first(before)
+        try:  # one id per call: the call is all-or-nothing (reference 3.2)
+            self._client.call("core_user_delete_users", {"userids": [user_id]})
+        except RecordNotFound:
+            if self._user(user_id) is None:
+                return PushResult.already_applied("account was deleted meanwhile")
+            raise
+        if self._user(user_id) is not None:
+            return PushResult.terminal_error("account still listed after core_user_delete_users")
+        return PushResult.applied(
+            "account deleted; Moodle keeps names, city, country, content and logs (reference 3.2)"
+        )
+
+    # ------------------------------------------------------------------ privacy requests
+
+    def _privacy_delete(self, command: PushCommand) -> PushResult:
+        """Suspend, create (or find) a delete request, approve it, report its status."""
+        user_id, request_id = command.lms_user_id, command.lms_request_id
+        if request_id is None:
+            before = self._user(user_id)
+            if before is None:
+                return PushResult.terminal_error(
+                    "account no longer exists in Moodle, so no data request can be created for "
+                    "it (fix: approve Moodle's automatic delete request for this user in Privacy "
+                    "and policies > Data requests)"
+                )
+            self._suspend_first(before)
+            request_id = self._create_request(user_id)
+        request = self._request(request_id)
+        if req_id(request, "userid") != user_id or request.get("type") != fn.PRIVACY_TYPE_DELETE:
+            return PushResult.terminal_error(
+                f"data request {request_id} is not a delete request for user {user_id}"
+            )
+        if request.get("status") == fn.PRIVACY_STATUS_AWAITING_APPROVAL:
+            waiting = self._approve(request_id)
+            if waiting:
+                return PushResult("pending", waiting, request_id)
+            request = self._request(request_id)
+        return self._request_outcome(request_id, request, user_id)
+
+    def _create_request(self, user_id: int) -> int:
+        params = {
+            "type": fn.PRIVACY_TYPE_DELETE,
+            "foruserid": user_id,
+            "comments": "Erasure requested through the GDPR register (lms-registry-bridge).",
+        }
+        try:
+            answer = self._client.call("tool_dataprivacy_create_data_request", params)
+            return req_id(answer, "datarequestid")
+        except MoodleError as exc:
+            if exc.errorcode != "errorrequestalreadyexists":
+                raise
+        # A retry after a lost answer: continue with the ongoing request.
+        listed = self._client.call(GET_REQUESTS, {"userid": user_id, "types": [2]}) or {}
+        ongoing = [r for r in listed.get("requests") or () if r.get("status") in _ONGOING]
+        if not ongoing:
+            raise TerminalError("Moodle reports an ongoing delete request but lists none")
+        return max(req_id(r) for r in ongoing)
+
+    def _request(self, request_id: int) -> Raw:
+        answer = self._client.call("tool_dataprivacy_get_data_request", {"requestid": request_id})
+        result = answer.get("result") if isinstance(answer, Mapping) else None
+        if not isinstance(result, Mapping):
+            raise TerminalError(f"data request {request_id}: unexpected answer")
+        return result
+
+    def _approve(self, request_id: int) -> str | None:
+        """Approve as DPO; the reason to wait when the bridge may not, else None."""
+        try:
+            answer = self._client.call(
+                "tool_dataprivacy_approve_data_request", {"requestid": request_id}
+            )
+        except MissingCapability:
+            return "awaiting approval by a Moodle privacy officer (the bridge may not approve)"
+        except MoodleError as exc:
+            if exc.errorcode == "privacyofficeronly":
+                return "awaiting approval by a Moodle privacy officer (the bridge is not one)"
+            if exc.errorcode != "errorrequestnotwaitingforapproval":
+                raise
+            return None  # approved meanwhile: the status read that follows tells
+        if not (answer or {}).get("result"):
+            codes = [w.get("warningcode") for w in (answer or {}).get("warnings") or ()]
+            raise TerminalError(f"approving data request {request_id} failed: {codes}")
+        return None
+
+    def _request_outcome(self, request_id: int, request: Raw, user_id: int) -> PushResult:
+        status = request.get("status")
+        if status == fn.PRIVACY_STATUS_DELETED:
+            gone = self._user(user_id) is None
+            left = "account deleted" if gone else "the account row is still listed"
+            reason = f"data request {request_id} done (status 10); {left}"
+            return PushResult("applied", reason, request_id)
+        if status in _ONGOING:
+            reason = f"data request {request_id} in status {status}; waiting for Moodle's cron"
+            if status == fn.PRIVACY_STATUS_AWAITING_APPROVAL:
+                reason = f"data request {request_id} awaits a privacy officer's approval"
+            return PushResult("pending", reason, request_id)
+        failure = _FINAL_FAILURES.get(status) if isinstance(status, int) else None
+        failure = failure or f"ended in unexpected status {status!r}"
+        return PushResult("terminal_error", f"data request {request_id} {failure}", request_id)
+
+    # ------------------------------------------------------------------ rectification
+
+    def _rectify(self, command: PushCommand) -> PushResult:
+        changes = {_RECTIFY_NAMES.get(k, k): v for k, v in command.changes.items()}
+        unknown = sorted(set(changes) - _RECTIFIABLE)
+        if not changes or unknown:
+            allowed = ", ".join(sorted(_RECTIFIABLE))
+            return PushResult.terminal_error(
+                f"cannot rectify {unknown or 'nothing'}; allowed: {allowed}"
+            )
+        user_id = command.lms_user_id
+        before = self._user(user_id)
+        if before is None:
+            return PushResult.terminal_error("account does not exist in Moodle")
+        if not _differences(before, changes):
+            return PushResult.already_applied("Moodle already holds these values")
+        update: dict[str, Any] = {"id": user_id}
+        for key, value in changes.items():
+            if key == "customfields":
+                update[key] = [{"type": k, "value": _text(v)} for k, v in dict(value).items()]
+            else:
+                update[key] = _text(value)
+        self._update_user(update)
+        after = self._user(user_id)
+        differing = ["account"] if after is None else _differences(after, changes)
+        if differing:
+            return PushResult.terminal_error(f"read-back differs for: {', '.join(differing)}")
+        return PushResult.applied(f"rectified {', '.join(sorted(changes))}")
+
+
+def _text(value: Any) -> str:
+    """How Moodle stores a profile value: text, with ``None`` as empty."""
+    return "" if value is None else str(value)
+
+
+def _differences(user: Raw, changes: Mapping[str, Any]) -> list[str]:
+    """Names of requested fields whose read-back value differs (missing, null and "" alike)."""
+    wrong = []
+    for key, wanted in changes.items():
+        if key == "customfields":
+            held = {f.get("shortname"): f.get("value") for f in user.get("customfields") or ()}
+            wrong += [
+                f"customfields.{k}"
+                for k, v in dict(wanted).items()
+                if _text(held.get(k)) != _text(v)
+            ]
+        elif _text(user.get(key)) != _text(wanted):
+            wrong.append(key)
+    return wrong

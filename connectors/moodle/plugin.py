@@ -1,0 +1,64 @@
+"""The companion Moodle plugin's interface (``moodle-plugin/local_registrybridge``).
+
+One place for what the bridge expects from the plugin; ``tests/plugin`` checks the PHP
+sources against it, so the plugin and the connector cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from connectors.moodle.functions import LOG_FUNCTION
+
+#: Frankenstyle name of the plugin (the folder under Moodle's ``local/``).
+COMPONENT = "local_registrybridge"
+
+#: Capability the plugin defines; its function also requires ``report/log:view``.
+READ_LOGS_CAPABILITY = "local/registrybridge:readlogs"
+LOG_CAPABILITIES: tuple[str, ...] = (READ_LOGS_CAPABILITY, "report/log:view")
+
+#: Parameters of :data:`LOG_FUNCTION`, in declaration order (``sinceid`` required,
+#: ``limit`` default 1000, ``courseid`` and ``userid`` default 0).
+LOG_PARAMETERS: tuple[str, ...] = ("sinceid", "limit", "courseid", "userid")
+
+#: Top-level keys of the function's answer.
+LOG_RESULT_KEYS: tuple[str, ...] = ("entries", "lastid", "hasmore")
+
+#: Keys of each entry: the ``logstore_standard_log`` columns (reference 4.3), in table order.
+LOG_ENTRY_FIELDS: tuple[str, ...] = (
+    "id",
+    "eventname",
+    "component",
+    "action",
+    "target",
+    "objecttable",
+    "objectid",
+    "crud",
+    "edulevel",
+    "contextid",
+    "contextlevel",
+    "contextinstanceid",
+    "userid",
+    "courseid",
+    "relateduserid",
+    "anonymous",
+    "other",
+    "timecreated",
+    "origin",
+    "ip",
+    "realuserid",
+)
+
+#: Entry keys that may be JSON ``null`` (nullable columns; ``other`` is the text "null").
+LOG_NULLABLE_FIELDS: frozenset[str] = frozenset(
+    {"objecttable", "objectid", "courseid", "relateduserid", "origin", "ip", "realuserid"}
+)
+
+__all__ = [
+    "COMPONENT",
+    "LOG_CAPABILITIES",
+    "LOG_ENTRY_FIELDS",
+    "LOG_FUNCTION",
+    "LOG_NULLABLE_FIELDS",
+    "LOG_PARAMETERS",
+    "LOG_RESULT_KEYS",
+    "READ_LOGS_CAPABILITY",
+]

@@ -1,0 +1,15 @@
+"""One module per Moodle area; importing the package registers every function."""
+
+from connectors.moodle.simulator.handlers import (  # noqa: F401 - imported to register
+    assign,
+    courses,
+    enrol,
+    grades,
+    messages,
+    privacy,
+    site,
+    users,
+)
+from connectors.moodle.simulator.handlers.registry import REGISTRY, Call, WsFunction
+
+__all__ = ["REGISTRY", "Call", "WsFunction"]

@@ -1,0 +1,123 @@
+"""The simulator over real HTTP on 127.0.0.1 (standard library only).
+
+``serve()`` is the long-running front end of ``python -m
+connectors.moodle.simulator serve`` and ``bridge simulator serve``: it prints
+one JSON line ``{"url": ..., "token": ...}`` when ready and serves until
+SIGTERM or SIGINT. ``running_server()`` runs one in a background thread for
+tests.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import socket
+import struct
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TextIO
+
+from connectors.moodle.simulator.faults import InjectedFault
+from connectors.moodle.simulator.simulated import SimulatedMoodle
+
+LOOPBACK = "127.0.0.1"
+
+
+class SimulatorServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, sim: SimulatedMoodle, address: tuple[str, int]) -> None:
+        super().__init__(address, _Handler)
+        self.sim = sim
+        #: Set on shutdown so that stalled ("timeout") requests end at once.
+        self.stopping = threading.Event()
+
+    @property
+    def url(self) -> str:
+        host, port = self.server_address[:2]
+        return f"http://{host}:{port}"
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: SimulatorServer
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self) -> None:
+        self._answer()
+
+    def do_POST(self) -> None:
+        self._answer()
+
+    def _answer(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        try:
+            status, headers, payload = self.server.sim.handle(
+                self.command, self.path, dict(self.headers.items()), body)
+        except InjectedFault as fault:
+            if fault.kind == "timeout":
+                self.server.stopping.wait(fault.delay)
+            self._reset()
+            return
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def _reset(self) -> None:
+        """Close without answering; linger 0 makes it a TCP reset, not a clean close."""
+        self.close_connection = True
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.connection.close()
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Quiet: the simulator's stdout carries only the ready line."""
+
+
+def make_server(sim: SimulatedMoodle, host: str = LOOPBACK, port: int = 0) -> SimulatorServer:
+    server = SimulatorServer(sim, (host, port))
+    sim.set_wwwroot(server.url)
+    return server
+
+
+@contextmanager
+def running_server(sim: SimulatedMoodle, host: str = LOOPBACK, port: int = 0) -> Iterator[str]:
+    """Serve ``sim`` in a background thread; yields the base URL, stops on exit."""
+    server = make_server(sim, host, port)
+    thread = threading.Thread(target=server.serve_forever, name="moodle-simulator", daemon=True)
+    thread.start()
+    try:
+        yield server.url
+    finally:
+        server.stopping.set()
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+def serve(size: str = "demo", port: int = 0, seed: int = 1, faults: float = 0.0, *,
+          host: str = LOOPBACK, token: str | None = None, fault_delay: float = 5.0,
+          out: TextIO | None = None) -> int:
+    """Build a site, serve it, print the ready line, and return 0 after SIGTERM/SIGINT."""
+    sim = SimulatedMoodle(size, seed, faults, token, fault_delay=fault_delay)
+    stop = threading.Event()
+
+    def request_stop(signum: int, frame: object) -> None:
+        stop.set()
+
+    previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        with running_server(sim, host, port) as url:
+            print(json.dumps({"url": url, "token": sim.token}), file=out or sys.stdout,
+                  flush=True)
+            while not stop.wait(0.5):
+                pass
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return 0

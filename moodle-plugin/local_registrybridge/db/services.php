@@ -1,0 +1,43 @@
+<?php
+// This file is part of Moodle - https://moodle.org/
+//
+// Moodle is free software: you can redistribute it and/or modify
+// it under the terms of the GNU General Public License as published by
+// the Free Software Foundation, either version 3 of the License, or
+// (at your option) any later version.
+//
+// Moodle is distributed in the hope that it will be useful,
+// but WITHOUT ANY WARRANTY; without even the implied warranty of
+// MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the
+// GNU General Public License for more details.
+//
+// You should have received a copy of the GNU General Public License
+// along with Moodle.  If not, see <https://www.gnu.org/licenses/>.
+
+/**
+ * Web-service functions of local_registrybridge.
+ *
+ * No pre-built service is defined here: the Moodle administrator adds the function
+ * to the custom external service they created for the LMS registry bridge
+ * (Site administration > Server > Web services > External services > Functions).
+ *
+ * @package    local_registrybridge
+ * @copyright  2026 lms-registry-bridge contributors
+ * @license    https://www.gnu.org/copyleft/gpl.html GNU GPL v3 or later
+ */
+
+defined('MOODLE_INTERNAL') || die();
+
+$functions = [
+    'local_registrybridge_get_log_entries' => [
+        'classname'    => 'local_registrybridge\external\get_log_entries',
+        'methodname'   => 'execute',
+        'description'  => 'Site log entries (standard log store layout) with id greater than sinceid, '
+            . 'oldest first, paginated by id; rows younger than the configured lag are held back.',
+        'type'         => 'read',
+        // Documentation only; the function itself checks both capabilities at system level.
+        'capabilities' => 'local/registrybridge:readlogs, report/log:view',
+        'ajax'         => false,
+        'loginrequired' => true,
+    ],
+];
