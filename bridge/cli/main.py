@@ -74,6 +74,7 @@ def cli(
 def _register_commands() -> None:
     from bridge.cli import (
         audit_cmd,
+        check_cmd,
         config_cmd,
         db_cmd,
         demo_cmd,
@@ -86,6 +87,7 @@ def _register_commands() -> None:
 
     for module in (
         audit_cmd,
+        check_cmd,
         config_cmd,
         db_cmd,
         demo_cmd,

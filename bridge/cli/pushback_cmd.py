@@ -142,15 +142,16 @@ def push() -> None:
 @click.option(
     "--interval",
     type=float,
-    default=2.0,
-    show_default=True,
-    help="Seconds between polls when running continuously.",
+    default=None,
+    help="Seconds between polls when running continuously (default: daemon.push_interval).",
 )
 @json_option
 @click.pass_obj
 @requires("push")
-def push_run(app: App, once: bool, interval: float, as_json: bool) -> None:
+def push_run(app: App, once: bool, interval: float | None, as_json: bool) -> None:
     """Carry out pending pushes, verify them by reading back, mark them done."""
+    if interval is None:
+        interval = app.settings.daemon.push_interval.total_seconds()
     stop = threading.Event()
     worker = PushWorker(app.settings, app.sessions, app.connector_token, actor=app.actor, stop=stop)
     totals: dict[str, int] = {}

@@ -190,9 +190,8 @@ def person_add(app: App, org: str | None, title: str | None, as_json: bool,
                **fields: Any) -> None:
     """Add a person (source admin); an LMS account with the same e-mail is linked."""
     with transaction(app.sessions) as session:
-        added = service.add_person(session, app.actor, _given(fields, PERSON_FIELDS))
-        if org:
-            service.link_person(session, app.actor, str(added.id), org, title)
+        added = service.add_person(session, app.actor, _given(fields, PERSON_FIELDS),
+                                   org=org, title=title)
         view = service.person_view(session, added)
     emit_json(view) if as_json else _print_person(view)
 

@@ -39,7 +39,11 @@ def make_engine(url: str, **kwargs: Any) -> sa.Engine:
         sa.event.listen(engine, "connect", _sqlite_pragmas)
         sa.event.listen(engine, "begin", _sqlite_begin_immediate)
         return engine
-    return sa.create_engine(url, pool_pre_ping=True, **kwargs)
+    # psycopg prepares a statement after 5 runs and may keep a plan made while a table was
+    # still empty; key lookups then degrade as the register fills. Plan every statement.
+    return sa.create_engine(
+        url, pool_pre_ping=True, connect_args={"prepare_threshold": None}, **kwargs
+    )
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -88,18 +88,25 @@ def _email_free(session: Session, email: str, but: int | None = None) -> str:
     return key
 
 
-def add_person(session: Session, actor: Actor, given: Mapping[str, str | None]) -> Person:
+def add_person(session: Session, actor: Actor, given: Mapping[str, str | None], *,
+               org: str | None = None, title: str | None = None) -> Person:
+    """Add a person (source admin), optionally with an employer; an LMS account with the
+    same e-mail and no person yet is linked to it."""
     values = _checked(PERSON_PARSERS, given, PERSON_FIELDS)
     if not values.get("email"):
         raise UsageError("--email is required: it is the person's key")
     values["email_normalised"] = _email_free(session, values["email"])
     values["legal_basis"] = values.get("legal_basis") or "customer_relationship"
+    employer = org_by_business_id(session, org) if org else None
     person = Person(**values, **_provenance(actor, "person add"))
     session.add(person)
     session.flush()
+    if employer is not None:
+        _link(session, actor, person, employer, title, "person add")
     linked = link_lms_accounts(session, [values["email_normalised"]])
     audit.record(session, actor, "person add", person_id=person.id,
-                 details={"fields": sorted(values), "linked_lms_accounts": linked})
+                 details={"fields": sorted(values), "linked_lms_accounts": linked,
+                          "business_id": employer.business_id if employer else None})
     return person
 
 
@@ -259,19 +266,25 @@ def list_orgs(session: Session, actor: Actor, *, search: str | None = None,
              "persons": n} for o, n in rows]
 
 
-def link_person(session: Session, actor: Actor, ref: str, business_id: str,
-                title: str | None) -> dict[str, Any]:
-    """Link a person to an employer (or change the title of an existing link)."""
-    person, org = person_by_ref(session, ref), org_by_business_id(session, business_id)
+def _link(session: Session, actor: Actor, person: Person, org: Organisation,
+          title: str | None, command: str) -> PersonOrganisation:
     link = session.scalars(sa.select(PersonOrganisation).where(
         PersonOrganisation.person_id == person.id,
         PersonOrganisation.organisation_id == org.id)).first()
     if link is None:
         link = PersonOrganisation(person_id=person.id, organisation_id=org.id, title=title,
-                                  **_provenance(actor, "person link"))
+                                  **_provenance(actor, command))
         session.add(link)
     elif title is not None and link.title != title:
         link.title, link.changed_at = title, utcnow()
+    return link
+
+
+def link_person(session: Session, actor: Actor, ref: str, business_id: str,
+                title: str | None) -> dict[str, Any]:
+    """Link a person to an employer (or change the title of an existing link)."""
+    person, org = person_by_ref(session, ref), org_by_business_id(session, business_id)
+    link = _link(session, actor, person, org, title, "person link")
     audit.record(session, actor, "person link", person_id=person.id,
                  details={"business_id": org.business_id})
     return {"person_id": person.id, "business_id": org.business_id, "title": link.title}

@@ -72,12 +72,13 @@ class PushWorker:
         actor: Actor | None = None,
         connector_factory: ConnectorFactory | None = None,
         stop: threading.Event | None = None,
-        claim_ttl: timedelta = CLAIM_TTL,
+        claim_ttl: timedelta | None = None,
     ) -> None:
         self.settings, self.sessions, self.token_of = settings, sessions, token_of
         self.actor = actor
         self.stop = stop or threading.Event()
-        self.claim_ttl = claim_ttl
+        #: A crashed worker's commands are taken over once this has passed (push_claim_ttl).
+        self.claim_ttl = claim_ttl or settings.daemon.push_claim_ttl or CLAIM_TTL
         self.worker = holder_name(actor.name if actor else "push")
         self._factory = connector_factory or self._open
         self._connectors: dict[str, Connector] = {}

@@ -277,6 +277,11 @@ class DaemonSettings(Section):
     )
     heartbeat_interval: Duration = Field(timedelta(seconds=15), description="Heartbeat cadence.")
     lease_ttl: Duration = Field(timedelta(minutes=2), description="Lease expiry without heartbeat.")
+    push_claim_ttl: Duration = Field(
+        timedelta(minutes=2),
+        description="How long a push worker's claim on a command lasts; a crashed worker's "
+        "commands are taken over by another worker after it.",
+    )
     metrics_port: int | None = Field(None, ge=1, le=65535, description="Prometheus port.")
     log_format: Literal["text", "json"] = Field("text", description="Log line format.")
     role: Literal["viewer", "operator", "dpo", "admin"] = Field(

@@ -20,10 +20,8 @@ from pydantic import SecretStr
 from connectors.base import (
     Batch,
     Bookmark,
-    Check,
     CheckReport,
     Connector,
-    ConnectorError,
     LmsState,
     PushCommand,
     PushResult,
@@ -31,6 +29,7 @@ from connectors.base import (
     TransientError,
 )
 from connectors.moodle import functions as fn
+from connectors.moodle.checks import diagnose
 from connectors.moodle.client import MoodleClient
 from connectors.moodle.config import MoodleConfig
 from connectors.moodle.errors import MissingCapability, MoodleError, RecordNotFound
@@ -176,40 +175,9 @@ class MoodleConnector(Connector):
         return LmsState(lms_user_id, True, user.suspended, courses, fields)
 
     def check(self) -> CheckReport:
-        """Minimal diagnosis: the site answers, the service has the functions, no site admin."""
-        try:
-            self._site = None
-            site = self.site
-        except ConnectorError as exc:
-            fix = getattr(exc, "fix", None)
-            return CheckReport(None, (Check("connection", False, str(exc), fix),))
-        checks = [Check("connection", True, f"Moodle {site.release or site.version}")]
-        wanted = {
-            f for s in self.config.streams if s != "logs" for f in fn.STREAM_FUNCTIONS.get(s, ())
-        }
-        wanted |= {fn.SITE_INFO, *fn.RECTIFY_FUNCTIONS, *PUSH_READ_FUNCTIONS}
-        wanted |= set(fn.REVOKE_FUNCTIONS.get(self.config.revoke_access, ()))
-        wanted |= set(fn.ERASURE_FUNCTIONS.get(self.config.erasure, ()))
-        missing = sorted(wanted - site.functions)
-        fix = "Add them to the bridge's external service (Site administration > Server > "
-        fix += "Web services > External services > Functions)."
-        detail = f"missing: {', '.join(missing)}" if missing else f"{len(wanted)} present"
-        checks.append(Check("functions", not missing, detail, fix if missing else None))
-        if "logs" in self.config.streams:
-            has_logs = fn.LOG_FUNCTION in site.functions
-            detail = "present" if has_logs else "companion plugin not installed: logs are skipped"
-            checks.append(Check("companion plugin", has_logs, detail, None, warning=True))
-        admin_fix = "Use a dedicated non-admin service user with the role of reference 6.2."
-        checks.append(
-            Check(
-                "service user is not a site admin",
-                not site.is_site_admin,
-                "site admins bypass every capability check" if site.is_site_admin else "",
-                admin_fix if site.is_site_admin else None,
-                warning=True,
-            )
-        )
-        return CheckReport(site.version, tuple(checks))
+        """Diagnose site, service, account and rights: see :mod:`connectors.moodle.checks`."""
+        self._site = None  # the next read sees the site as the diagnosis found it
+        return diagnose(self._client, self.config)
 
     # ------------------------------------------------------------------ push
 

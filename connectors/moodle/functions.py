@@ -35,11 +35,13 @@ STREAM_FUNCTIONS: dict[str, tuple[str, ...]] = {
 }
 
 #: Functions each push mode needs.
+#: Pushes read the account back with ``core_user_get_users`` by id (it answers ``[]`` for a
+#: deleted user), never with ``core_user_get_users_by_field`` (CONTRACTS 13).
 REVOKE_FUNCTIONS: dict[str, tuple[str, ...]] = {
-    "suspend": ("core_user_update_users", "core_user_get_users_by_field"),
+    "suspend": ("core_user_update_users", "core_user_get_users"),
     "suspend_and_unenrol": (
         "core_user_update_users",
-        "core_user_get_users_by_field",
+        "core_user_get_users",
         "enrol_manual_unenrol_users",
         "core_enrol_get_enrolled_users",
     ),
@@ -53,11 +55,12 @@ ERASURE_FUNCTIONS: dict[str, tuple[str, ...]] = {
         "tool_dataprivacy_approve_data_request",
         "tool_dataprivacy_get_data_request",
         "tool_dataprivacy_get_access_information",
+        "tool_dataprivacy_get_data_requests",
         "core_user_get_users",
     ),
 }
 
-RECTIFY_FUNCTIONS: tuple[str, ...] = ("core_user_update_users", "core_user_get_users_by_field")
+RECTIFY_FUNCTIONS: tuple[str, ...] = ("core_user_update_users", "core_user_get_users")
 
 #: The companion plugin's function (activity logs).
 LOG_FUNCTION = "local_registrybridge_get_log_entries"

@@ -82,7 +82,7 @@ def test_single_records_and_person_show_with_provenance(tmp_path, config, sessio
     view = as_json("person", "show", "AINO.V@example.fi", config=config)
     assert view["person"]["provenance"]["source"] == "data_subject"
     assert view["employers"][0]["title"] == "Kouluttaja"
-    assert view["employers"][0]["provenance"]["source_ref"] == "bridge person link by tester"
+    assert view["employers"][0]["provenance"]["source_ref"] == "bridge person add by tester"
     assert sorted(r["via"] for r in view["relationships"]) == ["organisation 0104505-9",
                                                               "person"]
     assert [(a["connector"], a["lms_user_id"]) for a in view["lms_accounts"]] == [("moodle", 31)]

@@ -65,14 +65,14 @@ def detect_encoding(path: Path) -> str:
             try:
                 decoder.decode(chunk)
             except UnicodeDecodeError as exc:
-                if non_ascii or any(b >= 0x80 for b in chunk[: exc.start]):
+                if non_ascii or not chunk[: exc.start].isascii():
                     line = _line_of(path, offset + exc.start)
                     raise UsageError(
                         f"{path.name}: line {line} is not UTF-8 although the lines before it "
                         "are; save the whole file again as UTF-8"
                     ) from None
                 return "cp1252"
-            non_ascii = non_ascii or any(b >= 0x80 for b in chunk)
+            non_ascii = non_ascii or not chunk.isascii()
             offset += len(chunk)
     return "utf-8"
 
@@ -122,10 +122,10 @@ class CsvSheet(Sheet):
         return ","
 
     def _records(self) -> Iterator[SheetRow]:
+        before = 0  # physical lines read before the current record
         try:
             with self.path.open(encoding=self.encoding, newline="") as handle:
                 reader = csv.reader(handle, delimiter=self.delimiter)
-                before = 0
                 for cells in reader:
                     line, before = before + 1, reader.line_num
                     cleaned = [_clean(c) for c in cells]

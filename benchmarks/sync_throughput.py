@@ -1,0 +1,181 @@
+"""Sync throughput against the Moodle simulator over real HTTP on loopback.
+
+Prints, as its last stdout line, one JSON object:
+{"size", "records", "requests", "full_s", "fetch_only_s", "insert_only_s", "overhead_ratio",
+ "incremental_s", "incremental_requests", "incremental_writes", "incremental_all_s",
+ "incremental_all_writes", "peak_rss_mb"}
+
+- full_s: `bridge sync --full` into an empty register (a child process; its peak RSS is
+  peak_rss_mb);
+- fetch_only_s: the same pulls with every batch discarded;
+- insert_only_s: the same records written from memory into an empty register;
+- incremental_*: an immediate second plain `bridge sync`, and one with --all-streams.
+
+Usage: python benchmarks/sync_throughput.py [--size bench-10k] [--database-url URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from bridge.registry.db import make_engine, session_factory  # noqa: E402
+from bridge.registry.models import Base  # noqa: E402
+from bridge.registry.schema import upgrade  # noqa: E402
+from bridge.registry.base import utcnow  # noqa: E402
+from bridge.services.record_store import RecordStore  # noqa: E402
+from bridge.settings import load_settings  # noqa: E402
+from bridge.services.connectors import open_connector  # noqa: E402
+
+CONFIG = """\
+[register]
+name = "Benchmark register"
+secret_file = "{workspace}/register.secret"
+[controller]
+name = "BPW Kraatz Oy"
+business_id = "0104505-9"
+address = "Ruukinmestarintie 9, 02330 Espoo"
+contact_name = "Heini Nyman"
+contact_email = "heini.nyman@kraatz.fi"
+[database]
+url = "{database_url}"
+[connectors.moodle]
+url = "{url}"
+token = "{token}"
+hosting_country = "FI"
+timeout = "120s"
+[operators]
+bench = "admin"
+"""
+
+
+def start_simulator(size: str) -> tuple[subprocess.Popen[str], dict[str, str]]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "connectors.moodle.simulator", "serve", "--size", size],
+        stdout=subprocess.PIPE, text=True, cwd=REPO,
+    )
+    assert process.stdout is not None
+    return process, json.loads(process.stdout.readline())
+
+
+def reset(database_url: str) -> None:
+    engine = make_engine(database_url)
+    Base.metadata.drop_all(engine)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+    upgrade(engine)
+    engine.dispose()
+
+
+def bridge_sync(config: Path, *args: str) -> tuple[dict[str, Any], float]:
+    env = {**os.environ, "BRIDGE_OPERATOR": "bench"}
+    started = time.perf_counter()
+    result = subprocess.run(
+        [sys.executable, "-m", "bridge.cli", "--config", str(config), "sync", "--json", *args],
+        capture_output=True, text=True, env=env, cwd=REPO,
+    )
+    elapsed = time.perf_counter() - started
+    if result.returncode != 0:
+        raise SystemExit(f"bridge sync {' '.join(args)} failed: {result.stderr[-2000:]}")
+    return json.loads(result.stdout.strip().splitlines()[-1]), elapsed
+
+
+def rows_written(database_url: str) -> int:
+    """Data rows the last run wrote (its per-stream write counts)."""
+    engine = make_engine(database_url)
+    with engine.connect() as connection:
+        streams = connection.exec_driver_sql(
+            "SELECT streams FROM sync_runs ORDER BY id DESC LIMIT 1").scalar_one()
+    engine.dispose()
+    if isinstance(streams, str):
+        streams = json.loads(streams)
+    return sum(s.get("rows_written", 0) for s in streams.values())
+
+
+def fetch_all(config: Path) -> tuple[list[Any], float]:
+    settings = load_settings(config)
+    token = settings.connectors["moodle"].resolve_token()
+    connector = open_connector(settings, "moodle", token, stop_event=threading.Event())
+    batches = []
+    started = time.perf_counter()
+    for stream in connector.streams:
+        batches.extend(connector.pull(stream, None))
+    elapsed = time.perf_counter() - started
+    connector.close()
+    return batches, elapsed
+
+
+def insert_all(database_url: str, batches: list[Any]) -> float:
+    engine = make_engine(database_url)
+    sessions = session_factory(engine)
+    store = RecordStore("moodle", run_id=None, now=utcnow())
+    started = time.perf_counter()
+    for batch in batches:
+        with sessions() as session, session.begin():
+            store.store(session, batch.records)
+    elapsed = time.perf_counter() - started
+    engine.dispose()
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--size", default="bench-10k",
+                        choices=["tiny", "demo", "bench-10k", "bench-100k"])
+    parser.add_argument("--database-url", help="default: a SQLite file in a temporary folder")
+    args = parser.parse_args()
+    workspace = Path(tempfile.mkdtemp(prefix="bridge-bench-"))
+    database_url = args.database_url or f"sqlite:///{workspace}/register.sqlite3"
+    simulator, ready = start_simulator(args.size)
+    try:
+        config = workspace / "bridge.toml"
+        config.write_text(CONFIG.format(workspace=workspace, database_url=database_url,
+                                        url=ready["url"], token=ready["token"]))
+        (workspace / "register.secret").write_text("0" * 64 + "\n")
+        reset(database_url)
+        full, full_s = bridge_sync(config, "--full")
+        peak_rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        incremental, incremental_s = bridge_sync(config)
+        incremental_writes = rows_written(database_url) if incremental["streams"] else 0
+        _, incremental_all_s = bridge_sync(config, "--all-streams")
+        incremental_all_writes = rows_written(database_url)
+        batches, fetch_only_s = fetch_all(config)
+        reset(database_url)
+        insert_only_s = insert_all(database_url, batches)
+    finally:
+        simulator.send_signal(signal.SIGTERM)
+        simulator.wait(timeout=60)
+    records = sum(s["fetched"] for s in full["streams"].values())
+    print(json.dumps({
+        "size": args.size,
+        "database": database_url.split(":", 1)[0],
+        "records": records,
+        "requests": full["requests"],
+        "full_s": round(full_s, 2),
+        "fetch_only_s": round(fetch_only_s, 2),
+        "insert_only_s": round(insert_only_s, 2),
+        "overhead_ratio": round(full_s / (fetch_only_s + insert_only_s), 3),
+        "incremental_s": round(incremental_s, 2),
+        "incremental_requests": incremental["requests"],
+        "incremental_writes": incremental_writes,
+        "incremental_all_s": round(incremental_all_s, 2),
+        "incremental_all_writes": incremental_all_writes,
+        "peak_rss_mb": round(peak_rss_mb, 1),
+    }))
+
+
+if __name__ == "__main__":
+    main()
