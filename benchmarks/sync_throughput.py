@@ -32,13 +32,13 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from bridge.registry.base import utcnow  # noqa: E402
 from bridge.registry.db import make_engine, session_factory  # noqa: E402
 from bridge.registry.models import Base  # noqa: E402
 from bridge.registry.schema import upgrade  # noqa: E402
-from bridge.registry.base import utcnow  # noqa: E402
+from bridge.services.connectors import open_connector  # noqa: E402
 from bridge.services.record_store import RecordStore  # noqa: E402
 from bridge.settings import load_settings  # noqa: E402
-from bridge.services.connectors import open_connector  # noqa: E402
 
 CONFIG = """\
 [register]

@@ -44,6 +44,11 @@ class TerminalError(ConnectorError):
         self.fix = fix
 
 
+class ConnectionRefused(TerminalError):
+    """The LMS refuses the connection itself (bad token, web services off, wrong URL, TLS):
+    no stream can run until the configuration is fixed."""
+
+
 class StreamUnavailable(TerminalError):
     """A stream cannot be read on this LMS (e.g. a companion plugin is not installed)."""
 

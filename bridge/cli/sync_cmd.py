@@ -97,6 +97,12 @@ def _print_summary(result: RunResult) -> None:
     )
 
 
+def _failure(result: RunResult) -> str:
+    errors = [f"{name}: {s.error}" for name, s in result.streams.items() if s.error]
+    first = f" ({errors[0]})" if errors else ""
+    return f"{result.connector}: run {result.run_id} {result.status}{first}"
+
+
 @click.command("sync")
 @click.option("--connector", help="Only this connector (default: every configured one).")
 @click.option("--streams", help="Comma-separated streams to run now (default: those due).")
@@ -152,11 +158,7 @@ def sync(
             else {"runs": {r.connector: r.summary() for r in results}}
         )
     if any(r.status != "ok" for r in results):
-        raise OperationFailed(
-            "; ".join(
-                f"{r.connector}: run {r.run_id} {r.status}" for r in results if r.status != "ok"
-            )
-        )
+        raise OperationFailed("; ".join(_failure(r) for r in results if r.status != "ok"))
 
 
 @click.group("quarantine")

@@ -35,6 +35,7 @@ from bridge.settings import Settings
 from connectors.base import (
     Batch,
     Connector,
+    ConnectionRefused,
     ConnectorError,
     StreamUnavailable,
     TerminalError,
@@ -197,6 +198,7 @@ class _Run:
         self.progress = progress or _NoProgress()
         self.secrets = [token.get_secret_value()]
         self.actor: Actor | None = None
+        self.refused: str | None = None
         self.settings: Settings
 
     def run(self, streams: list[str]) -> RunResult:
@@ -209,8 +211,8 @@ class _Run:
         skipped: dict[str, str] = {}
         warnings: list[str] = []
         for stream in streams:
-            if self.stop.is_set():
-                break
+            if self.stop.is_set() or self.refused:
+                break  # a refused connection fails every stream alike: say it once
             self.progress.stream_started(stream)
             stats = self._sync_stream(run_id, stream)
             if stats.status == "skipped":
@@ -306,6 +308,8 @@ class _Run:
             stats.status = "failed"
             stats.error = f"{exc}" + (f" — fix: {exc.fix}" if exc.fix else "")
             log.error("stream %s failed: %s", stream, stats.error)
+            if isinstance(exc, ConnectionRefused):
+                self.refused = stats.error
             self._forget(run_id)
         except ConnectorError as exc:
             stats.status, stats.error = "failed", f"{exc} (transient; will be retried)"

@@ -118,6 +118,8 @@ class _Diagnosis:
     checks: list[Check] = field(default_factory=list)
     account_ok: bool | None = None  # None: the system-context probe could not run
     course_ids: list[int] = field(default_factory=list)
+    #: The course probe met ``errorcoursecontextnotvalid``: later ones share its cause.
+    course_blocked: bool = False
     course_id: int | None = None
     other_user_id: int | None = None
 
@@ -218,6 +220,9 @@ class _Diagnosis:
             "moodle/course:viewhiddenactivities",
         ]
         role = allow([*access, *(c for c in capabilities if c not in access)])
+        if self.course_blocked:
+            return f"The same cause as the first check above that could not enter a course. {role}"
+        self.course_blocked = True
         account = (
             "the service account is not fully set up (first name, last name, email, required "
             "profile fields; no forced password change; auth = webservice; Site administration "

@@ -21,7 +21,7 @@ import re
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from connectors.base import ConnectorError, TerminalError, TransientError
+from connectors.base import ConnectionRefused, ConnectorError, TerminalError, TransientError
 
 __all__ = [
     "AccessException",
@@ -99,7 +99,7 @@ class MoodleError(ConnectorError):
 # --------------------------------------------------------------------------- terminal
 
 
-class InvalidToken(MoodleError, TerminalError):
+class InvalidToken(MoodleError, ConnectionRefused):
     default_fix = (
         "Moodle does not know this token. Create one for the service user and the bridge's "
         "external service in Site administration > Server > Web services > Manage tokens "
@@ -118,7 +118,7 @@ class AccessException(MoodleError, TerminalError):
     )
 
 
-class WebServicesDisabled(MoodleError, TerminalError):
+class WebServicesDisabled(MoodleError, ConnectionRefused):
     default_fix = (
         "Moodle answers 403 before any web-service code runs: enable web services "
         "(Site administration > Advanced features > Enable web services) and the REST "
@@ -164,7 +164,7 @@ class ContextNotValid(MoodleError, TerminalError):
     )
 
 
-class ServiceUserNotUsable(MoodleError, TerminalError):
+class ServiceUserNotUsable(MoodleError, ConnectionRefused):
     default_fix = (
         "The service user's account cannot be used: fix the account in Site administration > "
         "Users (see the error code)."
@@ -198,14 +198,14 @@ class UnexpectedResponse(MoodleError, TerminalError):
     )
 
 
-class BadUrl(MoodleError, TerminalError):
+class BadUrl(MoodleError, ConnectionRefused):
     default_fix = (
         "Set the Moodle URL to the site's wwwroot exactly as Moodle's config.php has it "
         "(scheme included, no trailing path, no redirect)."
     )
 
 
-class TlsError(MoodleError, TerminalError):
+class TlsError(MoodleError, ConnectionRefused):
     default_fix = (
         "The site's TLS certificate could not be verified: install a valid certificate on "
         "the site, or point ca_bundle at the CA that signed it."
