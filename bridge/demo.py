@@ -79,8 +79,11 @@ class Demo:
         shown = " ".join(args)
         out.print(f"[dim]$ bridge {shown}[/]")
         try:
-            cli.main(["--config", str(self.config), "--operator", OPERATOR, *args],
-                     prog_name="bridge", standalone_mode=False)
+            cli.main(
+                ["--config", str(self.config), "--operator", OPERATOR, *args],
+                prog_name="bridge",
+                standalone_mode=False,
+            )
         except SystemExit as exit_:
             return int(exit_.code or 0)
         except click.ClickException as exc:
@@ -154,14 +157,17 @@ class Demo:
         self.step("3. Check the Moodle connector", ("check",), lambda: self.run("check"))
         self.step("4. Full sync from Moodle", ("sync",), lambda: self.run("sync", "--full"))
         self.step("5. Second sync: nothing changed in Moodle", ("sync",), self.second_sync)
-        self.step("6. Withdraw a learner's service consent", ("consent", "withdraw"),
-                  self.withdraw_step)
+        self.step(
+            "6. Withdraw a learner's service consent", ("consent", "withdraw"), self.withdraw_step
+        )
         self.step("7. Erase a person, with receipt", ("subject", "erase"), self.erase_step)
         self.step("8. Data-subject access export", ("subject", "export"), self.export_step)
-        self.step("9. A data-subject request and its deadline", ("request", "open"),
-                  self.request_step)
-        self.step("10. Retention plan", ("retention", "plan"),
-                  lambda: self.run("retention", "plan"))
+        self.step(
+            "9. A data-subject request and its deadline", ("request", "open"), self.request_step
+        )
+        self.step(
+            "10. Retention plan", ("retention", "plan"), lambda: self.run("retention", "plan")
+        )
         self.step("11. Status", ("status",), lambda: self.run("status"))
 
     def import_step(self) -> str:
@@ -186,8 +192,16 @@ class Demo:
         if not students:
             raise StepFailed("no enrolled student in the register")
         person_id, email, lms_id = students[0]
-        self.run("consent", "withdraw", "--email", email, "--purpose", "service",
-                 "--reason", "the learner asked by e-mail")
+        self.run(
+            "consent",
+            "withdraw",
+            "--email",
+            email,
+            "--purpose",
+            "service",
+            "--reason",
+            "the learner asked by e-mail",
+        )
         self.run("push", "run", "--once")
         state = self.moodle_user(lms_id)
         out.print(f"read back from Moodle: user {lms_id} suspended = {state.get('suspended')}")
@@ -214,14 +228,32 @@ class Demo:
     def export_step(self) -> str:
         person_id = self.students()[0][0]
         target = self.workspace / "export.html"
-        self.run("subject", "export", "--person", str(person_id), "--format", "html",
-                 "--out", str(target))
+        self.run(
+            "subject",
+            "export",
+            "--person",
+            str(person_id),
+            "--format",
+            "html",
+            "--out",
+            str(target),
+        )
         return f"{target} ({target.stat().st_size} bytes, mode {oct(target.stat().st_mode)[-3:]})"
 
     def request_step(self) -> str:
         person_id = self.students()[0][0]
-        self.run("request", "open", "--person", str(person_id), "--type", "access",
-                 "--received", time.strftime("%Y-%m-%d"), "--channel", "email")
+        self.run(
+            "request",
+            "open",
+            "--person",
+            str(person_id),
+            "--type",
+            "access",
+            "--received",
+            time.strftime("%Y-%m-%d"),
+            "--channel",
+            "email",
+        )
         self.run("request", "list")
         return "request opened"
 
@@ -246,9 +278,12 @@ def run_demo(size: str = "demo", keep: bool = False) -> int:
         token.write_text(sim.token + "\n", encoding="ascii")
         os.chmod(token, 0o600)
         (workspace / "bridge.toml").write_text(
-            CONFIG.format(workspace=workspace, url=url, operator=OPERATOR), encoding="utf-8")
-        out.print(f"[bold]lms-registry-bridge demo[/]: simulated Moodle ({size}) at {url}, "
-                  f"workspace {workspace}")
+            CONFIG.format(workspace=workspace, url=url, operator=OPERATOR), encoding="utf-8"
+        )
+        out.print(
+            f"[bold]lms-registry-bridge demo[/]: simulated Moodle ({size}) at {url}, "
+            f"workspace {workspace}"
+        )
         demo = Demo(workspace, url, sim)
         demo.all_steps()
         _summary(demo.outcomes, time.monotonic() - started, workspace if keep else None)
@@ -260,8 +295,10 @@ def _summary(outcomes: list[Outcome], seconds: float, kept: Path | None) -> None
     from bridge.cli.render import table
 
     out.rule("[bold]demo summary")
-    table(f"demo finished in {seconds:.1f} s", ("step", "result", "seconds", "note"),
-          [(o.title, o.status, f"{o.seconds:.1f}" if o.seconds else "", o.note)
-           for o in outcomes])
+    table(
+        f"demo finished in {seconds:.1f} s",
+        ("step", "result", "seconds", "note"),
+        [(o.title, o.status, f"{o.seconds:.1f}" if o.seconds else "", o.note) for o in outcomes],
+    )
     if kept:
         out.print(f"workspace kept at {kept} (bridge --config {kept}/bridge.toml …)")

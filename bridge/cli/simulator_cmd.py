@@ -13,12 +13,21 @@ def simulator() -> None:
 
 
 @simulator.command("serve")
-@click.option("--size", default="demo", show_default=True,
-              type=click.Choice(["tiny", "demo", "bench-10k", "bench-100k", "sample-site"]))
+@click.option(
+    "--size",
+    default="demo",
+    show_default=True,
+    type=click.Choice(["tiny", "demo", "bench-10k", "bench-100k", "sample-site"]),
+)
 @click.option("--port", type=int, default=0, show_default=True, help="0 = any free port.")
 @click.option("--seed", type=int, default=1, show_default=True)
-@click.option("--faults", type=click.FloatRange(0.0, 1.0), default=0.0, show_default=True,
-              help="Share of requests answered with a transport fault.")
+@click.option(
+    "--faults",
+    type=click.FloatRange(0.0, 1.0),
+    default=0.0,
+    show_default=True,
+    help="Share of requests answered with a transport fault.",
+)
 def simulator_serve(size: str, port: int, seed: int, faults: float) -> None:
     """Serve until SIGTERM/SIGINT; prints {"url": ..., "token": ...} when ready."""
     from connectors.moodle.simulator.server import serve

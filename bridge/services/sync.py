@@ -34,8 +34,8 @@ from bridge.services.sync_state import is_due, load_bookmarks, quarantine, save_
 from bridge.settings import Settings
 from connectors.base import (
     Batch,
-    Connector,
     ConnectionRefused,
+    Connector,
     ConnectorError,
     StreamUnavailable,
     TerminalError,

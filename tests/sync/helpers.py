@@ -17,23 +17,37 @@ from connectors.moodle.simulator.server import running_server
 from tests.configs import write_config
 
 #: Columns that record when or by which run a row was written, not what it says.
-VOLATILE = {"id", "run_id", "first_seen_at", "changed_at", "last_seen_at", "created_at",
-            "updated_at", "person_id", "source_ref"}
+VOLATILE = {
+    "id",
+    "run_id",
+    "first_seen_at",
+    "changed_at",
+    "last_seen_at",
+    "created_at",
+    "updated_at",
+    "person_id",
+    "source_ref",
+}
 
 
 @contextmanager
-def served(size: str = "tiny", seed: int = 1, faults: float = 0.0,
-           **options: Any) -> Iterator[tuple[SimulatedMoodle, str]]:
+def served(
+    size: str = "tiny", seed: int = 1, faults: float = 0.0, **options: Any
+) -> Iterator[tuple[SimulatedMoodle, str]]:
     sim = SimulatedMoodle(size, seed=seed, faults=faults, **options)
     with running_server(sim) as url:
         yield sim, url
 
 
-def config_for(directory: Path, db_url: str, url: str, token: str, extra: str = "",
-               connector_extra: str = "") -> Path:
+def config_for(
+    directory: Path, db_url: str, url: str, token: str, extra: str = "", connector_extra: str = ""
+) -> Path:
     """A config with fast retries and a short lease, for tests that interrupt runs."""
     return write_config(
-        directory, db_url, moodle_url=url, token=token,
+        directory,
+        db_url,
+        moodle_url=url,
+        token=token,
         connector_extra='timeout = "5s"\n' + connector_extra,
         extra='[daemon]\nlease_ttl = "2s"\n' + extra,
     )

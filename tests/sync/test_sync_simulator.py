@@ -38,15 +38,33 @@ def test_full_sync_fills_every_stream_and_json_has_the_contract_shape(tmp_path, 
     assert isinstance(summary["run_id"], int) and isinstance(summary["requests"], int)
     assert isinstance(summary["duration_s"], float)
     assert set(summary["streams"]) == {
-        "users", "courses", "enrolments", "gradebook", "assignments", "submissions",
-        "assignment_grades", "messages", "logs"}
+        "users",
+        "courses",
+        "enrolments",
+        "gradebook",
+        "assignments",
+        "submissions",
+        "assignment_grades",
+        "messages",
+        "logs",
+    }
     for stats in summary["streams"].values():
         assert set(stats) == SUMMARY_STREAM_KEYS
         assert stats["created"] > 0
     counts = row_counts(db_url)
-    for table in ("lms_accounts", "lms_courses", "lms_enrolments", "lms_grade_items",
-                  "lms_grades", "lms_assignments", "lms_submissions", "lms_assignment_grades",
-                  "lms_messages", "lms_log_entries", "persons"):
+    for table in (
+        "lms_accounts",
+        "lms_courses",
+        "lms_enrolments",
+        "lms_grade_items",
+        "lms_grades",
+        "lms_assignments",
+        "lms_submissions",
+        "lms_assignment_grades",
+        "lms_messages",
+        "lms_log_entries",
+        "persons",
+    ):
         assert counts[table] > 0, table
 
 
@@ -64,8 +82,13 @@ def test_second_run_with_no_change_writes_no_data_row(tmp_path, db_url) -> None:
             app._engine = engine
             from bridge.services.sync import SyncOptions, run_sync
 
-            result = run_sync(app.settings, app.sessions, "moodle", app.connector_token("moodle"),
-                              SyncOptions(all_streams=True))
+            result = run_sync(
+                app.settings,
+                app.sessions,
+                "moodle",
+                app.connector_token("moodle"),
+                SyncOptions(all_streams=True),
+            )
         finally:
             counter.close()
             engine.dispose()
@@ -92,8 +115,9 @@ def test_faults_do_not_change_the_register(tmp_path, db_url) -> None:
     reference = snapshot(db_url)
     reset_register(db_url)
     with served("demo", faults=0.2, fault_delay=0.2) as (sim, url):
-        config = config_for(tmp_path, db_url, url, sim.token,
-                            connector_extra='max_parallel_requests = 2\n')
+        config = config_for(
+            tmp_path, db_url, url, sim.token, connector_extra="max_parallel_requests = 2\n"
+        )
         config.write_text(config.read_text().replace('timeout = "5s"', 'timeout = "1s"'))
         summary = sync_json(config, "--full")
     assert summary["status"] == "ok"
@@ -109,13 +133,23 @@ def test_killed_syncs_leave_a_register_the_next_run_completes(tmp_path, db_url, 
     reset_register(db_url)
     rng = random.Random(seed)
     env = {**os.environ, "BRIDGE_OPERATOR": "tester"}
-    command = [sys.executable, "-m", "bridge.cli", "--config", str(config), "sync",
-               "--all-streams", "--wait", "--json"]
+    command = [
+        sys.executable,
+        "-m",
+        "bridge.cli",
+        "--config",
+        str(config),
+        "sync",
+        "--all-streams",
+        "--wait",
+        "--json",
+    ]
     with served("demo") as (sim, url):
         config = config_for(tmp_path, db_url, url, sim.token)
         for _ in range(3):
-            process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
-                                       stderr=subprocess.DEVNULL)
+            process = subprocess.Popen(
+                command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            )
             time.sleep(rng.uniform(0.3, 2.0))  # a random kill point, not a synchronisation
             process.send_signal(signal.SIGKILL)
             process.wait(timeout=30)
@@ -148,7 +182,8 @@ def test_request_count_does_not_grow_with_students(tmp_path, db_url) -> None:
 def test_sync_against_the_simulator_subprocess_over_http(tmp_path, db_url) -> None:
     server = subprocess.Popen(
         [sys.executable, "-m", "bridge.cli", "simulator", "serve", "--size", "tiny"],
-        stdout=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         ready = json.loads(server.stdout.readline())
