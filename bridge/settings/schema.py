@@ -288,6 +288,15 @@ class DaemonSettings(Section):
         "operator", description="Role of system:daemon."
     )
     reminder_days: int = Field(7, ge=0, description="Remind about requests due within N days.")
+    housekeeping_interval: Duration = Field(
+        timedelta(minutes=1),
+        description="How often the daemon clears expired leases and marks dead runs interrupted.",
+    )
+    shutdown_grace: Duration = Field(
+        timedelta(seconds=20),
+        description="On SIGTERM, how long running jobs get to reach their batch boundary before "
+        "the daemon releases its leases and exits anyway (keep it under systemd's stop timeout).",
+    )
 
 
 class SmtpSettings(Section):

@@ -359,22 +359,19 @@ def _site_roster(run: _Diagnosis) -> None:
     run.other_user_id = run.other_user_id or next(iter(others), None)
 
 
-def _course_ids(run: _Diagnosis) -> list[int]:
-    """Course ids, front page left out (the first one is probed)."""
-    function = "core_course_get_courses_by_field"
-    if not run.has(function):
-        return []
-    try:
-        answer = run.client.call(function)
-    except ConnectorError:
-        return []  # the course probes below report what is wrong
+def _course(run: _Diagnosis) -> None:
+    """One real course: the course-level probes that follow all use it."""
+    answered, answer = run.attempt(
+        "course access",
+        ["moodle/category:viewcourselist"],
+        "core_course_get_courses_by_field",
+        {},
+    )
+    if not answered:
+        return
     courses = answer.get("courses") if isinstance(answer, Mapping) else None
     ids = sorted(c["id"] for c in courses or () if isinstance(c.get("id"), int))
-    return [i for i in ids if i != run.site.site_id]
-
-
-def _course(run: _Diagnosis) -> None:
-    run.course_ids = _course_ids(run)
+    run.course_ids = [i for i in ids if i != run.site.site_id]
     if not run.course_ids:
         run.add("course access", False, "not probed: the site has no course yet", warning=True)
         return

@@ -43,9 +43,6 @@ UPDATE_USERS = "core_user_update_users"
 USERS_COURSES = "core_enrol_get_users_courses"
 GET_REQUESTS = "tool_dataprivacy_get_data_requests"
 
-#: Functions the pushes read with besides those in ``functions.py``.
-PUSH_READ_FUNCTIONS = (GET_USERS, GET_REQUESTS)
-
 #: Rectifiable fields: the ones ``core_user_get_users`` reads back (reference 2.4).
 #: Register names on the left map to Moodle's; Moodle's own names are accepted too.
 _RECTIFY_NAMES = {

@@ -128,12 +128,12 @@ class Site:
     def students(self) -> list[tuple[int, str, int]]:
         """(person id, e-mail, LMS user id) of active persons enrolled as students."""
         with self.engine.connect() as connection:
-            rows = connection.exec_driver_sql(
+            rows = connection.execute(sa.text(
                 "SELECT DISTINCT p.id, p.email, a.lms_user_id FROM persons p "
                 "JOIN lms_accounts a ON a.person_id = p.id "
                 "JOIN lms_enrolments e ON e.lms_user_id = a.lms_user_id "
-                "WHERE e.roles LIKE '%student%' AND p.status = 'active' ORDER BY p.id"
-            )
+                "WHERE CAST(e.roles AS TEXT) LIKE :role AND p.status = 'active' ORDER BY p.id"
+            ), {"role": "%student%"})
             return [(int(r[0]), str(r[1]), int(r[2])) for r in rows]
 
     def commands(self, **where: Any) -> list[OutboxCommand]:

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from bridge.registry.db import make_engine, session_factory
 from bridge.services import outbox
-from bridge.services.push_worker import PushWorker, PushRunStats
+from bridge.services.push_worker import PushRunStats, PushWorker
 from connectors.base import Connector, PushCommand, PushResult
 from tests.conftest import TEST_DATABASE_URL
 from tests.pushback.helpers import ACTOR, Site, served_site

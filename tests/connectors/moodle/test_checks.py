@@ -118,14 +118,21 @@ def test_a_missing_push_function_names_the_setting_that_needs_it(sim: SimulatedM
     assert diagnose(sim, erasure="delete_user").ok
 
 
+@pytest.mark.parametrize(
+    ("function", "probe"),
+    [
+        ("gradereport_user_get_grade_items", "gradebook"),
+        ("core_course_get_courses_by_field", "course access"),
+    ],
+)
 def test_a_probe_whose_function_is_missing_is_a_warning_not_a_second_failure(
-    sim: SimulatedMoodle,
+    sim: SimulatedMoodle, function: str, probe: str
 ) -> None:
-    sim.remove_function("gradereport_user_get_grade_items")
+    sim.remove_function(function)
     report = diagnose(sim)
     assert set(failed(report)) == {"functions"}
-    gradebook = by_name(report)["gradebook"]
-    assert gradebook.warning and "not probed" in gradebook.detail
+    skipped = by_name(report)[probe]
+    assert skipped.warning and f"not probed: {function}" in skipped.detail
 
 
 def test_missing_readallmessages_fails_the_messages_check(sim: SimulatedMoodle) -> None:

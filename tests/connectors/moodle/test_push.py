@@ -349,8 +349,8 @@ def test_check_reports_missing_functions_and_the_missing_plugin(moodle: FakeMood
     by_name = {c.name: c for c in report.checks}
     assert report.lms_version == "2024090300"
     assert by_name["functions"].ok  # the recorded service holds every function the bridge calls
-    assert not by_name["companion plugin"].ok and by_name["companion plugin"].warning
-    assert report.ok
+    assert not by_name["companion plugin"].ok and not by_name["companion plugin"].warning
+    assert not report.ok
 
 
 def test_check_fails_when_the_service_lacks_a_function(rsps: responses.RequestsMock) -> None:

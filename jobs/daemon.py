@@ -1,0 +1,184 @@
+"""The daemon: runs the scheduler, keeps a heartbeat row, serves metrics, stops cleanly.
+
+Shutdown (SIGTERM or SIGINT): no new job starts; the shared stop event ends every wait
+at once (retry backoff, ``Retry-After``, lease waits) and running syncs and pushes stop
+at their next batch boundary; after at most ``daemon.shutdown_grace`` the daemon
+releases its leases, marks its heartbeat stopped and returns 0.
+
+On SQLite one daemon does sync and push in one process (CONTRACTS 11): it holds the
+``daemon`` lease, and a second daemon on the same file exits 3. On PostgreSQL several
+daemons share the work through the sync leases and ``FOR UPDATE SKIP LOCKED``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import sys
+import threading
+from collections.abc import Callable
+from types import FrameType
+
+from pydantic import SecretStr
+from sqlalchemy.orm import Session, sessionmaker
+
+from bridge.errors import ConfigError, LeaseHeld
+from bridge.services import audit
+from bridge.services.audit import Actor
+from bridge.services.leases import Lease, holder_name, release, try_acquire
+from bridge.settings import Settings
+from jobs import housekeeping, push
+from jobs.context import JobContext
+from jobs.metrics import MetricsServer
+from jobs.registry import build_scheduler, quiet_overlap_warnings
+
+log = logging.getLogger(__name__)
+
+#: On SQLite, the lease that makes this the only daemon of the register.
+SQLITE_GUARD = "daemon"
+
+
+class Daemon:
+    def __init__(
+        self,
+        settings: Settings,
+        sessions: sessionmaker[Session],
+        token_of: Callable[[str], SecretStr],
+        *,
+        actor: Actor,
+    ) -> None:
+        self.ctx = JobContext(settings, sessions, token_of, actor)
+        self.scheduler = build_scheduler(self.ctx)
+        self.metrics: MetricsServer | None = None
+        self.guard: Lease | None = None
+        self._signals = 0
+
+    @property
+    def stop(self) -> threading.Event:
+        return self.ctx.stop
+
+    def run(self) -> int:
+        """Start, serve until a signal (or :meth:`request_stop`), shut down; returns 0."""
+        try:
+            self.start()
+        except BaseException:
+            self.shutdown()
+            raise
+        previous = {
+            sig: signal.signal(sig, self._on_signal) for sig in (signal.SIGTERM, signal.SIGINT)
+        }
+        try:
+            while not self.stop.wait(1.0):
+                pass
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+            self.shutdown()
+        return 0
+
+    def request_stop(self) -> None:
+        self.stop.set()
+
+    def _on_signal(self, signum: int, frame: FrameType | None) -> None:
+        self._signals += 1
+        name = signal.Signals(signum).name
+        if self._signals == 1:
+            log.info("%s received: stopping (no new work; running jobs end at a batch boundary)",
+                     name)
+        else:
+            log.warning("%s received again: already stopping", name)
+        self.stop.set()
+
+    def start(self) -> None:
+        quiet_overlap_warnings()
+        self._take_sqlite_guard()
+        housekeeping.start_heartbeat(self.ctx)
+        with self.ctx.sessions() as session, session.begin():
+            audit.record(session, self.ctx.actor, "daemon start", details=self._whoami())
+        port = self.ctx.settings.daemon.metrics_port
+        if port:
+            try:
+                self.metrics = MetricsServer(self.ctx, port).start()
+            except OSError as exc:
+                raise ConfigError(
+                    f"cannot serve metrics on 127.0.0.1:{port}: {exc.strerror}",
+                    key="daemon.metrics_port",
+                ) from None
+        self.scheduler.start()
+        jobs = sorted(job.id for job in self.scheduler.get_jobs())
+        log.info(
+            "daemon started as %s (role %s): jobs %s%s",
+            self.ctx.actor.name,
+            self.ctx.actor.role,
+            ", ".join(jobs),
+            f"; metrics on {self.metrics.url}" if self.metrics else "",
+            extra={"ctx_jobs": jobs, "ctx_pid": os.getpid()},
+        )
+
+    def shutdown(self) -> None:
+        """Stop taking work, let running jobs reach a boundary, release everything."""
+        self.stop.set()
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        grace = self.ctx.settings.daemon.shutdown_grace.total_seconds()
+        stuck = self.ctx.wait_idle(grace)
+        if stuck:
+            log.error("jobs still running after %.0fs: %s; releasing their leases anyway",
+                      grace, ", ".join(stuck))
+        push.close(self.ctx)
+        released = housekeeping.release_own_leases(self.ctx)
+        if released:
+            log.warning("released %d lease(s) left by stopped jobs", released)
+        if self.guard is not None:
+            self.guard.release()
+        if self.ctx.heartbeat_id is not None:
+            housekeeping.stop_heartbeat(self.ctx)
+            with self.ctx.sessions() as session, session.begin():
+                audit.record(session, self.ctx.actor, "daemon stop", details=self._whoami())
+        if self.metrics is not None:
+            self.metrics.stop()
+        log.info("daemon stopped")
+        if stuck:
+            # A worker thread that ignores the stop event would block interpreter exit;
+            # its work is transactional and its leases are gone, so leave now.
+            logging.shutdown()
+            sys.stdout.flush()
+            os._exit(0)
+
+    def _whoami(self) -> dict[str, object]:
+        return {"host": socket.gethostname(), "pid": os.getpid()}
+
+    def _take_sqlite_guard(self) -> None:
+        sessions = self.ctx.sessions
+        if sessions.kw["bind"].dialect.name != "sqlite":
+            return
+        holder = holder_name(self.ctx.actor.name)
+        ttl = self.ctx.settings.daemon.lease_ttl
+        other = try_acquire(sessions, SQLITE_GUARD, holder, ttl)
+        if other is not None and _dead_local_holder(other.holder):
+            log.warning("taking over the daemon lease of %s (process is gone)", other.holder)
+            release(sessions, SQLITE_GUARD, other.holder)
+            other = try_acquire(sessions, SQLITE_GUARD, holder, ttl)
+        if other is not None:
+            raise LeaseHeld(
+                f"another daemon ({other.holder}) runs against this SQLite register until "
+                f"{other.expires_at:%Y-%m-%d %H:%M:%S}Z; on SQLite one daemon does sync and "
+                "push (use PostgreSQL to run several)"
+            )
+        self.guard = Lease(sessions, SQLITE_GUARD, holder, ttl).start()
+
+
+def _dead_local_holder(holder: str) -> bool:
+    """Whether ``holder`` (``name@host:pid:suffix``) is a process of this host that is gone."""
+    try:
+        host, pid, _ = holder.rsplit("@", 1)[1].rsplit(":", 2)
+        if host != socket.gethostname():
+            return False
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except (ValueError, IndexError, PermissionError):
+        return False
+    return False

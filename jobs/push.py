@@ -1,0 +1,45 @@
+"""The push worker, run every ``daemon.push_interval``: carries out due outbox commands.
+
+One :class:`~bridge.services.push_worker.PushWorker` lives for the daemon's lifetime, so
+its LMS connections are reused between passes. Several daemons may run it at once on
+PostgreSQL (claims use ``FOR UPDATE SKIP LOCKED``). Keeping the poll short is what keeps
+the revocation latency target of "Push-back": a withdrawn consent waits at most one
+interval before its suspend is sent.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from bridge.services.push_worker import PushRunStats, PushWorker
+from jobs.context import JobContext, JobSkipped
+
+log = logging.getLogger(__name__)
+
+WORKER = "push_worker"
+
+
+def worker(ctx: JobContext) -> PushWorker:
+    existing = ctx.state.get(WORKER)
+    if existing is None:
+        existing = PushWorker(
+            ctx.settings, ctx.sessions, ctx.token_of, actor=ctx.actor, stop=ctx.stop
+        )
+        ctx.state[WORKER] = existing
+    return existing  # type: ignore[no-any-return]
+
+
+def run(ctx: JobContext) -> PushRunStats:
+    """One pass over the due commands; a pass with nothing to do is a quiet skip."""
+    stats = worker(ctx).run_once()
+    if not stats.claimed:
+        raise JobSkipped("nothing to push", quiet=True)
+    log.info("push pass: %s", stats.as_dict(), extra={"ctx_counts": stats.as_dict()})
+    return stats
+
+
+def close(ctx: JobContext) -> None:
+    """Close the worker's LMS connections (at shutdown)."""
+    existing = ctx.state.pop(WORKER, None)
+    if existing is not None:
+        existing.close()
