@@ -32,21 +32,6 @@ PERSON_HEADERS = ("Etunimi", "Sukunimi", "Sähköposti", "Puhelin", "Ammatti", "
 PROFESSIONS = ("Sähköasentaja", "Lähihoitaja", "Kirjanpitäjä", "Ohjelmistokehittäjä",
                "Kuorma-autonkuljettaja", "Kiinteistönhoitaja", "Hitsaaja", "Myyntipäällikkö")
 TITLES = ("Asiantuntija", "Työnjohtaja", "Esihenkilö", "Kouluttaja", "")
-CONFIG = """\
-[register]
-name = "Import benchmark"
-secret_file = "{secret}"
-
-[controller]
-name = "BPW Kraatz Oy"
-business_id = "0104505-9"
-address = "Ruukinmestarintie 9, 02330 Espoo"
-contact_name = "Heini Nyman"
-contact_email = "heini.nyman@kraatz.fi"
-
-[database]
-url = "{url}"
-"""
 
 
 def business_id(n: int) -> str:
@@ -97,9 +82,11 @@ def child(url: str, directory: Path, files: list[Path]) -> dict[str, float]:
     from bridge.services.audit import Actor
     from bridge.services.intake import ImportOptions, import_file
     from bridge.settings import load_settings
+    from bridge.settings.template import config_text
 
     config = directory / f"bridge-{uuid.uuid4().hex[:6]}.toml"
-    config.write_text(CONFIG.format(url=url, secret=directory / "register.secret"),
+    config.write_text(config_text(register_name="Import benchmark",
+                                  secret_file=directory / "register.secret", database_url=url),
                       encoding="utf-8")
     settings = load_settings(config)
     engine = make_engine(url)

@@ -46,6 +46,7 @@ from bridge.services.audit import Actor  # noqa: E402
 from bridge.services.secrets import ensure_register_secret  # noqa: E402
 from bridge.services.subjects import find_person  # noqa: E402
 from bridge.settings import load_settings  # noqa: E402
+from bridge.settings.template import config_text  # noqa: E402
 from connectors.moodle.simulator import SimulatedMoodle  # noqa: E402
 from connectors.moodle.simulator.app import REST_PATH  # noqa: E402
 from connectors.moodle.simulator.server import running_server  # noqa: E402
@@ -53,32 +54,6 @@ from connectors.moodle.simulator.server import running_server  # noqa: E402
 OPERATOR = "bench.admin"
 POLL_S = 0.01
 TIMEOUT_S = 60.0
-CONFIG = """\
-[register]
-name = "Revocation latency benchmark"
-secret_file = "{workspace}/register.secret"
-
-[controller]
-name = "BPW Kraatz Oy"
-business_id = "0104505-9"
-address = "Ruukinmestarintie 9, 02330 Espoo"
-contact_name = "Heini Nyman"
-contact_email = "heini.nyman@kraatz.fi"
-
-[database]
-url = "{db_url}"
-
-[connectors.moodle]
-url = "{url}"
-token = "{token}"
-hosting_country = "FI"
-
-[operators]
-"{operator}" = "admin"
-
-[daemon]
-push_interval = "{interval}s"
-"""
 
 
 @contextmanager
@@ -154,9 +129,12 @@ def main(argv: list[str] | None = None) -> int:
             register_database(args.database_url, Path(tmp)) as db_url:
         workspace = Path(tmp)
         config = workspace / "bridge.toml"
-        config.write_text(CONFIG.format(workspace=workspace, db_url=db_url, url=url,
-                                        token=sim.token, operator=OPERATOR,
-                                        interval=args.interval), encoding="utf-8")
+        config.write_text(
+            config_text(register_name="Revocation latency benchmark",
+                        secret_file=workspace / "register.secret", database_url=db_url,
+                        moodle_url=url, token=sim.token, operators={OPERATOR: "admin"},
+                        extra=f'[daemon]\npush_interval = "{args.interval}s"\n'),
+            encoding="utf-8")
         ensure_register_secret(workspace / "register.secret")
         engine = make_engine(db_url)
         upgrade(engine)

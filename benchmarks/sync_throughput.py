@@ -39,27 +39,7 @@ from bridge.registry.schema import upgrade  # noqa: E402
 from bridge.services.connectors import open_connector  # noqa: E402
 from bridge.services.record_store import RecordStore  # noqa: E402
 from bridge.settings import load_settings  # noqa: E402
-
-CONFIG = """\
-[register]
-name = "Benchmark register"
-secret_file = "{workspace}/register.secret"
-[controller]
-name = "BPW Kraatz Oy"
-business_id = "0104505-9"
-address = "Ruukinmestarintie 9, 02330 Espoo"
-contact_name = "Heini Nyman"
-contact_email = "heini.nyman@kraatz.fi"
-[database]
-url = "{database_url}"
-[connectors.moodle]
-url = "{url}"
-token = "{token}"
-hosting_country = "FI"
-timeout = "120s"
-[operators]
-bench = "admin"
-"""
+from bridge.settings.template import config_text  # noqa: E402
 
 
 def start_simulator(size: str) -> tuple[subprocess.Popen[str], dict[str, str]]:
@@ -142,8 +122,10 @@ def main() -> None:
     simulator, ready = start_simulator(args.size)
     try:
         config = workspace / "bridge.toml"
-        config.write_text(CONFIG.format(workspace=workspace, database_url=database_url,
-                                        url=ready["url"], token=ready["token"]))
+        config.write_text(config_text(
+            register_name="Benchmark register", secret_file=workspace / "register.secret",
+            database_url=database_url, moodle_url=ready["url"], token=ready["token"],
+            operators={"bench": "admin"}, connector_extra='timeout = "120s"\n'))
         (workspace / "register.secret").write_text("0" * 64 + "\n")
         reset(database_url)
         full, full_s = bridge_sync(config, "--full")

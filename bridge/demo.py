@@ -21,39 +21,19 @@ import click
 import sqlalchemy as sa
 
 from bridge.cli.render import out
+from bridge.settings.template import config_text
 
 OPERATOR = "demo.admin"
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
-
-CONFIG = """\
-[register]
-name = "BPW Kraatz Oy Verkkokurssiasiakasrekisteri (demo)"
-secret_file = "{workspace}/register.secret"
-
-[controller]
-name = "BPW Kraatz Oy"
-business_id = "0104505-9"
-address = "Ruukinmestarintie 9, 02330 Espoo"
-contact_name = "Heini Nyman"
-contact_email = "heini.nyman@kraatz.fi"
-
-[database]
-url = "sqlite:///{workspace}/register.sqlite3"
-
-[connectors.moodle]
-url = "{url}"
-token_file = "moodle.token"
-hosting_country = "FI"
-
-[operators]
-"{operator}" = "admin"
-
+#: Privacy requests are polled at once, and processors appear on exports (N8).
+DEMO_EXTRA = """\
 [daemon]
 privacy_poll = "0s"
 
 [processors]
-moodle_hosting = {{ dpa_reference = "DPA-2024-017", purpose = "Moodle hosting" }}
+moodle_hosting = { dpa_reference = "DPA-2024-017", purpose = "Moodle hosting" }
 """
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
 
 
 @dataclass
@@ -278,7 +258,16 @@ def run_demo(size: str = "demo", keep: bool = False) -> int:
         token.write_text(sim.token + "\n", encoding="ascii")
         os.chmod(token, 0o600)
         (workspace / "bridge.toml").write_text(
-            CONFIG.format(workspace=workspace, url=url, operator=OPERATOR), encoding="utf-8"
+            config_text(
+                register_name="BPW Kraatz Oy Verkkokurssiasiakasrekisteri (demo)",
+                secret_file=workspace / "register.secret",
+                database_url=f"sqlite:///{workspace}/register.sqlite3",
+                moodle_url=url,
+                token_file="moodle.token",
+                operators={OPERATOR: "admin"},
+                extra=DEMO_EXTRA,
+            ),
+            encoding="utf-8",
         )
         out.print(
             f"[bold]lms-registry-bridge demo[/]: simulated Moodle ({size}) at {url}, "

@@ -32,7 +32,7 @@ from bridge.settings import Settings
 from jobs import housekeeping, push
 from jobs.context import JobContext
 from jobs.metrics import MetricsServer
-from jobs.registry import build_scheduler, quiet_overlap_warnings
+from jobs.registry import build_scheduler, quiet_scheduler_logs
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +50,7 @@ class Daemon:
         actor: Actor,
     ) -> None:
         self.ctx = JobContext(settings, sessions, token_of, actor)
+        quiet_scheduler_logs()
         self.scheduler = build_scheduler(self.ctx)
         self.metrics: MetricsServer | None = None
         self.guard: Lease | None = None
@@ -92,7 +93,6 @@ class Daemon:
         self.stop.set()
 
     def start(self) -> None:
-        quiet_overlap_warnings()
         self._take_sqlite_guard()
         housekeeping.start_heartbeat(self.ctx)
         with self.ctx.sessions() as session, session.begin():

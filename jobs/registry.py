@@ -196,8 +196,11 @@ class _QuietOverlap(logging.Filter):
         return True
 
 
-def quiet_overlap_warnings() -> None:
-    """Install :class:`_QuietOverlap` on APScheduler's logger (once)."""
+def quiet_scheduler_logs() -> None:
+    """APScheduler's own INFO lines ("Running job …" twice per push poll) only at DEBUG:
+    :func:`guarded` logs what a job did. Its overlap warning goes through :class:`_QuietOverlap`."""
+    if not logging.getLogger().isEnabledFor(logging.DEBUG):
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)
     logger = logging.getLogger("apscheduler.scheduler")
     if not any(isinstance(f, _QuietOverlap) for f in logger.filters):
         logger.addFilter(_QuietOverlap())

@@ -5,37 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from bridge.services.secrets import ensure_register_secret
+from bridge.settings.template import config_text
 
 SENTINEL_TOKEN = "SENTINEL-TOKEN-5b1e9c"
 
-BASE = """\
-[register]
-name = "Test register"
-secret_file = "{secret}"
-
-[controller]
-name = "BPW Kraatz Oy"
-business_id = "0104505-9"
-address = "Ruukinmestarintie 9, 02330 Espoo"
-contact_name = "Heini Nyman"
-contact_email = "heini.nyman@kraatz.fi"
-
-[database]
-url = "{db_url}"
-
-[connectors.moodle]
-kind = "moodle"
-url = "{moodle_url}"
-token = "{token}"
-hosting_country = "FI"
-"""
-
-OPERATORS = """
-[operators]
-"tester" = "admin"
-"olli.operator" = "operator"
-"dora.dpo" = "dpo"
-"""
+OPERATORS = {"tester": "admin", "olli.operator": "operator", "dora.dpo": "dpo"}
 
 
 def write_config(
@@ -48,13 +22,17 @@ def write_config(
     connector_extra: str = "",
 ) -> Path:
     """Write a bridge.toml for a test; ``connector_extra`` lines go into [connectors.moodle]."""
-    text = BASE.format(
-        db_url=db_url,
+    text = config_text(
+        register_name="Test register",
+        secret_file=directory / "register.secret",
+        database_url=db_url,
         moodle_url=moodle_url,
         token=token,
-        secret=directory / "register.secret",
+        operators=OPERATORS,
+        connector_extra=connector_extra,
+        extra=extra,
     )
     ensure_register_secret(directory / "register.secret")
     path = directory / "bridge.toml"
-    path.write_text(text + connector_extra + "\n" + OPERATORS + extra, encoding="utf-8")
+    path.write_text(text, encoding="utf-8")
     return path

@@ -1,0 +1,55 @@
+"""A minimal configuration file for throw-away workspaces (demo, benchmarks, tests).
+
+The controller is the privacy notice's own (N1); everything else is what the caller
+passes. Real installations start from ``config.example.toml`` instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+CONTROLLER = """\
+[controller]
+name = "BPW Kraatz Oy"
+business_id = "0104505-9"
+address = "Ruukinmestarintie 9, 02330 Espoo"
+contact_name = "Heini Nyman"
+contact_email = "heini.nyman@kraatz.fi"
+"""
+
+
+def _quote(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def config_text(
+    *,
+    register_name: str,
+    secret_file: Path | str,
+    database_url: str,
+    moodle_url: str | None = None,
+    token: str | None = None,
+    token_file: str | None = None,
+    operators: Mapping[str, str] | None = None,
+    connector_extra: str = "",
+    extra: str = "",
+) -> str:
+    """The TOML text; ``connector_extra`` lines go into ``[connectors.moodle]``."""
+    parts = [
+        f"[register]\nname = {_quote(register_name)}\nsecret_file = {_quote(str(secret_file))}\n",
+        CONTROLLER,
+        f"[database]\nurl = {_quote(database_url)}\n",
+    ]
+    if moodle_url is not None:
+        secret = f"token = {_quote(token)}" if token else f"token_file = {_quote(token_file or '')}"
+        parts.append(
+            f"[connectors.moodle]\nurl = {_quote(moodle_url)}\n{secret}\n"
+            f'hosting_country = "FI"\n{connector_extra}'
+        )
+    if operators:
+        lines = "".join(f"{_quote(name)} = {_quote(role)}\n" for name, role in operators.items())
+        parts.append(f"[operators]\n{lines}")
+    if extra:
+        parts.append(extra)
+    return "\n".join(parts)

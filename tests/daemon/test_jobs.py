@@ -1,0 +1,115 @@
+"""The jobs that need no daemon process: reminders by e-mail to a local SMTP sink, and
+the retention and reminder jobs in a version without their services."""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import socketserver
+import threading
+from collections.abc import Iterator
+from datetime import date
+from email import message_from_bytes
+from pathlib import Path
+
+import pytest
+from pydantic import SecretStr
+
+from bridge.services.audit import DAEMON, Actor
+from bridge.settings import load_settings
+from jobs import reminders, retention
+from jobs.context import JobContext
+from tests.configs import write_config
+
+SMTP_SINK = """
+[notify.smtp]
+host = "127.0.0.1"
+port = {port}
+starttls = false
+sender = "bridge@kraatz.fi"
+recipients = ["heini.nyman@kraatz.fi"]
+"""
+
+
+class _Sink(socketserver.StreamRequestHandler):
+    """Just enough SMTP to take one message."""
+
+    server: _SinkServer
+
+    def handle(self) -> None:
+        self._say("220 sink")
+        while line := self.rfile.readline():
+            verb = line.decode().strip().split(" ", 1)[0].upper()
+            if verb == "DATA":
+                self._say("354 go on")
+                body = b""
+                while (chunk := self.rfile.readline()) not in (b".\r\n", b""):
+                    body += chunk
+                self.server.messages.append(body)
+                self._say("250 queued")
+            elif verb == "QUIT":
+                self._say("221 bye")
+                return
+            else:
+                self._say("250 ok")
+
+    def _say(self, text: str) -> None:
+        self.wfile.write(text.encode() + b"\r\n")
+
+
+class _SinkServer(socketserver.ThreadingTCPServer):
+    daemon_threads = True
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), _Sink)
+        self.messages: list[bytes] = []
+
+
+@pytest.fixture
+def smtp_sink() -> Iterator[_SinkServer]:
+    server = _SinkServer()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def test_reminder_mail_lists_requests_by_id_and_deadline_only(
+    tmp_path: Path, smtp_sink: _SinkServer
+) -> None:
+    port = smtp_sink.server_address[1]
+    config = write_config(tmp_path, "sqlite:///unused.sqlite3",
+                          extra=SMTP_SINK.format(port=port))
+    settings = load_settings(config)
+    assert settings.notify.smtp is not None
+    due = [
+        reminders.Due(17, "access", date(2025, 3, 1), overdue=True),
+        reminders.Due(21, "erasure", date(2025, 3, 9), overdue=False),
+    ]
+    reminders.send(settings, settings.notify.smtp, due, date(2025, 3, 4))
+    [raw] = smtp_sink.messages
+    mail = message_from_bytes(raw)
+    assert mail["To"] == "heini.nyman@kraatz.fi"
+    assert "2 data-subject request(s) due, 1 overdue" in mail["Subject"]
+    body = mail.get_payload()
+    assert "request     17  access         deadline 2025-03-01  OVERDUE" in body
+    assert "request     21  erasure        deadline 2025-03-09" in body
+
+
+@pytest.mark.parametrize(
+    ("job", "module"),
+    [(retention.run, "bridge.services.retention"), (reminders.run, "bridge.services.requests")],
+)
+def test_a_job_whose_service_is_missing_says_so_once(
+    job: object, module: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    if importlib.util.find_spec(module) is not None:
+        pytest.skip(f"{module} exists in this version")
+    settings = load_settings(write_config(tmp_path, "sqlite:///unused.sqlite3"))
+    ctx = JobContext(settings, None, lambda name: SecretStr("x"), Actor(DAEMON, "operator"))  # type: ignore[arg-type]
+    with caplog.at_level(logging.WARNING):
+        assert job(ctx) is None  # type: ignore[operator]
+        assert job(ctx) is None  # type: ignore[operator]
+    said = [r for r in caplog.records if "not available in this version" in r.getMessage()]
+    assert len(said) == 1
