@@ -142,6 +142,33 @@ def _active_courses(session: Session, account: LmsAccount) -> list[int]:
     )
 
 
+def _record(
+    session: Session,
+    actor: Actor,
+    person: Person,
+    purpose: str,
+    channel: str | None,
+    status: str,
+    evidence: str,
+) -> None:
+    """A new consent row: the history is kept, a later change never rewrites an earlier one."""
+    now = utcnow()
+    session.add(
+        Consent(
+            person_id=person.id,
+            purpose=purpose,
+            channel=channel,
+            status=status,
+            granted_at=now if status == "granted" else None,
+            withdrawn_at=now if status == "withdrawn" else None,
+            evidence=evidence,
+            recorded_by=actor.name,
+            source="admin",
+            first_seen_at=now,
+        )
+    )
+
+
 def withdraw(
     session: Session,
     settings: Settings,
@@ -162,19 +189,7 @@ def withdraw(
             latest.status, latest.withdrawn_at = "withdrawn", now
             latest.evidence = "\n".join(filter(None, [latest.evidence, evidence or reason]))
         else:
-            session.add(
-                Consent(
-                    person_id=person.id,
-                    purpose=purpose,
-                    channel=channel,
-                    status="withdrawn",
-                    withdrawn_at=now,
-                    evidence=evidence or reason,
-                    recorded_by=actor.name,
-                    source="admin",
-                    first_seen_at=now,
-                )
-            )
+            _record(session, actor, person, purpose, channel, "withdrawn", evidence or reason)
     pushes: list[dict[str, Any]] = []
     if purpose == "service":
         if person.status == "active":
@@ -205,23 +220,10 @@ def grant(
     _check(purpose, channel)
     if person.status == "erased":
         raise UsageError(f"person {person.id} was erased; lift the suppression first")
-    now = utcnow()
     latest = _latest(session, person.id, purpose, channel)
     changed = latest is None or latest.status != "granted"
     if changed:
-        session.add(
-            Consent(
-                person_id=person.id,
-                purpose=purpose,
-                channel=channel,
-                status="granted",
-                granted_at=now,
-                evidence=evidence or reason,
-                recorded_by=actor.name,
-                source="admin",
-                first_seen_at=now,
-            )
-        )
+        _record(session, actor, person, purpose, channel, "granted", evidence or reason)
     pushes: list[dict[str, Any]] = []
     if purpose == "service":
         if person.status == "withdrawn":
