@@ -3,6 +3,7 @@ only through the register and its JSON log, stopped with SIGTERM."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -30,7 +31,8 @@ def a_student(site: Site) -> tuple[int, int]:
             sa.text(
                 "SELECT a.person_id, a.lms_user_id FROM lms_accounts a "
                 "JOIN lms_enrolments e ON e.lms_user_id = a.lms_user_id "
-                "WHERE a.person_id IS NOT NULL AND e.roles LIKE '%student%' ORDER BY a.lms_user_id"
+                "WHERE a.person_id IS NOT NULL AND CAST(e.roles AS TEXT) LIKE '%student%' "
+                "ORDER BY a.lms_user_id"
             )
         ).first()
     assert row is not None
@@ -96,8 +98,7 @@ def test_daemon_skips_its_slot_while_another_process_holds_the_lease(
     site: Site, tmp_path: Path
 ) -> None:
     other = "olli.operator@another-host:4242:abcdef"
-    assert try_acquire(site.sessions, "sync:moodle", other, ttl=__import__("datetime").timedelta(
-        minutes=5)) is None
+    assert try_acquire(site.sessions, "sync:moodle", other, ttl=timedelta(minutes=5)) is None
     with daemon(site.config, tmp_path / "daemon.log") as d:
         wait_until(
             lambda: d.logged(lambda e: e.get("job") == "sync:moodle" and "skipped" in e["message"]
