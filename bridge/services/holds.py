@@ -33,7 +33,9 @@ RETENTION_PART = {
 
 
 def known_categories(settings: Settings) -> list[str]:
-    return sorted(set(HOLD_KEEPS) | set(settings.retention.categories) | set(settings.retention.holds))
+    return sorted(
+        set(HOLD_KEEPS) | set(settings.retention.categories) | set(settings.retention.holds)
+    )
 
 
 def covers(hold_category: str, retention_category: str) -> bool:
@@ -81,8 +83,12 @@ def add_hold(
         actor,
         "hold add",
         person_id=hold.person_id,
-        details={"hold_id": hold.id, "category": category, "until": until.isoformat(),
-                 "organisation_id": hold.organisation_id},
+        details={
+            "hold_id": hold.id,
+            "category": category,
+            "until": until.isoformat(),
+            "organisation_id": hold.organisation_id,
+        },
     )
     return hold
 

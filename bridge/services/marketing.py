@@ -45,7 +45,9 @@ def _rule(settings: Settings, channel: str) -> ChannelRule:
     return rule
 
 
-def _active_prohibitions(session: Session, person_id: int, channel: str) -> list[MarketingProhibition]:
+def _active_prohibitions(
+    session: Session, person_id: int, channel: str
+) -> list[MarketingProhibition]:
     return list(
         session.scalars(
             sa.select(MarketingProhibition).where(
@@ -79,7 +81,12 @@ def _refuse_inactive(person: Person) -> None:
 
 
 def allow(
-    session: Session, settings: Settings, actor: Actor, person: Person, *, channel: str,
+    session: Session,
+    settings: Settings,
+    actor: Actor,
+    person: Person,
+    *,
+    channel: str,
     evidence: str,
 ) -> PermissionChange:
     """Record the person's opt-in for the channel; it lifts their own prohibition for it."""
@@ -92,13 +99,23 @@ def allow(
         _record(session, actor, person, "marketing", channel, "granted", evidence)
     for prohibition in _active_prohibitions(session, person.id, channel):
         prohibition.lifted_at, changed = now, True
-    audit.record(session, actor, "marketing allow", person_id=person.id,
-                 details={"channel": channel, "changed": changed})
+    audit.record(
+        session,
+        actor,
+        "marketing allow",
+        person_id=person.id,
+        details={"channel": channel, "changed": changed},
+    )
     return PermissionChange(person.id, channel, "allowed", changed)
 
 
 def deny(
-    session: Session, settings: Settings, actor: Actor, person: Person, *, channel: str,
+    session: Session,
+    settings: Settings,
+    actor: Actor,
+    person: Person,
+    *,
+    channel: str,
     evidence: str,
 ) -> PermissionChange:
     """Record a prohibition for the channel; a granted consent for it is withdrawn too."""
@@ -109,13 +126,25 @@ def deny(
     if latest is not None and latest.status == "granted":
         latest.status, latest.withdrawn_at, changed = "withdrawn", now, True
     if not _active_prohibitions(session, person.id, channel):
-        session.add(MarketingProhibition(
-            person_id=person.id, channel=channel, prohibited_at=now, evidence=evidence,
-            source="admin", source_ref=f"bridge marketing deny by {actor.name}", first_seen_at=now,
-        ))
+        session.add(
+            MarketingProhibition(
+                person_id=person.id,
+                channel=channel,
+                prohibited_at=now,
+                evidence=evidence,
+                source="admin",
+                source_ref=f"bridge marketing deny by {actor.name}",
+                first_seen_at=now,
+            )
+        )
         changed = True
-    audit.record(session, actor, "marketing deny", person_id=person.id,
-                 details={"channel": channel, "changed": changed})
+    audit.record(
+        session,
+        actor,
+        "marketing deny",
+        person_id=person.id,
+        details={"channel": channel, "changed": changed},
+    )
     return PermissionChange(person.id, channel, "denied", changed)
 
 
@@ -143,8 +172,9 @@ def _prohibited(session: Session, channel: str) -> set[int]:
     via_employer = session.scalars(
         sa.select(PersonOrganisation.person_id).join(
             MarketingProhibition,
-            sa.and_(MarketingProhibition.organisation_id == PersonOrganisation.organisation_id,
-                    active),
+            sa.and_(
+                MarketingProhibition.organisation_id == PersonOrganisation.organisation_id, active
+            ),
         )
     )
     return {pid for pid in own if pid is not None} | set(via_employer)
@@ -187,14 +217,17 @@ def audience(
             continue
         basis = f"consent {consent.id}" if consent else "no prohibition (opt-out rule)"
         contact_field = _CONTACT[channel]
-        members.append({
-            "person_id": person.id,
-            "name": " ".join(filter(None, (person.first_name, person.last_name))),
-            "segment": segment,
-            "employers": employers.get(person.id, []),
-            "contact": getattr(person, contact_field) if contact_field else None,
-            "basis": basis,
-        })
-    audit.record(session, actor, "marketing audience",
-                 details={"channel": channel, "count": len(members)})
+        members.append(
+            {
+                "person_id": person.id,
+                "name": " ".join(filter(None, (person.first_name, person.last_name))),
+                "segment": segment,
+                "employers": employers.get(person.id, []),
+                "contact": getattr(person, contact_field) if contact_field else None,
+                "basis": basis,
+            }
+        )
+    audit.record(
+        session, actor, "marketing audience", details={"channel": channel, "count": len(members)}
+    )
     return members

@@ -121,13 +121,13 @@ def extend(session: Session, actor: Actor, request_id: int, *, reason: str) -> S
     """Extend by two further months (once), with the reason the person must be told."""
     request = get_request(session, request_id, open_only=True)
     if request.extended_deadline is not None:
-        raise UsageError(f"request {request_id} was already extended to {request.extended_deadline}")
+        raise UsageError(
+            f"request {request_id} was already extended to {request.extended_deadline}"
+        )
     if not reason.strip():
         raise UsageError("--reason is required: the person must be told why (art. 12(3))")
     # Counted from receipt, like the first month: 31 Jan → 30 Apr, not 28 Feb + 2 months.
-    request.extended_deadline = add_months(
-        request.received_on, ANSWER_MONTHS + EXTENSION_MONTHS
-    )
+    request.extended_deadline = add_months(request.received_on, ANSWER_MONTHS + EXTENSION_MONTHS)
     request.extension_reason = reason.strip()
     audit.record(
         session,
@@ -166,7 +166,9 @@ def link_artefact(
     if request.person_id is None:
         request.person_id = person_id
     elif request.person_id != person_id:
-        raise UsageError(f"request {request_id} is about person {request.person_id}, not {person_id}")
+        raise UsageError(
+            f"request {request_id} is about person {request.person_id}, not {person_id}"
+        )
     request.artefact = {**(request.artefact or {}), kind: value}
 
 

@@ -318,7 +318,7 @@ class _Run:
         return stats
 
     def _batches(self, stream: str, bookmark: Any) -> Iterator[Batch]:
-        return prefetch(lambda: self.connector.pull(stream, bookmark), self.stop, depth=4)
+        return prefetch(lambda: self.connector.pull(stream, bookmark), self.stop, depth=2)
 
     def _store_batch(self, run_id: int, stream: str, batch: Batch, stats: StreamStats) -> None:
         now = utcnow()

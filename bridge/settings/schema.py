@@ -99,7 +99,7 @@ class PageSizes(Section):
     roster: int = Field(1000, ge=1, le=10000, description="Users per roster page.")
     users: int = Field(200, ge=1, le=2000, description="User ids per detail request.")
     courses: int = Field(50, ge=1, le=500, description="Course ids per assignment request.")
-    assignments: int = Field(100, ge=1, le=900, description="Assignment ids per request.")
+    assignments: int = Field(25, ge=1, le=900, description="Assignment ids per request.")
     conversations: int = Field(50, ge=1, le=500, description="Conversations per page.")
     logs: int = Field(2000, ge=1, le=10000, description="Log rows per page (companion plugin).")
 

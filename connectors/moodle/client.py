@@ -153,7 +153,7 @@ class MoodleClient:
         are dropped and running ones give up before their next attempt.
         """
         width = max(1, self._config.max_parallel_requests)
-        window = 2 * width  # keep the workers busy while the oldest call finishes
+        window = width + 1  # keep the workers busy, but hold few finished answers in memory
         pending: deque[Future[Any]] = deque()
         source = iter(calls)
         abandoned = threading.Event()

@@ -32,7 +32,7 @@ class MoodleConfig:
     #: Course ids per ``mod_assign_get_assignments`` call.
     course_batch_size: int = 50
     #: Assignment ids per ``mod_assign_get_submissions`` / ``get_grades`` call.
-    assignment_batch_size: int = 100
+    assignment_batch_size: int = 25
     #: Conversations per ``core_message_get_conversations`` page.
     conversation_page_size: int = 50
     #: Log rows per companion-plugin call.

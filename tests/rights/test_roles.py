@@ -1,0 +1,53 @@
+"""Each role × each command category: denied commands exit 4 and leave an audit row."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from bridge.registry.models import AuditEntry
+from tests.rights.conftest import Register, person
+
+#: category → a command of it (that succeeds for a permitted role on this data).
+COMMANDS = {
+    "subject": ["subject", "export", "--person", "1", "--out", "{tmp}/e.json"],
+    "rectify": ["subject", "rectify", "--person", "1", "--set", "profession=Cook"],
+    "requests": ["request", "list"],
+    "marketing": ["marketing", "audience", "--channel", "email"],
+    "holds": ["hold", "list"],
+    "retention plan": ["retention", "plan"],
+    "retention run": ["retention", "run", "--yes"],
+}
+OPERATORS = {
+    "viewer": "vera.viewer",
+    "operator": "olli.operator",
+    "dpo": "dora.dpo",
+    "admin": "tester",
+}
+ALLOWED = {
+    "viewer": set(),
+    "operator": set(),
+    "dpo": {"subject", "rectify", "requests", "marketing", "holds", "retention plan"},
+    "admin": set(COMMANDS),
+}
+
+
+@pytest.mark.parametrize("role", sorted(OPERATORS))
+@pytest.mark.parametrize("category", sorted(COMMANDS))
+def test_role_matrix(register: Register, tmp_path: Path, role: str, category: str) -> None:
+    register.add(person(1))
+    args = [a.replace("{tmp}", str(tmp_path)) for a in COMMANDS[category]]
+    outcome = register.bridge(*args, operator=OPERATORS[role])
+    with register.sessions() as session:
+        denied = session.scalars(sa.select(AuditEntry).where(AuditEntry.outcome == "denied")).all()
+    if category in ALLOWED[role]:
+        assert outcome.exit_code == 0, outcome.stderr
+        assert denied == []
+    else:
+        assert outcome.exit_code == 4
+        assert "may not" in outcome.stderr
+        assert [(d.operator, d.role, d.action) for d in denied] == [
+            (OPERATORS[role], role, " ".join(args[:2]))
+        ]
