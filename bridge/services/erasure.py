@@ -34,6 +34,7 @@ from bridge.registry.models import (
 from bridge.services import audit
 from bridge.services.audit import Actor
 from bridge.services.outbox import OPEN_STATES, enqueue
+from bridge.services.requests import link_artefact
 from bridge.services.subjects import lms_accounts
 from bridge.services.suppression import suppress
 from bridge.settings import Settings
@@ -263,6 +264,7 @@ def execute(
         person.email_normalised, person.source_ref, person.content_hash = None, None, None
     person.status = "erased"
     receipt = _receipt(settings, actor, person.id, steps, push_ids, request_id, reason, now)
+    link_artefact(session, request_id, person.id, "erasure", receipt)
     audit.record(
         session,
         actor,

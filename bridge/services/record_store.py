@@ -32,6 +32,7 @@ from bridge.registry.models import (
     LmsSubmission,
 )
 from bridge.services.person_linking import link_accounts, normalise_email
+from bridge.services.retention_guard import RetentionGuard
 from bridge.services.suppression import SuppressionList
 from connectors.base import (
     AssignmentGradeRecord,
@@ -91,6 +92,7 @@ class WriteStats:
     persons_created: int = 0
     linked: int = 0
     suppressed: int = 0
+    retained: int = 0
 
     def add(self, other: WriteStats) -> None:
         self.created += other.created
@@ -100,6 +102,7 @@ class WriteStats:
         self.persons_created += other.persons_created
         self.linked += other.linked
         self.suppressed += other.suppressed
+        self.retained += other.retained
 
 
 @dataclass(frozen=True)
@@ -118,9 +121,11 @@ class RecordStore:
         run_id: int | None,
         now: datetime,
         suppression: SuppressionList | None = None,
+        retention: RetentionGuard | None = None,
+        stream: str = "",
     ) -> None:
         self.connector, self.run_id, self.now = connector, run_id, now
-        self.suppression = suppression
+        self.suppression, self.retention, self.stream = suppression, retention, stream
         #: Suppressed accounts the LMS shows active: drift enforcement revokes them.
         self.active_suppressed: set[int] = set()
 
@@ -132,6 +137,9 @@ class RecordStore:
                 stats.suppressed += 1
                 if isinstance(record, UserRecord) and not record.suspended and not record.deleted:
                     self.active_suppressed.add(record.lms_user_id)
+                continue
+            if self.retention is not None and self.retention.blocks(self.stream, record):
+                stats.retained += 1  # deleted by retention: never imported again
                 continue
             by_type.setdefault(type(record), {})[record.key] = record
         for record_type, keyed in by_type.items():

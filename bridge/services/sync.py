@@ -29,6 +29,7 @@ from bridge.services.leases import held_lease, holder_name
 from bridge.services.pipeline import prefetch
 from bridge.services.reconcile import forget_seen, mark_removed, remember_seen
 from bridge.services.record_store import RecordStore
+from bridge.services.retention_guard import RetentionGuard
 from bridge.services.suppression import SuppressionList
 from bridge.services.sync_state import is_due, load_bookmarks, quarantine, save_bookmark
 from bridge.settings import Settings
@@ -206,6 +207,7 @@ class _Run:
         run_id = self._open_run()
         with self.sessions() as session:
             self.suppression = SuppressionList.load(session, self.settings, self.name)
+            self.retention = RetentionGuard.load(session, self.settings, self.name)
         self.active_suppressed: set[int] = set()
         results: dict[str, StreamStats] = {}
         skipped: dict[str, str] = {}
@@ -322,7 +324,14 @@ class _Run:
 
     def _store_batch(self, run_id: int, stream: str, batch: Batch, stats: StreamStats) -> None:
         now = utcnow()
-        store = RecordStore(self.name, run_id=run_id, now=now, suppression=self.suppression)
+        store = RecordStore(
+            self.name,
+            run_id=run_id,
+            now=now,
+            suppression=self.suppression,
+            retention=self.retention,
+            stream=stream,
+        )
         with self.sessions() as session, session.begin():
             written = store.store(session, batch.records)
             stats.quarantined += quarantine(

@@ -192,3 +192,38 @@ def test_sync_against_the_simulator_subprocess_over_http(tmp_path, db_url) -> No
     finally:
         server.send_signal(signal.SIGTERM)
         assert server.wait(timeout=30) == 0
+
+
+def test_what_retention_deleted_is_not_imported_again(tmp_path, db_url) -> None:
+    from bridge.registry.models import LmsLogEntry, LmsSubmission, RetentionFloor, Tombstone
+    from bridge.services.retention import tombstone_hash
+    from bridge.services.secrets import read_register_secret
+
+    with served("demo") as (sim, url):
+        config = config_for(tmp_path, db_url, url, sim.token)
+        sync_json(config, "--full")
+        engine = make_engine(db_url)
+        with engine.begin() as connection:
+            submission = connection.execute(sa.select(LmsSubmission.lms_submission_id)).first()[0]
+            times = sorted(connection.execute(sa.select(LmsLogEntry.time_created)).scalars())
+            floor = times[len(times) // 2]
+            secret = read_register_secret(tmp_path / "register.secret")
+            connection.execute(sa.delete(LmsSubmission))
+            connection.execute(sa.delete(LmsLogEntry))
+            connection.execute(
+                sa.insert(Tombstone).values(
+                    connector="moodle",
+                    stream="submissions",
+                    key_hash=tombstone_hash(secret, "moodle", "submissions", str(submission)),
+                )
+            )
+            connection.execute(
+                sa.insert(RetentionFloor).values(connector="moodle", stream="logs", floor=floor)
+            )
+        sync_json(config, "--full")
+        with engine.connect() as connection:
+            kept = set(connection.execute(sa.select(LmsSubmission.lms_submission_id)).scalars())
+            oldest = connection.execute(sa.select(sa.func.min(LmsLogEntry.time_created))).scalar()
+        engine.dispose()
+    assert submission not in kept and kept
+    assert oldest >= floor
