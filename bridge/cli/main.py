@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from importlib import import_module
 from pathlib import Path
 from typing import Any
 
@@ -71,37 +72,27 @@ def cli(
     ctx.obj = App(config_file=config_file, operator_name=operator)
 
 
-def _register_commands() -> None:
-    from bridge.cli import (
-        audit_cmd,
-        check_cmd,
-        config_cmd,
-        daemon_cmd,
-        db_cmd,
-        demo_cmd,
-        pushback_cmd,
-        register_cmd,
-        rights_cmd,
-        simulator_cmd,
-        status_cmd,
-        sync_cmd,
-    )
+#: Modules that add commands; each has ``register(cli)``. Order matters where one module
+#: adds commands to another's group (rights adds ``subject export`` to push-back's group).
+COMMAND_MODULES = (
+    "audit_cmd",
+    "check_cmd",
+    "config_cmd",
+    "daemon_cmd",
+    "db_cmd",
+    "demo_cmd",
+    "pushback_cmd",
+    "register_cmd",
+    "rights_cmd",
+    "simulator_cmd",
+    "status_cmd",
+    "sync_cmd",
+)
 
-    for module in (
-        audit_cmd,
-        check_cmd,
-        config_cmd,
-        daemon_cmd,
-        db_cmd,
-        demo_cmd,
-        pushback_cmd,
-        register_cmd,
-        rights_cmd,
-        simulator_cmd,
-        status_cmd,
-        sync_cmd,
-    ):
-        module.register(cli)
+
+def _register_commands() -> None:
+    for name in COMMAND_MODULES:
+        import_module(f"bridge.cli.{name}").register(cli)
 
 
 _register_commands()

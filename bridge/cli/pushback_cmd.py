@@ -80,7 +80,7 @@ _consent_command("grant", "grant")
 
 @click.group("subject")
 def subject() -> None:
-    """Data-subject rights: erasure (N11)."""
+    """Data-subject rights (N11): export, rectification, erasure."""
 
 
 @subject.command("erase")
