@@ -1,0 +1,30 @@
+"""`bridge demo`: every step runs for real, and an available step that fails fails the demo."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bridge.demo import Demo, exit_code, run_demo
+from tests.configs import write_config
+
+
+def test_demo_runs_every_step(capsys) -> None:
+    assert run_demo("demo") == 0
+    printed = capsys.readouterr().out
+    assert "not available yet" not in printed
+    assert "0 created or updated, 0 rows written" in printed
+    assert "suspended and verified" in printed
+
+
+def test_a_failing_available_step_fails_the_demo(tmp_path: Path, db_url: str) -> None:
+    demo = Demo(tmp_path, "https://moodle.test", sim=None)
+    demo.config = write_config(tmp_path, db_url)
+    demo.step(
+        "sync a connector that does not exist",
+        ("sync",),
+        lambda: demo.run("sync", "--connector", "nowhere"),
+    )
+    demo.step("a command this version lacks", ("no-such-command",), lambda: None)
+    assert [o.status for o in demo.outcomes] == ["failed", "not available yet"]
+    assert exit_code(demo.outcomes) == 1
+    assert exit_code(demo.outcomes[1:]) == 0
