@@ -24,6 +24,7 @@ from bridge.registry.base import utcnow
 from bridge.registry.models import AuditEntry
 from bridge.services import audit
 from bridge.services.leases import held_lease, holder_name
+from bridge.services.requests import due_soon
 from bridge.settings import Settings
 from bridge.settings.schema import SmtpSettings
 from jobs.context import JobContext, JobSkipped
@@ -43,11 +44,6 @@ class Due:
 
 
 def run(ctx: JobContext) -> list[Due] | None:
-    try:
-        from bridge.services.requests import due_soon
-    except ImportError:
-        ctx.say_once("reminders", "reminders: not available in this version (no requests service)")
-        return None
     today = utcnow().date()
     holder = holder_name(ctx.actor.name)
     try:

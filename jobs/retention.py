@@ -11,6 +11,7 @@ from typing import Any
 
 from bridge.errors import LeaseHeld
 from bridge.registry.base import utcnow
+from bridge.services import retention
 from bridge.services.leases import held_lease, holder_name
 from jobs.context import JobContext, JobSkipped
 
@@ -20,11 +21,6 @@ LEASE = "job:retention"
 
 
 def run(ctx: JobContext) -> dict[str, Any] | None:
-    try:
-        from bridge.services import retention
-    except ImportError:
-        ctx.say_once("retention", "retention: not available in this version (no retention service)")
-        return None
     today = utcnow().date()
     auto = ctx.settings.retention.auto_run
     if auto and not ctx.actor.may("retention"):

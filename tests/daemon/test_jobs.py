@@ -3,8 +3,6 @@ the retention and reminder jobs in a version without their services."""
 
 from __future__ import annotations
 
-import importlib.util
-import logging
 import socketserver
 import threading
 from collections.abc import Iterator
@@ -13,12 +11,9 @@ from email import message_from_bytes
 from pathlib import Path
 
 import pytest
-from pydantic import SecretStr
 
-from bridge.services.audit import DAEMON, Actor
 from bridge.settings import load_settings
-from jobs import reminders, retention
-from jobs.context import JobContext
+from jobs import reminders
 from tests.configs import write_config
 
 SMTP_SINK = """
@@ -97,19 +92,3 @@ def test_reminder_mail_lists_requests_by_id_and_deadline_only(
     assert "request     21  erasure        deadline 2025-03-09" in body
 
 
-@pytest.mark.parametrize(
-    ("job", "module"),
-    [(retention.run, "bridge.services.retention"), (reminders.run, "bridge.services.requests")],
-)
-def test_a_job_whose_service_is_missing_says_so_once(
-    job: object, module: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
-    if importlib.util.find_spec(module) is not None:
-        pytest.skip(f"{module} exists in this version")
-    settings = load_settings(write_config(tmp_path, "sqlite:///unused.sqlite3"))
-    ctx = JobContext(settings, None, lambda name: SecretStr("x"), Actor(DAEMON, "operator"))  # type: ignore[arg-type]
-    with caplog.at_level(logging.WARNING):
-        assert job(ctx) is None  # type: ignore[operator]
-        assert job(ctx) is None  # type: ignore[operator]
-    said = [r for r in caplog.records if "not available in this version" in r.getMessage()]
-    assert len(said) == 1
