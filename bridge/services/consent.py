@@ -52,7 +52,9 @@ def _check(purpose: str, channel: str | None) -> None:
         raise UsageError("the service consent has no channel")
 
 
-def _latest(session: Session, person_id: int, purpose: str, channel: str | None) -> Consent | None:
+def latest_consent(
+    session: Session, person_id: int, purpose: str, channel: str | None
+) -> Consent | None:
     query = sa.select(Consent).where(Consent.person_id == person_id, Consent.purpose == purpose)
     query = query.where(
         Consent.channel.is_(None) if channel is None else Consent.channel == channel
@@ -142,7 +144,7 @@ def _active_courses(session: Session, account: LmsAccount) -> list[int]:
     )
 
 
-def _record(
+def record_consent(
     session: Session,
     actor: Actor,
     person: Person,
@@ -182,14 +184,16 @@ def withdraw(
 ) -> ConsentChange:
     _check(purpose, channel)
     now = utcnow()
-    latest = _latest(session, person.id, purpose, channel)
+    latest = latest_consent(session, person.id, purpose, channel)
     changed = latest is None or latest.status != "withdrawn"
     if changed:
         if latest is not None and latest.status == "granted":
             latest.status, latest.withdrawn_at = "withdrawn", now
             latest.evidence = "\n".join(filter(None, [latest.evidence, evidence or reason]))
         else:
-            _record(session, actor, person, purpose, channel, "withdrawn", evidence or reason)
+            record_consent(
+                session, actor, person, purpose, channel, "withdrawn", evidence or reason
+            )
     pushes: list[dict[str, Any]] = []
     if purpose == "service":
         if person.status == "active":
@@ -220,10 +224,10 @@ def grant(
     _check(purpose, channel)
     if person.status == "erased":
         raise UsageError(f"person {person.id} was erased; lift the suppression first")
-    latest = _latest(session, person.id, purpose, channel)
+    latest = latest_consent(session, person.id, purpose, channel)
     changed = latest is None or latest.status != "granted"
     if changed:
-        _record(session, actor, person, purpose, channel, "granted", evidence or reason)
+        record_consent(session, actor, person, purpose, channel, "granted", evidence or reason)
     pushes: list[dict[str, Any]] = []
     if purpose == "service":
         if person.status == "withdrawn":

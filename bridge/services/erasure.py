@@ -126,7 +126,7 @@ _LMS_MODELS = {
 }
 
 
-def _conversation_message_ids(session: Session, account: LmsAccount) -> list[int]:
+def conversation_message_ids(session: Session, account: LmsAccount) -> list[int]:
     """Messages of every conversation the account is a member of (JSON list of ids)."""
     uid = account.lms_user_id
     candidates = session.execute(
@@ -165,7 +165,7 @@ def plan(session: Session, settings: Settings, person: Person) -> ErasurePlan:
             for table, condition in _lms_queries(account).items():
                 n = _count(session, _LMS_MODELS[table], condition)
                 result.deletes[table] = result.deletes.get(table, 0) + n
-            messages = len(_conversation_message_ids(session, account))
+            messages = len(conversation_message_ids(session, account))
             result.deletes["lms_messages"] = result.deletes.get("lms_messages", 0) + messages
         result.deletes["lms_accounts"] = len(accounts)
     if "consents" not in kept:
@@ -245,7 +245,7 @@ def execute(
         for account in accounts:
             for table, condition in _lms_queries(account).items():
                 session.execute(sa.delete(_LMS_MODELS[table]).where(condition))
-            message_ids = _conversation_message_ids(session, account)
+            message_ids = conversation_message_ids(session, account)
             if message_ids:
                 session.execute(sa.delete(LmsMessage).where(LmsMessage.id.in_(message_ids)))
             session.delete(account)

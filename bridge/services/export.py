@@ -55,7 +55,7 @@ from bridge.registry.models import (
 )
 from bridge.services import audit
 from bridge.services.audit import Actor
-from bridge.services.erasure import _conversation_message_ids
+from bridge.services.erasure import conversation_message_ids
 from bridge.services.export_html import render_html
 from bridge.services.requests import as_dict as request_dict
 from bridge.services.requests import link_artefact, list_requests
@@ -356,7 +356,7 @@ def _course_data(session: Session, account: LmsAccount) -> list[dict[str, Any]]:
 def _lms_data(session: Session, person: Person) -> list[dict[str, Any]]:
     accounts = []
     for account in lms_accounts(session, person.id):
-        message_ids = _conversation_message_ids(session, account)
+        message_ids = conversation_message_ids(session, account)
         messages = _all(
             session,
             sa.select(LmsMessage)

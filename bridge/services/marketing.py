@@ -28,7 +28,7 @@ from bridge.registry.models import (
 )
 from bridge.services import audit
 from bridge.services.audit import Actor
-from bridge.services.consent import _latest, _record
+from bridge.services.consent import latest_consent, record_consent
 from bridge.settings import Settings
 from bridge.settings.schema import ChannelRule
 
@@ -93,10 +93,10 @@ def allow(
     _rule(settings, channel)
     _refuse_inactive(person)
     now = utcnow()
-    latest = _latest(session, person.id, "marketing", channel)
+    latest = latest_consent(session, person.id, "marketing", channel)
     changed = latest is None or latest.status != "granted"
     if changed:
-        _record(session, actor, person, "marketing", channel, "granted", evidence)
+        record_consent(session, actor, person, "marketing", channel, "granted", evidence)
     for prohibition in _active_prohibitions(session, person.id, channel):
         prohibition.lifted_at, changed = now, True
     audit.record(
@@ -122,7 +122,7 @@ def deny(
     _rule(settings, channel)
     now = utcnow()
     changed = False
-    latest = _latest(session, person.id, "marketing", channel)
+    latest = latest_consent(session, person.id, "marketing", channel)
     if latest is not None and latest.status == "granted":
         latest.status, latest.withdrawn_at, changed = "withdrawn", now, True
     if not _active_prohibitions(session, person.id, channel):

@@ -23,7 +23,7 @@ from bridge.services import audit
 from bridge.services.audit import Actor
 from bridge.services.outbox import enqueue
 from bridge.services.person_linking import normalise_email
-from bridge.services.persons import PERSON_PARSERS, _email_free
+from bridge.services.persons import PERSON_PARSERS, email_free
 from bridge.services.requests import link_artefact
 from bridge.services.subjects import lms_accounts
 from bridge.settings import Settings
@@ -76,7 +76,7 @@ def _person_value(session: Session, person: Person, name: str, text: str) -> Any
     except ValueError as exc:
         raise UsageError(f"{name}: {exc}") from None
     if name == "email":
-        person.email_normalised = _email_free(session, value, person.id)
+        person.email_normalised = email_free(session, value, person.id)
     return value
 
 

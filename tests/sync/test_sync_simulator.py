@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from bridge.registry.db import make_engine
 from bridge.registry.write_counter import WriteCounter
+from bridge.settings.schema import ALL_STREAMS
 from tests.cli import run
 from tests.sync.helpers import config_for, reset_register, row_counts, served, snapshot
 
@@ -37,17 +38,7 @@ def test_full_sync_fills_every_stream_and_json_has_the_contract_shape(tmp_path, 
     assert summary["status"] == "ok"
     assert isinstance(summary["run_id"], int) and isinstance(summary["requests"], int)
     assert isinstance(summary["duration_s"], float)
-    assert set(summary["streams"]) == {
-        "users",
-        "courses",
-        "enrolments",
-        "gradebook",
-        "assignments",
-        "submissions",
-        "assignment_grades",
-        "messages",
-        "logs",
-    }
+    assert set(summary["streams"]) == set(ALL_STREAMS)
     for stats in summary["streams"].values():
         assert set(stats) == SUMMARY_STREAM_KEYS
         assert stats["created"] > 0
