@@ -80,7 +80,7 @@ def child(url: str, directory: Path, files: list[Path]) -> dict[str, float]:
     from bridge.registry.db import make_engine, session_factory
     from bridge.registry.schema import upgrade
     from bridge.services.audit import Actor
-    from bridge.services.intake import ImportOptions, import_file
+    from bridge.services.register.intake import ImportOptions, import_file
     from bridge.settings import load_settings
     from bridge.settings.template import config_text
 

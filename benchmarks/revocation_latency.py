@@ -40,11 +40,11 @@ import sqlalchemy as sa  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from bridge.registry.db import make_engine, normalise_url, session_factory  # noqa: E402
+from bridge.registry.queries import find_person  # noqa: E402
 from bridge.registry.schema import upgrade  # noqa: E402
-from bridge.services import consent  # noqa: E402
 from bridge.services.audit import Actor  # noqa: E402
+from bridge.services.rights import consent  # noqa: E402
 from bridge.services.secrets import ensure_register_secret  # noqa: E402
-from bridge.services.subjects import find_person  # noqa: E402
 from bridge.settings import load_settings  # noqa: E402
 from bridge.settings.template import config_text  # noqa: E402
 from connectors.moodle.simulator import SimulatedMoodle  # noqa: E402

@@ -37,7 +37,7 @@ from bridge.registry.db import make_engine, session_factory  # noqa: E402
 from bridge.registry.models import Base  # noqa: E402
 from bridge.registry.schema import upgrade  # noqa: E402
 from bridge.services.connectors import open_connector  # noqa: E402
-from bridge.services.record_store import RecordStore  # noqa: E402
+from bridge.services.sync.record_store import RecordStore  # noqa: E402
 from bridge.settings import load_settings  # noqa: E402
 from bridge.settings.template import config_text  # noqa: E402
 

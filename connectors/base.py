@@ -53,6 +53,24 @@ class StreamUnavailable(TerminalError):
     """A stream cannot be read on this LMS (e.g. a companion plugin is not installed)."""
 
 
+# --------------------------------------------------------------------------- streams
+
+#: Every stream a connector may offer, in the order a sync runs them. The one list of
+#: stream names: settings, the engine and the register all refer to it.
+STREAM_NAMES: tuple[str, ...] = (
+    "users",
+    "courses",
+    "enrolments",
+    "gradebook",
+    "assignments",
+    "submissions",
+    "assignment_grades",
+    "messages",
+    "logs",
+)
+#: A stream name as a type (for settings validation).
+StreamName = Literal[STREAM_NAMES]  # type: ignore[valid-type]
+
 # --------------------------------------------------------------------------- records
 
 
@@ -72,6 +90,8 @@ class Record:
     a change.
     """
 
+    #: The stream that yields records of this type (one of ``STREAM_NAMES``).
+    stream: ClassVar[str] = ""
     key_fields: ClassVar[tuple[str, ...]] = ()
     hash_exclude: ClassVar[tuple[str, ...]] = ()
 
@@ -90,6 +110,7 @@ class Record:
 
 @dataclass(frozen=True, slots=True)
 class UserRecord(Record):
+    stream: ClassVar[str] = "users"
     key_fields: ClassVar[tuple[str, ...]] = ("lms_user_id",)
     hash_exclude: ClassVar[tuple[str, ...]] = ("last_access",)
 
@@ -115,6 +136,7 @@ class UserRecord(Record):
 
 @dataclass(frozen=True, slots=True)
 class CourseRecord(Record):
+    stream: ClassVar[str] = "courses"
     key_fields: ClassVar[tuple[str, ...]] = ("lms_course_id",)
 
     lms_course_id: int
@@ -128,6 +150,7 @@ class CourseRecord(Record):
 
 @dataclass(frozen=True, slots=True)
 class EnrolmentRecord(Record):
+    stream: ClassVar[str] = "enrolments"
     key_fields: ClassVar[tuple[str, ...]] = ("lms_course_id", "lms_user_id")
     hash_exclude: ClassVar[tuple[str, ...]] = ("last_course_access",)
 
@@ -141,6 +164,7 @@ class EnrolmentRecord(Record):
 
 @dataclass(frozen=True, slots=True)
 class GradeItemRecord(Record):
+    stream: ClassVar[str] = "gradebook"
     key_fields: ClassVar[tuple[str, ...]] = ("lms_item_id",)
 
     lms_item_id: int
@@ -155,6 +179,7 @@ class GradeItemRecord(Record):
 
 @dataclass(frozen=True, slots=True)
 class GradeRecord(Record):
+    stream: ClassVar[str] = "gradebook"
     key_fields: ClassVar[tuple[str, ...]] = ("lms_item_id", "lms_user_id")
 
     lms_item_id: int
@@ -169,6 +194,7 @@ class GradeRecord(Record):
 
 @dataclass(frozen=True, slots=True)
 class AssignmentRecord(Record):
+    stream: ClassVar[str] = "assignments"
     key_fields: ClassVar[tuple[str, ...]] = ("lms_assignment_id",)
 
     lms_assignment_id: int
@@ -195,6 +221,7 @@ class SubmissionFile:
 
 @dataclass(frozen=True, slots=True)
 class SubmissionRecord(Record):
+    stream: ClassVar[str] = "submissions"
     key_fields: ClassVar[tuple[str, ...]] = ("lms_submission_id",)
 
     lms_submission_id: int
@@ -212,6 +239,7 @@ class SubmissionRecord(Record):
 
 @dataclass(frozen=True, slots=True)
 class AssignmentGradeRecord(Record):
+    stream: ClassVar[str] = "assignment_grades"
     key_fields: ClassVar[tuple[str, ...]] = ("lms_grade_id",)
 
     lms_grade_id: int
@@ -226,6 +254,7 @@ class AssignmentGradeRecord(Record):
 
 @dataclass(frozen=True, slots=True)
 class MessageRecord(Record):
+    stream: ClassVar[str] = "messages"
     key_fields: ClassVar[tuple[str, ...]] = ("lms_message_id",)
 
     lms_message_id: int
@@ -238,6 +267,7 @@ class MessageRecord(Record):
 
 @dataclass(frozen=True, slots=True)
 class LogEntryRecord(Record):
+    stream: ClassVar[str] = "logs"
     key_fields: ClassVar[tuple[str, ...]] = ("lms_log_id",)
 
     lms_log_id: int

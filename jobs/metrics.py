@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from bridge.registry.base import utcnow
 from bridge.registry.models import OutboxCommand, SubjectRequest, SyncRun
 from bridge.services.status import collect_status
-from bridge.services.sync_state import load_bookmarks
+from bridge.services.sync.state import load_bookmarks
 from jobs.context import JobContext
 
 log = logging.getLogger(__name__)

@@ -1,6 +1,6 @@
 """The push worker, run every ``daemon.push_interval``: carries out due outbox commands.
 
-One :class:`~bridge.services.push_worker.PushWorker` lives for the daemon's lifetime, so
+One :class:`~bridge.services.push.worker.PushWorker` lives for the daemon's lifetime, so
 its LMS connections are reused between passes. Several daemons may run it at once on
 PostgreSQL (claims use ``FOR UPDATE SKIP LOCKED``). Keeping the poll short is what keeps
 the revocation latency target of "Push-back": a withdrawn consent waits at most one
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 
-from bridge.services.push_worker import PushRunStats, PushWorker
+from bridge.services.push.worker import PushRunStats, PushWorker
 from jobs.context import JobContext, JobSkipped
 
 log = logging.getLogger(__name__)

@@ -24,7 +24,7 @@ from bridge.registry.base import utcnow
 from bridge.registry.models import AuditEntry
 from bridge.services import audit
 from bridge.services.leases import held_lease, holder_name
-from bridge.services.requests import due_soon
+from bridge.services.rights.requests import due_soon
 from bridge.settings import Settings
 from bridge.settings.schema import SmtpSettings
 from jobs.context import JobContext, JobSkipped

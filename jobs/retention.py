@@ -11,8 +11,8 @@ from typing import Any
 
 from bridge.errors import LeaseHeld
 from bridge.registry.base import utcnow
-from bridge.services import retention
 from bridge.services.leases import held_lease, holder_name
+from bridge.services.rights import retention
 from jobs.context import JobContext, JobSkipped
 
 log = logging.getLogger(__name__)

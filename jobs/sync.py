@@ -1,6 +1,6 @@
 """Scheduled syncs of one connector: incremental (due streams), reconciliation and full.
 
-Each calls :func:`bridge.services.sync.run_sync`, the very function behind ``bridge sync``,
+Each calls :func:`bridge.services.sync.engine.run_sync`, the very function behind ``bridge sync``,
 under the same lease ``sync:<connector>``: a manual sync and the daemon never run the
 same connector at once.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 
 from bridge.errors import LeaseHeld
-from bridge.services.sync import RunResult, SyncOptions, run_sync, select_streams
+from bridge.services.sync.engine import RunResult, SyncOptions, run_sync, select_streams
 from jobs.context import JobContext, JobSkipped
 
 log = logging.getLogger(__name__)

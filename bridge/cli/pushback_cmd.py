@@ -13,10 +13,12 @@ from bridge.cli.app import App
 from bridge.cli.guard import requires
 from bridge.cli.render import emit_json, out, table
 from bridge.errors import OperationFailed, UsageError
-from bridge.services import audit, erasure, outbox, suppression
-from bridge.services import consent as consent_service
-from bridge.services.push_worker import PushWorker
-from bridge.services.subjects import find_person
+from bridge.registry.queries import find_person
+from bridge.services import audit
+from bridge.services.push import outbox
+from bridge.services.push.worker import PushWorker
+from bridge.services.rights import consent as consent_service
+from bridge.services.rights import erasure, suppression
 
 person_option = click.option("--person", "person_id", type=int, help="The person's register id.")
 email_option = click.option("--email", help="The person's e-mail address.")

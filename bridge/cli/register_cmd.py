@@ -16,10 +16,10 @@ from bridge.cli.guard import requires
 from bridge.cli.render import emit_json, err, out, table
 from bridge.errors import OperationFailed
 from bridge.registry.db import transaction
-from bridge.services import persons as service
-from bridge.services.intake import HEADERS, KINDS, ImportOptions, ImportReport, import_file
-from bridge.services.intake.run import IMPORT_SOURCES
-from bridge.services.intake.writers import ORGANISATION_FIELDS, PERSON_FIELDS
+from bridge.services.register import persons as service
+from bridge.services.register.intake import HEADERS, KINDS, ImportOptions, ImportReport, import_file
+from bridge.services.register.intake.run import IMPORT_SOURCES
+from bridge.services.register.intake.writers import ORGANISATION_FIELDS, PERSON_FIELDS
 
 F = Callable[..., Any]
 json_option = click.option("--json", "as_json", is_flag=True,

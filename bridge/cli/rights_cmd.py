@@ -24,15 +24,15 @@ from bridge.registry.base import utcnow
 from bridge.registry.governance import REQUEST_CHANNELS, REQUEST_TYPES
 from bridge.registry.models import Person
 from bridge.registry.people import CHANNELS
-from bridge.services import export as export_service
-from bridge.services import holds as hold_service
-from bridge.services import marketing as marketing_service
-from bridge.services import requests as request_service
-from bridge.services import retention as retention_service
+from bridge.registry.queries import find_person
 from bridge.services.audit import record
-from bridge.services.persons import org_by_business_id
-from bridge.services.rectify import parse_assignments, rectify
-from bridge.services.subjects import find_person
+from bridge.services.register.persons import org_by_business_id
+from bridge.services.rights import export as export_service
+from bridge.services.rights import holds as hold_service
+from bridge.services.rights import marketing as marketing_service
+from bridge.services.rights import requests as request_service
+from bridge.services.rights import retention as retention_service
+from bridge.services.rights.rectify import parse_assignments, rectify
 
 request_option = click.option(
     "--request", "request_id", type=int, help="The data-subject request this executes."

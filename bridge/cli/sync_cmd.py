@@ -10,8 +10,8 @@ from bridge.cli.app import App
 from bridge.cli.guard import requires
 from bridge.cli.render import emit_json, err, table
 from bridge.errors import OperationFailed
-from bridge.services.quarantine import list_quarantine
-from bridge.services.sync import RunResult, StreamStats, SyncOptions, run_sync
+from bridge.services.sync.engine import RunResult, StreamStats, SyncOptions, run_sync
+from bridge.services.sync.quarantine import list_quarantine
 
 
 class RichProgress:

@@ -191,15 +191,16 @@ class LmsLogEntry(LmsRow, Base):
     object_id: Mapped[int | None] = mapped_column(_BIG)
 
 
-#: Table per stream, for the sync engine and reconciliation.
-STREAM_TABLES: dict[str, tuple[type[Base], ...]] = {
-    "users": (LmsAccount,),
-    "courses": (LmsCourse,),
-    "enrolments": (LmsEnrolment,),
-    "gradebook": (LmsGradeItem, LmsGrade),
-    "assignments": (LmsAssignment,),
-    "submissions": (LmsSubmission,),
-    "assignment_grades": (LmsAssignmentGrade,),
-    "messages": (LmsMessage,),
-    "logs": (LmsLogEntry,),
-}
+#: The register's tables of LMS data, one or more per stream.
+LMS_TABLES: tuple[type[Base], ...] = (
+    LmsAccount,
+    LmsCourse,
+    LmsEnrolment,
+    LmsGradeItem,
+    LmsGrade,
+    LmsAssignment,
+    LmsSubmission,
+    LmsAssignmentGrade,
+    LmsMessage,
+    LmsLogEntry,
+)

@@ -10,7 +10,7 @@ from bridge.registry.governance import (
     Tombstone,
 )
 from bridge.registry.lms import (
-    STREAM_TABLES,
+    LMS_TABLES,
     LmsAccount,
     LmsAssignment,
     LmsAssignmentGrade,
@@ -41,7 +41,7 @@ from bridge.registry.people import (
 )
 
 __all__ = [
-    "STREAM_TABLES",
+    "LMS_TABLES",
     "AuditEntry",
     "Base",
     "Consent",

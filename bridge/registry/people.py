@@ -20,6 +20,13 @@ PURPOSES = ("service", "marketing")
 CHANNELS = ("email", "sms", "phone", "post")
 RELATIONSHIP_KINDS = ("contract", "other")
 
+def normalise_email(email: str | None) -> str | None:
+    """Case-insensitive e-mail key (addresses are compared lower-cased and trimmed)."""
+    if not email:
+        return None
+    email = email.strip().lower()
+    return email or None
+
 
 class Person(Provenance, Base):
     __tablename__ = "persons"

@@ -11,7 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from bridge.registry.lms import STREAM_TABLES
+from bridge.registry.lms import LMS_TABLES
 from bridge.registry.people import (
     Consent,
     CustomerRelationship,
@@ -24,7 +24,7 @@ from bridge.registry.people import (
 DATA_TABLES = frozenset(
     model.__tablename__
     for model in (
-        *(m for models in STREAM_TABLES.values() for m in models),
+        *LMS_TABLES,
         Person,
         Organisation,
         PersonOrganisation,

@@ -12,6 +12,9 @@ import secrets
 from hashlib import sha256
 from pathlib import Path
 
+from bridge.errors import OperationFailed
+from bridge.settings import Settings
+
 
 def ensure_register_secret(path: Path) -> bool:
     """Create the secret file (0600) if it is missing; returns True when created."""
@@ -30,3 +33,15 @@ def read_register_secret(path: Path) -> bytes:
 
 def keyed_hash(secret: bytes, value: str) -> str:
     return hmac.new(secret, value.encode("utf-8"), sha256).hexdigest()
+
+
+def register_secret(settings: Settings) -> bytes:
+    path = settings.register.secret_file
+    if not path.exists():
+        raise OperationFailed(f"register secret {path} is missing: run `bridge db upgrade`")
+    return read_register_secret(path)
+
+
+def tombstone_hash(secret: bytes, connector: str, stream: str, lms_key: str) -> str:
+    """The key a sync checks before importing a record (CONTRACTS 8)."""
+    return keyed_hash(secret, f"tombstone:{connector}:{stream}:{lms_key}")

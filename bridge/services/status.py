@@ -20,7 +20,7 @@ from bridge.registry.models import (
     SyncRun,
 )
 from bridge.services.leases import current_lease
-from bridge.services.sync_state import load_bookmarks, next_due
+from bridge.services.sync.state import load_bookmarks, next_due
 from bridge.settings import Settings
 
 

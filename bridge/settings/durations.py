@@ -3,9 +3,10 @@
 
 from __future__ import annotations
 
+import calendar
 import re
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Annotated
 
 from pydantic import BeforeValidator, PlainSerializer
@@ -99,3 +100,16 @@ def parse_period(value: object) -> Period:
 PeriodSpec = Annotated[
     Period, BeforeValidator(parse_period), PlainSerializer(str, return_type=str, when_used="json")
 ]
+
+
+def add_months(day: date, months: int) -> date:
+    """``day`` plus calendar months, clamped to the target month's last day."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def add_period(day: date, period: Period) -> date:
+    if period.unit == "days":
+        return day + timedelta(days=period.amount)
+    return add_months(day, period.amount * (12 if period.unit == "years" else 1))

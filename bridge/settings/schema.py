@@ -22,33 +22,12 @@ from pydantic import (
 
 from bridge.settings.durations import Duration, PeriodSpec, ScheduleSpec, parse_schedule
 from bridge.settings.identifiers import is_eu_eea, validate_business_id
+from connectors.base import STREAM_NAMES, StreamName
 
 BusinessId = Annotated[str, AfterValidator(validate_business_id)]
 CountryCode = Annotated[str, Field(pattern=r"^[A-Za-z]{2}$"), AfterValidator(str.upper)]
 
-ALL_STREAMS = (
-    "users",
-    "courses",
-    "enrolments",
-    "gradebook",
-    "assignments",
-    "submissions",
-    "assignment_grades",
-    "messages",
-    "logs",
-)
 ROLES = ("viewer", "operator", "dpo", "admin")
-StreamName = Literal[
-    "users",
-    "courses",
-    "enrolments",
-    "gradebook",
-    "assignments",
-    "submissions",
-    "assignment_grades",
-    "messages",
-    "logs",
-]
 
 #: Default per-stream cadence (issue "Sync engine"): cheap incremental streams often,
 #: full listings hourly, the heavy gradebook every six hours.
@@ -113,7 +92,7 @@ class ConnectorSettings(Section):
         description="ISO country code where the LMS is hosted; must be in the EU/EEA (N9)."
     )
     streams: list[StreamName] = Field(
-        default_factory=lambda: list(ALL_STREAMS), description="Streams to pull."
+        default_factory=lambda: list(STREAM_NAMES), description="Streams to pull."
     )
     schedule: dict[StreamName, ScheduleSpec] = Field(
         default_factory=lambda: {k: parse_schedule(v) for k, v in DEFAULT_SCHEDULE.items()},

@@ -13,6 +13,8 @@ from typing import Any
 
 from pydantic import SecretStr
 
+from connectors.base import STREAM_NAMES
+
 
 @dataclass(frozen=True)
 class MoodleConfig:
@@ -49,17 +51,7 @@ class MoodleConfig:
     erasure: str = "privacy_request"
     #: Streams that are enabled for this site.
     streams: tuple[str, ...] = field(
-        default=(
-            "users",
-            "courses",
-            "enrolments",
-            "gradebook",
-            "assignments",
-            "submissions",
-            "assignment_grades",
-            "messages",
-            "logs",
-        )
+        default=STREAM_NAMES
     )
 
     @classmethod

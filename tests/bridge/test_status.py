@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
-from bridge.services.sync import SyncOptions, run_sync
+from bridge.services.sync.engine import SyncOptions, run_sync
 from bridge.settings import load_settings
 from tests.bridge.fake_connector import FakeConnector, ScriptedLms
 from tests.cli import run

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bridge.errors import LeaseHeld
 from bridge.registry.models import LmsAccount, LmsCourse, Person, QuarantinedRecord, SyncRun
 from bridge.registry.write_counter import WriteCounter
-from bridge.services.sync import RunResult, SyncOptions, run_sync
+from bridge.services.sync.engine import RunResult, SyncOptions, run_sync
 from bridge.settings import Settings, load_settings
 from connectors.base import Reject, TerminalError
 from tests.bridge.fake_connector import FakeConnector, ScriptedLms, course

@@ -10,8 +10,8 @@ import pytest
 import sqlalchemy as sa
 
 from bridge.registry.models import DaemonHeartbeat, Person
-from bridge.services import outbox
 from bridge.services.leases import release, try_acquire
+from bridge.services.push import outbox
 from tests.daemon.helpers import Site, daemon, job_failures, served, wait_until
 
 pytestmark = [pytest.mark.registry, pytest.mark.slow]

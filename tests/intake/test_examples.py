@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from pydantic import SecretStr
 
 from bridge.registry.models import LmsAccount, Person
-from bridge.services.person_linking import normalise_email
-from bridge.services.sync import SyncOptions, run_sync
+from bridge.registry.people import normalise_email
+from bridge.services.sync.engine import SyncOptions, run_sync
 from bridge.settings import load_settings
 from connectors.moodle.simulator import SimulatedMoodle, build_dataset
 from connectors.moodle.simulator.inprocess import mount
@@ -23,7 +23,7 @@ NOW = 1_767_225_600  # 2026-01-01
 
 
 def example_emails() -> list[str]:
-    from bridge.services.intake.sources import open_sheet
+    from bridge.services.register.intake.sources import open_sheet
 
     sheet = open_sheet(EXAMPLES / "customers.csv")
     column = sheet.headers.index("Sähköposti")

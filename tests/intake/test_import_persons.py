@@ -20,10 +20,10 @@ from bridge.registry.models import (
     PersonOrganisation,
 )
 from bridge.registry.write_counter import WriteCounter
-from bridge.services.persons import edit_person
+from bridge.services.register.persons import edit_person
+from bridge.services.rights.suppression import suppress
 from bridge.services.secrets import ensure_register_secret
-from bridge.services.suppression import suppress
-from bridge.services.sync import SyncOptions, run_sync
+from bridge.services.sync.engine import SyncOptions, run_sync
 from bridge.settings import load_settings
 from tests.bridge.fake_connector import FakeConnector, ScriptedLms
 from tests.configs import SENTINEL_TOKEN, write_config

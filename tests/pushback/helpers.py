@@ -22,9 +22,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bridge.registry.db import make_engine, session_factory
 from bridge.registry.models import Base, OutboxCommand
-from bridge.services import consent
+from bridge.registry.queries import find_person
 from bridge.services.audit import Actor
-from bridge.services.subjects import find_person
+from bridge.services.rights import consent
 from bridge.settings import Settings, load_settings
 from connectors.moodle.simulator import SimulatedMoodle
 from connectors.moodle.simulator.app import REST_PATH

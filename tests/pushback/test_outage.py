@@ -11,8 +11,8 @@ from datetime import datetime, timedelta
 import pytest
 
 from bridge.registry.base import utcnow
-from bridge.services import outbox
-from bridge.services.push_worker import PushWorker
+from bridge.services.push import outbox
+from bridge.services.push.worker import PushWorker
 from connectors.base import Connector
 from connectors.moodle.config import MoodleConfig
 from connectors.moodle.connector import MoodleConnector

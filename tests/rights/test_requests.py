@@ -8,7 +8,8 @@ import pytest
 
 from bridge.registry.base import utcnow
 from bridge.registry.models import SubjectRequest
-from bridge.services.requests import add_months, due_soon
+from bridge.services.rights.requests import due_soon
+from bridge.settings.durations import add_months
 from tests.rights.conftest import Register, person
 
 

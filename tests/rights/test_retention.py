@@ -15,7 +15,7 @@ from bridge.registry.models import (
     RetentionFloor,
     Tombstone,
 )
-from bridge.services import retention
+from bridge.services.rights import retention
 from bridge.settings import load_settings
 from tests.configs import write_config
 from tests.rights.conftest import ADMIN, Register, lms_person, organisation

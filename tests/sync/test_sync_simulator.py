@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from bridge.registry.db import make_engine
 from bridge.registry.write_counter import WriteCounter
-from bridge.settings.schema import ALL_STREAMS
+from connectors.base import STREAM_NAMES
 from tests.cli import run
 from tests.sync.helpers import config_for, reset_register, row_counts, served, snapshot
 
@@ -38,7 +38,7 @@ def test_full_sync_fills_every_stream_and_json_has_the_contract_shape(tmp_path, 
     assert summary["status"] == "ok"
     assert isinstance(summary["run_id"], int) and isinstance(summary["requests"], int)
     assert isinstance(summary["duration_s"], float)
-    assert set(summary["streams"]) == set(ALL_STREAMS)
+    assert set(summary["streams"]) == set(STREAM_NAMES)
     for stats in summary["streams"].values():
         assert set(stats) == SUMMARY_STREAM_KEYS
         assert stats["created"] > 0
@@ -71,7 +71,7 @@ def test_second_run_with_no_change_writes_no_data_row(tmp_path, db_url) -> None:
             # The same engine the CLI would build, observed: run in-process with it.
             app = App(config_file=config, operator_name="tester")
             app._engine = engine
-            from bridge.services.sync import SyncOptions, run_sync
+            from bridge.services.sync.engine import SyncOptions, run_sync
 
             result = run_sync(
                 app.settings,
@@ -187,8 +187,7 @@ def test_sync_against_the_simulator_subprocess_over_http(tmp_path, db_url) -> No
 
 def test_what_retention_deleted_is_not_imported_again(tmp_path, db_url) -> None:
     from bridge.registry.models import LmsLogEntry, LmsSubmission, RetentionFloor, Tombstone
-    from bridge.services.retention import tombstone_hash
-    from bridge.services.secrets import read_register_secret
+    from bridge.services.secrets import read_register_secret, tombstone_hash
 
     with served("demo") as (sim, url):
         config = config_for(tmp_path, db_url, url, sim.token)

@@ -31,12 +31,12 @@ from bridge.registry.models import (
     PersonOrganisation,
     QuarantinedRecord,
 )
+from bridge.registry.queries import lms_accounts
 from bridge.services import audit
 from bridge.services.audit import Actor
-from bridge.services.outbox import OPEN_STATES, enqueue
-from bridge.services.requests import link_artefact
-from bridge.services.subjects import lms_accounts
-from bridge.services.suppression import suppress
+from bridge.services.push.outbox import OPEN_STATES, enqueue
+from bridge.services.rights.requests import link_artefact
+from bridge.services.rights.suppression import suppress
 from bridge.settings import Settings
 
 #: What each hold category keeps.

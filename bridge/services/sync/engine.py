@@ -21,17 +21,18 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bridge.errors import UsageError
 from bridge.registry.base import utcnow
-from bridge.registry.models import STREAM_TABLES, SyncRun
-from bridge.services import audit, drift
+from bridge.registry.models import SyncRun
+from bridge.services import audit
 from bridge.services.audit import Actor
 from bridge.services.connectors import open_connector
 from bridge.services.leases import held_lease, holder_name
-from bridge.services.pipeline import prefetch
-from bridge.services.reconcile import forget_seen, mark_removed, remember_seen
-from bridge.services.record_store import RecordStore
-from bridge.services.retention_guard import RetentionGuard
-from bridge.services.suppression import SuppressionList
-from bridge.services.sync_state import is_due, load_bookmarks, quarantine, save_bookmark
+from bridge.services.push import drift
+from bridge.services.rights.suppression import SuppressionList
+from bridge.services.sync.pipeline import prefetch
+from bridge.services.sync.reconcile import forget_seen, mark_removed, remember_seen
+from bridge.services.sync.record_store import RecordStore, stream_tables
+from bridge.services.sync.retention_guard import RetentionGuard
+from bridge.services.sync.state import is_due, load_bookmarks, quarantine, save_bookmark
 from bridge.settings import Settings
 from connectors.base import (
     Batch,
@@ -352,7 +353,7 @@ class _Run:
         now = utcnow()
         with self.sessions() as session, session.begin():
             if self.options.reconcile:
-                stats.removed = mark_removed(session, run_id, self.name, STREAM_TABLES[stream], now)
+                stats.removed = mark_removed(session, run_id, self.name, stream_tables(stream), now)
                 stats.rows_written += stats.removed
             save_bookmark(
                 session,

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from bridge.errors import UsageError
 from bridge.registry.models import LmsAccount, Person
-from bridge.services.person_linking import normalise_email
+from bridge.registry.people import normalise_email
 
 
 def find_person(session: Session, *, person_id: int | None, email: str | None) -> Person:

@@ -31,9 +31,10 @@ from bridge.registry.models import (
     LmsMessage,
     LmsSubmission,
 )
-from bridge.services.person_linking import link_accounts, normalise_email
-from bridge.services.retention_guard import RetentionGuard
-from bridge.services.suppression import SuppressionList
+from bridge.registry.people import normalise_email
+from bridge.services.rights.suppression import SuppressionList
+from bridge.services.sync.person_linking import link_accounts
+from bridge.services.sync.retention_guard import RetentionGuard
 from connectors.base import (
     AssignmentGradeRecord,
     AssignmentRecord,
@@ -61,6 +62,13 @@ TABLE_OF: dict[type[Record], type[Base]] = {
     MessageRecord: LmsMessage,
     LogEntryRecord: LmsLogEntry,
 }
+
+
+
+def stream_tables(stream: str) -> tuple[type[Base], ...]:
+    """The register tables a stream's records are stored in."""
+    return tuple(dict.fromkeys(t for r, t in TABLE_OF.items() if r.stream == stream))
+
 
 #: Record fields holding (name, value) pairs, stored as a JSON object.
 _PAIR_FIELDS = {"custom_fields", "settings"}

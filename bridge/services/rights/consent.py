@@ -14,10 +14,10 @@ from bridge.errors import UsageError
 from bridge.registry.base import utcnow
 from bridge.registry.models import Consent, LmsAccount, LmsEnrolment, OutboxCommand, Person
 from bridge.registry.people import CHANNELS, PURPOSES
+from bridge.registry.queries import lms_accounts
 from bridge.services import audit
 from bridge.services.audit import Actor
-from bridge.services.outbox import enqueue
-from bridge.services.subjects import lms_accounts
+from bridge.services.push.outbox import enqueue
 from bridge.settings import Settings
 
 ACCESS_ACTIONS = ("suspend", "unsuspend")

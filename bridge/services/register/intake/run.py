@@ -23,20 +23,26 @@ from bridge.errors import UsageError
 from bridge.registry.base import utcnow
 from bridge.services import audit
 from bridge.services.audit import Actor
-from bridge.services.consent import revoke_access
-from bridge.services.intake.consents import write_consents
-from bridge.services.intake.headers import KINDS, map_headers
-from bridge.services.intake.rows import ImportRow, build_spec, check_columns
-from bridge.services.intake.sources import CsvSheet, Sheet, open_sheet
-from bridge.services.intake.validate import Progress, RejectsFile, Spool, Validation, validate
-from bridge.services.intake.writers import (
+from bridge.services.register.intake.consents import write_consents
+from bridge.services.register.intake.headers import KINDS, map_headers
+from bridge.services.register.intake.rows import ImportRow, build_spec, check_columns
+from bridge.services.register.intake.sources import CsvSheet, Sheet, open_sheet
+from bridge.services.register.intake.validate import (
+    Progress,
+    RejectsFile,
+    Spool,
+    Validation,
+    validate,
+)
+from bridge.services.register.intake.writers import (
     Counts,
     WriteContext,
     write_organisations,
     write_persons,
     write_relationships,
 )
-from bridge.services.suppression import SuppressionList
+from bridge.services.rights.consent import revoke_access
+from bridge.services.rights.suppression import SuppressionList
 from bridge.settings import Settings
 
 #: Provenance sources an import may give its rows (N7); ``lms_sync`` and ``data_subject``

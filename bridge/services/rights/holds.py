@@ -19,7 +19,7 @@ from bridge.errors import UsageError
 from bridge.registry.models import LegalHold, Organisation, Person
 from bridge.services import audit
 from bridge.services.audit import Actor
-from bridge.services.erasure import HOLD_KEEPS
+from bridge.services.rights.erasure import HOLD_KEEPS
 from bridge.settings import Settings
 
 #: The erasure part each retention category's data belongs to.

@@ -13,8 +13,13 @@ from zoneinfo import ZoneInfo
 
 import phonenumbers
 
-from bridge.registry.people import CHANNELS, LEGAL_BASES, PURPOSES, RELATIONSHIP_KINDS
-from bridge.services.person_linking import normalise_email
+from bridge.registry.people import (
+    CHANNELS,
+    LEGAL_BASES,
+    PURPOSES,
+    RELATIONSHIP_KINDS,
+    normalise_email,
+)
 from bridge.settings.identifiers import validate_business_id
 
 #: Dates without a time are taken as midnight in Finland (where the spreadsheets are kept).

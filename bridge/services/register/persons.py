@@ -28,16 +28,16 @@ from bridge.registry.models import (
     Person,
     PersonOrganisation,
 )
+from bridge.registry.queries import find_person
 from bridge.services import audit
 from bridge.services.audit import Actor
-from bridge.services.intake import values as v
-from bridge.services.intake.rows import build_spec
-from bridge.services.intake.writers import (
+from bridge.services.register.intake import values as v
+from bridge.services.register.intake.rows import build_spec
+from bridge.services.register.intake.writers import (
     ORGANISATION_FIELDS,
     PERSON_FIELDS,
     link_lms_accounts,
 )
-from bridge.services.subjects import find_person
 
 PERSON_PARSERS = build_spec("persons").parsers
 ORGANISATION_PARSERS = build_spec("organisations").parsers

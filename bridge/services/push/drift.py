@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from bridge.registry.models import LmsAccount, OutboxCommand, Person
 from bridge.services import audit
 from bridge.services.audit import Actor
-from bridge.services.outbox import OPEN_STATES, enqueue
+from bridge.services.push.outbox import OPEN_STATES, enqueue
 
 NO_ACCESS = ("withdrawn", "erased")
 

@@ -12,14 +12,6 @@ from sqlalchemy.orm import Session
 from bridge.registry.models import LmsAccount, Person
 
 
-def normalise_email(email: str | None) -> str | None:
-    """Case-insensitive e-mail key (addresses are compared lower-cased and trimmed)."""
-    if not email:
-        return None
-    email = email.strip().lower()
-    return email or None
-
-
 def link_accounts(
     session: Session, connector: str, lms_user_ids: Sequence[int], now: datetime
 ) -> tuple[int, int]:

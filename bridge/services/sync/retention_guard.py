@@ -7,8 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from bridge.registry.models import RetentionFloor, Tombstone
-from bridge.services.retention import tombstone_hash
-from bridge.services.suppression import register_secret
+from bridge.services.secrets import register_secret, tombstone_hash
 from bridge.settings import Settings
 from connectors.base import Record
 

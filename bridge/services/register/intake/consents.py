@@ -24,8 +24,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from bridge.registry.models import Consent, Person
-from bridge.services.intake.rows import ImportRow
-from bridge.services.intake.writers import WriteContext, among, bulk_write, ids_by
+from bridge.services.register.intake.rows import ImportRow
+from bridge.services.register.intake.writers import WriteContext, among, bulk_write, ids_by
 
 
 @dataclass

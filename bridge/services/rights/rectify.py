@@ -19,13 +19,13 @@ from sqlalchemy.orm import Session
 from bridge.errors import UsageError
 from bridge.registry.base import utcnow
 from bridge.registry.models import LmsAccount, Person
+from bridge.registry.people import normalise_email
+from bridge.registry.queries import lms_accounts
 from bridge.services import audit
 from bridge.services.audit import Actor
-from bridge.services.outbox import enqueue
-from bridge.services.person_linking import normalise_email
-from bridge.services.persons import PERSON_PARSERS, email_free
-from bridge.services.requests import link_artefact
-from bridge.services.subjects import lms_accounts
+from bridge.services.push.outbox import enqueue
+from bridge.services.register.persons import PERSON_PARSERS, email_free
+from bridge.services.rights.requests import link_artefact
 from bridge.settings import Settings
 
 #: Register person field → LMS account field (the push worker's change names).

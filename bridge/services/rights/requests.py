@@ -8,7 +8,6 @@ month's last day when that day does not exist (31 January → 28 or 29 February)
 
 from __future__ import annotations
 
-import calendar
 from datetime import date
 from typing import Any
 
@@ -21,17 +20,13 @@ from bridge.registry.governance import REQUEST_CHANNELS, REQUEST_TYPES
 from bridge.registry.models import Person, SubjectRequest
 from bridge.services import audit
 from bridge.services.audit import Actor
+from bridge.settings.durations import add_months
 
 #: One month to answer (art. 12(3)); an extension adds two further months.
 ANSWER_MONTHS = 1
 EXTENSION_MONTHS = 2
 
 
-def add_months(day: date, months: int) -> date:
-    """``day`` plus calendar months, clamped to the target month's last day."""
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def effective_deadline(request: SubjectRequest) -> date:

@@ -25,7 +25,7 @@ from bridge.registry.models import (
     Person,
     PersonOrganisation,
 )
-from bridge.services.intake.rows import ImportRow
+from bridge.services.register.intake.rows import ImportRow
 
 DEFAULT_LEGAL_BASIS = "customer_relationship"
 PERSON_FIELDS = ("first_name", "last_name", "email", "phone", "profession", "legal_basis")

@@ -17,7 +17,7 @@ from bridge.services import audit
 from bridge.services.audit import Actor
 from bridge.services.connectors import open_connector
 from bridge.services.leases import holder_name
-from bridge.services.outbox import CLAIM_TTL, Outcome, claim, settle
+from bridge.services.push.outbox import CLAIM_TTL, Outcome, claim, settle
 from bridge.settings import Settings
 from connectors.base import (
     Connector,

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 import sqlalchemy as sa
@@ -48,29 +48,20 @@ from bridge.registry.models import (
 )
 from bridge.services import audit
 from bridge.services.audit import Actor
-from bridge.services.holds import active_holds, covers
-from bridge.services.requests import add_months
-from bridge.services.secrets import keyed_hash
-from bridge.services.suppression import register_secret
+from bridge.services.rights.holds import active_holds, covers
+from bridge.services.secrets import register_secret, tombstone_hash
 from bridge.settings import Settings
-from bridge.settings.durations import Period
+from bridge.settings.durations import Period, add_period
 
 Users = frozenset[tuple[str, int]]
 
 
-def add_period(day: date, period: Period) -> date:
-    if period.unit == "days":
-        return day + timedelta(days=period.amount)
-    return add_months(day, period.amount * (12 if period.unit == "years" else 1))
 
 
 def _day(ts: int | None) -> date | None:
     return datetime.fromtimestamp(ts, UTC).date() if ts else None
 
 
-def tombstone_hash(secret: bytes, connector: str, stream: str, lms_key: str) -> str:
-    """The key a sync checks before importing a record (CONTRACTS 8)."""
-    return keyed_hash(secret, f"tombstone:{connector}:{stream}:{lms_key}")
 
 
 @dataclass(frozen=True)

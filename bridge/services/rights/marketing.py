@@ -28,7 +28,7 @@ from bridge.registry.models import (
 )
 from bridge.services import audit
 from bridge.services.audit import Actor
-from bridge.services.consent import latest_consent, record_consent
+from bridge.services.rights.consent import latest_consent, record_consent
 from bridge.settings import Settings
 from bridge.settings.schema import ChannelRule
 

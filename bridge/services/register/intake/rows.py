@@ -15,9 +15,9 @@ from typing import Any
 
 from bridge.errors import UsageError
 from bridge.registry.people import CHANNELS
-from bridge.services.intake import values as v
-from bridge.services.intake.headers import HeaderMap, column_label, names_of
-from bridge.services.intake.sources import SheetRow
+from bridge.services.register.intake import values as v
+from bridge.services.register.intake.headers import HeaderMap, column_label, names_of
+from bridge.services.register.intake.sources import SheetRow
 
 Parser = Callable[[str], Any]
 

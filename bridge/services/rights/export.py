@@ -53,13 +53,13 @@ from bridge.registry.models import (
     Person,
     PersonOrganisation,
 )
+from bridge.registry.queries import lms_accounts
 from bridge.services import audit
 from bridge.services.audit import Actor
-from bridge.services.erasure import conversation_message_ids
-from bridge.services.export_html import render_html
-from bridge.services.requests import as_dict as request_dict
-from bridge.services.requests import link_artefact, list_requests
-from bridge.services.subjects import lms_accounts
+from bridge.services.rights.erasure import conversation_message_ids
+from bridge.services.rights.export_html import render_html
+from bridge.services.rights.requests import as_dict as request_dict
+from bridge.services.rights.requests import link_artefact, list_requests
 from bridge.settings import Settings
 
 FORMATS = ("json", "html")

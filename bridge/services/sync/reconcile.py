@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from bridge.registry.base import Base
 from bridge.registry.models import SyncSeenKey
-from bridge.services.record_store import TABLE_OF
+from bridge.services.sync.record_store import TABLE_OF
 from connectors.base import Record
 
 KEY_FIELDS_OF: dict[type[Base], tuple[str, ...]] = {

@@ -12,11 +12,10 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from bridge.errors import OperationFailed
 from bridge.registry.base import utcnow
 from bridge.registry.models import Suppression
-from bridge.services.person_linking import normalise_email
-from bridge.services.secrets import keyed_hash, read_register_secret
+from bridge.registry.people import normalise_email
+from bridge.services.secrets import keyed_hash, register_secret
 from bridge.settings import Settings
 from connectors.base import Record, UserRecord
 
@@ -24,11 +23,6 @@ from connectors.base import Record, UserRecord
 USER_FIELDS = ("lms_user_id", "from_user_id", "user_id", "related_user_id")
 
 
-def register_secret(settings: Settings) -> bytes:
-    path = settings.register.secret_file
-    if not path.exists():
-        raise OperationFailed(f"register secret {path} is missing: run `bridge db upgrade`")
-    return read_register_secret(path)
 
 
 class SuppressionList:

@@ -1,0 +1,2 @@
+"""The register's own records: persons, organisations, customer relationships, merges and
+the spreadsheet intake."""
