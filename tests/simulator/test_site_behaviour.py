@@ -9,7 +9,7 @@ import pytest
 from connectors.moodle.functions import LOG_FUNCTION
 from connectors.moodle.simulator import SimulatedMoodle
 from connectors.moodle.simulator.app import REST_PATH
-from connectors.moodle.simulator.dataset import SIZES
+from connectors.moodle.simulator.sizes import SIZES
 
 NOW = 1_800_000_000
 CLOCK = NOW + 3600

@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import functools
 import random
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from connectors.moodle.simulator import names
 from connectors.moodle.simulator.access import ROLE_IDS
 from connectors.moodle.simulator.model import Assignment, Course, GradebookGrade, SubmissionFile
+from connectors.moodle.simulator.sizes import SizeSpec
 from connectors.moodle.simulator.state import CONTEXT_COURSE, CONTEXT_MODULE, SITE_ID, SiteState
-
-if TYPE_CHECKING:
-    from connectors.moodle.simulator.dataset import SizeSpec
 
 DAY, HOUR = 86400, 3600
 

@@ -13,39 +13,15 @@ import random
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
 
-from connectors.moodle.simulator import activity, names
+from connectors.moodle.simulator import activity, names, sample_site
 from connectors.moodle.simulator.access import SiteConfig
 from connectors.moodle.simulator.activity import between, pick
+from connectors.moodle.simulator.base_site import DAY, base_site
 from connectors.moodle.simulator.model import Course, User
+from connectors.moodle.simulator.sizes import SIZES
 from connectors.moodle.simulator.state import SiteState
 
-DAY = 86400
-
-
-@dataclass(frozen=True)
-class SizeSpec:
-    students: int
-    teachers: int
-    courses: int
-    assignments_per_course: int
-    conversations_per_teacher: int
-    #: Per-event log rows (submissions, grades) on top of course views and messages.
-    detailed_logs: bool = True
-
-
-SIZES: dict[str, SizeSpec] = {
-    "tiny": SizeSpec(students=6, teachers=1, courses=2, assignments_per_course=2,
-                     conversations_per_teacher=2),
-    "demo": SizeSpec(students=45, teachers=2, courses=5, assignments_per_course=3,
-                     conversations_per_teacher=5),
-    "bench-10k": SizeSpec(students=10_000, teachers=25, courses=50, assignments_per_course=3,
-                          conversations_per_teacher=8, detailed_logs=False),
-    "bench-100k": SizeSpec(students=100_000, teachers=250, courses=500,
-                           assignments_per_course=3, conversations_per_teacher=8,
-                           detailed_logs=False),
-}
 SAMPLE_SITE = "sample-site"
 
 
@@ -61,8 +37,6 @@ def build_dataset(size: str = "tiny", seed: int = 1, *, now: int | None = None,
         now = int(clock()) // DAY * DAY
     state = SiteState(clock=clock, config=SiteConfig())
     if size == SAMPLE_SITE:
-        from connectors.moodle.simulator import sample_site
-
         sample_site.build(state, now)
         return state
     try:
@@ -82,18 +56,6 @@ def build_dataset(size: str = "tiny", seed: int = 1, *, now: int | None = None,
     return state
 
 
-def base_site(state: SiteState, now: int, sitename: str = "Oppimo Learning (simulated)") -> None:
-    """Guest (1), admin (2), the front page (course 1) and the default categories."""
-    state.config.sitename = sitename
-    state.add_user("guest", "Guest user", " ", "root@localhost", self_conversation=False)
-    state.add_user("admin", "Admin", "User", "admin@oppimo.example.fi",
-                   self_conversation=False)
-    state.add_course("oppimo", sitename, 0, format="site", sortorder=1,
-                     timecreated=now - 400 * DAY, timemodified=now - 400 * DAY)
-    state.add_category("Category 1")
-    tech = state.add_category("Tekniikka")
-    state.add_category("Kielet")
-    state.add_category("Täydennyskoulutus", parent=tech.id)
 
 
 class People:

@@ -10,7 +10,8 @@ recording's invented ones.
 
 from __future__ import annotations
 
-from connectors.moodle.simulator import activity, dataset
+from connectors.moodle.simulator import activity
+from connectors.moodle.simulator.base_site import base_site
 from connectors.moodle.simulator.model import GradebookGrade
 from connectors.moodle.simulator.state import SiteState
 
@@ -114,7 +115,7 @@ TEXTS = (
 
 
 def build(state: SiteState, now: int) -> None:
-    dataset.base_site(state, now - 50, sitename=SITENAME)
+    base_site(state, now - 50, sitename=SITENAME)
     _people(state, now)
     for position, (short, full, category, sortorder, visible, selfenrol, assignments) in \
             enumerate(COURSES):
