@@ -20,7 +20,9 @@ from typing import Any
 from pydantic import SecretStr
 from sqlalchemy.orm import Session, sessionmaker
 
+from bridge.errors import LeaseHeld
 from bridge.services.audit import Actor
+from bridge.services.leases import held_lease, holder_name
 from bridge.settings import Settings
 
 log = logging.getLogger("jobs")
@@ -87,6 +89,18 @@ class JobContext:
         with self._idle:
             self._idle.wait_for(lambda: not self._running, timeout=timeout)
             return sorted(self._running)
+
+    @contextmanager
+    def exclusive(self, lease: str, job: str) -> Iterator[None]:
+        """Hold ``lease`` for the block, so that of several daemons on one register only
+        one runs the job; when another holds it, the slot is skipped (not a failure)."""
+        holder = holder_name(self.actor.name)
+        try:
+            with held_lease(self.sessions, lease, holder, self.settings.daemon.lease_ttl,
+                            stop=self.stop):
+                yield
+        except LeaseHeld as exc:
+            raise JobSkipped(f"{job}: {exc}") from None
 
     @property
     def holder_prefix(self) -> str:

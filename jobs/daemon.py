@@ -6,8 +6,9 @@ at their next batch boundary; after at most ``daemon.shutdown_grace`` the daemon
 releases its leases, marks its heartbeat stopped and returns 0.
 
 On SQLite one daemon does sync and push in one process (CONTRACTS 11): it holds the
-``daemon`` lease, and a second daemon on the same file exits 3. On PostgreSQL several
-daemons share the work through the sync leases and ``FOR UPDATE SKIP LOCKED``.
+``daemon`` lease (:mod:`bridge.services.ops.sqlite_guard`), and a second daemon on the
+same file exits 3. On PostgreSQL several daemons share the work through the sync leases
+and ``FOR UPDATE SKIP LOCKED``.
 """
 
 from __future__ import annotations
@@ -24,10 +25,11 @@ from types import FrameType
 from pydantic import SecretStr
 from sqlalchemy.orm import Session, sessionmaker
 
-from bridge.errors import ConfigError, LeaseHeld
+from bridge.errors import ConfigError
 from bridge.services import audit
 from bridge.services.audit import Actor
-from bridge.services.leases import Lease, holder_name, release, try_acquire
+from bridge.services.leases import Lease
+from bridge.services.ops.sqlite_guard import take_sqlite_guard
 from bridge.settings import Settings
 from jobs import housekeeping, push
 from jobs.context import JobContext
@@ -35,9 +37,6 @@ from jobs.metrics import MetricsServer
 from jobs.registry import build_scheduler, quiet_scheduler_logs
 
 log = logging.getLogger(__name__)
-
-#: On SQLite, the lease that makes this the only daemon of the register.
-SQLITE_GUARD = "daemon"
 
 
 class Daemon:
@@ -93,7 +92,9 @@ class Daemon:
         self.stop.set()
 
     def start(self) -> None:
-        self._take_sqlite_guard()
+        self.guard = take_sqlite_guard(
+            self.ctx.sessions, self.ctx.actor.name, self.ctx.settings.daemon.lease_ttl
+        )
         housekeeping.start_heartbeat(self.ctx)
         with self.ctx.sessions() as session, session.begin():
             audit.record(session, self.ctx.actor, "daemon start", details=self._whoami())
@@ -149,36 +150,3 @@ class Daemon:
 
     def _whoami(self) -> dict[str, object]:
         return {"host": socket.gethostname(), "pid": os.getpid()}
-
-    def _take_sqlite_guard(self) -> None:
-        sessions = self.ctx.sessions
-        if sessions.kw["bind"].dialect.name != "sqlite":
-            return
-        holder = holder_name(self.ctx.actor.name)
-        ttl = self.ctx.settings.daemon.lease_ttl
-        other = try_acquire(sessions, SQLITE_GUARD, holder, ttl)
-        if other is not None and _dead_local_holder(other.holder):
-            log.warning("taking over the daemon lease of %s (process is gone)", other.holder)
-            release(sessions, SQLITE_GUARD, other.holder)
-            other = try_acquire(sessions, SQLITE_GUARD, holder, ttl)
-        if other is not None:
-            raise LeaseHeld(
-                f"another daemon ({other.holder}) runs against this SQLite register until "
-                f"{other.expires_at:%Y-%m-%d %H:%M:%S}Z; on SQLite one daemon does sync and "
-                "push (use PostgreSQL to run several)"
-            )
-        self.guard = Lease(sessions, SQLITE_GUARD, holder, ttl).start()
-
-
-def _dead_local_holder(holder: str) -> bool:
-    """Whether ``holder`` (``name@host:pid:suffix``) is a process of this host that is gone."""
-    try:
-        host, pid, _ = holder.rsplit("@", 1)[1].rsplit(":", 2)
-        if host != socket.gethostname():
-            return False
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return True
-    except (ValueError, IndexError, PermissionError):
-        return False
-    return False

@@ -1,226 +1,179 @@
-"""Prometheus text metrics of the daemon on ``127.0.0.1:<daemon.metrics_port>/metrics``.
+"""The daemon's Prometheus metrics, served by ``prometheus_client`` on
+``127.0.0.1:<daemon.metrics_port>/metrics``.
 
-Written by hand in the text exposition format 0.0.4 (no client library): each scrape
-reads the register afresh (so the numbers agree with `bridge status` and with other
-daemons) and adds this process's job counters. Loopback only: put a reverse proxy or
-the Prometheus agent on the same host to collect it.
+A custom collector reads the register at every scrape (so the numbers agree with
+`bridge status` and with other daemons) and adds this process's job counters; nothing is
+kept in global metric objects. Loopback only: put a reverse proxy or the Prometheus agent
+on the same host to collect it.
 """
 
 from __future__ import annotations
 
 import logging
-import math
 import threading
-from collections.abc import Iterable
-from datetime import datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Callable, Iterable, Iterator
+from datetime import datetime
 from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler, make_server
 
-import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from prometheus_client import CollectorRegistry, make_wsgi_app
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.exposition import ThreadingWSGIServer
+from prometheus_client.registry import Collector
 
-from bridge.registry.base import utcnow
-from bridge.registry.models import OutboxCommand, SubjectRequest, SyncRun
-from bridge.services.status import collect_status
-from bridge.services.sync.state import load_bookmarks
+from bridge.services.ops.metrics import LATENCY_WINDOW, RegisterFigures, register_figures
 from jobs.context import JobContext
 
 log = logging.getLogger(__name__)
 
 LOOPBACK = "127.0.0.1"
-CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
-#: Suspend pushes finished within this window make up the revocation latency summary.
-LATENCY_WINDOW = timedelta(hours=24)
-#: Recent runs per connector searched for each stream's last run.
-RECENT_RUNS = 200
-
-Labels = dict[str, str]
-
-
-class Family:
-    """One metric family: its HELP and TYPE lines and its samples."""
-
-    def __init__(self, name: str, kind: str, help_text: str) -> None:
-        self.name, self.kind, self.help = name, kind, help_text
-        self.samples: list[tuple[str, Labels, float]] = []
-
-    def add(self, value: float, suffix: str = "", **labels: str) -> Family:
-        self.samples.append((self.name + suffix, labels, float(value)))
-        return self
-
-    def lines(self) -> Iterable[str]:
-        yield f"# HELP {self.name} {self.help}"
-        yield f"# TYPE {self.name} {self.kind}"
-        for name, labels, value in self.samples:
-            yield f"{name}{_labels(labels)} {_number(value)}"
-
-
-def _labels(labels: Labels) -> str:
-    if not labels:
-        return ""
-    body = ",".join(f'{k}="{_escape(v)}"' for k, v in sorted(labels.items()))
-    return "{" + body + "}"
-
-
-def _escape(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
-
-
-def _number(value: float) -> str:
-    if math.isnan(value):
-        return "NaN"
-    if math.isinf(value):
-        return "+Inf" if value > 0 else "-Inf"
-    return repr(int(value)) if value.is_integer() and abs(value) < 2**53 else repr(value)
+#: Label names in sorted order: the exposition keeps the order given.
+STREAM = ["connector", "stream"]
+STREAM_STATUS = ["connector", "status", "stream"]
 
 
 def _ts(value: datetime | None) -> float:
     return value.timestamp() if value else 0.0
 
 
-def render(ctx: JobContext) -> str:
-    """The whole exposition, one scrape."""
-    with ctx.sessions() as session:
-        status = collect_status(ctx.settings, session)
-        families = [
-            Family("bridge_daemon_up", "gauge", "1 while this daemon runs.").add(1),
-            *_sync_families(ctx, session),
-            *_push_families(session, status["push"]),
-            *_request_families(ctx, session),
-        ]
-    families += _job_families(ctx)
-    return "\n".join(line for family in families for line in family.lines()) + "\n"
+class DaemonCollector(Collector):
+    """Every family of one scrape: the register's figures, then this process's jobs."""
 
+    def __init__(self, ctx: JobContext) -> None:
+        self.ctx = ctx
 
-def _sync_families(ctx: JobContext, session: Session) -> list[Family]:
-    last_run = Family(
-        "bridge_sync_stream_last_run_timestamp_seconds", "gauge",
-        "When the last run that included the stream finished (Unix time).",
-    )
-    status = Family(
-        "bridge_sync_stream_last_status", "gauge",
-        "Status of the stream in its last run: 1 on the series of that status.",
-    )
-    records = Family(
-        "bridge_sync_stream_last_run_records", "gauge",
-        "Records fetched for the stream in its last run.",
-    )
-    completed = Family(
-        "bridge_sync_stream_last_success_timestamp_seconds", "gauge",
-        "When the stream last completed (Unix time; 0 = never).",
-    )
-    synced = Family(
-        "bridge_sync_records", "counter",
-        "Records fetched by this daemon's syncs since it started.",
-    )
-    for connector, section in ctx.settings.connectors.items():
-        seen: set[str] = set()
-        runs = session.scalars(
-            sa.select(SyncRun)
-            .where(SyncRun.connector == connector, SyncRun.status != "running")
-            .order_by(SyncRun.id.desc())
-            .limit(RECENT_RUNS)
+    def collect(self) -> Iterable[Metric]:
+        with self.ctx.sessions() as session:
+            figures = register_figures(self.ctx.settings, session)
+        yield GaugeMetricFamily("bridge_daemon_up", "1 while this daemon runs.", value=1)
+        yield from self._sync(figures)
+        yield from _push(figures)
+        requests = GaugeMetricFamily(
+            "bridge_requests",
+            "Open data-subject requests: all, overdue, and due within daemon.reminder_days.",
+            labels=["state"],
         )
-        for run in runs:
-            for stream, stats in (run.streams or {}).items():
-                if stream in seen or not isinstance(stats, dict):
-                    continue
-                seen.add(stream)
-                labels = {"connector": connector, "stream": stream}
-                last_run.add(_ts(run.finished_at or run.started_at), **labels)
-                status.add(1, **labels, status=str(stats.get("status", "unknown")))
-                records.add(int(stats.get("fetched") or 0), **labels)
-        marks = load_bookmarks(session, connector)
-        for stream in section.streams:
-            mark = marks.get(stream)
-            completed.add(
-                _ts(mark.last_completed_at if mark else None), connector=connector, stream=stream
-            )
-    for (connector, stream), count in sorted(ctx.records_synced.items()):
-        synced.add(count, "_total", connector=connector, stream=stream)
-    return [last_run, status, records, completed, synced]
+        for state, count in figures.requests.items():
+            requests.add_metric([state], count)
+        yield requests
+        yield from self._jobs()
+
+    def _sync(self, figures: RegisterFigures) -> list[Metric]:
+        last_run = GaugeMetricFamily(
+            "bridge_sync_stream_last_run_timestamp_seconds",
+            "When the last run that included the stream finished (Unix time).", labels=STREAM,
+        )
+        status = GaugeMetricFamily(
+            "bridge_sync_stream_last_status",
+            "Status of the stream in its last run: 1 on the series of that status.",
+            labels=STREAM_STATUS,
+        )
+        records = GaugeMetricFamily(
+            "bridge_sync_stream_last_run_records",
+            "Records fetched for the stream in its last run.", labels=STREAM,
+        )
+        for run in figures.last_runs:
+            last_run.add_metric([run.connector, run.stream], _ts(run.at))
+            status.add_metric([run.connector, run.status, run.stream], 1)
+            records.add_metric([run.connector, run.stream], run.fetched)
+        completed = GaugeMetricFamily(
+            "bridge_sync_stream_last_success_timestamp_seconds",
+            "When the stream last completed (Unix time; 0 = never).", labels=STREAM,
+        )
+        for (connector, stream), at in figures.last_completed.items():
+            completed.add_metric([connector, stream], _ts(at))
+        synced = CounterMetricFamily(
+            "bridge_sync_records", "Records fetched by this daemon's syncs since it started.",
+            labels=STREAM,
+        )
+        for (connector, stream), count in sorted(self.ctx.records_synced.items()):
+            synced.add_metric([connector, stream], count)
+        return [last_run, status, records, completed, synced]
+
+    def _jobs(self) -> list[Metric]:
+        runs = CounterMetricFamily("bridge_job_runs", "Runs of each daemon job since it started.",
+                                   labels=["job"])
+        failures = CounterMetricFamily("bridge_job_failures", "Failed runs of each daemon job.",
+                                       labels=["job"])
+        last = GaugeMetricFamily("bridge_job_last_run_timestamp_seconds",
+                                 "When the job last finished (Unix time; 0 = not yet).",
+                                 labels=["job"])
+        status = GaugeMetricFamily("bridge_job_last_status",
+                                   "Outcome of the job's last run: 1 on the series of that status.",
+                                   labels=["job", "status"])
+        for job_id, record in sorted(self.ctx.records.items()):
+            runs.add_metric([job_id], record.runs)
+            failures.add_metric([job_id], record.failures)
+            last.add_metric([job_id], _ts(record.last_finished_at))
+            status.add_metric([job_id, record.last_status], 1)
+        return [runs, failures, last, status]
 
 
-def _push_families(session: Session, push: dict[str, Any]) -> list[Family]:
-    pending = Family("bridge_push_pending", "gauge", "Push commands not yet done.")
-    failed = Family("bridge_push_failed", "gauge", "Push commands failed (retry by hand).")
-    oldest = Family("bridge_push_oldest_pending_age_seconds", "gauge",
-                    "Age of the oldest open push command (0 when none).")
-    pending.add(push["pending"])
-    failed.add(push["failed"])
-    oldest.add(push["oldest_pending_age_s"] or 0)
-    latency = Family(
-        "bridge_revocation_latency_seconds", "summary",
+def _push(figures: RegisterFigures) -> Iterator[Metric]:
+    push = figures.push
+    yield GaugeMetricFamily("bridge_push_pending", "Push commands not yet done.",
+                            value=push["pending"])
+    yield GaugeMetricFamily("bridge_push_failed", "Push commands failed (retry by hand).",
+                            value=push["failed"])
+    yield GaugeMetricFamily("bridge_push_oldest_pending_age_seconds",
+                            "Age of the oldest open push command (0 when none).",
+                            value=push["oldest_pending_age_s"] or 0)
+    name = "bridge_revocation_latency_seconds"
+    latency = Metric(
+        name,
         "Withdrawal to verified suspension in the LMS (done_at - created_at) of suspend "
         f"pushes done in the last {int(LATENCY_WINDOW.total_seconds() // 3600)} h.",
+        "summary",
     )
-    rows = session.execute(
-        sa.select(OutboxCommand.created_at, OutboxCommand.done_at).where(
-            OutboxCommand.action == "suspend",
-            OutboxCommand.state == "done",
-            OutboxCommand.done_at >= utcnow() - LATENCY_WINDOW,
-        )
-    ).all()
-    values = sorted(max(0.0, (done - created).total_seconds()) for created, done in rows)
-    for q in ("0.5", "0.95", "1"):
-        latency.add(_quantile(values, float(q)), quantile=q)
-    latency.add(sum(values), "_sum")
-    latency.add(len(values), "_count")
-    return [pending, failed, oldest, latency]
+    summary = figures.revocation_latency
+    for quantile, value in summary.quantiles.items():
+        latency.add_sample(name, {"quantile": quantile}, value)
+    latency.add_sample(f"{name}_sum", {}, summary.total)
+    latency.add_sample(f"{name}_count", {}, summary.count)
+    yield latency
 
 
-def _quantile(values: list[float], q: float) -> float:
-    if not values:
-        return math.nan
-    return values[min(len(values) - 1, max(0, math.ceil(q * len(values)) - 1))]
+WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
-def _request_families(ctx: JobContext, session: Session) -> list[Family]:
-    today = utcnow().date()
-    deadline = sa.func.coalesce(SubjectRequest.extended_deadline, SubjectRequest.deadline)
-    open_requests = sa.select(sa.func.count()).select_from(SubjectRequest).where(
-        SubjectRequest.status == "open"
-    )
-    soon = today + timedelta(days=ctx.settings.daemon.reminder_days)
-    counts = {
-        "open": session.scalar(open_requests) or 0,
-        "overdue": session.scalar(open_requests.where(deadline < today)) or 0,
-        "due_soon": session.scalar(
-            open_requests.where(deadline >= today, deadline <= soon)
-        ) or 0,
-    }
-    family = Family(
-        "bridge_requests", "gauge",
-        "Open data-subject requests: all, overdue, and due within daemon.reminder_days.",
-    )
-    for state, count in counts.items():
-        family.add(count, state=state)
-    return [family]
+def _only_metrics(metrics_app: WsgiApp) -> WsgiApp:
+    """Serve ``/metrics`` (other paths 404); a failed scrape is logged and answered 500,
+    never allowed to take the daemon down."""
+
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") != "/metrics":
+            return _plain(start_response, "404 Not Found", "not found: try /metrics\n")
+        try:
+            return metrics_app(environ, start_response)
+        except Exception as exc:  # a scrape must not take the daemon down; say why
+            log.error("metrics scrape failed: %s: %s", type(exc).__name__, exc,
+                      extra={"ctx_error_type": type(exc).__name__})
+            return _plain(start_response, "500 Internal Server Error",
+                          f"metrics unavailable: {type(exc).__name__}\n")
+
+    return app
 
 
-def _job_families(ctx: JobContext) -> list[Family]:
-    runs = Family("bridge_job_runs", "counter", "Runs of each daemon job since it started.")
-    failures = Family("bridge_job_failures", "counter", "Failed runs of each daemon job.")
-    last = Family("bridge_job_last_run_timestamp_seconds", "gauge",
-                  "When the job last finished (Unix time; 0 = not yet).")
-    status = Family("bridge_job_last_status", "gauge",
-                    "Outcome of the job's last run: 1 on the series of that status.")
-    for job_id, record in sorted(ctx.records.items()):
-        runs.add(record.runs, "_total", job=job_id)
-        failures.add(record.failures, "_total", job=job_id)
-        last.add(_ts(record.last_finished_at), job=job_id)
-        status.add(1, job=job_id, status=record.last_status)
-    return [runs, failures, last, status]
+def _plain(start_response: Callable[..., Any], status: str, body: str) -> list[bytes]:
+    start_response(status, [("Content-Type", "text/plain; charset=utf-8")])
+    return [body.encode("utf-8")]
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        """Scrapes are not logged: one line every 15 s helps nobody."""
 
 
 class MetricsServer:
-    """Serves :func:`render` on the loopback interface from a background thread."""
+    """Serves the :class:`DaemonCollector` on the loopback interface from a thread."""
 
     def __init__(self, ctx: JobContext, port: int) -> None:
-        self.ctx = ctx
-        handler = type("Handler", (_Handler,), {"ctx": ctx})
-        self.server = ThreadingHTTPServer((LOOPBACK, port), handler)
-        self.server.daemon_threads = True
+        registry = CollectorRegistry()
+        registry.register(DaemonCollector(ctx))
+        self.server = make_server(
+            LOOPBACK, port, _only_metrics(make_wsgi_app(registry)),
+            server_class=ThreadingWSGIServer, handler_class=_QuietHandler,
+        )
         self.thread = threading.Thread(
             target=self.server.serve_forever, name="metrics", daemon=True
         )
@@ -238,31 +191,3 @@ class MetricsServer:
         self.server.shutdown()
         self.server.server_close()
         self.thread.join(timeout=5)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    ctx: JobContext
-
-    def do_GET(self) -> None:
-        if self.path.split("?", 1)[0] != "/metrics":
-            self._send(404, "not found: try /metrics\n")
-            return
-        try:
-            body = render(self.ctx)
-        except Exception as exc:  # a scrape must not take the daemon down; say why
-            log.error("metrics scrape failed: %s: %s", type(exc).__name__, exc,
-                      extra={"ctx_error_type": type(exc).__name__})
-            self._send(500, f"metrics unavailable: {type(exc).__name__}\n")
-            return
-        self._send(200, body)
-
-    def _send(self, status: int, body: str) -> None:
-        payload = body.encode("utf-8")
-        self.send_response(status)
-        self.send_header("Content-Type", CONTENT_TYPE)
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Scrapes are not logged: one line every 15 s helps nobody."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import sys
 from importlib import import_module
+from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
@@ -78,7 +79,6 @@ COMMAND_MODULES = (
     "audit_cmd",
     "check_cmd",
     "config_cmd",
-    "daemon_cmd",
     "db_cmd",
     "demo_cmd",
     "pushback_cmd",
@@ -95,7 +95,15 @@ def _register_commands() -> None:
         import_module(f"bridge.cli.{name}").register(cli)
 
 
+def _register_plugin_commands() -> None:
+    """Commands of the packages above the CLI (the daemon lives in ``jobs``), found through
+    the ``bridge.commands`` entry point group so the CLI never imports them."""
+    for entry in entry_points(group="bridge.commands"):
+        cli.add_command(entry.load(), entry.name)
+
+
 _register_commands()
+_register_plugin_commands()
 
 
 def main() -> None:

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from bridge.services.ops import reminder_mail, smtp
+from bridge.services.ops.deadlines import Due
 from bridge.settings import load_settings
-from jobs import reminders
 from tests.configs import write_config
 
 SMTP_SINK = """
@@ -79,10 +80,11 @@ def test_reminder_mail_lists_requests_by_id_and_deadline_only(
     settings = load_settings(config)
     assert settings.notify.smtp is not None
     due = [
-        reminders.Due(17, "access", date(2025, 3, 1), overdue=True),
-        reminders.Due(21, "erasure", date(2025, 3, 9), overdue=False),
+        Due(17, "access", date(2025, 3, 1), overdue=True),
+        Due(21, "erasure", date(2025, 3, 9), overdue=False),
     ]
-    reminders.send(settings, settings.notify.smtp, due, date(2025, 3, 4))
+    server = settings.notify.smtp
+    smtp.deliver(server, reminder_mail.compose(settings, server, due, date(2025, 3, 4)))
     [raw] = smtp_sink.messages
     mail = message_from_bytes(raw)
     assert mail["To"] == "heini.nyman@kraatz.fi"

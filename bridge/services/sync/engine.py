@@ -28,6 +28,7 @@ from bridge.services.connectors import open_connector
 from bridge.services.leases import held_lease, holder_name
 from bridge.services.push import drift
 from bridge.services.rights.suppression import SuppressionList
+from bridge.services.sync.dead_runs import mark_dead_runs_interrupted
 from bridge.services.sync.pipeline import prefetch
 from bridge.services.sync.reconcile import forget_seen, mark_removed, remember_seen
 from bridge.services.sync.record_store import RecordStore, stream_tables
@@ -243,11 +244,8 @@ class _Run:
     def _open_run(self) -> int:
         now = utcnow()
         with self.sessions() as session, session.begin():
-            session.execute(  # our lease proves no one else is running: earlier runs died
-                sa.update(SyncRun)
-                .where(SyncRun.connector == self.name, SyncRun.status == "running")
-                .values(status="interrupted", finished_at=now)
-            )
+            # our lease proves no one else is running: earlier runs died
+            mark_dead_runs_interrupted(session, now, connector=self.name)
             run = SyncRun(
                 connector=self.name,
                 started_at=now,

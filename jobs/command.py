@@ -1,22 +1,46 @@
 """`bridge daemon`: keep the register current and the LMS obedient, unattended.
 
-Who may start it: the acting operator needs the ``sync`` permission (``@requires``, so a
-refusal exits 4 and is audited). Once started, every job acts as ``system:daemon`` with
-``daemon.role``, so the audit trail and the lease holders show the daemon, not whoever
-happened to start it. Under systemd, start it as ``--operator system:daemon``.
+Registered with the `bridge` command through the ``bridge.commands`` entry point group,
+so the CLI never imports ``jobs``. The command receives the CLI's context object
+duck-typed (:class:`CommandContext`) and does not import the CLI either.
+
+Who may start it: the acting operator needs the ``sync`` permission (a refusal exits 4
+and is audited). Once started, every job acts as ``system:daemon`` with ``daemon.role``,
+so the audit trail and the lease holders show the daemon, not whoever happened to start
+it. Under systemd, start it as ``--operator system:daemon``.
 """
 
 from __future__ import annotations
 
 import logging
+from typing import Protocol
 
 import click
+from pydantic import SecretStr
+from sqlalchemy.orm import Session, sessionmaker
 
-from bridge.cli.app import App
-from bridge.cli.guard import requires
 from bridge.errors import ConfigError
 from bridge.logs import configure_logging
-from bridge.services.audit import DAEMON, resolve_actor
+from bridge.services.audit import DAEMON, Actor, authorise, resolve_actor
+from bridge.settings import Settings
+from jobs.daemon import Daemon
+
+log = logging.getLogger(__name__)
+
+
+class CommandContext(Protocol):
+    """What the daemon needs of the `bridge` command's context object."""
+
+    @property
+    def settings(self) -> Settings: ...
+
+    @property
+    def sessions(self) -> sessionmaker[Session]: ...
+
+    @property
+    def actor(self) -> Actor: ...
+
+    def connector_token(self, name: str) -> SecretStr: ...
 
 
 @click.command("daemon")
@@ -28,18 +52,16 @@ from bridge.services.audit import DAEMON, resolve_actor
     help="Log lines as text or JSON (default: daemon.log_format).",
 )
 @click.pass_context
-@requires("sync")
 def daemon(ctx: click.Context, log_format: str | None) -> None:
     """Run the scheduled syncs, pushes, retention, reminders and housekeeping until stopped."""
-    from jobs.daemon import Daemon
-
-    app: App = ctx.obj
+    app: CommandContext = ctx.obj
+    authorise(app.sessions, app.actor, "sync", "daemon")
     configure_logging(_level(ctx), _format(ctx, app, log_format))
     for name in app.settings.connectors:
         try:
             app.connector_token(name)  # registers the token with the log masking filter
         except ConfigError as exc:  # the sync job reports it at each slot until it is fixed
-            logging.getLogger(__name__).warning("connector %s: %s", name, exc)
+            log.warning("connector %s: %s", name, exc)
     runner = Daemon(
         app.settings, app.sessions, app.connector_token, actor=resolve_actor(app.settings, DAEMON)
     )
@@ -52,7 +74,7 @@ def _level(ctx: click.Context) -> int:
     return logging.DEBUG if verbose >= 2 else logging.INFO
 
 
-def _format(ctx: click.Context, app: App, option: str | None) -> str:
+def _format(ctx: click.Context, app: CommandContext, option: str | None) -> str:
     """This command's option, else the global ``--log-format`` if given, else the config."""
     if option:
         return option
@@ -62,7 +84,3 @@ def _format(ctx: click.Context, app: App, option: str | None) -> str:
         if source is not None and source.name != "DEFAULT":
             return str(parent.params["log_format"])
     return app.settings.daemon.log_format
-
-
-def register(cli: click.Group) -> None:
-    cli.add_command(daemon)
