@@ -7,7 +7,9 @@ import logging
 import sys
 from datetime import UTC, datetime
 
-MASK = "**********"
+from connectors.redaction import MASK, redact
+
+__all__ = ["MASK", "configure_logging", "secret_filter"]
 
 
 class SecretMaskingFilter(logging.Filter):
@@ -25,9 +27,7 @@ class SecretMaskingFilter(logging.Filter):
         if not self._secrets:
             return True
         message = record.getMessage()
-        masked = message
-        for secret in self._secrets:
-            masked = masked.replace(secret, MASK)
+        masked = redact(message, self._secrets)
         if masked != message:
             record.msg, record.args = masked, None
         return True

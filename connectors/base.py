@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass, field, fields
 from threading import Event
 from typing import Any, ClassVar, Literal
 
-from pydantic import SecretStr
+from pydantic import BaseModel, ConfigDict, SecretStr
 
 # --------------------------------------------------------------------------- errors
 
@@ -412,11 +412,26 @@ class LmsState:
 # --------------------------------------------------------------------------- connector
 
 
+class LmsSettings(BaseModel):
+    """The keys of ``[connectors.NAME]`` that only this kind of LMS has.
+
+    The register validates the section's general keys (url, token, streams, ...) and
+    hands every other key to the connector's model, so a typo is still an error.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+
+    #: Cadence per stream when the configuration gives none: a duration or "cron: ...".
+    default_schedule: ClassVar[Mapping[str, str]] = {}
+
+
 class Connector(ABC):
     """A connection to one LMS site."""
 
     #: Streams this connector can pull, in the order a full sync runs them.
     streams: ClassVar[tuple[str, ...]] = ()
+    #: The model of this connector's own configuration keys.
+    settings_model: ClassVar[type[LmsSettings]] = LmsSettings
 
     @classmethod
     @abstractmethod

@@ -12,13 +12,11 @@ import sqlalchemy as sa
 from pydantic import SecretStr
 from sqlalchemy.orm import Session, sessionmaker
 
-from bridge.errors import ConfigError
 from bridge.logs import secret_filter
 from bridge.registry.db import make_engine, session_factory
 from bridge.registry.schema import require_current
 from bridge.services.audit import Actor, authorise, resolve_actor
-from bridge.settings import Settings, config_path, load_settings
-from bridge.settings.loader import locate_key
+from bridge.settings import Settings, load_settings
 
 
 @dataclass
@@ -36,19 +34,8 @@ class App:
         return settings
 
     def connector_token(self, name: str) -> SecretStr:
-        """The connector's token; a missing or empty token file is a configuration error."""
-        connector = self.settings.connectors[name]
-        try:
-            token = connector.resolve_token()
-        except ValueError as exc:
-            file = config_path(self.config_file)
-            key = ["connectors", name, "token_file"]
-            raise ConfigError(
-                str(exc),
-                file=str(file),
-                key=".".join(key),
-                line=locate_key(file.read_text(encoding="utf-8"), key),
-            ) from None
+        """The connector's token (see :meth:`Settings.connector_token`), masked in every log."""
+        token = self.settings.connector_token(name)
         secret_filter.add(token.get_secret_value())
         return token
 

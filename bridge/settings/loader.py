@@ -13,12 +13,12 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, ValidationError
+from pydantic import Field, PrivateAttr, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from bridge.errors import ConfigError
+from bridge.settings.connector_section import ConnectorSettings
 from bridge.settings.schema import (
-    ConnectorSettings,
     ControllerSettings,
     DaemonSettings,
     DatabaseSettings,
@@ -57,6 +57,25 @@ class Settings(BaseSettings):
     )
     daemon: DaemonSettings = Field(default_factory=DaemonSettings)
     notify: NotifySettings = Field(default_factory=NotifySettings)
+    #: The file these settings came from and its text, so that a late error (a token
+    #: file that cannot be read) still names the file, the key and the line.
+    _source: tuple[Path, str] | None = PrivateAttr(None)
+
+    def connector_token(self, name: str) -> SecretStr:
+        """The named connector's token: the inline one, or the token file read now.
+
+        A missing or empty token file is a :class:`ConfigError` naming file, key and
+        line; it is raised when the token is needed, not at load, so that commands
+        without a connection (``config show``) still work while the file is missing.
+        """
+        try:
+            return self.connectors[name].resolve_token()
+        except ValueError as exc:
+            key = ["connectors", name, "token_file"]
+            file, line = None, None
+            if self._source is not None:
+                file, line = str(self._source[0]), locate_key(self._source[1], key)
+            raise ConfigError(str(exc), file=file, key=".".join(key), line=line) from None
 
     @classmethod
     def settings_customise_sources(
@@ -95,9 +114,11 @@ def load_settings(path: str | Path | None = None) -> Settings:
     base = file.parent
     _resolve_relative_paths(data, base)
     try:
-        return Settings(**data)
+        settings = Settings(**data)
     except ValidationError as exc:
         raise _first_error(exc, str(file), text) from None
+    settings._source = (file, text)
+    return settings
 
 
 def _line_of_decode_error(exc: tomllib.TOMLDecodeError) -> int | None:

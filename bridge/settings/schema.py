@@ -1,7 +1,8 @@
 """The configuration's shape: one class per TOML section, every field described.
 
 Unknown keys are errors everywhere (``extra="forbid"``): a typo must not be
-silently ignored.
+silently ignored. A connector section's own keys are its connector's
+(:mod:`bridge.settings.connector_section`).
 """
 
 from __future__ import annotations
@@ -16,32 +17,19 @@ from pydantic import (
     ConfigDict,
     Field,
     SecretStr,
-    field_validator,
     model_validator,
 )
 
-from bridge.settings.durations import Duration, PeriodSpec, ScheduleSpec, parse_schedule
+from bridge.settings.connector_section import CountryCode
+from bridge.settings.durations import Duration, PeriodSpec, ScheduleSpec
 from bridge.settings.identifiers import is_eu_eea, validate_business_id
-from connectors.base import STREAM_NAMES, StreamName
 
 BusinessId = Annotated[str, AfterValidator(validate_business_id)]
-CountryCode = Annotated[str, Field(pattern=r"^[A-Za-z]{2}$"), AfterValidator(str.upper)]
 
-ROLES = ("viewer", "operator", "dpo", "admin")
-
-#: Default per-stream cadence (issue "Sync engine"): cheap incremental streams often,
-#: full listings hourly, the heavy gradebook every six hours.
-DEFAULT_SCHEDULE = {
-    "users": "1h",
-    "courses": "1h",
-    "enrolments": "1h",
-    "gradebook": "6h",
-    "assignments": "1h",
-    "submissions": "5m",
-    "assignment_grades": "5m",
-    "messages": "5m",
-    "logs": "5m",
-}
+#: Operator roles, least to most privileged (N12): the one list of role names.
+ROLES: tuple[str, ...] = ("viewer", "operator", "dpo", "admin")
+#: A role name as a type (for settings validation).
+Role = Literal[ROLES]  # type: ignore[valid-type]
 
 
 class Section(BaseModel):
@@ -72,90 +60,6 @@ class DatabaseSettings(Section):
         description="SQLAlchemy URL of the register: a SQLite file (default) or "
         "postgresql+psycopg://user@host/db.",
     )
-
-
-class PageSizes(Section):
-    roster: int = Field(1000, ge=1, le=10000, description="Users per roster page.")
-    users: int = Field(200, ge=1, le=2000, description="User ids per detail request.")
-    courses: int = Field(50, ge=1, le=500, description="Course ids per assignment request.")
-    assignments: int = Field(25, ge=1, le=900, description="Assignment ids per request.")
-    conversations: int = Field(50, ge=1, le=500, description="Conversations per page.")
-    logs: int = Field(2000, ge=1, le=10000, description="Log rows per page (companion plugin).")
-
-
-class ConnectorSettings(Section):
-    kind: str = Field("moodle", description="Connector kind (entry point in bridge.connectors).")
-    url: str = Field(description="Base URL of the LMS site (wwwroot).")
-    token: SecretStr | None = Field(None, description="Web-service token (prefer token_file).")
-    token_file: Path | None = Field(None, description="File holding the web-service token.")
-    hosting_country: CountryCode = Field(
-        description="ISO country code where the LMS is hosted; must be in the EU/EEA (N9)."
-    )
-    streams: list[StreamName] = Field(
-        default_factory=lambda: list(STREAM_NAMES), description="Streams to pull."
-    )
-    schedule: dict[StreamName, ScheduleSpec] = Field(
-        default_factory=lambda: {k: parse_schedule(v) for k, v in DEFAULT_SCHEDULE.items()},
-        description='Cadence per stream: a duration ("5m") or "cron: ...".',
-    )
-    revoke_access: Literal["suspend", "unenrol", "suspend_and_unenrol"] = Field(
-        "suspend", description="How consent withdrawal revokes course access (N3)."
-    )
-    erasure: Literal["delete_user", "privacy_request"] = Field(
-        "privacy_request", description="How erasure is carried out in the LMS (N11)."
-    )
-    timeout: Duration = Field(timedelta(seconds=30), description="Timeout of one request.")
-    max_parallel_requests: int = Field(4, ge=1, le=16, description="Requests in flight at once.")
-    max_form_fields: int = Field(
-        1000, ge=50, description="PHP max_input_vars of the site: fields per request at most."
-    )
-    page_sizes: PageSizes = Field(default_factory=PageSizes)
-    exclude_usernames: list[str] = Field(
-        default_factory=lambda: ["admin"],
-        description="LMS accounts that are not persons (site admins, test accounts).",
-    )
-    ca_bundle: Path | None = Field(None, description="CA bundle for TLS verification.")
-    verify_tls: bool = Field(True, description="Verify the LMS's TLS certificate.")
-
-    @field_validator("schedule", mode="before")
-    @classmethod
-    def _merge_default_schedule(cls, value: object) -> object:
-        if isinstance(value, dict):
-            return {**DEFAULT_SCHEDULE, **value}
-        return value
-
-    @model_validator(mode="after")
-    def _check(self) -> ConnectorSettings:
-        if self.token is None and self.token_file is None:
-            raise ValueError("missing: set token or token_file")
-        if self.token is not None and self.token_file is not None:
-            raise ValueError("set either token or token_file, not both")
-        if not is_eu_eea(self.hosting_country):
-            raise ValueError(
-                f"hosting_country {self.hosting_country} is outside the EU/EEA; the privacy "
-                "notice (N9) promises no transfer outside the EU/EEA"
-            )
-        if self.revoke_access == "unenrol":
-            raise ValueError(
-                'revoke_access = "unenrol" does not keep the notice\'s promise (N3): an '
-                'unenrolled account can still log in; use "suspend" or "suspend_and_unenrol"'
-            )
-        return self
-
-    def resolve_token(self) -> SecretStr:
-        """The token, read from ``token_file`` when given there (read when needed, not at load)."""
-        if self.token is not None:
-            return self.token
-        assert self.token_file is not None
-        try:
-            value = self.token_file.read_text(encoding="utf-8").strip()
-        except OSError as exc:
-            raise ValueError(
-                f"token_file {self.token_file} cannot be read: {exc.strerror}"
-            ) from None
-        if not value:
-            raise ValueError(f"token_file {self.token_file} is empty")
-        return SecretStr(value)
 
 
 class RetentionCategory(Section):
@@ -263,7 +167,7 @@ class DaemonSettings(Section):
     )
     metrics_port: int | None = Field(None, ge=1, le=65535, description="Prometheus port.")
     log_format: Literal["text", "json"] = Field("text", description="Log line format.")
-    role: Literal["viewer", "operator", "dpo", "admin"] = Field(
+    role: Role = Field(
         "operator", description="Role of system:daemon."
     )
     reminder_days: int = Field(7, ge=0, description="Remind about requests due within N days.")
@@ -291,5 +195,3 @@ class SmtpSettings(Section):
 class NotifySettings(Section):
     smtp: SmtpSettings | None = Field(None, description="Where reminders are e-mailed.")
 
-
-Role = Literal["viewer", "operator", "dpo", "admin"]

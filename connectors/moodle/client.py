@@ -43,6 +43,7 @@ from connectors.moodle.errors import (
     error_for_xml,
     is_error_payload,
 )
+from connectors.redaction import redact
 
 __all__ = ["REST_PATH", "TRANSPORT_FIELD_COUNT", "WS_SETTINGS", "MoodleClient", "parse_retry_after"]
 
@@ -68,7 +69,6 @@ _RESERVED = frozenset(_TRANSPORT_NAMES) | {name for name, _ in WS_SETTINGS}
 #: count towards ``max_form_fields`` like any other.
 TRANSPORT_FIELD_COUNT = len(_TRANSPORT_NAMES) + len(WS_SETTINGS)
 
-_MASK = "**********"
 _USER_AGENT = "lms-registry-bridge"
 
 
@@ -79,13 +79,10 @@ class _Redactor:
 
     def __init__(self, secret: str) -> None:
         forms = {secret, quote(secret, safe=""), quote_plus(secret), json.dumps(secret)[1:-1]}
-        # Longest first, so that an encoded form is not half-replaced by a shorter one.
-        self._forms = tuple(sorted((f for f in forms if f), key=len, reverse=True))
+        self._forms = tuple(forms)
 
     def __call__(self, text: str) -> str:
-        for form in self._forms:
-            text = text.replace(form, _MASK)
-        return text
+        return redact(text, self._forms)
 
     def __repr__(self) -> str:
         return "_Redactor(**********)"

@@ -1,85 +1,130 @@
 """What the Moodle connector needs to know about one site.
 
-The register's settings are mapped onto this small type, so that the connector
-does not depend on the register's configuration classes.
+:class:`MoodleSettings` is the one declaration of the keys of ``[connectors.NAME]``
+that only a Moodle site has (request budgets, page sizes, accounts that are not
+persons), with their defaults and descriptions; the register's settings loader
+validates the section's remaining keys with it. :class:`MoodleConfig` adds what
+every connector gets from the register's general keys (site, token, streams,
+policies), so the connector does not depend on the register's configuration classes.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import Any, ClassVar
 
-from pydantic import SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
-from connectors.base import STREAM_NAMES
+from connectors.base import STREAM_NAMES, LmsSettings, StreamName
 
 
-@dataclass(frozen=True)
-class MoodleConfig:
+class PageSizes(BaseModel):
+    """How many items one web-service call asks for, per kind of call."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    roster: int = Field(1000, ge=1, le=10000, description="Users per roster page.")
+    users: int = Field(200, ge=1, le=2000, description="User ids per detail request.")
+    courses: int = Field(50, ge=1, le=500, description="Course ids per assignment request.")
+    assignments: int = Field(
+        25, ge=1, le=900, description="Assignment ids per submission or grade request."
+    )
+    conversations: int = Field(50, ge=1, le=500, description="Conversations per page.")
+    logs: int = Field(2000, ge=1, le=10000, description="Log rows per page (companion plugin).")
+
+
+class MoodleSettings(LmsSettings):
+    """The Moodle-only keys of ``[connectors.NAME]``."""
+
+    #: Default per-stream cadence: cheap incremental streams often, full listings
+    #: hourly, the heavy gradebook every six hours.
+    default_schedule: ClassVar[Mapping[str, str]] = {
+        "users": "1h",
+        "courses": "1h",
+        "enrolments": "1h",
+        "gradebook": "6h",
+        "assignments": "1h",
+        "submissions": "5m",
+        "assignment_grades": "5m",
+        "messages": "5m",
+        "logs": "5m",
+    }
+
+    max_parallel_requests: int = Field(
+        4, ge=1, le=16, description="Requests in flight at once (Moodle copes with 2-4)."
+    )
+    max_form_fields: int = Field(
+        1000,
+        ge=50,
+        description="PHP max_input_vars of the site: the most form fields one request may "
+        "carry, counting wstoken, wsfunction and moodlewsrestformat.",
+    )
+    page_sizes: PageSizes = Field(default_factory=PageSizes, description="Items per call.")
+    exclude_usernames: tuple[str, ...] = Field(
+        ("admin",), description="LMS accounts that are not persons (site admins, test accounts)."
+    )
+
+
+class MoodleConfig(MoodleSettings):
+    """One site as the connector runs it: the Moodle keys plus the register's general ones."""
+
     url: str
     token: SecretStr
-    timeout_s: float = 30.0
-    max_parallel_requests: int = 4
+    timeout_s: float = Field(30.0, description="Timeout of one request, in seconds.")
     verify_tls: bool = True
     ca_bundle: str | None = None
-    #: PHP's ``max_input_vars``: the most form fields one request may carry,
-    #: counting ``wstoken``, ``wsfunction`` and ``moodlewsrestformat``.
-    max_form_fields: int = 1000
-    #: Page size of roster reads (``core_enrol_get_enrolled_users`` limitnumber).
-    roster_page_size: int = 1000
-    #: Ids per ``core_user_get_users_by_field`` call.
-    user_batch_size: int = 200
-    #: Course ids per ``mod_assign_get_assignments`` call.
-    course_batch_size: int = 50
-    #: Assignment ids per ``mod_assign_get_submissions`` / ``get_grades`` call.
-    assignment_batch_size: int = 25
-    #: Conversations per ``core_message_get_conversations`` page.
-    conversation_page_size: int = 50
-    #: Log rows per companion-plugin call.
-    log_page_size: int = 2000
-    #: Retries of transient failures before giving up on one request.
-    max_retries: int = 5
-    #: Upper bound for one backoff wait (seconds), including Retry-After.
-    max_backoff_s: float = 60.0
-    #: Accounts that are not persons (site admins and the like).
-    exclude_usernames: tuple[str, ...] = ("admin",)
+    #: Streams that are enabled for this site.
+    streams: tuple[StreamName, ...] = STREAM_NAMES
     #: How consent withdrawal revokes access.
     revoke_access: str = "suspend"
     #: How erasure is carried out in Moodle.
     erasure: str = "privacy_request"
-    #: Streams that are enabled for this site.
-    streams: tuple[str, ...] = field(
-        default=STREAM_NAMES
-    )
+    #: Retries of transient failures before giving up on one request.
+    max_retries: int = 5
+    #: Upper bound for one backoff wait (seconds), including Retry-After.
+    max_backoff_s: float = 60.0
 
     @classmethod
     def from_options(cls, options: Mapping[str, Any], token: SecretStr) -> MoodleConfig:
-        """Build from the register's plain configuration section (``connectors.NAME``)."""
-        pages = options.get("page_sizes") or {}
+        """Build from the register's validated section ``connectors.NAME`` (plain values)."""
         timeout = options.get("timeout", 30.0)
         ca_bundle = options.get("ca_bundle")
-        known = {
+        general = {
             "url": str(options["url"]).rstrip("/"),
             "token": token,
             "timeout_s": timeout.total_seconds() if isinstance(timeout, timedelta) else timeout,
-            "max_parallel_requests": options.get("max_parallel_requests"),
             "verify_tls": options.get("verify_tls"),
             "ca_bundle": str(ca_bundle) if ca_bundle else None,
-            "max_form_fields": options.get("max_form_fields"),
-            "roster_page_size": pages.get("roster"),
-            "user_batch_size": pages.get("users"),
-            "course_batch_size": pages.get("courses"),
-            "assignment_batch_size": pages.get("assignments"),
-            "conversation_page_size": pages.get("conversations"),
-            "log_page_size": pages.get("logs"),
-            "exclude_usernames": tuple(options.get("exclude_usernames") or ()) or None,
+            "streams": tuple(options.get("streams") or ()) or None,
             "revoke_access": options.get("revoke_access"),
             "erasure": options.get("erasure"),
-            "streams": tuple(options.get("streams") or ()) or None,
         }
-        return cls(**{k: v for k, v in known.items() if v is not None})
+        own = {key: options[key] for key in MoodleSettings.model_fields if key in options}
+        return cls(**{k: v for k, v in general.items() if v is not None}, **own)
 
-    def __repr__(self) -> str:  # the token is a SecretStr, but be explicit
-        return f"MoodleConfig(url={self.url!r}, token=SecretStr('**********'))"
+    # The names the transport and the streams read the page sizes by.
+
+    @property
+    def roster_page_size(self) -> int:
+        return self.page_sizes.roster
+
+    @property
+    def user_batch_size(self) -> int:
+        return self.page_sizes.users
+
+    @property
+    def course_batch_size(self) -> int:
+        return self.page_sizes.courses
+
+    @property
+    def assignment_batch_size(self) -> int:
+        return self.page_sizes.assignments
+
+    @property
+    def conversation_page_size(self) -> int:
+        return self.page_sizes.conversations
+
+    @property
+    def log_page_size(self) -> int:
+        return self.page_sizes.logs

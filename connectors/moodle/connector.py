@@ -31,7 +31,7 @@ from connectors.base import (
 from connectors.moodle import functions as fn
 from connectors.moodle.checks import diagnose
 from connectors.moodle.client import MoodleClient
-from connectors.moodle.config import MoodleConfig
+from connectors.moodle.config import MoodleConfig, MoodleSettings
 from connectors.moodle.errors import MissingCapability, MoodleError, RecordNotFound
 from connectors.moodle.parse import SiteInfo, parse_site_info, parse_user, req_id
 from connectors.moodle.streams import STREAMS, StreamContext, roster_pages, run_stream
@@ -83,6 +83,7 @@ class MoodleConnector(Connector):
     """One Moodle site, reached through its REST web services with one token."""
 
     streams = tuple(STREAMS)
+    settings_model = MoodleSettings
 
     def __init__(
         self,

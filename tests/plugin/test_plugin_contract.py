@@ -218,9 +218,9 @@ def test_settings_defaults_match_the_class() -> None:
         re.S,
     ), "maxlimit setting default"
     # The connector's default page fits under the plugin's default maximum.
-    from connectors.moodle.config import MoodleConfig
+    from connectors.moodle.config import PageSizes
 
-    page = {f.name: f for f in dataclasses.fields(MoodleConfig)}.get("log_page_size")
+    page = PageSizes.model_fields.get("logs")
     if page is not None and isinstance(page.default, int):
         assert page.default <= int(maximum.group(1))
 

@@ -3,7 +3,6 @@ growing backoff and are never dropped; when Moodle answers again (0 %), all comp
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 import threading
 from datetime import datetime, timedelta
@@ -32,7 +31,7 @@ def worker_without_client_retries(site: Site) -> PushWorker:
 
     def factory(name: str, stop: threading.Event) -> Connector:
         config = MoodleConfig.from_options(options, section.resolve_token())
-        return MoodleConnector(dataclasses.replace(config, max_retries=0), stop_event=stop)
+        return MoodleConnector(config.model_copy(update={"max_retries": 0}), stop_event=stop)
 
     return PushWorker(
         site.settings, site.sessions, lambda name: section.resolve_token(), actor=ACTOR,

@@ -20,8 +20,7 @@ from bridge.registry.dialect import insert_for
 from bridge.registry.models import QuarantinedRecord, SyncBookmark
 from bridge.settings.durations import Schedule
 from connectors.base import Reject
-
-MASK = "**********"
+from connectors.redaction import redact
 
 
 def load_bookmarks(session: Session, connector: str) -> dict[str, SyncBookmark]:
@@ -74,11 +73,7 @@ def is_due(schedule: Schedule, last_completed: datetime | None, now: datetime) -
 
 def scrub(payload: Any, secrets: Sequence[str]) -> Any:
     """Remove secret values from a payload before it is stored (belt and braces)."""
-    text = json.dumps(payload, default=str, sort_keys=True)
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, MASK)
-    return json.loads(text)
+    return json.loads(redact(json.dumps(payload, default=str, sort_keys=True), secrets))
 
 
 def quarantine(

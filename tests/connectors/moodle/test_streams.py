@@ -28,7 +28,7 @@ from connectors.base import (
     UserRecord,
 )
 from connectors.moodle.client import TRANSPORT_FIELD_COUNT
-from connectors.moodle.config import MoodleConfig
+from connectors.moodle.config import MoodleConfig, PageSizes
 from connectors.moodle.connector import MoodleConnector
 from connectors.moodle.errors import MissingCapability
 from connectors.moodle.functions import LOG_FUNCTION
@@ -234,7 +234,7 @@ def test_user_requests_grow_with_pages_not_people(moodle: FakeMoodle, page_size:
     for students in (10, 100):
         moodle.calls.clear()
         serve_users(moodle, synthetic_users(students))
-        assert len(records(pull("users", roster_page_size=page_size))) == students
+        assert len(records(pull("users", page_sizes=PageSizes(roster=page_size)))) == students
         counts.append(moodle.count())
     if page_size == 1000:
         assert counts[0] == counts[1] == 3  # site info, one roster page, one detail batch
@@ -253,7 +253,7 @@ def test_detail_batches_fit_the_form_field_budget(moodle: FakeMoodle) -> None:
 
 def test_users_roster_is_paged_until_a_short_page_rereading_one_row(moodle: FakeMoodle) -> None:
     serve_users(moodle, synthetic_users(10))
-    batches = pull("users", roster_page_size=4)
+    batches = pull("users", page_sizes=PageSizes(roster=4))
     assert sorted(r.lms_user_id for r in records(batches)) == list(range(100, 110))
     starts = [options(p)["limitfrom"] for p in moodle.params("core_enrol_get_enrolled_users")]
     assert starts == ["0", "3", "6", "9"]  # 11 rows, pages of 4 overlapping by one
@@ -274,7 +274,7 @@ def test_users_leaving_while_paging_make_the_listing_incomplete(moodle: FakeMood
 
     moodle.on("core_enrol_get_enrolled_users", shrinking)
     moodle.on("core_user_get_users_by_field", users_by_id(pool))
-    batches = pull("users", roster_page_size=4)
+    batches = pull("users", page_sizes=PageSizes(roster=4))
     assert not batches[-1].complete and batches[-1].scope is None
 
 
@@ -341,7 +341,7 @@ def test_enrolment_requests_do_not_grow_with_students(moodle: FakeMoodle) -> Non
             for i in range(100, 100 + students)
         ]
         serve_enrolments(moodle, {2: rows}, {2: rows[:3]})
-        assert len(records(pull("enrolments", roster_page_size=500))) == students
+        assert len(records(pull("enrolments", page_sizes=PageSizes(roster=500)))) == students
         counts.append(moodle.count())
     assert counts[0] == counts[1] == 4  # site info, courses, suspended page, roster page
 
@@ -415,7 +415,7 @@ def serve_assignments(moodle: FakeMoodle, warnings: list[Any] = ()) -> None:  # 
 
 def test_assignments_of_every_course(moodle: FakeMoodle) -> None:
     serve_assignments(moodle)
-    batches = pull("assignments", course_batch_size=3)
+    batches = pull("assignments", page_sizes=PageSizes(courses=3))
     found = {r.lms_assignment_id: r for r in records(batches, AssignmentRecord)}
     assert sorted(found) == list(range(1, 10))
     assert found[9].blind_marking and not found[1].blind_marking
@@ -459,7 +459,7 @@ def test_full_submission_pull_is_complete_and_bookmarks_the_server_time(moodle: 
         "mod_assign_get_submissions",
         by_assignment("mod_assign_get_submissions__all", "submissions"),
     )
-    batches = pull("submissions", assignment_batch_size=4)
+    batches = pull("submissions", page_sizes=PageSizes(assignments=4))
     assert len(records(batches, SubmissionRecord)) == 72
     assert [b.checkpoint for b in batches] == [
         None,
@@ -490,7 +490,7 @@ def test_the_bookmark_waits_for_the_last_batch_even_when_an_early_one_is_newest(
             "warnings": [],
         },
     )
-    batches = pull("submissions", assignment_batch_size=4)
+    batches = pull("submissions", page_sizes=PageSizes(assignments=4))
     assert batches[0].checkpoint is None and batches[-1].checkpoint == {"since": newest}
 
 
@@ -581,7 +581,7 @@ def serve_conversations(moodle: FakeMoodle) -> None:
 def test_messages_of_teachers_conversations(moodle: FakeMoodle) -> None:
     serve_teachers(moodle)
     serve_conversations(moodle)
-    batches = pull("messages", conversation_page_size=2)
+    batches = pull("messages", page_sizes=PageSizes(conversations=2))
     read = [
         (p["currentuserid"], p["convid"])
         for p in moodle.params("core_message_get_conversation_messages")
@@ -603,7 +603,7 @@ def test_messages_stop_paging_at_the_bookmark(moodle: FakeMoodle) -> None:
     serve_teachers(moodle)
     serve_conversations(moodle)
     timefrom = 1794723366  # the latest message of conversation 28, first on page 1
-    batches = pull("messages", {"timefrom": timefrom}, conversation_page_size=2)
+    batches = pull("messages", {"timefrom": timefrom}, page_sizes=PageSizes(conversations=2))
     pages = [(p["userid"], p["limitfrom"]) for p in moodle.params("core_message_get_conversations")]
     assert pages == [("3", "0"), ("4", "0")]  # conversation 26 is older: no page 2
     read = moodle.params("core_message_get_conversation_messages")
@@ -650,7 +650,7 @@ def test_logs_checkpoint_after_every_page(rsps: responses.RequestsMock) -> None:
         }
 
     moodle.on(LOG_FUNCTION, page)
-    batches = pull("logs", {"sinceid": rows[0]["id"]}, log_page_size=2)
+    batches = pull("logs", {"sinceid": rows[0]["id"]}, page_sizes=PageSizes(logs=2))
     assert [b.checkpoint for b in batches] == [
         {"sinceid": rows[2]["id"]},
         {"sinceid": rows[4]["id"]},
