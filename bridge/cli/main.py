@@ -96,7 +96,7 @@ COMMAND_MODULES = (
     "commands.suppression",
     "commands.sync",
     "daemon_cmd",
-    "demo_cmd",
+    "demo.command",
 )
 
 
