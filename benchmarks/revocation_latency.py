@@ -76,14 +76,11 @@ def register_database(url: str | None, workspace: Path) -> Iterator[str]:
 
 
 def bridge(config: Path, *args: str) -> None:
-    from bridge.cli.main import cli
-
-    try:
-        cli.main(["--config", str(config), "--operator", OPERATOR, *args], prog_name="bridge",
-                 standalone_mode=False)
-    except SystemExit as exit_:
-        if exit_.code:
-            raise RuntimeError(f"bridge {' '.join(args)} exited {exit_.code}") from None
+    """Run one `bridge` command as a user would (the CLI is a program here, not a library)."""
+    done = subprocess.run([sys.executable, "-m", "bridge.cli", "--config", str(config),
+                           "--operator", OPERATOR, *args], cwd=ROOT, check=False)
+    if done.returncode:
+        raise RuntimeError(f"bridge {' '.join(args)} exited {done.returncode}")
 
 
 def suspended(url: str, token: str, lms_user_id: int) -> bool:
@@ -145,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
         settings, sessions = load_settings(config), session_factory(engine)
         actor = Actor(OPERATOR, "admin")
         worker = subprocess.Popen(
-            [sys.executable, "-c", "from bridge.cli.main import main; main()", "--config",
+            [sys.executable, "-m", "bridge.cli", "--config",
              str(config), "--operator", OPERATOR, "push", "run"],
             cwd=ROOT, env=os.environ.copy(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         )

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import getpass
 import os
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+import click
 import sqlalchemy as sa
 from pydantic import SecretStr
 from sqlalchemy.orm import Session, sessionmaker
@@ -16,6 +18,7 @@ from bridge.logs import secret_filter
 from bridge.registry.db import make_engine, session_factory
 from bridge.registry.schema import require_current
 from bridge.services.audit import Actor, authorise, resolve_actor
+from bridge.services.unit_of_work import Work, unit_of_work
 from bridge.settings import Settings, load_settings
 
 
@@ -59,11 +62,23 @@ class App:
     def actor(self) -> Actor:
         return resolve_actor(self.settings, self.operator)
 
-    def authorise(self, permission: str, action: str) -> Actor:
-        """Check the acting operator's role (exit 4 and an audit row when refused)."""
-        authorise(self.sessions, self.actor, permission, action)
+    def authorise(self, permission: str) -> Actor:
+        """Check the acting operator's role for a command that runs a service job with
+        transactions of its own (sync, push run, import): exit 4 and an audit row when
+        refused."""
+        authorise(self.sessions, self.actor, permission, command_action())
         return self.actor
+
+    def unit_of_work(self, permission: str) -> AbstractContextManager[Work]:
+        """The running command's role check, transaction and audit rows as one unit."""
+        return unit_of_work(self.sessions, self.actor, permission, command_action())
 
     def close(self) -> None:
         if self._engine is not None:
             self._engine.dispose()
+
+
+def command_action() -> str:
+    """The running command as the audit trail names it: `bridge quarantine list` →
+    ``quarantine list``."""
+    return " ".join(click.get_current_context().command_path.split()[1:])

@@ -1,4 +1,6 @@
-"""Role checks on commands: one decorator, so every command is checked the same way."""
+"""Role checks on commands that run a service job with transactions of its own (sync, push
+run, import, check, daemon). Commands that read or change personal data check the role in
+their unit of work instead (``App.unit_of_work``)."""
 
 from __future__ import annotations
 
@@ -17,9 +19,7 @@ def requires(permission: str) -> Callable[[F], F]:
     def decorate(command: F) -> F:
         @functools.wraps(command)
         def checked(*args: Any, **kwargs: Any) -> Any:
-            ctx = click.get_current_context()
-            action = " ".join(ctx.command_path.split()[1:])  # "bridge quarantine list" → …
-            ctx.obj.authorise(permission, action)
+            click.get_current_context().obj.authorise(permission)
             return command(*args, **kwargs)
 
         return checked  # type: ignore[return-value]

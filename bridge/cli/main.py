@@ -73,20 +73,30 @@ def cli(
     ctx.obj = App(config_file=config_file, operator_name=operator)
 
 
-#: Modules that add commands; each has ``register(cli)``. Order matters where one module
-#: adds commands to another's group (rights adds ``subject export`` to push-back's group).
+#: Modules that add commands, one per command group; each has ``register(cli)``.
 COMMAND_MODULES = (
-    "audit_cmd",
-    "check_cmd",
-    "config_cmd",
-    "db_cmd",
-    "demo_cmd",
-    "pushback_cmd",
-    "register_cmd",
-    "rights_cmd",
-    "simulator_cmd",
-    "status_cmd",
-    "sync_cmd",
+    "commands.audit",
+    "commands.check",
+    "commands.config",
+    "commands.consent",
+    "commands.db",
+    "commands.hold",
+    "commands.importing",
+    "commands.lms",
+    "commands.marketing",
+    "commands.org",
+    "commands.person",
+    "commands.push",
+    "commands.quarantine",
+    "commands.relationship",
+    "commands.request",
+    "commands.retention",
+    "commands.simulator",
+    "commands.status",
+    "commands.subject",
+    "commands.suppression",
+    "commands.sync",
+    "demo.command",
 )
 
 

@@ -38,3 +38,26 @@ def table(title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> 
     for row in rows:
         grid.add_row(*("" if cell is None else str(cell) for cell in row))
     out.print(grid)
+
+
+def show(payload: Any, as_json: bool, message: str) -> None:
+    """The result as JSON for scripts, else a one-line ``message`` for people."""
+    if as_json:
+        emit_json(payload)
+    else:
+        out.print(message)
+
+
+def show_document(payload: dict[str, Any], title: str, as_json: bool) -> None:
+    """A nested result (a plan, a receipt) as JSON for scripts, or titled and indented."""
+    if as_json:
+        emit_json(payload)
+    else:
+        out.print(f"[bold]{title}[/]")
+        out.print_json(json.dumps(payload, ensure_ascii=False, default=str))
+
+
+def provenance_text(item: dict[str, Any]) -> str:
+    """Where a register item came from, in one cell: source · reference · since when."""
+    seen = item["first_seen_at"].strftime("%Y-%m-%d") if item["first_seen_at"] else "?"
+    return f"{item['source']} · {item['source_ref'] or '-'} · since {seen}"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bridge.cli.check_cmd import hosting_check
+from bridge.cli.commands.check import hosting_check
 from connectors.moodle.simulator import SimulatedMoodle
 from connectors.moodle.simulator.server import running_server
 from tests.cli import Outcome, run

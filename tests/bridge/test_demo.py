@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bridge.demo import Demo, exit_code, run_demo
+from bridge.cli.demo.run import exit_code, run_demo
+from bridge.cli.demo.steps import Demo
+from bridge.cli.main import cli
 from tests.configs import write_config
 
 
 def test_demo_runs_every_step(capsys) -> None:
-    assert run_demo("demo") == 0
+    assert run_demo(cli, "demo") == 0
     printed = capsys.readouterr().out
     assert "not available yet" not in printed
     assert "0 created or updated, 0 rows written" in printed
@@ -17,7 +19,7 @@ def test_demo_runs_every_step(capsys) -> None:
 
 
 def test_a_failing_available_step_fails_the_demo(tmp_path: Path, db_url: str) -> None:
-    demo = Demo(tmp_path, "https://moodle.test", sim=None)
+    demo = Demo(cli, tmp_path, "https://moodle.test", sim=None)
     demo.config = write_config(tmp_path, db_url)
     demo.step(
         "sync a connector that does not exist",

@@ -358,3 +358,10 @@ def _receipt(
         },
         "systems": systems,
     }
+
+
+def dry_run(session: Session, settings: Settings, actor: Actor, person: Person) -> ErasurePlan:
+    """The plan an operator previews with ``--dry-run``: reading it is audited too."""
+    steps = plan(session, settings, person)
+    audit.record(session, actor, "subject erase dry-run", person_id=person.id)
+    return steps

@@ -121,3 +121,12 @@ def hold_dict(hold: LegalHold, today: date) -> dict[str, Any]:
         "created_by": hold.created_by,
         "created_at": hold.created_at,
     }
+
+
+def list_for_operator(
+    session: Session, actor: Actor, today: date, *, include_expired: bool = False
+) -> list[LegalHold]:
+    """``list_holds`` for a person at the keyboard: holds name persons, so reading is audited."""
+    holds = list_holds(session, today, include_expired=include_expired)
+    audit.record(session, actor, "hold list", details={"count": len(holds)})
+    return holds

@@ -195,3 +195,26 @@ def due_soon(session: Session, today: date, within_days: int) -> list[SubjectReq
             .order_by(_effective_column(), SubjectRequest.id)
         )
     )
+
+
+def list_for_operator(
+    session: Session,
+    actor: Actor,
+    today: date,
+    *,
+    overdue: bool = False,
+    include_closed: bool = False,
+    person_id: int | None = None,
+) -> list[SubjectRequest]:
+    """``list_requests`` for a person at the keyboard: who looked at which list is audited."""
+    requests = list_requests(
+        session, today, overdue=overdue, include_closed=include_closed, person_id=person_id
+    )
+    audit.record(
+        session,
+        actor,
+        "request list",
+        person_id=person_id,
+        details={"count": len(requests), "overdue": overdue},
+    )
+    return requests

@@ -448,3 +448,14 @@ def run(session: Session, settings: Settings, actor: Actor, today: date) -> dict
         session, actor, "retention run", details={"counts": counts, "today": today.isoformat()}
     )
     return counts
+
+
+def plan_for_operator(
+    session: Session, settings: Settings, actor: Actor, today: date
+) -> RetentionPlan:
+    """``plan`` for a person at the keyboard (the daemon plans unaudited): audited."""
+    steps = plan(session, settings, today)
+    audit.record(
+        session, actor, "retention plan", details={"delete": steps.total, "kept": len(steps.kept)}
+    )
+    return steps

@@ -15,6 +15,8 @@ from sqlalchemy.orm import Session
 from bridge.registry.base import utcnow
 from bridge.registry.models import Suppression
 from bridge.registry.people import normalise_email
+from bridge.services import audit
+from bridge.services.audit import Actor
 from bridge.services.secrets import keyed_hash, register_secret
 from bridge.settings import Settings
 from connectors.base import Record, UserRecord
@@ -109,8 +111,9 @@ def suppress(
     return added
 
 
-def lift(session: Session, settings: Settings, *, email: str, evidence: str) -> int:
-    """Let a returning customer back in (the e-mail only; LMS ids stay suppressed)."""
+def lift(session: Session, settings: Settings, actor: Actor, *, email: str, evidence: str) -> int:
+    """Let a returning customer back in (the e-mail only; LMS ids stay suppressed); audited
+    with the number of entries lifted, also when there was none."""
     digest = keyed_hash(register_secret(settings), f"email:{normalise_email(email)}")
     result = session.execute(
         sa.update(Suppression)
@@ -121,4 +124,6 @@ def lift(session: Session, settings: Settings, *, email: str, evidence: str) -> 
         )
         .values(lifted_at=utcnow(), lift_evidence=evidence)
     )
-    return result.rowcount or 0
+    lifted = result.rowcount or 0
+    audit.record(session, actor, "suppression lift", details={"lifted": lifted})
+    return lifted

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from bridge.cli.app import App
+from bridge.cli.options import json_option
 from bridge.cli.render import emit_json, out
 from bridge.registry.db import redacted_url
 from bridge.registry.schema import current_revision, head_revision, upgrade
@@ -32,7 +33,7 @@ def db_upgrade(app: App) -> None:
 
 
 @db.command("status")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@json_option
 @click.pass_obj
 def db_status(app: App, as_json: bool) -> None:
     """Show the schema revision of the register and of this version."""

@@ -5,19 +5,18 @@ from __future__ import annotations
 import click
 
 from bridge.cli.app import App
-from bridge.cli.guard import requires
+from bridge.cli.options import json_option
 from bridge.cli.render import emit_json, out, table
 from bridge.services.status import collect_status
 
 
 @click.command("status")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON (stable shape, see README).")
+@json_option
 @click.pass_obj
-@requires("status")
 def status(app: App, as_json: bool) -> None:
     """Show the last runs, bookmarks, leases, queues and the daemon heartbeat."""
-    with app.sessions() as session:
-        state = collect_status(app.settings, session)
+    with app.unit_of_work("status") as work:
+        state = collect_status(app.settings, work.session)
     if as_json:
         emit_json(state)
         return

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import click
 
 from bridge.cli.app import App
-from bridge.cli.guard import requires
+from bridge.cli.options import json_option
 from bridge.cli.render import emit_json, out, table
 from bridge.errors import OperationFailed
 from bridge.services.audit import list_entries, verify_chain
@@ -26,16 +26,15 @@ def audit() -> None:
     help="Only rows at or after this time (UTC).",
 )
 @click.option("--limit", type=int, default=200, show_default=True)
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@json_option
 @click.pass_obj
-@requires("audit")
 def audit_list(
     app: App, person_id: int | None, since: datetime | None, limit: int, as_json: bool
 ) -> None:
     """Show audit rows, newest first."""
-    with app.sessions() as session:
+    with app.unit_of_work("audit") as work:
         entries = list_entries(
-            session,
+            work.session,
             person_id=person_id,
             since=since.replace(tzinfo=UTC) if since else None,
             limit=limit,
@@ -77,13 +76,12 @@ def audit_list(
 
 
 @audit.command("verify")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@json_option
 @click.pass_obj
-@requires("audit")
 def audit_verify(app: App, as_json: bool) -> None:
     """Recompute the hash chain; exit 1 if any row was altered or removed."""
-    with app.sessions() as session:
-        checked, bad = verify_chain(session)
+    with app.unit_of_work("audit") as work:
+        checked, bad = verify_chain(work.session)
     if as_json:
         emit_json({"ok": bad is None, "checked": checked, "first_bad_id": bad})
     elif bad is None:

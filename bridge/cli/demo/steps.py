@@ -1,19 +1,17 @@
-"""`bridge demo`: the whole product on a throw-away workspace against the built-in simulator.
+"""The demo's steps: each is a real `bridge` command, run as a user would type it, and
+prints what it did.
 
-Each step is a real `bridge` command, run as a user would type it, and prints what it did.
 A step whose capability is not in this version is listed as "not available yet", never
-shown as done; any step that is available and fails makes the demo exit non-zero.
+shown as done; any step that is available and fails makes the demo exit non-zero. The
+demo is handed the `bridge` command group it runs, so it needs no import of the CLI's
+entry point (which registers the demo).
 """
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
 import time
 from collections.abc import Callable
-from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,19 +19,9 @@ import click
 import sqlalchemy as sa
 
 from bridge.cli.render import out
-from bridge.settings.template import config_text
 
 OPERATOR = "demo.admin"
-#: Privacy requests are polled at once, and processors appear on exports (N8).
-DEMO_EXTRA = """\
-[daemon]
-privacy_poll = "0s"
-
-[processors]
-moodle_hosting = { dpa_reference = "DPA-2024-017", purpose = "Moodle hosting" }
-"""
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
-
+EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 
 
 @dataclass
@@ -45,8 +33,8 @@ class Outcome:
 
 
 class Demo:
-    def __init__(self, workspace: Path, url: str, sim: object) -> None:
-        self.workspace, self.url, self.sim = workspace, url, sim
+    def __init__(self, cli: click.Group, workspace: Path, url: str, sim: object) -> None:
+        self.cli, self.workspace, self.url, self.sim = cli, workspace, url, sim
         self.config = workspace / "bridge.toml"
         self.outcomes: list[Outcome] = []
 
@@ -54,12 +42,10 @@ class Demo:
 
     def bridge(self, *args: str) -> int:
         """Run one `bridge` command in-process; returns its exit code."""
-        from bridge.cli.main import cli
-
         shown = " ".join(args)
         out.print(f"[dim]$ bridge {shown}[/]")
         try:
-            cli.main(
+            self.cli.main(
                 ["--config", str(self.config), "--operator", OPERATOR, *args],
                 prog_name="bridge",
                 standalone_mode=False,
@@ -72,9 +58,7 @@ class Demo:
         return 0
 
     def available(self, *path: str) -> bool:
-        from bridge.cli.main import cli
-
-        group: click.Command | None = cli
+        group: click.Command | None = self.cli
         for name in path:
             if not isinstance(group, click.Group) or name not in group.commands:
                 return False
@@ -240,58 +224,3 @@ class Demo:
 
 class StepFailed(Exception):
     """A step that is available did not do what it should."""
-
-
-def run_demo(size: str = "demo", keep: bool = False) -> int:
-    """Run every step; returns 0 when every available step succeeded."""
-    from connectors.moodle.simulator import SimulatedMoodle
-    from connectors.moodle.simulator.server import running_server
-
-    workspace = Path(tempfile.mkdtemp(prefix="bridge-demo-"))
-    started = time.monotonic()
-    with ExitStack() as stack:
-        if not keep:
-            stack.callback(shutil.rmtree, workspace, ignore_errors=True)
-        sim = SimulatedMoodle(size, seed=1)
-        url = stack.enter_context(running_server(sim))
-        token = workspace / "moodle.token"
-        token.write_text(sim.token + "\n", encoding="ascii")
-        os.chmod(token, 0o600)
-        (workspace / "bridge.toml").write_text(
-            config_text(
-                register_name="BPW Kraatz Oy Verkkokurssiasiakasrekisteri (demo)",
-                secret_file=workspace / "register.secret",
-                database_url=f"sqlite:///{workspace}/register.sqlite3",
-                moodle_url=url,
-                token_file="moodle.token",
-                operators={OPERATOR: "admin"},
-                extra=DEMO_EXTRA,
-            ),
-            encoding="utf-8",
-        )
-        out.print(
-            f"[bold]lms-registry-bridge demo[/]: simulated Moodle ({size}) at {url}, "
-            f"workspace {workspace}"
-        )
-        demo = Demo(workspace, url, sim)
-        demo.all_steps()
-        _summary(demo.outcomes, time.monotonic() - started, workspace if keep else None)
-    return exit_code(demo.outcomes)
-
-
-def exit_code(outcomes: list[Outcome]) -> int:
-    """Non-zero when any step that is available failed; "not available yet" is not a failure."""
-    return 1 if any(o.status == "failed" for o in outcomes) else 0
-
-
-def _summary(outcomes: list[Outcome], seconds: float, kept: Path | None) -> None:
-    from bridge.cli.render import table
-
-    out.rule("[bold]demo summary")
-    table(
-        f"demo finished in {seconds:.1f} s",
-        ("step", "result", "seconds", "note"),
-        [(o.title, o.status, f"{o.seconds:.1f}" if o.seconds else "", o.note) for o in outcomes],
-    )
-    if kept:
-        out.print(f"workspace kept at {kept} (bridge --config {kept}/bridge.toml …)")

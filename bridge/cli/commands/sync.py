@@ -1,5 +1,4 @@
-"""`bridge sync` and `bridge quarantine`: pull the LMS into the register, and see what was set
-aside."""
+"""`bridge sync`: pull the LMS into the register, with a progress line per stream."""
 
 from __future__ import annotations
 
@@ -8,10 +7,10 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 
 from bridge.cli.app import App
 from bridge.cli.guard import requires
+from bridge.cli.options import json_option
 from bridge.cli.render import emit_json, err, table
 from bridge.errors import OperationFailed
 from bridge.services.sync.engine import RunResult, StreamStats, SyncOptions, run_sync
-from bridge.services.sync.quarantine import list_quarantine
 
 
 class RichProgress:
@@ -110,7 +109,7 @@ def _failure(result: RunResult) -> str:
 @click.option("--all-streams", is_flag=True, help="Run every enabled stream now.")
 @click.option("--reconcile", is_flag=True, help="Also mark what disappeared from the LMS.")
 @click.option("--wait", is_flag=True, help="Wait for another sync to finish instead of exit 3.")
-@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@json_option
 @click.pass_obj
 @requires("sync")
 def sync(
@@ -161,41 +160,5 @@ def sync(
         raise OperationFailed("; ".join(_failure(r) for r in results if r.status != "ok"))
 
 
-@click.group("quarantine")
-def quarantine() -> None:
-    """LMS records set aside because they failed validation."""
-
-
-@quarantine.command("list")
-@click.option("--connector", help="Only this connector.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-@click.pass_obj
-@requires("quarantine")
-def quarantine_list(app: App, connector: str | None, as_json: bool) -> None:
-    """Show quarantined records and why they were set aside."""
-    with app.sessions() as session:
-        items = list_quarantine(session, connector)
-    if as_json:
-        emit_json({"quarantined": items})
-        return
-    table(
-        f"{len(items)} quarantined record(s)",
-        ("id", "connector", "stream", "LMS id", "reason", "run", "when"),
-        [
-            (
-                i["id"],
-                i["connector"],
-                i["stream"],
-                i["lms_id"],
-                i["reason"],
-                i["run_id"],
-                i["created_at"],
-            )
-            for i in items
-        ],
-    )
-
-
 def register(cli: click.Group) -> None:
     cli.add_command(sync)
-    cli.add_command(quarantine)

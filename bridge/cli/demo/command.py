@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import sys
+from typing import cast
 
 import click
+
+from bridge.cli.demo.run import run_demo
 
 
 @click.command("demo")
 @click.option("--size", default="demo", show_default=True, type=click.Choice(["tiny", "demo"]))
 @click.option("--keep", is_flag=True, help="Keep the throw-away workspace for a look around.")
-def demo(size: str, keep: bool) -> None:
+@click.pass_context
+def demo(ctx: click.Context, size: str, keep: bool) -> None:
     """Run the whole product on a throw-away workspace against a simulated Moodle."""
-    from bridge.demo import run_demo
-
-    sys.exit(run_demo(size, keep))
+    sys.exit(run_demo(cast(click.Group, ctx.find_root().command), size, keep))
 
 
 def register(cli: click.Group) -> None:

@@ -14,6 +14,7 @@ import click
 
 from bridge.cli.app import App
 from bridge.cli.guard import requires
+from bridge.cli.options import json_option
 from bridge.cli.render import emit_json, out
 from bridge.errors import OperationFailed, UsageError
 from bridge.services.connectors import open_connector
@@ -90,7 +91,7 @@ def _print(name: str, report: CheckReport) -> None:
 
 @click.command("check")
 @click.option("--connector", "connector", help="Check only this connector (default: all).")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON as the last line.")
+@json_option
 @click.pass_obj
 @requires("status")
 def check(app: App, connector: str | None, as_json: bool) -> None:

@@ -8,6 +8,7 @@ import click
 from rich.syntax import Syntax
 
 from bridge.cli.app import App
+from bridge.cli.options import json_option
 from bridge.cli.render import emit_json, out
 
 
@@ -17,7 +18,7 @@ def config() -> None:
 
 
 @config.command("show")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@json_option
 @click.pass_obj
 def config_show(app: App, as_json: bool) -> None:
     """Print the effective configuration (file + environment), secrets masked."""

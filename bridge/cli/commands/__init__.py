@@ -1,0 +1,1 @@
+"""The `bridge` command groups, one module each; ``bridge.cli.main`` registers them."""

@@ -1,0 +1,66 @@
+"""`bridge relationship add`: customer relationships, contracts and other relevant
+connections of a person or an organisation (N3, N6c)."""
+
+from __future__ import annotations
+
+import click
+
+from bridge.cli.app import App
+from bridge.cli.options import json_option
+from bridge.cli.render import emit_json, out
+from bridge.services.register import persons as service
+
+
+@click.group("relationship")
+def relationship() -> None:
+    """Customer relationships: contracts and other relevant connections (N3, N6c)."""
+
+
+@relationship.command("add")
+@click.option("--person", help="The customer person (id or e-mail).")
+@click.option("--org", help="The customer organisation (business ID).")
+@click.option("--kind", required=True, help="contract (sopimus) or other (muu).")
+@click.option("--start", required=True, help="Start date: 31.1.2026 or 2026-01-31.")
+@click.option("--end", help="End date (none = open-ended).")
+@click.option("--reference", help="Contract number or other reference.")
+@json_option
+@click.pass_obj
+def relationship_add(
+    app: App,
+    person: str | None,
+    org: str | None,
+    kind: str,
+    start: str,
+    end: str | None,
+    reference: str | None,
+    as_json: bool,
+) -> None:
+    """Record a customer relationship of a person or an organisation."""
+    with app.unit_of_work("register") as work:
+        added = service.add_relationship(
+            work.session,
+            work.actor,
+            person=person,
+            org=org,
+            kind=kind,
+            start=start,
+            end=end,
+            reference=reference,
+        )
+        result = {
+            "id": added.id,
+            "person_id": added.person_id,
+            "organisation_id": added.organisation_id,
+            "kind": added.kind,
+            "start": added.start_date,
+            "end": added.end_date,
+            "reference": added.reference,
+        }
+    if as_json:
+        emit_json(result)
+    else:
+        out.print(f"relationship {added.id} ({added.kind} from {added.start_date}) recorded")
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(relationship)

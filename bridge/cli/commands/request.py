@@ -1,0 +1,143 @@
+"""`bridge request open|list|close|extend`: the register of data-subject requests and their
+deadlines (GDPR art. 12(3))."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import click
+
+from bridge.cli.app import App
+from bridge.cli.options import DATE, email_option, json_option, optional_person, person_option
+from bridge.cli.render import emit_json, show, table
+from bridge.registry.base import utcnow
+from bridge.registry.governance import REQUEST_CHANNELS, REQUEST_TYPES
+from bridge.services.rights import requests as request_service
+
+
+@click.group("request")
+def request_group() -> None:
+    """The register of data-subject requests and their deadlines (GDPR art. 12(3))."""
+
+
+def _request_line(row: dict[str, Any]) -> str:
+    return (
+        f"request {row['id']} ({row['type']}, person {row['person_id']}): due {row['due']}"
+        f" ({row['days_left']} day(s) left), {row['status']}"
+    )
+
+
+@request_group.command("open")
+@person_option
+@email_option
+@click.option("--type", "type_", required=True, type=click.Choice(REQUEST_TYPES))
+@click.option("--received", required=True, type=DATE, help="Date the request arrived.")
+@click.option("--channel", type=click.Choice(REQUEST_CHANNELS))
+@click.option(
+    "--note", help="Anything the handler should know (no more personal data than needed)."
+)
+@json_option
+@click.pass_obj
+def request_open(
+    app: App,
+    person_id: int | None,
+    email: str | None,
+    type_: str,
+    received: datetime,
+    channel: str | None,
+    note: str | None,
+    as_json: bool,
+) -> None:
+    """Record a request; its deadline is one calendar month from receipt."""
+    today = utcnow().date()
+    with app.unit_of_work("requests") as work:
+        request = request_service.open_request(
+            work.session,
+            work.actor,
+            person=optional_person(work.session, person_id, email),
+            type_=type_,
+            received_on=received.date(),
+            channel=channel,
+            note=note,
+            today=today,
+        )
+        row = request_service.as_dict(request, today)
+    show(row, as_json, _request_line(row))
+
+
+@request_group.command("list")
+@click.option("--overdue", is_flag=True, help="Only open requests past their deadline.")
+@click.option("--all", "include_closed", is_flag=True, help="Closed requests too.")
+@person_option
+@json_option
+@click.pass_obj
+def request_list(
+    app: App, overdue: bool, include_closed: bool, person_id: int | None, as_json: bool
+) -> None:
+    """List requests, the soonest deadline first (open ones unless --all)."""
+    today = utcnow().date()
+    with app.unit_of_work("requests") as work:
+        rows = [
+            request_service.as_dict(r, today)
+            for r in request_service.list_for_operator(
+                work.session,
+                work.actor,
+                today,
+                overdue=overdue,
+                include_closed=include_closed,
+                person_id=person_id,
+            )
+        ]
+    if as_json:
+        emit_json({"requests": rows})
+        return
+    table(
+        f"{len(rows)} request(s)",
+        ("id", "person", "type", "channel", "received", "due", "days left", "status"),
+        [
+            (
+                r["id"],
+                r["person_id"],
+                r["type"],
+                r["channel"],
+                r["received_on"],
+                f"{r['due']}{' (extended)' if r['extended_deadline'] else ''}",
+                "OVERDUE" if r["overdue"] else r["days_left"],
+                r["status"],
+            )
+            for r in rows
+        ],
+    )
+
+
+@request_group.command("close")
+@click.argument("request_id", type=int)
+@click.option("--outcome", required=True, help="What was done (or why it was refused).")
+@json_option
+@click.pass_obj
+def request_close(app: App, request_id: int, outcome: str, as_json: bool) -> None:
+    """Close a request with its outcome."""
+    with app.unit_of_work("requests") as work:
+        row = request_service.as_dict(
+            request_service.close(work.session, work.actor, request_id, outcome=outcome)
+        )
+    show(row, as_json, f"request {request_id} closed")
+
+
+@request_group.command("extend")
+@click.argument("request_id", type=int)
+@click.option("--reason", required=True, help="Why more time is needed (told to the person).")
+@json_option
+@click.pass_obj
+def request_extend(app: App, request_id: int, reason: str, as_json: bool) -> None:
+    """Extend the deadline by two further months (once)."""
+    with app.unit_of_work("requests") as work:
+        row = request_service.as_dict(
+            request_service.extend(work.session, work.actor, request_id, reason=reason)
+        )
+    show(row, as_json, f"request {request_id} now due {row['due']}")
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(request_group)
