@@ -34,7 +34,8 @@ from connectors.moodle.client import MoodleClient
 from connectors.moodle.config import MoodleConfig
 from connectors.moodle.errors import MissingCapability, MoodleError, RecordNotFound
 from connectors.moodle.parse import SiteInfo, parse_site_info, parse_user, req_id
-from connectors.moodle.streams import STREAMS, StreamContext, roster_pages, run_stream
+from connectors.moodle.streams import STREAMS, StreamContext, roster_pages
+from connectors.streams import run_stream
 
 Raw = Mapping[str, Any]
 
