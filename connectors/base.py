@@ -376,29 +376,6 @@ class PushCommand:
 
 
 @dataclass(frozen=True, slots=True)
-class PushResult:
-    outcome: Literal["applied", "already_applied", "pending", "transient_error", "terminal_error"]
-    reason: str = ""
-    lms_request_id: int | None = None
-
-    @classmethod
-    def applied(cls, reason: str = "") -> PushResult:
-        return cls("applied", reason)
-
-    @classmethod
-    def already_applied(cls, reason: str = "") -> PushResult:
-        return cls("already_applied", reason)
-
-    @classmethod
-    def transient_error(cls, reason: str) -> PushResult:
-        return cls("transient_error", reason)
-
-    @classmethod
-    def terminal_error(cls, reason: str) -> PushResult:
-        return cls("terminal_error", reason)
-
-
-@dataclass(frozen=True, slots=True)
 class LmsState:
     """What the LMS says about one account, for verification and drift checks."""
 
@@ -407,6 +384,41 @@ class LmsState:
     suspended: bool | None = None
     active_course_ids: tuple[int, ...] = ()
     fields: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class PushResult:
+    """What a push did, and the account as the connector read it back afterwards.
+
+    ``state`` is the connector's own read-back (CONTRACTS 13: ``applied`` and
+    ``already_applied`` only after reading back), so the worker decides from it
+    instead of asking the LMS a second time. It is ``None`` when the action
+    leaves nothing on the account to verify (an unenrolment is verified per
+    course by the connector itself); it holds existence and suspension, and
+    not the courses or profile fields that only :meth:`Connector.read_state`
+    reads.
+    """
+
+    outcome: Literal["applied", "already_applied", "pending", "transient_error", "terminal_error"]
+    reason: str = ""
+    lms_request_id: int | None = None
+    state: LmsState | None = None
+
+    @classmethod
+    def applied(cls, reason: str = "", state: LmsState | None = None) -> PushResult:
+        return cls("applied", reason, state=state)
+
+    @classmethod
+    def already_applied(cls, reason: str = "", state: LmsState | None = None) -> PushResult:
+        return cls("already_applied", reason, state=state)
+
+    @classmethod
+    def transient_error(cls, reason: str) -> PushResult:
+        return cls("transient_error", reason)
+
+    @classmethod
+    def terminal_error(cls, reason: str) -> PushResult:
+        return cls("terminal_error", reason)
 
 
 # --------------------------------------------------------------------------- connector
@@ -435,7 +447,7 @@ class Connector(ABC):
 
     @abstractmethod
     def push(self, command: PushCommand) -> PushResult:
-        """Carry out one command idempotently."""
+        """Carry out one command idempotently and read its effect back (``PushResult.state``)."""
 
     @abstractmethod
     def read_state(self, lms_user_id: int) -> LmsState:

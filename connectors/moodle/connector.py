@@ -3,7 +3,8 @@
 Reads go through the declarative streams of :mod:`connectors.moodle.streams`.
 Pushes follow CONTRACTS 6 and reference 3.7: each is idempotent, reads the
 account first (``already_applied`` is only reported after a read-back) and
-verifies its effect afterwards. Accounts are looked up with
+verifies its effect afterwards; the account as read back travels in
+``PushResult.state``, so the push worker need not read it again. Accounts are looked up with
 ``core_user_get_users`` by id, which answers ``[]`` for a deleted user, never
 with ``core_user_get_users_by_field``, which fails for one (CONTRACTS 13).
 """
@@ -205,15 +206,16 @@ class MoodleConnector(Connector):
         before = self._user(user_id)
         if before is None:
             if suspended:  # nobody can log in with an account that does not exist
-                return PushResult.already_applied("account does not exist in Moodle")
+                gone = _seen(user_id, None)
+                return PushResult.already_applied("account does not exist in Moodle", gone)
             return PushResult.terminal_error("account does not exist in Moodle")
         if bool(before.get("suspended")) == suspended:
-            return PushResult.already_applied(f"account already {word}")
+            return PushResult.already_applied(f"account already {word}", _seen(user_id, before))
         self._update_user({"id": user_id, "suspended": int(suspended)})
         after = self._user(user_id)
         if after is None or bool(after.get("suspended")) != suspended:
             return PushResult.terminal_error(f"read-back does not show the account {word}")
-        return PushResult.applied(f"account {word}")
+        return PushResult.applied(f"account {word}", _seen(user_id, after))
 
     def _active_in(self, course_id: int, user_id: int) -> bool:
         active = {"name": "onlyactive", "value": 1}
@@ -247,20 +249,22 @@ class MoodleConnector(Connector):
 
     def _delete_user(self, command: PushCommand) -> PushResult:
         user_id = command.lms_user_id
+        gone = _seen(user_id, None)
         before = self._user(user_id)
         if before is None:
-            return PushResult.already_applied("account no longer exists in Moodle")
+            return PushResult.already_applied("account no longer exists in Moodle", gone)
         self._suspend_first(before)
         try:  # one id per call: the call is all-or-nothing (reference 3.2)
             self._client.call("core_user_delete_users", {"userids": [user_id]})
         except RecordNotFound:
             if self._user(user_id) is None:
-                return PushResult.already_applied("account was deleted meanwhile")
+                return PushResult.already_applied("account was deleted meanwhile", gone)
             raise
         if self._user(user_id) is not None:
             return PushResult.terminal_error("account still listed after core_user_delete_users")
         return PushResult.applied(
-            "account deleted; Moodle keeps names, city, country, content and logs (reference 3.2)"
+            "account deleted; Moodle keeps names, city, country, content and logs (reference 3.2)",
+            gone,
         )
 
     # ------------------------------------------------------------------ privacy requests
@@ -338,10 +342,10 @@ class MoodleConnector(Connector):
     def _request_outcome(self, request_id: int, request: Raw, user_id: int) -> PushResult:
         status = request.get("status")
         if status == fn.PRIVACY_STATUS_DELETED:
-            gone = self._user(user_id) is None
-            left = "account deleted" if gone else "the account row is still listed"
+            after = self._user(user_id)
+            left = "account deleted" if after is None else "the account row is still listed"
             reason = f"data request {request_id} done (status 10); {left}"
-            return PushResult("applied", reason, request_id)
+            return PushResult("applied", reason, request_id, _seen(user_id, after))
         if status in _ONGOING:
             reason = f"data request {request_id} in status {status}; waiting for Moodle's cron"
             if status == fn.PRIVACY_STATUS_AWAITING_APPROVAL:
@@ -366,7 +370,8 @@ class MoodleConnector(Connector):
         if before is None:
             return PushResult.terminal_error("account does not exist in Moodle")
         if not _differences(before, changes):
-            return PushResult.already_applied("Moodle already holds these values")
+            seen = _seen(user_id, before)
+            return PushResult.already_applied("Moodle already holds these values", seen)
         update: dict[str, Any] = {"id": user_id}
         for key, value in changes.items():
             if key == "customfields":
@@ -378,7 +383,14 @@ class MoodleConnector(Connector):
         differing = ["account"] if after is None else _differences(after, changes)
         if differing:
             return PushResult.terminal_error(f"read-back differs for: {', '.join(differing)}")
-        return PushResult.applied(f"rectified {', '.join(sorted(changes))}")
+        return PushResult.applied(f"rectified {', '.join(sorted(changes))}", _seen(user_id, after))
+
+
+def _seen(user_id: int, user: Raw | None) -> LmsState:
+    """The account as a push's read-back saw it: existence and suspension (``PushResult.state``)."""
+    if user is None:
+        return LmsState(user_id, exists=False)
+    return LmsState(user_id, exists=True, suspended=bool(user.get("suspended")))
 
 
 def _text(value: Any) -> str:
