@@ -44,6 +44,17 @@ class TerminalError(ConnectorError):
         self.fix = fix
 
 
+def describe(error: TerminalError, fix: str | None = None) -> str:
+    """A terminal error as one line with what to do about it: ``message (fix: ...)``.
+
+    The one place the fix is worded, so a push's last error, a sync run's error
+    and the CLI's message read alike. ``fix`` replaces the error's own when the
+    caller knows a more precise one.
+    """
+    fix = fix or error.fix
+    return f"{error} (fix: {fix})" if fix else str(error)
+
+
 class ConnectionRefused(TerminalError):
     """The LMS refuses the connection itself (bad token, web services off, wrong URL, TLS):
     no stream can run until the configuration is fixed."""

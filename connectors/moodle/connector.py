@@ -28,6 +28,7 @@ from connectors.base import (
     PushResult,
     TerminalError,
     TransientError,
+    describe,
 )
 from connectors.moodle import functions as fn
 from connectors.moodle.checks import diagnose
@@ -189,8 +190,8 @@ class MoodleConnector(Connector):
         except TransientError as exc:
             return PushResult.transient_error(str(exc))
         except TerminalError as exc:
-            fix = _PRIVACY_FIXES.get(getattr(exc, "errorcode", None) or "") or exc.fix
-            return PushResult.terminal_error(f"{exc} (fix: {fix})" if fix else str(exc))
+            fix = _PRIVACY_FIXES.get(getattr(exc, "errorcode", None) or "")
+            return PushResult.terminal_error(describe(exc, fix))
         except ValueError as exc:  # a read-back Moodle answered in an unexpected shape
             return PushResult.terminal_error(f"unexpected answer from Moodle: {exc}")
 

@@ -28,6 +28,7 @@ from connectors.base import (
     PushCommand,
     PushResult,
     TerminalError,
+    describe,
 )
 
 log = logging.getLogger(__name__)
@@ -164,7 +165,7 @@ class PushWorker:
                         "pending", f"{result.reason}; but {problem}", result.lms_request_id
                     )
         except TerminalError as exc:
-            result = PushResult.terminal_error(f"{exc}" + (f" (fix: {exc.fix})" if exc.fix else ""))
+            result = PushResult.terminal_error(describe(exc))
         except ConnectorError as exc:
             result = PushResult.transient_error(str(exc))
         return _outcome(result)

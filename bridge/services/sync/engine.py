@@ -41,6 +41,7 @@ from connectors.base import (
     ConnectorError,
     StreamUnavailable,
     TerminalError,
+    describe,
 )
 
 log = logging.getLogger(__name__)
@@ -309,7 +310,7 @@ class _Run:
             self._forget(run_id)
         except TerminalError as exc:
             stats.status = "failed"
-            stats.error = f"{exc}" + (f" — fix: {exc.fix}" if exc.fix else "")
+            stats.error = describe(exc)
             log.error("stream %s failed: %s", stream, stats.error)
             if isinstance(exc, ConnectionRefused):
                 self.refused = stats.error
