@@ -16,7 +16,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, Literal, TypeVar
 
-from connectors.base import Batch, Bookmark, Record, Reject, TerminalError
+from connectors.base import TerminalError
+from connectors.records import Batch, Bookmark, Record, Reject
 
 T = TypeVar("T")
 #: Whatever a connector hands its fetchers (its client, settings and site facts).

@@ -19,8 +19,6 @@ import requests
 from pydantic import SecretStr
 
 from connectors.base import (
-    Batch,
-    Bookmark,
     CheckReport,
     Connector,
     LmsState,
@@ -37,6 +35,7 @@ from connectors.moodle.config import MoodleConfig
 from connectors.moodle.errors import MissingCapability, MoodleError, RecordNotFound
 from connectors.moodle.parse import SiteInfo, parse_site_info, parse_user, req_id
 from connectors.moodle.streams import STREAMS, StreamContext, roster_pages
+from connectors.records import Batch, Bookmark
 from connectors.streams import run_stream
 
 Raw = Mapping[str, Any]

@@ -3,9 +3,10 @@ every record type must use exactly those names."""
 
 from __future__ import annotations
 
-from connectors.base import STREAM_NAMES, Record
+from connectors.base import STREAM_NAMES
 from connectors.moodle.connector import MoodleConnector
 from connectors.moodle.streams import STREAMS
+from connectors.records import Record
 
 
 def test_moodle_declares_every_stream_of_the_interface_in_sync_order() -> None:

@@ -35,7 +35,6 @@ from bridge.services.sync.retention_guard import RetentionGuard
 from bridge.services.sync.state import is_due, load_bookmarks, quarantine, save_bookmark
 from bridge.settings import Settings
 from connectors.base import (
-    Batch,
     ConnectionRefused,
     Connector,
     ConnectorError,
@@ -43,6 +42,7 @@ from connectors.base import (
     TerminalError,
     describe,
 )
+from connectors.records import Batch
 
 log = logging.getLogger(__name__)
 
