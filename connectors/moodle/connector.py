@@ -34,6 +34,7 @@ from connectors.moodle.client import MoodleClient
 from connectors.moodle.config import MoodleConfig
 from connectors.moodle.errors import MissingCapability, MoodleError, RecordNotFound
 from connectors.moodle.parse import SiteInfo, parse_site_info, parse_user, req_id
+from connectors.moodle.profile import RECTIFIABLE, RECTIFY_NAMES, differences, profile_text
 from connectors.moodle.streams import STREAMS, StreamContext, roster_pages
 from connectors.records import Batch, Bookmark
 from connectors.streams import run_stream
@@ -44,18 +45,6 @@ GET_USERS = "core_user_get_users"
 UPDATE_USERS = "core_user_update_users"
 USERS_COURSES = "core_enrol_get_users_courses"
 GET_REQUESTS = "tool_dataprivacy_get_data_requests"
-
-#: Rectifiable fields: the ones ``core_user_get_users`` reads back (reference 2.4).
-#: Register names on the left map to Moodle's; Moodle's own names are accepted too.
-_RECTIFY_NAMES = {
-    "first_name": "firstname",
-    "last_name": "lastname",
-    "custom_fields": "customfields",
-}
-_RECTIFIABLE = frozenset(
-    {"username", "firstname", "lastname", "email", "idnumber", "phone1", "phone2"}
-    | {"institution", "department", "city", "country", "description", "customfields"}
-)
 
 #: Record fields that ``LmsState`` carries elsewhere or that are not profile data.
 _NOT_STATE_FIELDS = frozenset(
@@ -358,10 +347,10 @@ class MoodleConnector(Connector):
     # ------------------------------------------------------------------ rectification
 
     def _rectify(self, command: PushCommand) -> PushResult:
-        changes = {_RECTIFY_NAMES.get(k, k): v for k, v in command.changes.items()}
-        unknown = sorted(set(changes) - _RECTIFIABLE)
+        changes = {RECTIFY_NAMES.get(k, k): v for k, v in command.changes.items()}
+        unknown = sorted(set(changes) - RECTIFIABLE)
         if not changes or unknown:
-            allowed = ", ".join(sorted(_RECTIFIABLE))
+            allowed = ", ".join(sorted(RECTIFIABLE))
             return PushResult.terminal_error(
                 f"cannot rectify {unknown or 'nothing'}; allowed: {allowed}"
             )
@@ -369,18 +358,19 @@ class MoodleConnector(Connector):
         before = self._user(user_id)
         if before is None:
             return PushResult.terminal_error("account does not exist in Moodle")
-        if not _differences(before, changes):
+        if not differences(before, changes):
             seen = _seen(user_id, before)
             return PushResult.already_applied("Moodle already holds these values", seen)
         update: dict[str, Any] = {"id": user_id}
         for key, value in changes.items():
             if key == "customfields":
-                update[key] = [{"type": k, "value": _text(v)} for k, v in dict(value).items()]
+                fields = dict(value).items()
+                update[key] = [{"type": k, "value": profile_text(v)} for k, v in fields]
             else:
-                update[key] = _text(value)
+                update[key] = profile_text(value)
         self._update_user(update)
         after = self._user(user_id)
-        differing = ["account"] if after is None else _differences(after, changes)
+        differing = ["account"] if after is None else differences(after, changes)
         if differing:
             return PushResult.terminal_error(f"read-back differs for: {', '.join(differing)}")
         return PushResult.applied(f"rectified {', '.join(sorted(changes))}", _seen(user_id, after))
@@ -393,22 +383,8 @@ def _seen(user_id: int, user: Raw | None) -> LmsState:
     return LmsState(user_id, exists=True, suspended=bool(user.get("suspended")))
 
 
-def _text(value: Any) -> str:
-    """How Moodle stores a profile value: text, with ``None`` as empty."""
-    return "" if value is None else str(value)
-
-
-def _differences(user: Raw, changes: Mapping[str, Any]) -> list[str]:
-    """Names of requested fields whose read-back value differs (missing, null and "" alike)."""
-    wrong = []
-    for key, wanted in changes.items():
-        if key == "customfields":
-            held = {f.get("shortname"): f.get("value") for f in user.get("customfields") or ()}
-            wrong += [
-                f"customfields.{k}"
-                for k, v in dict(wanted).items()
-                if _text(held.get(k)) != _text(v)
-            ]
-        elif _text(user.get(key)) != _text(wanted):
-            wrong.append(key)
-    return wrong
+def _seen(user_id: int, user: Raw | None) -> LmsState:
+    """The account as a push's read-back saw it: existence and suspension (``PushResult.state``)."""
+    if user is None:
+        return LmsState(user_id, exists=False)
+    return LmsState(user_id, exists=True, suspended=bool(user.get("suspended")))

@@ -226,7 +226,7 @@ class Stopped(MoodleError, TransientError):
 
 # --------------------------------------------------------------------------- the tables
 
-#: Decoded by :mod:`connectors.moodle.classify`.
+# Decoded by connectors.moodle.classify.
 
 #: errorcode → class. Checked before the exception class.
 BY_ERRORCODE: dict[str, type[MoodleError]] = {
