@@ -17,7 +17,7 @@ from bridge.cli.app import App
 from bridge.cli.render import err
 from bridge.errors import BridgeError
 from bridge.logs import configure_logging
-from connectors.base import ConnectorError, TerminalError
+from connectors.base import ConnectorError, TerminalError, describe
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +31,7 @@ class BridgeGroup(click.Group):
         except BridgeError as exc:
             _fail(str(exc), exc.exit_code)
         except TerminalError as exc:
-            _fail(f"{exc}" + (f"\nfix: {exc.fix}" if exc.fix else ""), 1)
+            _fail(describe(exc), 1)
         except ConnectorError as exc:
             _fail(f"{exc} (try again later)", 1)
         except KeyboardInterrupt:

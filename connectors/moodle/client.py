@@ -28,6 +28,12 @@ from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_at
 from tenacity.wait import wait_random_exponential
 
 from connectors.base import TransientError
+from connectors.moodle.classify import (
+    classify_error,
+    error_for_status,
+    error_for_xml,
+    is_error_payload,
+)
 from connectors.moodle.config import MoodleConfig
 from connectors.moodle.encoding import chunk_ids, count_fields, encode_params
 from connectors.moodle.errors import (
@@ -38,10 +44,6 @@ from connectors.moodle.errors import (
     ServerError,
     Stopped,
     TlsError,
-    classify_error,
-    error_for_status,
-    error_for_xml,
-    is_error_payload,
 )
 from connectors.redaction import redact
 

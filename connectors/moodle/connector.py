@@ -3,7 +3,8 @@
 Reads go through the declarative streams of :mod:`connectors.moodle.streams`.
 Pushes follow CONTRACTS 6 and reference 3.7: each is idempotent, reads the
 account first (``already_applied`` is only reported after a read-back) and
-verifies its effect afterwards. Accounts are looked up with
+verifies its effect afterwards; the account as read back travels in
+``PushResult.state``, so the push worker need not read it again. Accounts are looked up with
 ``core_user_get_users`` by id, which answers ``[]`` for a deleted user, never
 with ``core_user_get_users_by_field``, which fails for one (CONTRACTS 13).
 """
@@ -18,8 +19,6 @@ import requests
 from pydantic import SecretStr
 
 from connectors.base import (
-    Batch,
-    Bookmark,
     CheckReport,
     Connector,
     LmsState,
@@ -27,6 +26,7 @@ from connectors.base import (
     PushResult,
     TerminalError,
     TransientError,
+    describe,
 )
 from connectors.moodle import functions as fn
 from connectors.moodle.checks import diagnose
@@ -34,7 +34,10 @@ from connectors.moodle.client import MoodleClient
 from connectors.moodle.config import MoodleConfig, MoodleSettings
 from connectors.moodle.errors import MissingCapability, MoodleError, RecordNotFound
 from connectors.moodle.parse import SiteInfo, parse_site_info, parse_user, req_id
-from connectors.moodle.streams import STREAMS, StreamContext, roster_pages, run_stream
+from connectors.moodle.profile import RECTIFIABLE, RECTIFY_NAMES, differences, profile_text
+from connectors.moodle.streams import STREAMS, StreamContext, roster_pages
+from connectors.records import Batch, Bookmark
+from connectors.streams import run_stream
 
 Raw = Mapping[str, Any]
 
@@ -42,18 +45,6 @@ GET_USERS = "core_user_get_users"
 UPDATE_USERS = "core_user_update_users"
 USERS_COURSES = "core_enrol_get_users_courses"
 GET_REQUESTS = "tool_dataprivacy_get_data_requests"
-
-#: Rectifiable fields: the ones ``core_user_get_users`` reads back (reference 2.4).
-#: Register names on the left map to Moodle's; Moodle's own names are accepted too.
-_RECTIFY_NAMES = {
-    "first_name": "firstname",
-    "last_name": "lastname",
-    "custom_fields": "customfields",
-}
-_RECTIFIABLE = frozenset(
-    {"username", "firstname", "lastname", "email", "idnumber", "phone1", "phone2"}
-    | {"institution", "department", "city", "country", "description", "customfields"}
-)
 
 #: Record fields that ``LmsState`` carries elsewhere or that are not profile data.
 _NOT_STATE_FIELDS = frozenset(
@@ -188,8 +179,8 @@ class MoodleConnector(Connector):
         except TransientError as exc:
             return PushResult.transient_error(str(exc))
         except TerminalError as exc:
-            fix = _PRIVACY_FIXES.get(getattr(exc, "errorcode", None) or "") or exc.fix
-            return PushResult.terminal_error(f"{exc} (fix: {fix})" if fix else str(exc))
+            fix = _PRIVACY_FIXES.get(getattr(exc, "errorcode", None) or "")
+            return PushResult.terminal_error(describe(exc, fix))
         except ValueError as exc:  # a read-back Moodle answered in an unexpected shape
             return PushResult.terminal_error(f"unexpected answer from Moodle: {exc}")
 
@@ -205,15 +196,16 @@ class MoodleConnector(Connector):
         before = self._user(user_id)
         if before is None:
             if suspended:  # nobody can log in with an account that does not exist
-                return PushResult.already_applied("account does not exist in Moodle")
+                gone = _seen(user_id, None)
+                return PushResult.already_applied("account does not exist in Moodle", gone)
             return PushResult.terminal_error("account does not exist in Moodle")
         if bool(before.get("suspended")) == suspended:
-            return PushResult.already_applied(f"account already {word}")
+            return PushResult.already_applied(f"account already {word}", _seen(user_id, before))
         self._update_user({"id": user_id, "suspended": int(suspended)})
         after = self._user(user_id)
         if after is None or bool(after.get("suspended")) != suspended:
             return PushResult.terminal_error(f"read-back does not show the account {word}")
-        return PushResult.applied(f"account {word}")
+        return PushResult.applied(f"account {word}", _seen(user_id, after))
 
     def _active_in(self, course_id: int, user_id: int) -> bool:
         active = {"name": "onlyactive", "value": 1}
@@ -247,20 +239,22 @@ class MoodleConnector(Connector):
 
     def _delete_user(self, command: PushCommand) -> PushResult:
         user_id = command.lms_user_id
+        gone = _seen(user_id, None)
         before = self._user(user_id)
         if before is None:
-            return PushResult.already_applied("account no longer exists in Moodle")
+            return PushResult.already_applied("account no longer exists in Moodle", gone)
         self._suspend_first(before)
         try:  # one id per call: the call is all-or-nothing (reference 3.2)
             self._client.call("core_user_delete_users", {"userids": [user_id]})
         except RecordNotFound:
             if self._user(user_id) is None:
-                return PushResult.already_applied("account was deleted meanwhile")
+                return PushResult.already_applied("account was deleted meanwhile", gone)
             raise
         if self._user(user_id) is not None:
             return PushResult.terminal_error("account still listed after core_user_delete_users")
         return PushResult.applied(
-            "account deleted; Moodle keeps names, city, country, content and logs (reference 3.2)"
+            "account deleted; Moodle keeps names, city, country, content and logs (reference 3.2)",
+            gone,
         )
 
     # ------------------------------------------------------------------ privacy requests
@@ -338,10 +332,10 @@ class MoodleConnector(Connector):
     def _request_outcome(self, request_id: int, request: Raw, user_id: int) -> PushResult:
         status = request.get("status")
         if status == fn.PRIVACY_STATUS_DELETED:
-            gone = self._user(user_id) is None
-            left = "account deleted" if gone else "the account row is still listed"
+            after = self._user(user_id)
+            left = "account deleted" if after is None else "the account row is still listed"
             reason = f"data request {request_id} done (status 10); {left}"
-            return PushResult("applied", reason, request_id)
+            return PushResult("applied", reason, request_id, _seen(user_id, after))
         if status in _ONGOING:
             reason = f"data request {request_id} in status {status}; waiting for Moodle's cron"
             if status == fn.PRIVACY_STATUS_AWAITING_APPROVAL:
@@ -354,10 +348,10 @@ class MoodleConnector(Connector):
     # ------------------------------------------------------------------ rectification
 
     def _rectify(self, command: PushCommand) -> PushResult:
-        changes = {_RECTIFY_NAMES.get(k, k): v for k, v in command.changes.items()}
-        unknown = sorted(set(changes) - _RECTIFIABLE)
+        changes = {RECTIFY_NAMES.get(k, k): v for k, v in command.changes.items()}
+        unknown = sorted(set(changes) - RECTIFIABLE)
         if not changes or unknown:
-            allowed = ", ".join(sorted(_RECTIFIABLE))
+            allowed = ", ".join(sorted(RECTIFIABLE))
             return PushResult.terminal_error(
                 f"cannot rectify {unknown or 'nothing'}; allowed: {allowed}"
             )
@@ -365,38 +359,33 @@ class MoodleConnector(Connector):
         before = self._user(user_id)
         if before is None:
             return PushResult.terminal_error("account does not exist in Moodle")
-        if not _differences(before, changes):
-            return PushResult.already_applied("Moodle already holds these values")
+        if not differences(before, changes):
+            seen = _seen(user_id, before)
+            return PushResult.already_applied("Moodle already holds these values", seen)
         update: dict[str, Any] = {"id": user_id}
         for key, value in changes.items():
             if key == "customfields":
-                update[key] = [{"type": k, "value": _text(v)} for k, v in dict(value).items()]
+                fields = dict(value).items()
+                update[key] = [{"type": k, "value": profile_text(v)} for k, v in fields]
             else:
-                update[key] = _text(value)
+                update[key] = profile_text(value)
         self._update_user(update)
         after = self._user(user_id)
-        differing = ["account"] if after is None else _differences(after, changes)
+        differing = ["account"] if after is None else differences(after, changes)
         if differing:
             return PushResult.terminal_error(f"read-back differs for: {', '.join(differing)}")
-        return PushResult.applied(f"rectified {', '.join(sorted(changes))}")
+        return PushResult.applied(f"rectified {', '.join(sorted(changes))}", _seen(user_id, after))
 
 
-def _text(value: Any) -> str:
-    """How Moodle stores a profile value: text, with ``None`` as empty."""
-    return "" if value is None else str(value)
+def _seen(user_id: int, user: Raw | None) -> LmsState:
+    """The account as a push's read-back saw it: existence and suspension (``PushResult.state``)."""
+    if user is None:
+        return LmsState(user_id, exists=False)
+    return LmsState(user_id, exists=True, suspended=bool(user.get("suspended")))
 
 
-def _differences(user: Raw, changes: Mapping[str, Any]) -> list[str]:
-    """Names of requested fields whose read-back value differs (missing, null and "" alike)."""
-    wrong = []
-    for key, wanted in changes.items():
-        if key == "customfields":
-            held = {f.get("shortname"): f.get("value") for f in user.get("customfields") or ()}
-            wrong += [
-                f"customfields.{k}"
-                for k, v in dict(wanted).items()
-                if _text(held.get(k)) != _text(v)
-            ]
-        elif _text(user.get(key)) != _text(wanted):
-            wrong.append(key)
-    return wrong
+def _seen(user_id: int, user: Raw | None) -> LmsState:
+    """The account as a push's read-back saw it: existence and suspension (``PushResult.state``)."""
+    if user is None:
+        return LmsState(user_id, exists=False)
+    return LmsState(user_id, exists=True, suspended=bool(user.get("suspended")))

@@ -17,8 +17,6 @@ Nothing here knows the token: callers pass text that is already redacted.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from connectors.base import ConnectionRefused, ConnectorError, TerminalError, TransientError
@@ -43,11 +41,6 @@ __all__ = [
     "TlsError",
     "UnexpectedResponse",
     "WebServicesDisabled",
-    "classify_error",
-    "error_for_status",
-    "error_for_xml",
-    "is_error_payload",
-    "strip_namespace",
 ]
 
 #: Longest ``debuginfo`` kept in an error message (it can hold a stack trace).
@@ -86,7 +79,7 @@ class MoodleError(ConnectorError):
         head = ": ".join(p for p in (self.function, self.errorcode or self.exception_class) if p)
         text = f"{head}: {self.message}" if head else self.message
         if self.debuginfo:
-            text += f" (debuginfo: {_shorten(self.debuginfo, _MAX_DEBUGINFO)})"
+            text += f" (debuginfo: {shorten(self.debuginfo, _MAX_DEBUGINFO)})"
         return text
 
     def __repr__(self) -> str:
@@ -231,10 +224,12 @@ class Stopped(MoodleError, TransientError):
     """A stop was requested while waiting; the work stays pending."""
 
 
-# --------------------------------------------------------------------------- classification
+# --------------------------------------------------------------------------- the tables
+
+# Decoded by connectors.moodle.classify.
 
 #: errorcode → class. Checked before the exception class.
-_BY_ERRORCODE: dict[str, type[MoodleError]] = {
+BY_ERRORCODE: dict[str, type[MoodleError]] = {
     "invalidtoken": InvalidToken,
     "accessexception": AccessException,
     "sitemaintenance": SiteMaintenance,
@@ -270,7 +265,7 @@ _BY_ERRORCODE: dict[str, type[MoodleError]] = {
 }
 
 #: exception class (namespace removed) → class, for error codes not listed above.
-_BY_EXCEPTION: dict[str, type[MoodleError]] = {
+BY_EXCEPTION: dict[str, type[MoodleError]] = {
     "webservice_access_exception": AccessException,
     "required_capability_exception": MissingCapability,
     "invalid_parameter_exception": InvalidParameter,
@@ -281,7 +276,7 @@ _BY_EXCEPTION: dict[str, type[MoodleError]] = {
 }
 
 #: Fixes more precise than the class's default, by errorcode.
-_FIX_BY_ERRORCODE: dict[str, str] = {
+FIX_BY_ERRORCODE: dict[str, str] = {
     "usernotfullysetup": (
         "Fill in the service user's first name, last name, email and every required custom "
         "profile field, and make sure its email is not over the bounce threshold."
@@ -316,114 +311,5 @@ _FIX_BY_ERRORCODE: dict[str, str] = {
 }
 
 
-def strip_namespace(exception_class: str) -> str:
-    """``core\\exception\\moodle_exception`` → ``moodle_exception``."""
-    return exception_class.rsplit("\\", 1)[-1]
-
-
-def is_error_payload(payload: Any) -> bool:
-    """Whether a decoded JSON answer is Moodle's error object (reference 1.4)."""
-    return isinstance(payload, Mapping) and "exception" in payload
-
-
-def classify_error(function: str | None, payload: Mapping[str, Any]) -> MoodleError:
-    """Turn Moodle's error object into the typed error to raise.
-
-    ``payload`` must already be redacted (it may echo request values).
-    """
-    raw_class = payload.get("exception")
-    exception_class = strip_namespace(raw_class) if isinstance(raw_class, str) else None
-    errorcode = _text(payload.get("errorcode"))
-    message = _text(payload.get("message")) or "(no message)"
-    debuginfo = _text(payload.get("debuginfo"))
-
-    cls: type[MoodleError]
-    if errorcode is None:
-        # A PHP engine Error (TypeError, ...) has no errorcode: a Moodle bug.
-        cls = MoodleInternalError
-    elif errorcode == "invalidrecord" and "external_functions" in message:
-        # The only split allowed on message text: the table name is not translated.
-        cls = FunctionNotInstalled
-    else:
-        cls = (
-            _BY_ERRORCODE.get(errorcode)
-            or _BY_EXCEPTION.get(exception_class or "")
-            or MoodleException
-        )
-    return cls(
-        message,
-        function=function,
-        errorcode=errorcode,
-        exception_class=exception_class,
-        debuginfo=debuginfo,
-        fix=_FIX_BY_ERRORCODE.get(errorcode or ""),
-    )
-
-
-def error_for_status(
-    function: str | None,
-    status: int,
-    detail: str,
-    *,
-    retry_after: float | None = None,
-    location: str | None = None,
-) -> MoodleError:
-    """The error for a non-200 HTTP answer.
-
-    ``detail`` describes the body (already redacted and shortened), ``location``
-    is the redirect target of a 3xx answer (already redacted).
-    """
-    detail = _shorten(detail.strip(), 200) or "empty body"
-    common: dict[str, Any] = {"function": function}
-    if status == 403:
-        return WebServicesDisabled(f"HTTP 403 ({detail})", **common)
-    if 300 <= status < 400:
-        return BadUrl(f"HTTP {status} redirect to {location or '(no Location)'}", **common)
-    if status == 404:
-        return BadUrl("HTTP 404: no Moodle web-service endpoint at this URL", **common)
-    if status == 503 and retry_after is not None:
-        return SiteMaintenance(
-            f"HTTP 503, Retry-After {retry_after:g}s ({detail})", retry_after=retry_after, **common
-        )
-    if status >= 500 or status in (408, 425, 429):
-        return ServerError(f"HTTP {status} ({detail})", retry_after=retry_after, **common)
-    return UnexpectedResponse(f"HTTP {status} ({detail})", **common)
-
-
-_XML_CLASS = re.compile(r'<EXCEPTION\s+class="([^"]*)"')
-_XML_CODE = re.compile(r"<ERRORCODE>(.*?)</ERRORCODE>", re.S)
-_XML_MESSAGE = re.compile(r"<MESSAGE>(.*?)</MESSAGE>", re.S)
-
-
-def error_for_xml(function: str | None, body: str) -> UnexpectedResponse:
-    """An XML answer to a JSON request; Moodle's own error code is kept for diagnosis."""
-    exception_class = _first(_XML_CLASS, body)
-    errorcode = _first(_XML_CODE, body)
-    moodle_message = _first(_XML_MESSAGE, body)
-    message = "Moodle answered XML although JSON was requested"
-    if errorcode or moodle_message:
-        message += f" (its error: {errorcode or '?'}: {moodle_message or ''})"
-    return UnexpectedResponse(
-        message,
-        function=function,
-        errorcode=errorcode,
-        exception_class=strip_namespace(exception_class) if exception_class else None,
-    )
-
-
-# --------------------------------------------------------------------------- helpers
-
-
-def _text(value: Any) -> str | None:
-    if value is None:
-        return None
-    return value if isinstance(value, str) else str(value)
-
-
-def _first(pattern: re.Pattern[str], text: str) -> str | None:
-    match = pattern.search(text)
-    return match.group(1).strip() if match else None
-
-
-def _shorten(text: str, limit: int) -> str:
+def shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -4,7 +4,7 @@ Every function here is pure: it takes one decoded Moodle object (plus the
 context the stream knows, such as the course it asked about) and returns
 records, or raises :class:`ValueError` with a reason precise enough to fix the
 data. The stream engine turns that error into a quarantined
-:class:`~connectors.base.Reject` and goes on with the next object.
+:class:`~connectors.records.Reject` and goes on with the next object.
 
 Moodle's conventions (reference 1.3, 2.4) are handled once, in the small
 readers at the top: an optional key may be missing, ``null`` or ``""``; ``0``
@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from connectors.base import (
+from connectors.records import (
     AssignmentGradeRecord,
     AssignmentRecord,
     CourseRecord,

@@ -1,11 +1,9 @@
-"""The Moodle streams: one table row each, run by one engine loop.
+"""The Moodle streams: one table row each, run by the shared engine.
 
-In the Singer SDK's manner a stream is mostly declaration: a name, a parser
-from :mod:`connectors.moodle.parse`, a fetcher that knows which web-service
-calls to make, and a replication mode. :func:`run_stream` does the rest for
-every stream alike: it parses each raw object, quarantines the ones that fail
-validation, de-duplicates records within a batch, tracks the incremental
-cursor and decides when a checkpoint is safe and when a listing is complete.
+A stream is declared as data: a name, a parser from
+:mod:`connectors.moodle.parse`, a fetcher that knows which web-service calls to
+make, and a replication mode. :func:`connectors.streams.run_stream` does the
+rest, the same for every stream and every LMS.
 
 Requests grow with courses, assignments, teachers and pages, never with
 students (CONTRACTS 5): rosters are read in pages, ids are sent in batches sized
@@ -15,11 +13,11 @@ by :meth:`MoodleClient.chunk_ids` under ``max_form_fields``.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Literal, TypeVar
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
 
-from connectors.base import Batch, Bookmark, Record, Reject, StreamUnavailable, TerminalError
+from connectors.base import StreamUnavailable
 from connectors.moodle import parse
 from connectors.moodle.client import MoodleClient
 from connectors.moodle.config import MoodleConfig
@@ -31,8 +29,7 @@ from connectors.moodle.errors import (
 )
 from connectors.moodle.functions import LOG_FUNCTION, TEACHER_CAPABILITY
 from connectors.moodle.parse import Raw, SiteInfo
-
-T = TypeVar("T")
+from connectors.streams import FULL, PER_COURSE, SINCE_MODIFIED, Replication, Row, StreamSpec, Unit
 
 log = logging.getLogger("connectors.moodle.streams")
 
@@ -49,155 +46,11 @@ _HARMLESS_WARNINGS = frozenset({"3"})
 
 @dataclass(frozen=True, slots=True)
 class StreamContext:
+    """What every Moodle fetcher needs: the client, the settings and the site's facts."""
+
     client: MoodleClient
     config: MoodleConfig
     site: SiteInfo
-
-
-@dataclass(frozen=True, slots=True)
-class Row:
-    """One raw Moodle object and what the stream knows about it (passed to the parser)."""
-
-    payload: Raw
-    context: Mapping[str, Any] = field(default_factory=dict)
-    lms_id: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Unit:
-    """What a fetcher hands the engine for one batch.
-
-    ``partial`` says Moodle left something out (a warning, a roster that moved
-    while paging), so the unit must not count as a complete listing.
-    ``scope`` marks a unit that is by itself the full listing of one course.
-    """
-
-    rows: Sequence[Row] = ()
-    invalid: Sequence[tuple[Raw, str]] = ()
-    scope: Mapping[str, Any] | None = None
-    partial: bool = False
-    checkpoint: Bookmark | None = None
-
-
-Fetch = Callable[[StreamContext, int], Iterator[Unit]]
-
-
-@dataclass(frozen=True, slots=True)
-class Replication:
-    """How a stream resumes and when its listing is complete.
-
-    * ``full``: no server filter; the whole listing is one scope ``{"kind": "all"}``.
-    * ``per_course``: no server filter; each course's batch is its own scope.
-    * ``incremental``: a server ``since``-style filter; the bookmark is the
-      highest ``cursor_field`` seen (server time, never the local clock) and
-      is only safe once the whole run is read, so it rides on the last batch.
-    * ``keyset``: an id cursor that is safe after every page.
-    """
-
-    mode: Literal["full", "per_course", "incremental", "keyset"]
-    bookmark_key: str | None = None
-    cursor_field: str | None = None
-
-    def start(self, bookmark: Bookmark | None) -> int:
-        if self.bookmark_key is None or not bookmark:
-            return 0
-        value = bookmark.get(self.bookmark_key) or 0
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise TerminalError(
-                f"bookmark {dict(bookmark)!r}: {self.bookmark_key!r} must be a non-negative int",
-                fix="Reset the stream's bookmark (the next run then reads everything).",
-            )
-        return value
-
-
-FULL = Replication("full")
-PER_COURSE = Replication("per_course")
-SINCE_MODIFIED = Replication("incremental", "since", "time_modified")
-
-
-@dataclass(frozen=True, slots=True)
-class StreamSpec:
-    name: str
-    parse: Callable[..., Record | Iterable[Record]]
-    fetch: Fetch
-    replication: Replication
-
-
-# --------------------------------------------------------------------------- engine
-
-
-def run_stream(spec: StreamSpec, ctx: StreamContext, bookmark: Bookmark | None) -> Iterator[Batch]:
-    """Run one stream: fetch units, parse them, and yield batches with safe checkpoints."""
-    rep = spec.replication
-    start = rep.start(bookmark)
-    if rep.mode == "keyset":  # every page is safe to resume from: no lookahead needed
-        for unit in spec.fetch(ctx, start):
-            yield Batch(spec.name, *_parse_unit(spec, unit), checkpoint=unit.checkpoint)
-        return
-    cursor, partial = start, False
-    for unit, final in _with_last(spec.fetch(ctx, start), empty=Unit()):
-        records, rejects = _parse_unit(spec, unit)
-        partial = partial or unit.partial
-        if rep.cursor_field:
-            seen = (getattr(r, rep.cursor_field, None) for r in records)
-            cursor = max([cursor, *(s for s in seen if isinstance(s, int))])
-        meta = _meta(rep, unit, final=final, cursor=cursor, partial=partial, scratch=start == 0)
-        yield Batch(spec.name, records, rejects, **meta)
-
-
-def _meta(
-    rep: Replication, unit: Unit, *, final: bool, cursor: int, partial: bool, scratch: bool
-) -> dict[str, Any]:
-    """Checkpoint, completeness and scope of one batch (see :class:`Replication`)."""
-    checkpoint = None
-    if final:
-        checkpoint = {rep.bookmark_key: cursor} if rep.bookmark_key else {}
-    if rep.mode == "per_course":
-        complete = unit.scope is not None and not unit.partial
-        return {
-            "checkpoint": checkpoint,
-            "complete": complete,
-            "scope": unit.scope if complete else None,
-        }
-    # An incremental run is a full listing only when it started from nothing.
-    complete = final and not partial and (rep.mode == "full" or scratch)
-    return {
-        "checkpoint": checkpoint,
-        "complete": complete,
-        "scope": {"kind": "all"} if complete else None,
-    }
-
-
-def _parse_unit(spec: StreamSpec, unit: Unit) -> tuple[tuple[Record, ...], tuple[Reject, ...]]:
-    records: dict[tuple[type, tuple[Any, ...]], Record] = {}
-    rejects = [
-        Reject(spec.name, reason, payload, _raw_id(payload)) for payload, reason in unit.invalid
-    ]
-    for row in unit.rows:
-        try:
-            produced = spec.parse(row.payload, **row.context)
-        except ValueError as exc:
-            lms_id = row.lms_id or _raw_id(row.payload)
-            rejects.append(Reject(spec.name, str(exc), row.payload, lms_id))
-            continue
-        for record in [produced] if isinstance(produced, Record) else produced:
-            records.setdefault((type(record), record.key), record)
-    return tuple(records.values()), tuple(rejects)
-
-
-def _raw_id(payload: Raw) -> str | None:
-    value = payload.get("id") if isinstance(payload, Mapping) else None
-    return None if value is None else str(value)
-
-
-def _with_last(items: Iterator[T], empty: T) -> Iterator[tuple[T, bool]]:
-    """Pairs each item with whether it is the last (one item of lookahead); ``empty`` if none."""
-    previous: list[T] = []
-    for item in items:
-        if previous:
-            yield previous[0], False
-        previous = [item]
-    yield (previous[0] if previous else empty), True
 
 
 # --------------------------------------------------------------------------- building blocks
@@ -538,7 +391,7 @@ _GRADES = AssignmentChildren("mod_assign_get_grades", "grades")
 _MESSAGES = Replication("incremental", "timefrom", "time_created")
 
 #: Every stream, in the order a full sync runs them.
-STREAMS: dict[str, StreamSpec] = {
+STREAMS: dict[str, StreamSpec[StreamContext]] = {
     spec.name: spec
     for spec in (
         StreamSpec("users", parse.parse_user, fetch_users, FULL),

@@ -9,19 +9,8 @@ from typing import Any, ClassVar
 
 from pydantic import SecretStr
 
-from connectors.base import (
-    Batch,
-    Bookmark,
-    CheckReport,
-    Connector,
-    CourseRecord,
-    LmsState,
-    PushCommand,
-    PushResult,
-    Record,
-    Reject,
-    UserRecord,
-)
+from connectors.base import CheckReport, Connector, LmsState, PushCommand, PushResult
+from connectors.records import Batch, Bookmark, CourseRecord, Record, Reject, UserRecord
 
 
 class ScriptedLms:

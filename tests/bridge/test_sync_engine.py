@@ -15,7 +15,8 @@ from bridge.registry.models import LmsAccount, LmsCourse, Person, QuarantinedRec
 from bridge.registry.write_counter import WriteCounter
 from bridge.services.sync.engine import RunResult, SyncOptions, run_sync
 from bridge.settings import Settings, load_settings
-from connectors.base import Reject, TerminalError
+from connectors.base import TerminalError
+from connectors.records import Reject
 from tests.bridge.fake_connector import FakeConnector, ScriptedLms, course
 from tests.configs import SENTINEL_TOKEN, write_config
 

@@ -1,5 +1,7 @@
-"""The push worker: carries out outbox commands in the LMS, verifies them by reading back, and
-only then marks them done. Used by `bridge push run` and by the daemon's job."""
+"""The push worker: carries out outbox commands in the LMS and marks them done only when the
+connector's read-back (``PushResult.state``) shows the intended state. The connector reads
+back once; the worker decides from that reading rather than asking the LMS again. Used by
+`bridge push run` and by the daemon's job."""
 
 from __future__ import annotations
 
@@ -26,6 +28,7 @@ from connectors.base import (
     PushCommand,
     PushResult,
     TerminalError,
+    describe,
 )
 
 log = logging.getLogger(__name__)
@@ -47,8 +50,16 @@ class PushRunStats:
         return {k: getattr(self, k) for k in ("claimed", "done", "waiting", "retrying", "failed")}
 
 
-def _verified(command: OutboxCommand, state: LmsState) -> str | None:
-    """Why the read-back does not show the intended state, or None when it does."""
+#: Actions whose effect shows on the account, so their result must carry the read-back.
+_ACCOUNT_ACTIONS = frozenset({"suspend", "privacy_delete", "unsuspend", "delete_user"})
+
+
+def _verified(command: OutboxCommand, state: LmsState | None) -> str | None:
+    """Why the connector's read-back does not show the intended state, or None when it does."""
+    if state is None:
+        if command.action in _ACCOUNT_ACTIONS:
+            return "the connector reported no read-back of the account"
+        return None
     if command.action in ("suspend", "privacy_delete"):
         if state.exists and not state.suspended:
             return "read-back shows the account active"
@@ -146,16 +157,15 @@ class PushWorker:
             lms_request_id=command.lms_request_id,
         )
         try:
-            connector = self.connector(command.connector)
-            result = connector.push(request)
+            result = self.connector(command.connector).push(request)
             if result.outcome in ("applied", "already_applied"):
-                problem = _verified(command, connector.read_state(command.lms_user_id))
+                problem = _verified(command, result.state)
                 if problem:
                     return Outcome(
                         "pending", f"{result.reason}; but {problem}", result.lms_request_id
                     )
         except TerminalError as exc:
-            result = PushResult.terminal_error(f"{exc}" + (f" (fix: {exc.fix})" if exc.fix else ""))
+            result = PushResult.terminal_error(describe(exc))
         except ConnectorError as exc:
             result = PushResult.transient_error(str(exc))
         return _outcome(result)

@@ -19,7 +19,7 @@ from bridge.services import audit
 from bridge.services.audit import Actor
 from bridge.services.secrets import keyed_hash, register_secret
 from bridge.settings import Settings
-from connectors.base import Record, UserRecord
+from connectors.records import Record, UserRecord
 
 #: Record fields that name an LMS user.
 USER_FIELDS = ("lms_user_id", "from_user_id", "user_id", "related_user_id")

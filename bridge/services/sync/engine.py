@@ -36,13 +36,14 @@ from bridge.services.sync.retention_guard import RetentionGuard
 from bridge.services.sync.state import is_due, load_bookmarks, quarantine, save_bookmark
 from bridge.settings import Settings
 from connectors.base import (
-    Batch,
     ConnectionRefused,
     Connector,
     ConnectorError,
     StreamUnavailable,
     TerminalError,
+    describe,
 )
+from connectors.records import Batch
 
 log = logging.getLogger(__name__)
 
@@ -307,7 +308,7 @@ class _Run:
             self._forget(run_id)
         except TerminalError as exc:
             stats.status = "failed"
-            stats.error = f"{exc}" + (f" — fix: {exc.fix}" if exc.fix else "")
+            stats.error = describe(exc)
             log.error("stream %s failed: %s", stream, stats.error)
             if isinstance(exc, ConnectionRefused):
                 self.refused = stats.error

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from bridge.registry.base import Base
 from bridge.registry.models import SyncSeenKey
 from bridge.services.sync.record_store import TABLE_OF
-from connectors.base import Record
+from connectors.records import Record
 
 KEY_FIELDS_OF: dict[type[Base], tuple[str, ...]] = {
     model: record_type.key_fields for record_type, model in TABLE_OF.items()

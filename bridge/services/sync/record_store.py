@@ -35,7 +35,7 @@ from bridge.registry.people import normalise_email
 from bridge.services.rights.suppression import SuppressionList
 from bridge.services.sync.person_linking import link_accounts
 from bridge.services.sync.retention_guard import RetentionGuard
-from connectors.base import (
+from connectors.records import (
     AssignmentGradeRecord,
     AssignmentRecord,
     CourseRecord,

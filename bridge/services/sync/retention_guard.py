@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from bridge.registry.models import RetentionFloor, Tombstone
 from bridge.services.secrets import register_secret, tombstone_hash
 from bridge.settings import Settings
-from connectors.base import Record
+from connectors.records import Record
 
 #: The record time a floor is compared with, in order of preference.
 TIME_FIELDS = ("time_modified", "time_created", "graded_at")

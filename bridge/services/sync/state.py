@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from bridge.registry.dialect import insert_for
 from bridge.registry.models import QuarantinedRecord, SyncBookmark
 from bridge.settings.durations import Schedule
-from connectors.base import Reject
+from connectors.records import Reject
 from connectors.redaction import redact
 
 

@@ -11,6 +11,7 @@ import responses
 
 from connectors.base import TerminalError, TransientError
 from connectors.moodle import errors
+from connectors.moodle.classify import classify_error
 from connectors.moodle.errors import (
     AccessException,
     BadUrl,
@@ -30,7 +31,6 @@ from connectors.moodle.errors import (
     TlsError,
     UnexpectedResponse,
     WebServicesDisabled,
-    classify_error,
 )
 from tests.connectors.moodle.samples import (
     ENDPOINT,

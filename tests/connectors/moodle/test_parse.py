@@ -7,13 +7,8 @@ from typing import Any
 
 import pytest
 
-from connectors.base import (
-    AssignmentGradeRecord,
-    GradeItemRecord,
-    GradeRecord,
-    SubmissionFile,
-)
 from connectors.moodle import parse
+from connectors.records import AssignmentGradeRecord, GradeItemRecord, GradeRecord, SubmissionFile
 from tests.connectors.moodle.samples import load_sample
 
 

@@ -9,11 +9,12 @@ import pytest
 import responses
 from pydantic import SecretStr
 
-from connectors.base import EnrolmentRecord, PushCommand, PushResult
+from connectors.base import PushCommand, PushResult
 from connectors.moodle.config import MoodleConfig
 from connectors.moodle.connector import MoodleConnector
 from connectors.moodle.simulator import SimulatedMoodle
 from connectors.moodle.simulator.inprocess import mount
+from connectors.records import EnrolmentRecord
 from tests.connectors.moodle.test_streams import (
     ALL_USERS,
     SIM_URL,

@@ -13,7 +13,15 @@ import pytest
 import responses
 from pydantic import SecretStr
 
-from connectors.base import (
+from connectors.base import StreamUnavailable
+from connectors.moodle.client import TRANSPORT_FIELD_COUNT
+from connectors.moodle.config import MoodleConfig, PageSizes
+from connectors.moodle.connector import MoodleConnector
+from connectors.moodle.errors import MissingCapability
+from connectors.moodle.functions import LOG_FUNCTION
+from connectors.moodle.simulator import SimulatedMoodle
+from connectors.moodle.simulator.inprocess import mount
+from connectors.records import (
     AssignmentGradeRecord,
     AssignmentRecord,
     Batch,
@@ -23,17 +31,9 @@ from connectors.base import (
     GradeRecord,
     LogEntryRecord,
     MessageRecord,
-    StreamUnavailable,
     SubmissionRecord,
     UserRecord,
 )
-from connectors.moodle.client import TRANSPORT_FIELD_COUNT
-from connectors.moodle.config import MoodleConfig, PageSizes
-from connectors.moodle.connector import MoodleConnector
-from connectors.moodle.errors import MissingCapability
-from connectors.moodle.functions import LOG_FUNCTION
-from connectors.moodle.simulator import SimulatedMoodle
-from connectors.moodle.simulator.inprocess import mount
 from tests.connectors.moodle.samples import ENDPOINT, load_sample, make_client, make_config
 
 Handler = Callable[[dict[str, Any]], Any]

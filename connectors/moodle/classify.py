@@ -1,0 +1,135 @@
+"""Moodle's error answers turned into typed errors, using the tables of
+:mod:`connectors.moodle.errors`: by ``errorcode`` first, then by exception class, then by
+HTTP status; the XML shape of an error (a misconfigured format) is recognised too.
+Kept apart from the tables so that adding an error code is one line there and the
+decoding rules here stay short.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from connectors.moodle.errors import (
+    BY_ERRORCODE,
+    BY_EXCEPTION,
+    FIX_BY_ERRORCODE,
+    BadUrl,
+    FunctionNotInstalled,
+    MoodleError,
+    MoodleException,
+    MoodleInternalError,
+    ServerError,
+    SiteMaintenance,
+    UnexpectedResponse,
+    WebServicesDisabled,
+    shorten,
+)
+
+
+def strip_namespace(exception_class: str) -> str:
+    """``core\\exception\\moodle_exception`` → ``moodle_exception``."""
+    return exception_class.rsplit("\\", 1)[-1]
+
+
+def is_error_payload(payload: Any) -> bool:
+    """Whether a decoded JSON answer is Moodle's error object (reference 1.4)."""
+    return isinstance(payload, Mapping) and "exception" in payload
+
+
+def classify_error(function: str | None, payload: Mapping[str, Any]) -> MoodleError:
+    """Turn Moodle's error object into the typed error to raise.
+
+    ``payload`` must already be redacted (it may echo request values).
+    """
+    raw_class = payload.get("exception")
+    exception_class = strip_namespace(raw_class) if isinstance(raw_class, str) else None
+    errorcode = _text(payload.get("errorcode"))
+    message = _text(payload.get("message")) or "(no message)"
+    debuginfo = _text(payload.get("debuginfo"))
+
+    cls: type[MoodleError]
+    if errorcode is None:
+        # A PHP engine Error (TypeError, ...) has no errorcode: a Moodle bug.
+        cls = MoodleInternalError
+    elif errorcode == "invalidrecord" and "external_functions" in message:
+        # The only split allowed on message text: the table name is not translated.
+        cls = FunctionNotInstalled
+    else:
+        cls = (
+            BY_ERRORCODE.get(errorcode)
+            or BY_EXCEPTION.get(exception_class or "")
+            or MoodleException
+        )
+    return cls(
+        message,
+        function=function,
+        errorcode=errorcode,
+        exception_class=exception_class,
+        debuginfo=debuginfo,
+        fix=FIX_BY_ERRORCODE.get(errorcode or ""),
+    )
+
+
+def error_for_status(
+    function: str | None,
+    status: int,
+    detail: str,
+    *,
+    retry_after: float | None = None,
+    location: str | None = None,
+) -> MoodleError:
+    """The error for a non-200 HTTP answer.
+
+    ``detail`` describes the body (already redacted and shortened), ``location``
+    is the redirect target of a 3xx answer (already redacted).
+    """
+    detail = shorten(detail.strip(), 200) or "empty body"
+    common: dict[str, Any] = {"function": function}
+    if status == 403:
+        return WebServicesDisabled(f"HTTP 403 ({detail})", **common)
+    if 300 <= status < 400:
+        return BadUrl(f"HTTP {status} redirect to {location or '(no Location)'}", **common)
+    if status == 404:
+        return BadUrl("HTTP 404: no Moodle web-service endpoint at this URL", **common)
+    if status == 503 and retry_after is not None:
+        return SiteMaintenance(
+            f"HTTP 503, Retry-After {retry_after:g}s ({detail})", retry_after=retry_after, **common
+        )
+    if status >= 500 or status in (408, 425, 429):
+        return ServerError(f"HTTP {status} ({detail})", retry_after=retry_after, **common)
+    return UnexpectedResponse(f"HTTP {status} ({detail})", **common)
+
+
+_XML_CLASS = re.compile(r'<EXCEPTION\s+class="([^"]*)"')
+_XML_CODE = re.compile(r"<ERRORCODE>(.*?)</ERRORCODE>", re.S)
+_XML_MESSAGE = re.compile(r"<MESSAGE>(.*?)</MESSAGE>", re.S)
+
+
+def error_for_xml(function: str | None, body: str) -> UnexpectedResponse:
+    """An XML answer to a JSON request; Moodle's own error code is kept for diagnosis."""
+    exception_class = _first(_XML_CLASS, body)
+    errorcode = _first(_XML_CODE, body)
+    moodle_message = _first(_XML_MESSAGE, body)
+    message = "Moodle answered XML although JSON was requested"
+    if errorcode or moodle_message:
+        message += f" (its error: {errorcode or '?'}: {moodle_message or ''})"
+    return UnexpectedResponse(
+        message,
+        function=function,
+        errorcode=errorcode,
+        exception_class=strip_namespace(exception_class) if exception_class else None,
+    )
+
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    return value if isinstance(value, str) else str(value)
+
+
+def _first(pattern: re.Pattern[str], text: str) -> str | None:
+    match = pattern.search(text)
+    return match.group(1).strip() if match else None

@@ -1,0 +1,172 @@
+"""One run of ``bridge check`` for Moodle: the checks found so far and how a failure's fix is
+worded. Shared by the site checks in :mod:`connectors.moodle.checks` and the capability
+probes in :mod:`connectors.moodle.probes`, so every failure names its fix the same way
+(menu path, capability, function) and later probes reuse what earlier ones found.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from connectors.base import Check, ConnectorError
+from connectors.moodle.client import MoodleClient
+from connectors.moodle.config import MoodleConfig
+from connectors.moodle.errors import (
+    AccessException,
+    ContextNotValid,
+    FunctionNotInstalled,
+    MissingCapability,
+    MoodleError,
+)
+from connectors.moodle.parse import SiteInfo
+
+ROLE = (
+    "the service user's role (Site administration > Users > Permissions > Define roles > "
+    "LMS registry bridge), assigned at system level"
+)
+SERVICE = (
+    "the token's external service (Site administration > Server > Web services > External "
+    "services > LMS registry bridge > Functions > Add functions)"
+)
+PRIVACY_SETTINGS = "Site administration > Users > Privacy and policies > Privacy settings"
+SETUP_GUIDE = "docs/moodle-setup.md"
+
+
+def allow(capabilities: Sequence[str]) -> str:
+    """The fix for missing capabilities."""
+    return f"Allow {', '.join(capabilities)} in {ROLE} ({SETUP_GUIDE}, step 4)."
+
+
+
+@dataclass
+class Diagnosis:
+    """One run of the checks; later probes reuse what earlier ones found."""
+
+    client: MoodleClient
+    config: MoodleConfig
+    site: SiteInfo
+    checks: list[Check] = field(default_factory=list)
+    account_ok: bool | None = None  # None: the system-context probe could not run
+    course_ids: list[int] = field(default_factory=list)
+    #: The course probe met ``errorcoursecontextnotvalid``: later ones share its cause.
+    course_blocked: bool = False
+    course_id: int | None = None
+    other_user_id: int | None = None
+
+    def add(
+        self,
+        name: str,
+        ok: bool,
+        detail: str = "",
+        fix: str | None = None,
+        *,
+        warning: bool = False,
+    ) -> None:
+        self.checks.append(Check(name, ok, detail, None if ok else fix, warning))
+
+    def has(self, function: str) -> bool:
+        return function in self.site.functions
+
+    def skipped(self, name: str, function: str) -> None:
+        """A probe whose function is missing: the ``functions`` check already fails for it."""
+        self.add(
+            name,
+            False,
+            f"not probed: {function} is not in the service",
+            f"Add {function} to {SERVICE}.",
+            warning=True,
+        )
+
+    def attempt(
+        self, name: str, capabilities: Sequence[str], function: str, params: Mapping[str, Any]
+    ) -> tuple[bool, Any]:
+        """Call ``function``; on failure record a failed check ``name`` with its fix.
+
+        Returns whether the call answered, and its answer.
+        """
+        if not self.has(function):
+            self.skipped(name, function)
+            return False, None
+        try:
+            return True, self.client.call(function, dict(params))
+        except ConnectorError as exc:
+            detail = f"{', '.join(capabilities)}: {exc}" if capabilities else str(exc)
+            self.add(name, False, detail, self.fix_for(exc, capabilities, function))
+            return False, None
+
+    def probe(
+        self,
+        name: str,
+        capabilities: Sequence[str],
+        function: str,
+        params: Mapping[str, Any],
+        judge: Callable[[Any], str | None] | None = None,
+        detail: str = "",
+    ) -> Any:
+        """:meth:`attempt`, recording a passed check when the call answers.
+
+        ``judge`` inspects the answer and returns a failure reason, for functions
+        that report missing rights as warnings rather than errors. Returns the
+        answer, or None when the probe failed.
+        """
+        answered, answer = self.attempt(name, capabilities, function, params)
+        if not answered:
+            return None
+        caps = ", ".join(capabilities)
+        reason = judge(answer) if judge else None
+        if reason:
+            self.add(name, False, f"{caps}: {reason}", self.context_fix(capabilities))
+            return None
+        self.add(name, True, f"{caps} ({detail})" if detail else caps)
+        return answer
+
+    def fix_for(self, exc: ConnectorError, capabilities: Sequence[str], function: str) -> str:
+        if isinstance(exc, MissingCapability):
+            return allow(capabilities)
+        if isinstance(exc, ContextNotValid):
+            return self.context_fix(capabilities)
+        if isinstance(exc, AccessException):
+            return f"Add {function} to {SERVICE}. If it is there: {exc.fix}"
+        if isinstance(exc, FunctionNotInstalled):
+            return f"{function} is not installed on this Moodle site: {exc.fix}"
+        if isinstance(exc, MoodleError) and exc.errorcode == "disabled":  # messaging is off
+            return (
+                "Turn on Site administration > General > Messaging > Enable messaging "
+                "system (messaging)."
+            )
+        return getattr(exc, "fix", None) or "See the error above."
+
+    def context_fix(self, capabilities: Sequence[str]) -> str:
+        """The fix for ``errorcoursecontextnotvalid`` (and module-level refusals).
+
+        Moodle gives the same code for a missing ``moodle/course:view`` and for a
+        service account that is not fully set up (reference 1.9); the system-context
+        probe (``_account`` in :mod:`connectors.moodle.checks`) tells them apart, so
+        the fix names both and says which one that probe points to.
+        """
+        access = [
+            "moodle/course:view",
+            "moodle/course:viewhiddencourses",
+            "moodle/course:viewhiddenactivities",
+        ]
+        role = allow([*access, *(c for c in capabilities if c not in access)])
+        if self.course_blocked:
+            return f"The same cause as the first check above that could not enter a course. {role}"
+        self.course_blocked = True
+        account = (
+            "the service account is not fully set up (first name, last name, email, required "
+            "profile fields; no forced password change; auth = webservice; Site administration "
+            f"> Users > Accounts > Browse list of users, {SETUP_GUIDE} step 3)"
+        )
+        if self.account_ok:
+            return (
+                "Moodle would not let the service user into the course: the role lacks "
+                f"moodle/course:view, or {account}. The account passed the system-context "
+                f"probe, so it is the capability: {role}"
+            )
+        return (
+            f"Moodle would not let the service user into the course. Either the role lacks "
+            f"moodle/course:view: {role} Or {account}."
+        )
