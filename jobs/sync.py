@@ -8,25 +8,21 @@ same connector at once.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from bridge.errors import LeaseHeld
-from bridge.services.sync.engine import RunResult, SyncOptions, run_sync, select_streams
+from bridge.services.sync.engine import RunResult, SyncOptions, run_due_sync, run_sync
 from jobs.context import JobContext, JobSkipped
 
 log = logging.getLogger(__name__)
 
 
 def incremental(ctx: JobContext, connector: str) -> RunResult | None:
-    """Pull the streams that are due; skip the slot when none is, or when the lease is held.
-
-    Skipping when nothing is due keeps a five-minute cadence from writing an empty run
-    row (and opening a connection to the LMS) every five minutes for years.
-    """
-    section = ctx.settings.connectors[connector]
-    due = select_streams(ctx.settings, ctx.sessions, connector, section.streams, SyncOptions())
-    if not due:
+    """Pull the streams that are due; skip the slot when none is, or when the lease is held."""
+    result = _run(ctx, connector, SyncOptions(trigger="schedule"), wait=False, service=run_due_sync)
+    if result is None:
         raise JobSkipped(f"sync of {connector}: no stream is due", quiet=True)
-    return _run(ctx, connector, SyncOptions(trigger="schedule"), wait=False)
+    return result
 
 
 def reconcile(ctx: JobContext, connector: str) -> RunResult | None:
@@ -39,7 +35,14 @@ def full(ctx: JobContext, connector: str) -> RunResult | None:
     return _run(ctx, connector, SyncOptions(full=True, trigger="full"), wait=True)
 
 
-def _run(ctx: JobContext, connector: str, options: SyncOptions, *, wait: bool) -> RunResult | None:
+def _run(
+    ctx: JobContext,
+    connector: str,
+    options: SyncOptions,
+    *,
+    wait: bool,
+    service: Callable[..., RunResult | None] = run_sync,
+) -> RunResult | None:
     """Run one sync. The slow cadences wait for the lease (a nightly pass must not be lost
     to a five-minute incremental run); the incremental one skips its slot instead."""
     token = ctx.token_of(connector)
@@ -51,11 +54,13 @@ def _run(ctx: JobContext, connector: str, options: SyncOptions, *, wait: bool) -
         operator=ctx.actor.name,
     )
     try:
-        result = run_sync(
+        result = service(
             ctx.settings, ctx.sessions, connector, token, options, stop=ctx.stop, actor=ctx.actor
         )
     except LeaseHeld as exc:
         raise JobSkipped(f"{options.trigger} sync of {connector}: {exc}") from None
+    if result is None:
+        return None
     counts = {n: s.fetched for n, s in result.streams.items()}
     ctx.count_records(connector, counts)
     level = logging.INFO if result.status == "ok" else logging.WARNING

@@ -186,6 +186,23 @@ def run_sync(
             connector.close()
 
 
+def run_due_sync(
+    settings: Settings,
+    sessions: sessionmaker[Session],
+    connector_name: str,
+    token: SecretStr,
+    options: SyncOptions,
+    **kwargs: Any,
+) -> RunResult | None:
+    """:func:`run_sync` of the streams that are due, or ``None`` (no run, no connection to
+    the LMS) when none is: a five-minute cadence must not write an empty run row every five
+    minutes for years."""
+    enabled = settings.connectors[connector_name].streams
+    if not select_streams(settings, sessions, connector_name, enabled, SyncOptions()):
+        return None
+    return run_sync(settings, sessions, connector_name, token, options, **kwargs)
+
+
 class _Run:
     def __init__(
         self,
