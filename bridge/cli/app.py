@@ -17,6 +17,7 @@ from bridge.logs import secret_filter
 from bridge.registry.db import make_engine, session_factory
 from bridge.registry.schema import require_current
 from bridge.services.audit import Actor, authorise, resolve_actor
+from bridge.services.audit_chain import bind_register_secret
 from bridge.settings import Settings, config_path, load_settings
 from bridge.settings.loader import locate_key
 
@@ -56,6 +57,7 @@ class App:
     def engine(self) -> sa.Engine:
         if self._engine is None:
             self._engine = make_engine(self.settings.database.url)
+            bind_register_secret(self._engine, self.settings.register.secret_file)
         return self._engine
 
     @cached_property
