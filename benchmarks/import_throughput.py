@@ -80,7 +80,9 @@ def child(url: str, directory: Path, files: list[Path]) -> dict[str, float]:
     from bridge.registry.db import make_engine, session_factory
     from bridge.registry.schema import upgrade
     from bridge.services.audit import Actor
+    from bridge.services.audit_chain import bind_register_secret
     from bridge.services.register.intake import ImportOptions, import_file
+    from bridge.services.secrets import ensure_register_secret
     from bridge.settings import load_settings
     from bridge.settings.template import config_text
 
@@ -91,6 +93,8 @@ def child(url: str, directory: Path, files: list[Path]) -> dict[str, float]:
     settings = load_settings(config)
     engine = make_engine(url)
     upgrade(engine)
+    ensure_register_secret(settings.register.secret_file)
+    bind_register_secret(engine, settings.register.secret_file)  # audit rows are signed
     sessions = session_factory(engine)
     actor = Actor("benchmark", "admin")
     started = time.perf_counter()

@@ -43,6 +43,7 @@ from bridge.registry.db import make_engine, normalise_url, session_factory  # no
 from bridge.registry.queries import find_person  # noqa: E402
 from bridge.registry.schema import upgrade  # noqa: E402
 from bridge.services.audit import Actor  # noqa: E402
+from bridge.services.audit_chain import bind_register_secret  # noqa: E402
 from bridge.services.rights import consent  # noqa: E402
 from bridge.services.secrets import ensure_register_secret  # noqa: E402
 from bridge.settings import load_settings  # noqa: E402
@@ -140,6 +141,7 @@ def main(argv: list[str] | None = None) -> int:
         if len(people) < args.n + 1:
             raise SystemExit(f"only {len(people)} learners to withdraw, --n {args.n} asked")
         settings, sessions = load_settings(config), session_factory(engine)
+        bind_register_secret(engine, settings.register.secret_file)  # audit rows are signed
         actor = Actor(OPERATOR, "admin")
         worker = subprocess.Popen(
             [sys.executable, "-m", "bridge.cli", "--config",

@@ -18,6 +18,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from bridge.registry.db import make_engine, normalise_url, session_factory
 from bridge.registry.models import Base
 from bridge.registry.schema import upgrade
+from bridge.services.audit_chain import default_register_secret
+from bridge.services.secrets import ensure_register_secret
+from tests.audit_guard import bypassing_audit_guard
 
 TEST_DATABASE_URL = os.environ.get("BRIDGE_TEST_DATABASE_URL")
 
@@ -58,13 +61,23 @@ def db_url(_migrated_template: str, tmp_path: Path) -> str:
     if TEST_DATABASE_URL:
         engine = make_engine(_migrated_template)
         tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-        with engine.begin() as connection:
+        with bypassing_audit_guard(engine) as connection:
             connection.exec_driver_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
         engine.dispose()
         return _migrated_template
     path = tmp_path / "register.sqlite3"
     shutil.copyfile(_migrated_template, path)
     return f"sqlite:///{path}"
+
+
+@pytest.fixture(autouse=True)
+def _register_secret(tmp_path: Path) -> Iterator[None]:
+    """Audit rows written through test-made engines are signed with the secret that
+    ``write_config(tmp_path, ...)`` configures, so the CLI verifies them."""
+    secret = tmp_path / "register.secret"
+    ensure_register_secret(secret)
+    with default_register_secret(secret):
+        yield
 
 
 @pytest.fixture

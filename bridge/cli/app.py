@@ -18,6 +18,7 @@ from bridge.logs import secret_filter
 from bridge.registry.db import make_engine, session_factory
 from bridge.registry.schema import require_current
 from bridge.services.audit import Actor, authorise, resolve_actor
+from bridge.services.audit_chain import bind_register_secret
 from bridge.services.unit_of_work import Work, unit_of_work
 from bridge.settings import Settings, load_settings
 
@@ -46,6 +47,7 @@ class App:
     def engine(self) -> sa.Engine:
         if self._engine is None:
             self._engine = make_engine(self.settings.database.url)
+            bind_register_secret(self._engine, self.settings.register.secret_file)
         return self._engine
 
     @cached_property

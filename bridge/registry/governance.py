@@ -97,7 +97,13 @@ class Tombstone(Base):
 
 
 class AuditEntry(Base):
-    """Append-only, hash-chained trail of every read or change of personal data (N12)."""
+    """Append-only, keyed chain of every read or change of personal data (N12, CONTRACTS 9).
+
+    ``seq`` numbers the rows 1, 2, 3 … without gaps; ``mac`` is the HMAC the services'
+    ``audit_chain`` computes with the register secret. Rows from before migration 0002
+    have ``mac`` NULL and keep their unkeyed ``prev_hash``/``row_hash`` chain (legacy);
+    keyed rows leave those two NULL. Database triggers refuse UPDATE and DELETE.
+    """
 
     __tablename__ = "audit_log"
 
@@ -110,5 +116,9 @@ class AuditEntry(Base):
     person_id: Mapped[int | None] = mapped_column(index=True)
     request_id: Mapped[int | None]
     details: Mapped[dict[str, Any] | None]
-    prev_hash: Mapped[str] = mapped_column(sa.String(64))
-    row_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    seq: Mapped[int] = mapped_column(unique=True)
+    mac: Mapped[str | None] = mapped_column(sa.String(64))
+    uid: Mapped[int | None]
+    host: Mapped[str | None] = mapped_column(sa.String(255))
+    prev_hash: Mapped[str | None] = mapped_column(sa.String(64))
+    row_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True)

@@ -3,14 +3,15 @@
 Who acts: ``--operator``, ``BRIDGE_OPERATOR`` or the OS user; a name not listed in
 ``[operators]`` is a ``viewer``. Daemon jobs act as ``system:daemon``.
 
-The audit log is append-only and tamper-evident: every row stores the hash of the
-previous row, and ``verify_chain`` recomputes the chain.
+The audit log is append-only and tamper-evident against changes and cuts: each row has a
+consecutive sequence number and an HMAC keyed with the register secret, the head is kept
+in an anchor file outside the database, and triggers refuse UPDATE and DELETE. The chain
+itself lives in ``audit_chain`` (appending, the key) and ``audit_verify`` (the kinds of
+breakage); this module keeps the callers' ``record`` and ``verify_chain``.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -21,10 +22,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from bridge.errors import NotPermitted
 from bridge.registry.base import utcnow
 from bridge.registry.models import AuditEntry
+from bridge.services import audit_chain, audit_verify
 from bridge.settings import Settings
 
 DAEMON = "system:daemon"
-GENESIS = "0" * 64
 
 #: What each role may do. Permissions name command categories.
 PERMISSIONS: dict[str, frozenset[str]] = {
@@ -67,32 +68,6 @@ def resolve_actor(settings: Settings, name: str) -> Actor:
     return Actor(name, settings.operators.get(name, "viewer"))
 
 
-def _digest(prev_hash: str, entry: dict[str, Any]) -> str:
-    canonical = json.dumps(entry, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256((prev_hash + canonical).encode("utf-8")).hexdigest()
-
-
-def _content(
-    at: datetime,
-    actor: Actor,
-    action: str,
-    outcome: str,
-    person_id: int | None,
-    request_id: int | None,
-    details: dict[str, Any] | None,
-) -> dict[str, Any]:
-    return {
-        "at": at.isoformat(),
-        "operator": actor.name,
-        "role": actor.role,
-        "action": action,
-        "outcome": outcome,
-        "person_id": person_id,
-        "request_id": request_id,
-        "details": details,
-    }
-
-
 def record(
     session: Session,
     actor: Actor,
@@ -103,16 +78,13 @@ def record(
     details: dict[str, Any] | None = None,
     outcome: str = "ok",
 ) -> AuditEntry:
-    """Append one audit row in the caller's transaction."""
-    if session.get_bind().dialect.name == "postgresql":
-        # Serialise appenders so the chain never forks (SQLite's BEGIN IMMEDIATE does this).
-        session.execute(sa.text("SELECT pg_advisory_xact_lock(7351)"))
-    prev = session.scalar(sa.select(AuditEntry.row_hash).order_by(AuditEntry.id.desc()).limit(1))
-    prev_hash = prev or GENESIS
-    at = utcnow()
-    content = _content(at, actor, action, outcome, person_id, request_id, details)
+    """Append one audit row, signed and chained, in the caller's transaction.
+
+    The row carries the acting identity, the OS uid and the host; the key comes from the
+    register secret bound to the session's engine (see ``audit_chain``).
+    """
     entry = AuditEntry(
-        at=at,
+        at=utcnow(),
         operator=actor.name,
         role=actor.role,
         action=action,
@@ -120,12 +92,8 @@ def record(
         person_id=person_id,
         request_id=request_id,
         details=details,
-        prev_hash=prev_hash,
-        row_hash=_digest(prev_hash, content),
     )
-    session.add(entry)
-    session.flush()
-    return entry
+    return audit_chain.append(session, entry)
 
 
 def authorise(sessions: sessionmaker[Session], actor: Actor, permission: str, action: str) -> None:
@@ -141,24 +109,12 @@ def authorise(sessions: sessionmaker[Session], actor: Actor, permission: str, ac
 
 
 def verify_chain(session: Session) -> tuple[int, int | None]:
-    """Recompute the chain; returns (rows checked, id of the first bad row or None)."""
-    prev_hash = GENESIS
-    checked = 0
-    for entry in session.scalars(sa.select(AuditEntry).order_by(AuditEntry.id)).yield_per(1000):
-        content = _content(
-            entry.at,
-            Actor(entry.operator, entry.role),
-            entry.action,
-            entry.outcome,
-            entry.person_id,
-            entry.request_id,
-            entry.details,
-        )
-        if entry.prev_hash != prev_hash or entry.row_hash != _digest(prev_hash, content):
-            return checked, entry.id
-        prev_hash = entry.row_hash
-        checked += 1
-    return checked, None
+    """Verify the chain; returns (rows intact before the first problem, its seq or None).
+
+    ``audit_verify.verify`` gives the full report with the kind of problem.
+    """
+    report = audit_verify.verify(session)
+    return report.checked, report.problem.seq if report.problem else None
 
 
 def list_entries(

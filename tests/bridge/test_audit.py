@@ -9,32 +9,34 @@ import sqlalchemy as sa
 
 from bridge.registry.models import AuditEntry
 from bridge.services.audit import Actor, record, verify_chain
+from tests.audit_guard import bypassing_audit_guard
 from tests.cli import run
 from tests.configs import write_config
 
 DPO = Actor("dora.dpo", "dpo")
 
 
-def test_chain_verifies_and_detects_tampering(sessions) -> None:
+def test_chain_verifies_and_detects_tampering(engine, sessions) -> None:
     with sessions() as session, session.begin():
         for person in (1, 2, 3):
             record(session, DPO, "subject export", person_id=person, details={"format": "json"})
     with sessions() as session:
         assert verify_chain(session) == (3, None)
-    with sessions() as session, session.begin():
-        second = session.scalars(sa.select(AuditEntry).order_by(AuditEntry.id).offset(1)).first()
-        second.details = {"format": "html"}
+    with bypassing_audit_guard(engine) as connection:
+        connection.execute(
+            sa.update(AuditEntry).where(AuditEntry.seq == 2).values(details={"format": "html"})
+        )
     with sessions() as session:
         checked, bad = verify_chain(session)
         assert checked == 1 and bad is not None
 
 
-def test_deleted_row_breaks_the_chain(sessions) -> None:
+def test_deleted_row_breaks_the_chain(engine, sessions) -> None:
     with sessions() as session, session.begin():
         for person in (1, 2, 3):
             record(session, DPO, "person show", person_id=person)
-    with sessions() as session, session.begin():
-        session.execute(sa.delete(AuditEntry).where(AuditEntry.person_id == 2))
+    with bypassing_audit_guard(engine) as connection:
+        connection.execute(sa.delete(AuditEntry).where(AuditEntry.person_id == 2))
     with sessions() as session:
         assert verify_chain(session)[1] is not None
 

@@ -7,10 +7,13 @@ from datetime import UTC, datetime
 import click
 
 from bridge.cli.app import App
+from bridge.cli.guard import requires
 from bridge.cli.options import json_option
 from bridge.cli.render import emit_json, out, table
 from bridge.errors import OperationFailed
-from bridge.services.audit import list_entries, verify_chain
+from bridge.services.audit import list_entries
+from bridge.services.audit_anchor import anchor_path, read_anchor
+from bridge.services.audit_verify import verify
 
 
 @click.group("audit")
@@ -79,17 +82,36 @@ def audit_list(
 @json_option
 @click.pass_obj
 def audit_verify(app: App, as_json: bool) -> None:
-    """Recompute the hash chain; exit 1 if any row was altered or removed."""
+    """Verify every row's MAC and the head against the anchor; exit 1 naming what broke."""
     with app.unit_of_work("audit") as work:
-        checked, bad = verify_chain(work.session)
+        report = verify(work.session)
     if as_json:
-        emit_json({"ok": bad is None, "checked": checked, "first_bad_id": bad})
-    elif bad is None:
-        out.print(f"audit chain intact: {checked} row(s) verified")
-    if bad is not None:
+        emit_json(report.as_dict())
+    elif report.intact:
+        out.print(f"intact: {report.rows} rows, head seq {report.head_seq or 0}")
+        if report.anchor is None:
+            out.print("no anchor file yet: a cut at the end could not be checked")
+    if report.problem is not None:
+        problem = report.problem
         raise OperationFailed(
-            f"audit chain broken at row {bad} ({checked} row(s) before it intact)"
+            f"audit chain broken at seq {problem.seq} ({problem.kind}): {problem.message}"
         )
+
+
+@audit.command("anchor")
+@json_option
+@click.pass_obj
+@requires("audit")
+def audit_anchor(app: App, as_json: bool) -> None:
+    """Print the anchored head of the chain, to keep a copy on another system."""
+    path = anchor_path(app.settings.register.secret_file)
+    anchor = read_anchor(path)
+    if as_json:
+        emit_json({"file": str(path), "anchor": anchor.as_dict() if anchor else None})
+    elif anchor is None:
+        out.print(f"no anchor at {path}: no audit row was signed with this secret yet")
+    else:
+        out.print(f"seq {anchor.seq} mac {anchor.mac}")
 
 
 def register(cli: click.Group) -> None:
