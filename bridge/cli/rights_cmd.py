@@ -24,7 +24,7 @@ from bridge.registry.base import utcnow
 from bridge.registry.governance import REQUEST_CHANNELS, REQUEST_TYPES
 from bridge.registry.models import Person
 from bridge.registry.people import CHANNELS
-from bridge.registry.queries import find_person
+from bridge.registry.queries import find_person, list_requests
 from bridge.services.audit import record
 from bridge.services.register.persons import org_by_business_id
 from bridge.services.rights import export as export_service
@@ -203,7 +203,7 @@ def request_list(
     with app.sessions() as session, session.begin():
         rows = [
             request_service.as_dict(r, today)
-            for r in request_service.list_requests(
+            for r in list_requests(
                 session, today, overdue=overdue, include_closed=include_closed, person_id=person_id
             )
         ]

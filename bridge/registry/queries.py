@@ -1,12 +1,20 @@
-"""Finding the data subject a command is about: ``--person ID`` or ``--email ADDRESS``."""
+"""The register's shared reads: the data subject a command is about (``--person ID`` or
+``--email ADDRESS``), their LMS accounts, messages, holds and requests, and a row's
+provenance. Reads that more than one service needs live here, so that no service borrows
+them from a sibling.
+"""
 
 from __future__ import annotations
+
+from datetime import date
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from bridge.errors import UsageError
-from bridge.registry.models import LmsAccount, Person
+from bridge.registry.base import Provenance
+from bridge.registry.models import LegalHold, LmsAccount, LmsMessage, Person, SubjectRequest
 from bridge.registry.people import normalise_email
 
 
@@ -40,3 +48,76 @@ def lms_accounts(session: Session, person_id: int) -> list[LmsAccount]:
             .order_by(LmsAccount.connector, LmsAccount.lms_user_id)
         )
     )
+
+
+def provenance_of(row: Provenance) -> dict[str, Any]:
+    """Where a row came from and when it was seen (N7), as every view and export shows it."""
+    return {
+        "source": row.source,
+        "source_ref": row.source_ref,
+        "first_seen_at": row.first_seen_at,
+        "changed_at": row.changed_at,
+        "last_seen_at": row.last_seen_at,
+        "removed_in_lms_at": row.removed_in_lms_at,
+    }
+
+
+def conversation_message_ids(session: Session, account: LmsAccount) -> list[int]:
+    """Messages of every conversation the account is a member of (JSON list of ids).
+
+    The access export shows exactly these messages and erasure deletes exactly these, so
+    both read them here.
+    """
+    uid = account.lms_user_id
+    candidates = session.execute(
+        sa.select(LmsMessage.id, LmsMessage.member_ids, LmsMessage.from_user_id).where(
+            LmsMessage.connector == account.connector,
+            sa.or_(
+                LmsMessage.from_user_id == uid,
+                sa.cast(LmsMessage.member_ids, sa.Text).like(f"%{uid}%"),
+            ),
+        )
+    ).all()
+    return [mid for mid, members, sender in candidates if sender == uid or uid in (members or [])]
+
+
+def active_holds_on(session: Session, person_id: int, today: date) -> list[LegalHold]:
+    """The legal holds on one person that have neither been lifted nor run out."""
+    return list(
+        session.scalars(
+            sa.select(LegalHold).where(
+                LegalHold.person_id == person_id,
+                LegalHold.lifted_at.is_(None),
+                LegalHold.until >= today,
+            )
+        )
+    )
+
+
+def effective_deadline(request: SubjectRequest) -> date:
+    """A request's deadline, extended or not."""
+    return request.extended_deadline or request.deadline
+
+
+def effective_deadline_column() -> Any:
+    """``effective_deadline`` in SQL, for ordering and filtering."""
+    return sa.func.coalesce(SubjectRequest.extended_deadline, SubjectRequest.deadline)
+
+
+def list_requests(
+    session: Session,
+    today: date,
+    *,
+    overdue: bool = False,
+    include_closed: bool = False,
+    person_id: int | None = None,
+) -> list[SubjectRequest]:
+    """Data-subject requests by due date: open ones, overdue ones, or all (of one person)."""
+    query = sa.select(SubjectRequest).order_by(effective_deadline_column(), SubjectRequest.id)
+    if overdue:
+        query = query.where(SubjectRequest.status == "open", effective_deadline_column() < today)
+    elif not include_closed:
+        query = query.where(SubjectRequest.status == "open")
+    if person_id is not None:
+        query = query.where(SubjectRequest.person_id == person_id)
+    return list(session.scalars(query))
