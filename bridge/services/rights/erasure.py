@@ -33,7 +33,7 @@ from bridge.registry.models import (
 from bridge.registry.queries import active_holds_on, conversation_message_ids, lms_accounts
 from bridge.services import audit
 from bridge.services.audit import Actor
-from bridge.services.push.outbox import OPEN_STATES, enqueue
+from bridge.services.push.outbox import OPEN_STATES, Push, enqueue_for_accounts, reachable
 from bridge.services.rights.holds import HOLD_KEEPS
 from bridge.services.rights.requests import link_artefact
 from bridge.services.rights.suppression import suppress
@@ -152,10 +152,8 @@ def plan(session: Session, settings: Settings, person: Person) -> ErasurePlan:
         else ["first_name", "last_name", "email", "phone", "profession", "status"]
     )
     result.deletes = {k: v for k, v in result.deletes.items() if v}
-    for account in accounts:
-        section = settings.connectors.get(account.connector)
-        if section is None or account.deleted:
-            continue
+    for account in reachable(accounts, settings.connectors):
+        section = settings.connectors[account.connector]
         result.pushes.append(
             {
                 "connector": account.connector,
@@ -182,22 +180,19 @@ def execute(
     now = utcnow()
     accounts = lms_accounts(session, person.id)
     emails = [e for e in {person.email_normalised, *(a.email_normalised for a in accounts)} if e]
-    push_ids = []
-    for account in accounts:
-        section = settings.connectors.get(account.connector)
-        if section is not None and not account.deleted:
-            _cancel_open_commands(session, account)
-            command = enqueue(
-                session,
-                connector=account.connector,
-                lms_user_id=account.lms_user_id,
-                action=MODE_ACTION[section.erasure],
-                person_id=person.id,
-                operator=actor.name,
-                reason="erasure",
-                request_id=request_id,
-            )
-            push_ids.append(command.id)
+    live = reachable(accounts, settings.connectors)
+    for account in live:
+        _cancel_open_commands(session, account)
+    queued = enqueue_for_accounts(
+        session,
+        live,
+        lambda account: [Push(MODE_ACTION[settings.connectors[account.connector].erasure])],
+        person_id=person.id,
+        operator=actor.name,
+        reason="erasure",
+        request_id=request_id,
+    )
+    push_ids = [command.id for _, command in queued]
     suppress(
         session,
         settings,
