@@ -16,10 +16,10 @@ from bridge.cli.guard import requires
 from bridge.cli.render import emit_json, err, out, table
 from bridge.errors import OperationFailed
 from bridge.registry.db import transaction
-from bridge.services.register import persons as service
+from bridge.services.register import merge, organisations, persons, relationships
+from bridge.services.register.fields import ORGANISATION_FIELDS, PERSON_FIELDS
 from bridge.services.register.intake import HEADERS, KINDS, ImportOptions, ImportReport, import_file
 from bridge.services.register.intake.run import IMPORT_SOURCES
-from bridge.services.register.intake.writers import ORGANISATION_FIELDS, PERSON_FIELDS
 
 F = Callable[..., Any]
 json_option = click.option("--json", "as_json", is_flag=True,
@@ -190,9 +190,9 @@ def person_add(app: App, org: str | None, title: str | None, as_json: bool,
                **fields: Any) -> None:
     """Add a person (source admin); an LMS account with the same e-mail is linked."""
     with transaction(app.sessions) as session:
-        added = service.add_person(session, app.actor, _given(fields, PERSON_FIELDS),
+        added = persons.add_person(session, app.actor, _given(fields, PERSON_FIELDS),
                                    org=org, title=title)
-        view = service.person_view(session, added)
+        view = persons.person_view(session, added)
     emit_json(view) if as_json else _print_person(view)
 
 
@@ -205,7 +205,7 @@ def person_show(app: App, ref: str, as_json: bool) -> None:
     """Show a person (id or e-mail) with employer, relationships, consents, LMS accounts
     and where each item came from."""
     with transaction(app.sessions) as session:
-        view = service.show_person(session, app.actor, ref)
+        view = persons.show_person(session, app.actor, ref)
     emit_json(view) if as_json else _print_person(view)
 
 
@@ -220,7 +220,7 @@ def person_list(app: App, search: str | None, org: str | None, limit: int,
                 as_json: bool) -> None:
     """List persons."""
     with transaction(app.sessions) as session:
-        rows = service.list_persons(session, app.actor, search=search, org=org, limit=limit)
+        rows = persons.list_persons(session, app.actor, search=search, org=org, limit=limit)
     if as_json:
         emit_json({"persons": rows})
         return
@@ -233,7 +233,7 @@ def person_list(app: App, search: str | None, org: str | None, limit: int,
 @person.command("edit")
 @click.argument("ref", metavar="PERSON")
 @_field_options(PERSON_FIELDS)
-@click.option("--source", type=click.Choice(service.EDIT_SOURCES), default="admin",
+@click.option("--source", type=click.Choice(persons.EDIT_SOURCES), default="admin",
               show_default=True, help="data_subject: a rectification the person asked for.")
 @json_option
 @click.pass_obj
@@ -241,9 +241,9 @@ def person_list(app: App, search: str | None, org: str | None, limit: int,
 def person_edit(app: App, ref: str, source: str, as_json: bool, **fields: Any) -> None:
     """Change a person's basic data (an empty value clears a field)."""
     with transaction(app.sessions) as session:
-        edited, changed = service.edit_person(session, app.actor, ref,
+        edited, changed = persons.edit_person(session, app.actor, ref,
                                               _given(fields, PERSON_FIELDS), source)
-        view = service.person_view(session, edited)
+        view = persons.person_view(session, edited)
     if as_json:
         emit_json(view | {"changed": changed})
     else:
@@ -261,7 +261,7 @@ def person_edit(app: App, ref: str, source: str, as_json: bool, **fields: Any) -
 def person_link(app: App, ref: str, org: str, title: str | None, as_json: bool) -> None:
     """Link a person to an employer."""
     with transaction(app.sessions) as session:
-        result = service.link_person(session, app.actor, ref, org, title)
+        result = relationships.link_person(session, app.actor, ref, org, title)
     if as_json:
         emit_json(result)
     else:
@@ -279,7 +279,7 @@ def person_merge(app: App, keep: str, drop: str, as_json: bool) -> None:
     """Merge duplicate DROP into KEEP: every link, LMS account, consent, relationship,
     request and pending push moves to KEEP; DROP is deleted."""
     with transaction(app.sessions) as session:
-        result = service.merge_persons(session, app.actor, keep, drop)
+        result = merge.merge_persons(session, app.actor, keep, drop)
     if as_json:
         emit_json(result)
         return
@@ -306,9 +306,9 @@ def org() -> None:
 def org_add(app: App, as_json: bool, **fields: Any) -> None:
     """Add an organisation (its business ID is checked)."""
     with transaction(app.sessions) as session:
-        added = service.add_org(session, app.actor,
+        added = organisations.add_org(session, app.actor,
                                 _given(fields, ("business_id", *ORGANISATION_FIELDS)))
-        view = service.org_view(session, added)
+        view = organisations.org_view(session, added)
     if as_json:
         emit_json(view)
     else:
@@ -323,7 +323,7 @@ def org_add(app: App, as_json: bool, **fields: Any) -> None:
 def org_show(app: App, business_id: str, as_json: bool) -> None:
     """Show an organisation with its persons and customer relationships."""
     with transaction(app.sessions) as session:
-        view = service.show_org(session, app.actor, business_id)
+        view = organisations.show_org(session, app.actor, business_id)
     if as_json:
         emit_json(view)
         return
@@ -346,7 +346,7 @@ def org_show(app: App, business_id: str, as_json: bool) -> None:
 def org_list(app: App, search: str | None, limit: int, as_json: bool) -> None:
     """List organisations."""
     with transaction(app.sessions) as session:
-        rows = service.list_orgs(session, app.actor, search=search, limit=limit)
+        rows = organisations.list_orgs(session, app.actor, search=search, limit=limit)
     if as_json:
         emit_json({"organisations": rows})
         return
@@ -376,8 +376,9 @@ def relationship_add(app: App, person: str | None, org: str | None, kind: str, s
                      end: str | None, reference: str | None, as_json: bool) -> None:
     """Record a customer relationship of a person or an organisation."""
     with transaction(app.sessions) as session:
-        added = service.add_relationship(session, app.actor, person=person, org=org, kind=kind,
-                                         start=start, end=end, reference=reference)
+        added = relationships.add_relationship(session, app.actor, person=person, org=org,
+                                               kind=kind, start=start, end=end,
+                                               reference=reference)
         result = {"id": added.id, "person_id": added.person_id,
                   "organisation_id": added.organisation_id, "kind": added.kind,
                   "start": added.start_date, "end": added.end_date,
@@ -403,7 +404,7 @@ def lms_unlink(app: App, ref: str, connector: str, as_json: bool) -> None:
     """Undo a wrong e-mail match: the account gets a person of its own (merge it into the
     right person with `bridge person merge`)."""
     with transaction(app.sessions) as session:
-        result = service.unlink_lms(session, app.actor, ref, connector)
+        result = merge.unlink_lms(session, app.actor, ref, connector)
     if as_json:
         emit_json(result)
         return

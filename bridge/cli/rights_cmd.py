@@ -26,7 +26,7 @@ from bridge.registry.models import Person
 from bridge.registry.people import CHANNELS
 from bridge.registry.queries import find_person, list_requests
 from bridge.services.audit import record
-from bridge.services.register.persons import org_by_business_id
+from bridge.services.register.lookup import org_by_business_id
 from bridge.services.rights import export as export_service
 from bridge.services.rights import holds as hold_service
 from bridge.services.rights import marketing as marketing_service
