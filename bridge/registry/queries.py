@@ -15,7 +15,17 @@ from sqlalchemy.orm import Session
 
 from bridge.errors import UsageError
 from bridge.registry.base import Provenance
-from bridge.registry.models import LegalHold, LmsAccount, LmsMessage, Person, SubjectRequest
+from bridge.registry.models import (
+    Consent,
+    CustomerRelationship,
+    LegalHold,
+    LmsAccount,
+    LmsMessage,
+    Organisation,
+    Person,
+    PersonOrganisation,
+    SubjectRequest,
+)
 from bridge.registry.people import normalise_email
 
 
@@ -47,6 +57,45 @@ def lms_accounts(session: Session, person_id: int) -> list[LmsAccount]:
             sa.select(LmsAccount)
             .where(LmsAccount.person_id == person_id)
             .order_by(LmsAccount.connector, LmsAccount.lms_user_id)
+        )
+    )
+
+
+def employers_of(session: Session, person_id: int) -> list[tuple[PersonOrganisation, Organisation]]:
+    """The person's employer links with the organisations, by organisation name."""
+    rows = session.execute(
+        sa.select(PersonOrganisation, Organisation)
+        .join(Organisation, Organisation.id == PersonOrganisation.organisation_id)
+        .where(PersonOrganisation.person_id == person_id)
+        .order_by(Organisation.name)
+    ).all()
+    return [(link, org) for link, org in rows]
+
+
+def relationships_of(
+    session: Session, person_id: int, organisation_ids: list[int]
+) -> list[CustomerRelationship]:
+    """The customer relationships of the person and of the given organisations (their
+    employers), oldest first."""
+    return list(
+        session.scalars(
+            sa.select(CustomerRelationship)
+            .where(
+                sa.or_(
+                    CustomerRelationship.person_id == person_id,
+                    CustomerRelationship.organisation_id.in_(organisation_ids),
+                )
+            )
+            .order_by(CustomerRelationship.start_date, CustomerRelationship.id)
+        )
+    )
+
+
+def consents_of(session: Session, person_id: int) -> list[Consent]:
+    """The person's consent history, oldest row first."""
+    return list(
+        session.scalars(
+            sa.select(Consent).where(Consent.person_id == person_id).order_by(Consent.id)
         )
     )
 

@@ -18,15 +18,17 @@ from sqlalchemy.orm import Session
 from bridge.errors import OperationFailed, UsageError
 from bridge.registry.base import Base
 from bridge.registry.models import (
-    Consent,
-    CustomerRelationship,
-    LmsAccount,
     MarketingProhibition,
-    Organisation,
     Person,
     PersonOrganisation,
 )
-from bridge.registry.queries import provenance_of
+from bridge.registry.queries import (
+    consents_of,
+    employers_of,
+    lms_accounts,
+    provenance_of,
+    relationships_of,
+)
 from bridge.services import audit
 from bridge.services.audit import Actor
 from bridge.services.register import values as v
@@ -127,34 +129,14 @@ def edit_person(
 
 def person_view(session: Session, person: Person) -> dict[str, Any]:
     """Everything ``bridge person show`` prints, each item with its provenance (N7)."""
-    employers = session.execute(
-        sa.select(PersonOrganisation, Organisation)
-        .join(Organisation, Organisation.id == PersonOrganisation.organisation_id)
-        .where(PersonOrganisation.person_id == person.id)
-        .order_by(Organisation.name)
-    ).all()
+    employers = employers_of(session, person.id)
     org_ids = {org.id: org.business_id for _, org in employers}
-    relationships = session.scalars(
-        sa.select(CustomerRelationship)
-        .where(
-            sa.or_(
-                CustomerRelationship.person_id == person.id,
-                CustomerRelationship.organisation_id.in_(list(org_ids)),
-            )
-        )
-        .order_by(CustomerRelationship.start_date)
-    ).all()
-    consents = session.scalars(
-        sa.select(Consent).where(Consent.person_id == person.id).order_by(Consent.id)
-    ).all()
+    relationships = relationships_of(session, person.id, list(org_ids))
+    consents = consents_of(session, person.id)
     prohibitions = session.scalars(
         sa.select(MarketingProhibition).where(MarketingProhibition.person_id == person.id)
     ).all()
-    accounts = session.scalars(
-        sa.select(LmsAccount)
-        .where(LmsAccount.person_id == person.id)
-        .order_by(LmsAccount.connector, LmsAccount.lms_user_id)
-    ).all()
+    accounts = lms_accounts(session, person.id)
     return {
         "person": {
             "id": person.id,

@@ -12,14 +12,16 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from bridge.registry.models import (
-    Consent,
-    CustomerRelationship,
     MarketingProhibition,
-    Organisation,
     Person,
-    PersonOrganisation,
 )
-from bridge.registry.queries import active_holds_on, provenance_of
+from bridge.registry.queries import (
+    active_holds_on,
+    consents_of,
+    employers_of,
+    provenance_of,
+    relationships_of,
+)
 from bridge.services.rights.export_items import all_rows, item
 from bridge.settings import Settings
 
@@ -30,12 +32,7 @@ def register_categories(session: Session, person: Person) -> dict[str, list[dict
     basic = item(
         person, ("first_name", "last_name", "email", "phone", "profession", "legal_basis", "status")
     )
-    links = session.execute(
-        sa.select(PersonOrganisation, Organisation)
-        .join(Organisation, Organisation.id == PersonOrganisation.organisation_id)
-        .where(PersonOrganisation.person_id == person.id)
-        .order_by(Organisation.name)
-    ).all()
+    links = employers_of(session, person.id)
     employers = [
         item(
             org,
@@ -55,20 +52,8 @@ def register_categories(session: Session, person: Person) -> dict[str, list[dict
         for link, org in links
     ]
     org_ids = [org.id for _, org in links]
-    relationships = all_rows(
-        session,
-        sa.select(CustomerRelationship)
-        .where(
-            sa.or_(
-                CustomerRelationship.person_id == person.id,
-                CustomerRelationship.organisation_id.in_(org_ids),
-            )
-        )
-        .order_by(CustomerRelationship.start_date, CustomerRelationship.id),
-    )
-    consents = all_rows(
-        session, sa.select(Consent).where(Consent.person_id == person.id).order_by(Consent.id)
-    )
+    relationships = relationships_of(session, person.id, org_ids)
+    consents = consents_of(session, person.id)
     prohibitions = all_rows(
         session,
         sa.select(MarketingProhibition)
