@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bridge.services.register.intake import values as v
+from bridge.services.register import values as v
 
 
 @pytest.mark.parametrize(("text", "expected"), [

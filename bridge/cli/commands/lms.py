@@ -8,7 +8,7 @@ import click
 from bridge.cli.app import App
 from bridge.cli.options import json_option
 from bridge.cli.render import emit_json, out
-from bridge.services.register import persons as service
+from bridge.services.register import merge
 
 
 @click.group("lms")
@@ -25,7 +25,7 @@ def lms_unlink(app: App, ref: str, connector: str, as_json: bool) -> None:
     """Undo a wrong e-mail match: the account gets a person of its own (merge it into the
     right person with `bridge person merge`)."""
     with app.unit_of_work("register") as work:
-        result = service.unlink_lms(work.session, work.actor, ref, connector)
+        result = merge.unlink_lms(work.session, work.actor, ref, connector)
     if as_json:
         emit_json(result)
         return

@@ -9,8 +9,8 @@ import click
 from bridge.cli.app import App
 from bridge.cli.options import field_options, given_fields, json_option
 from bridge.cli.render import emit_json, out, provenance_text, table
-from bridge.services.register import persons as service
-from bridge.services.register.intake.writers import ORGANISATION_FIELDS
+from bridge.services.register import organisations
+from bridge.services.register.fields import ORGANISATION_FIELDS
 
 
 @click.group("org")
@@ -25,10 +25,10 @@ def org() -> None:
 def org_add(app: App, as_json: bool, **fields: Any) -> None:
     """Add an organisation (its business ID is checked)."""
     with app.unit_of_work("register") as work:
-        added = service.add_org(
+        added = organisations.add_org(
             work.session, work.actor, given_fields(fields, ("business_id", *ORGANISATION_FIELDS))
         )
-        view = service.org_view(work.session, added)
+        view = organisations.org_view(work.session, added)
     if as_json:
         emit_json(view)
     else:
@@ -42,7 +42,7 @@ def org_add(app: App, as_json: bool, **fields: Any) -> None:
 def org_show(app: App, business_id: str, as_json: bool) -> None:
     """Show an organisation with its persons and customer relationships."""
     with app.unit_of_work("register") as work:
-        view = service.show_org(work.session, work.actor, business_id)
+        view = organisations.show_org(work.session, work.actor, business_id)
     if as_json:
         emit_json(view)
         return
@@ -75,7 +75,7 @@ def org_show(app: App, business_id: str, as_json: bool) -> None:
 def org_list(app: App, search: str | None, limit: int, as_json: bool) -> None:
     """List organisations."""
     with app.unit_of_work("register") as work:
-        rows = service.list_orgs(work.session, work.actor, search=search, limit=limit)
+        rows = organisations.list_orgs(work.session, work.actor, search=search, limit=limit)
     if as_json:
         emit_json({"organisations": rows})
         return

@@ -11,8 +11,8 @@ import click
 from bridge.cli.app import App
 from bridge.cli.options import field_options, given_fields, json_option
 from bridge.cli.render import emit_json, err, out, provenance_text, table
-from bridge.services.register import persons as service
-from bridge.services.register.intake.writers import PERSON_FIELDS
+from bridge.services.register import merge, persons, relationships
+from bridge.services.register.fields import PERSON_FIELDS
 
 
 def _print_person(view: dict[str, Any]) -> None:
@@ -90,10 +90,10 @@ def person() -> None:
 def person_add(app: App, org: str | None, title: str | None, as_json: bool, **fields: Any) -> None:
     """Add a person (source admin); an LMS account with the same e-mail is linked."""
     with app.unit_of_work("register") as work:
-        added = service.add_person(
+        added = persons.add_person(
             work.session, work.actor, given_fields(fields, PERSON_FIELDS), org=org, title=title
         )
-        view = service.person_view(work.session, added)
+        view = persons.person_view(work.session, added)
     emit_json(view) if as_json else _print_person(view)
 
 
@@ -105,7 +105,7 @@ def person_show(app: App, ref: str, as_json: bool) -> None:
     """Show a person (id or e-mail) with employer, relationships, consents, LMS accounts
     and where each item came from."""
     with app.unit_of_work("register") as work:
-        view = service.show_person(work.session, work.actor, ref)
+        view = persons.show_person(work.session, work.actor, ref)
     emit_json(view) if as_json else _print_person(view)
 
 
@@ -118,7 +118,7 @@ def person_show(app: App, ref: str, as_json: bool) -> None:
 def person_list(app: App, search: str | None, org: str | None, limit: int, as_json: bool) -> None:
     """List persons."""
     with app.unit_of_work("register") as work:
-        rows = service.list_persons(work.session, work.actor, search=search, org=org, limit=limit)
+        rows = persons.list_persons(work.session, work.actor, search=search, org=org, limit=limit)
     if as_json:
         emit_json({"persons": rows})
         return
@@ -137,7 +137,7 @@ def person_list(app: App, search: str | None, org: str | None, limit: int, as_js
 @field_options(PERSON_FIELDS)
 @click.option(
     "--source",
-    type=click.Choice(service.EDIT_SOURCES),
+    type=click.Choice(persons.EDIT_SOURCES),
     default="admin",
     show_default=True,
     help="data_subject: a rectification the person asked for.",
@@ -147,10 +147,10 @@ def person_list(app: App, search: str | None, org: str | None, limit: int, as_js
 def person_edit(app: App, ref: str, source: str, as_json: bool, **fields: Any) -> None:
     """Change a person's basic data (an empty value clears a field)."""
     with app.unit_of_work("register") as work:
-        edited, changed = service.edit_person(
+        edited, changed = persons.edit_person(
             work.session, work.actor, ref, given_fields(fields, PERSON_FIELDS), source
         )
-        view = service.person_view(work.session, edited)
+        view = persons.person_view(work.session, edited)
     if as_json:
         emit_json(view | {"changed": changed})
     else:
@@ -169,7 +169,7 @@ def person_edit(app: App, ref: str, source: str, as_json: bool, **fields: Any) -
 def person_link(app: App, ref: str, org: str, title: str | None, as_json: bool) -> None:
     """Link a person to an employer."""
     with app.unit_of_work("register") as work:
-        result = service.link_person(work.session, work.actor, ref, org, title)
+        result = relationships.link_person(work.session, work.actor, ref, org, title)
     if as_json:
         emit_json(result)
     else:
@@ -188,7 +188,7 @@ def person_merge(app: App, keep: str, drop: str, as_json: bool) -> None:
     """Merge duplicate DROP into KEEP: every link, LMS account, consent, relationship,
     request and pending push moves to KEEP; DROP is deleted."""
     with app.unit_of_work("register") as work:
-        result = service.merge_persons(work.session, work.actor, keep, drop)
+        result = merge.merge_persons(work.session, work.actor, keep, drop)
     if as_json:
         emit_json(result)
         return

@@ -8,7 +8,7 @@ import click
 from bridge.cli.app import App
 from bridge.cli.options import json_option
 from bridge.cli.render import emit_json, out
-from bridge.services.register import persons as service
+from bridge.services.register import relationships
 
 
 @click.group("relationship")
@@ -37,7 +37,7 @@ def relationship_add(
 ) -> None:
     """Record a customer relationship of a person or an organisation."""
     with app.unit_of_work("register") as work:
-        added = service.add_relationship(
+        added = relationships.add_relationship(
             work.session,
             work.actor,
             person=person,

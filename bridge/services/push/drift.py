@@ -10,25 +10,17 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from bridge.registry.models import LmsAccount, OutboxCommand, Person
+from bridge.registry.models import LmsAccount, Person
 from bridge.services import audit
 from bridge.services.audit import Actor
-from bridge.services.push.outbox import OPEN_STATES, enqueue
+from bridge.services.push.outbox import (
+    OPEN_STATES,
+    LmsUser,
+    enqueue_for_accounts,
+    latest_access_command,
+)
 
 NO_ACCESS = ("withdrawn", "erased")
-
-
-def _latest_suspend(session: Session, connector: str, lms_user_id: int) -> OutboxCommand | None:
-    return session.scalars(
-        sa.select(OutboxCommand)
-        .where(
-            OutboxCommand.connector == connector,
-            OutboxCommand.lms_user_id == lms_user_id,
-            OutboxCommand.action.in_(("suspend", "unsuspend")),
-        )
-        .order_by(OutboxCommand.id.desc())
-        .limit(1)
-    ).first()
 
 
 def enforce(
@@ -48,7 +40,7 @@ def enforce(
         )
     ).all()
     for account, status in candidates:
-        latest = _latest_suspend(session, connector, account.lms_user_id)
+        latest = latest_access_command(session, connector, account.lms_user_id)
         if latest is not None:
             if latest.action == "unsuspend":
                 continue  # the register itself restored access
@@ -68,7 +60,7 @@ def enforce(
             )
         )
     for lms_user_id in sorted(set(suppressed_ids)):
-        latest = _latest_suspend(session, connector, lms_user_id)
+        latest = latest_access_command(session, connector, lms_user_id)
         if latest is not None and latest.state in OPEN_STATES:
             continue
         revoked.append(
@@ -92,11 +84,10 @@ def _revoke(
     person_id: int | None,
     reason: str,
 ) -> dict[str, Any]:
-    command = enqueue(
+    [(_, command)] = enqueue_for_accounts(
         session,
-        connector=connector,
-        lms_user_id=lms_user_id,
-        action="suspend",
+        [LmsUser(connector, lms_user_id)],
+        "suspend",
         person_id=person_id,
         operator=actor.name,
         reason=reason,

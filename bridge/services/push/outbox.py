@@ -10,17 +10,17 @@ request awaiting cron; polled again), ``done`` (verified by reading back), ``fai
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
 from bridge.errors import UsageError
 from bridge.registry.base import utcnow
-from bridge.registry.models import OutboxCommand
+from bridge.registry.models import LmsAccount, OutboxCommand
 
 #: Backoff of transient failures: 2 s, 4 s, 8 s … capped at 10 minutes, with jitter.
 BACKOFF_BASE_S = 2.0
@@ -30,6 +30,8 @@ WAITING_POLL = timedelta(seconds=30)
 #: How long a worker's claim lasts; a crashed worker's command is taken over after it.
 CLAIM_TTL = timedelta(minutes=2)
 OPEN_STATES = ("pending", "in_progress", "waiting")
+#: The commands that change whether an account can log in.
+ACCESS_ACTIONS = ("suspend", "unsuspend")
 
 
 def enqueue(
@@ -62,6 +64,87 @@ def enqueue(
     session.add(command)
     session.flush()
     return command
+
+
+class AccountKey(Protocol):
+    """What a command needs of an account: the connector and the LMS user id."""
+
+    @property
+    def connector(self) -> str: ...
+
+    @property
+    def lms_user_id(self) -> int: ...
+
+
+@dataclass(frozen=True)
+class LmsUser:
+    """An LMS user the register may no longer hold an account row for (e.g. suppressed)."""
+
+    connector: str
+    lms_user_id: int
+
+
+@dataclass(frozen=True)
+class Push:
+    """One command to queue for an account: the action and its payload."""
+
+    action: str
+    payload: Mapping[str, Any] = field(default_factory=dict)
+
+
+def reachable(accounts: Iterable[LmsAccount], connectors: Container[str]) -> list[LmsAccount]:
+    """The accounts a push can reach: not deleted in the LMS, on a configured connector."""
+    return [a for a in accounts if not a.deleted and a.connector in connectors]
+
+
+def enqueue_for_accounts(
+    session: Session,
+    accounts: Iterable[AccountKey],
+    pushes: str | Callable[[AccountKey], Iterable[Push]],
+    *,
+    person_id: int | None,
+    operator: str | None,
+    reason: str | None,
+    request_id: int | None = None,
+) -> list[tuple[AccountKey, OutboxCommand]]:
+    """Queue ``pushes`` (one action, or the commands a function gives per account) for each
+    account, in order, on behalf of one person and one operator action.
+
+    Consent, erasure, rectification and drift all queue their LMS changes here; callers
+    choose the accounts (usually ``reachable`` ones).
+    """
+    queued = []
+    for account in accounts:
+        for push in [Push(pushes)] if isinstance(pushes, str) else pushes(account):
+            command = enqueue(
+                session,
+                connector=account.connector,
+                lms_user_id=account.lms_user_id,
+                action=push.action,
+                person_id=person_id,
+                payload=push.payload,
+                operator=operator,
+                reason=reason,
+                request_id=request_id,
+            )
+            queued.append((account, command))
+    return queued
+
+
+def latest_access_command(
+    session: Session, connector: str, lms_user_id: int
+) -> OutboxCommand | None:
+    """The latest suspend or unsuspend the register asked for this account (any state)."""
+    return session.scalars(
+        sa.select(OutboxCommand)
+        .where(
+            OutboxCommand.connector == connector,
+            OutboxCommand.lms_user_id == lms_user_id,
+            OutboxCommand.action.in_(ACCESS_ACTIONS),
+        )
+        .order_by(OutboxCommand.id.desc())
+        .limit(1)
+    ).first()
 
 
 def backoff(attempts: int) -> timedelta:

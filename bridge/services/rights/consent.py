@@ -12,15 +12,19 @@ from sqlalchemy.orm import Session
 
 from bridge.errors import UsageError
 from bridge.registry.base import utcnow
-from bridge.registry.models import Consent, LmsAccount, LmsEnrolment, OutboxCommand, Person
+from bridge.registry.models import Consent, LmsEnrolment, Person
 from bridge.registry.people import CHANNELS, PURPOSES
 from bridge.registry.queries import lms_accounts
 from bridge.services import audit
 from bridge.services.audit import Actor
-from bridge.services.push.outbox import enqueue
+from bridge.services.push.outbox import (
+    AccountKey,
+    Push,
+    enqueue_for_accounts,
+    latest_access_command,
+    reachable,
+)
 from bridge.settings import Settings
-
-ACCESS_ACTIONS = ("suspend", "unsuspend")
 
 
 @dataclass
@@ -64,16 +68,8 @@ def latest_consent(
 
 def last_access_intent(session: Session, connector: str, lms_user_id: int) -> str | None:
     """The latest suspend/unsuspend the register asked for this account (any state)."""
-    return session.scalar(
-        sa.select(OutboxCommand.action)
-        .where(
-            OutboxCommand.connector == connector,
-            OutboxCommand.lms_user_id == lms_user_id,
-            OutboxCommand.action.in_(ACCESS_ACTIONS),
-        )
-        .order_by(OutboxCommand.id.desc())
-        .limit(1)
-    )
+    latest = latest_access_command(session, connector, lms_user_id)
+    return latest.action if latest is not None else None
 
 
 def revoke_access(
@@ -86,50 +82,38 @@ def revoke_access(
     request_id: int | None = None,
 ) -> list[dict[str, Any]]:
     """Queue the revocation of every LMS account of the person, per connector mode."""
-    pushes = []
-    for account in lms_accounts(session, person.id):
-        if account.deleted or account.connector not in settings.connectors:
-            continue
-        if last_access_intent(session, account.connector, account.lms_user_id) == "suspend":
-            continue  # already asked for (and done or under way): nothing new to push
-        mode = settings.connectors[account.connector].revoke_access
-        command = enqueue(
-            session,
-            connector=account.connector,
-            lms_user_id=account.lms_user_id,
-            action="suspend",
-            person_id=person.id,
-            operator=actor.name,
-            reason=reason,
-            request_id=request_id,
-        )
-        pushes.append({"id": command.id, "connector": account.connector, "action": "suspend"})
-        if mode == "suspend_and_unenrol":
+    accounts = [
+        account
+        for account in reachable(lms_accounts(session, person.id), settings.connectors)
+        # Already asked for (and done or under way): nothing new to push.
+        if last_access_intent(session, account.connector, account.lms_user_id) != "suspend"
+    ]
+
+    def suspend_then_unenrol(account: AccountKey) -> list[Push]:
+        pushes = [Push("suspend")]
+        if settings.connectors[account.connector].revoke_access == "suspend_and_unenrol":
             courses = _active_courses(session, account)
             if courses:
-                command = enqueue(
-                    session,
-                    connector=account.connector,
-                    lms_user_id=account.lms_user_id,
-                    action="unenrol",
-                    person_id=person.id,
-                    operator=actor.name,
-                    reason=reason,
-                    payload={"course_ids": courses},
-                    request_id=request_id,
-                )
-                pushes.append(
-                    {
-                        "id": command.id,
-                        "connector": account.connector,
-                        "action": "unenrol",
-                        "courses": courses,
-                    }
-                )
-    return pushes
+                pushes.append(Push("unenrol", {"course_ids": courses}))
+        return pushes
+
+    queued = enqueue_for_accounts(
+        session,
+        accounts,
+        suspend_then_unenrol,
+        person_id=person.id,
+        operator=actor.name,
+        reason=reason,
+        request_id=request_id,
+    )
+    return [
+        {"id": command.id, "connector": command.connector, "action": command.action}
+        | ({"courses": command.payload["course_ids"]} if command.action == "unenrol" else {})
+        for _, command in queued
+    ]
 
 
-def _active_courses(session: Session, account: LmsAccount) -> list[int]:
+def _active_courses(session: Session, account: AccountKey) -> list[int]:
     return list(
         session.scalars(
             sa.select(LmsEnrolment.lms_course_id)
@@ -233,21 +217,23 @@ def grant(
         if person.status == "withdrawn":
             person.status = "active"
             changed = True
-        for account in lms_accounts(session, person.id):
-            if account.deleted or account.connector not in settings.connectors:
-                continue
-            if last_access_intent(session, account.connector, account.lms_user_id) != "suspend":
-                continue
-            command = enqueue(
-                session,
-                connector=account.connector,
-                lms_user_id=account.lms_user_id,
-                action="unsuspend",
-                person_id=person.id,
-                operator=actor.name,
-                reason=reason,
-            )
-            pushes.append({"id": command.id, "connector": account.connector, "action": "unsuspend"})
+        suspended = [
+            account
+            for account in reachable(lms_accounts(session, person.id), settings.connectors)
+            if last_access_intent(session, account.connector, account.lms_user_id) == "suspend"
+        ]
+        queued = enqueue_for_accounts(
+            session,
+            suspended,
+            "unsuspend",
+            person_id=person.id,
+            operator=actor.name,
+            reason=reason,
+        )
+        pushes = [
+            {"id": command.id, "connector": command.connector, "action": "unsuspend"}
+            for _, command in queued
+        ]
     audit.record(
         session,
         actor,

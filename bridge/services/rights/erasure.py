@@ -7,7 +7,6 @@ the plan that is executed.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
@@ -31,21 +30,14 @@ from bridge.registry.models import (
     PersonOrganisation,
     QuarantinedRecord,
 )
-from bridge.registry.queries import lms_accounts
+from bridge.registry.queries import active_holds_on, conversation_message_ids, lms_accounts
 from bridge.services import audit
 from bridge.services.audit import Actor
-from bridge.services.push.outbox import OPEN_STATES, enqueue
+from bridge.services.push.outbox import OPEN_STATES, Push, enqueue_for_accounts, reachable
+from bridge.services.rights.holds import HOLD_KEEPS
 from bridge.services.rights.requests import link_artefact
 from bridge.services.rights.suppression import suppress
 from bridge.settings import Settings
-
-#: What each hold category keeps.
-HOLD_KEEPS = {
-    "invoicing": ("identity", "relationships", "employer"),
-    "customer_data": ("identity", "relationships", "employer"),
-    "consents": ("consents",),
-    "lms_data": ("lms_data",),
-}
 
 #: What each erasure mode leaves in Moodle (reference 3.2, 3.5; CONTRACTS 6).
 MODE_LIMITS = {
@@ -76,18 +68,6 @@ class ErasurePlan:
             "push": self.pushes,
             "suppress": self.suppress,
         }
-
-
-def active_holds(session: Session, person_id: int, today: date) -> list[LegalHold]:
-    return list(
-        session.scalars(
-            sa.select(LegalHold).where(
-                LegalHold.person_id == person_id,
-                LegalHold.lifted_at.is_(None),
-                LegalHold.until >= today,
-            )
-        )
-    )
 
 
 def _kept_parts(holds: list[LegalHold]) -> dict[str, LegalHold]:
@@ -126,28 +106,13 @@ _LMS_MODELS = {
 }
 
 
-def conversation_message_ids(session: Session, account: LmsAccount) -> list[int]:
-    """Messages of every conversation the account is a member of (JSON list of ids)."""
-    uid = account.lms_user_id
-    candidates = session.execute(
-        sa.select(LmsMessage.id, LmsMessage.member_ids, LmsMessage.from_user_id).where(
-            LmsMessage.connector == account.connector,
-            sa.or_(
-                LmsMessage.from_user_id == uid,
-                sa.cast(LmsMessage.member_ids, sa.Text).like(f"%{uid}%"),
-            ),
-        )
-    ).all()
-    return [mid for mid, members, sender in candidates if sender == uid or uid in (members or [])]
-
-
 def _count(session: Session, model: Any, condition: Any) -> int:
     return session.scalar(sa.select(sa.func.count()).select_from(model).where(condition)) or 0
 
 
 def plan(session: Session, settings: Settings, person: Person) -> ErasurePlan:
     today = utcnow().date()
-    kept = _kept_parts(active_holds(session, person.id, today))
+    kept = _kept_parts(active_holds_on(session, person.id, today))
     result = ErasurePlan(person.id)
     for part, hold in kept.items():
         result.kept.append(
@@ -187,10 +152,8 @@ def plan(session: Session, settings: Settings, person: Person) -> ErasurePlan:
         else ["first_name", "last_name", "email", "phone", "profession", "status"]
     )
     result.deletes = {k: v for k, v in result.deletes.items() if v}
-    for account in accounts:
-        section = settings.connectors.get(account.connector)
-        if section is None or account.deleted:
-            continue
+    for account in reachable(accounts, settings.connectors):
+        section = settings.connectors[account.connector]
         result.pushes.append(
             {
                 "connector": account.connector,
@@ -217,22 +180,19 @@ def execute(
     now = utcnow()
     accounts = lms_accounts(session, person.id)
     emails = [e for e in {person.email_normalised, *(a.email_normalised for a in accounts)} if e]
-    push_ids = []
-    for account in accounts:
-        section = settings.connectors.get(account.connector)
-        if section is not None and not account.deleted:
-            _cancel_open_commands(session, account)
-            command = enqueue(
-                session,
-                connector=account.connector,
-                lms_user_id=account.lms_user_id,
-                action=MODE_ACTION[section.erasure],
-                person_id=person.id,
-                operator=actor.name,
-                reason="erasure",
-                request_id=request_id,
-            )
-            push_ids.append(command.id)
+    live = reachable(accounts, settings.connectors)
+    for account in live:
+        _cancel_open_commands(session, account)
+    queued = enqueue_for_accounts(
+        session,
+        live,
+        lambda account: [Push(MODE_ACTION[settings.connectors[account.connector].erasure])],
+        person_id=person.id,
+        operator=actor.name,
+        reason="erasure",
+        request_id=request_id,
+    )
+    push_ids = [command.id for _, command in queued]
     suppress(
         session,
         settings,

@@ -19,9 +19,15 @@ from bridge.errors import UsageError
 from bridge.registry.models import LegalHold, Organisation, Person
 from bridge.services import audit
 from bridge.services.audit import Actor
-from bridge.services.rights.erasure import HOLD_KEEPS
 from bridge.settings import Settings
 
+#: What each hold category keeps through erasure (the parts erasure knows).
+HOLD_KEEPS = {
+    "invoicing": ("identity", "relationships", "employer"),
+    "customer_data": ("identity", "relationships", "employer"),
+    "consents": ("consents",),
+    "lms_data": ("lms_data",),
+}
 #: The erasure part each retention category's data belongs to.
 RETENTION_PART = {
     "lms_logs": "lms_data",

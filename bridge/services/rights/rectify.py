@@ -23,8 +23,9 @@ from bridge.registry.people import normalise_email
 from bridge.registry.queries import lms_accounts
 from bridge.services import audit
 from bridge.services.audit import Actor
-from bridge.services.push.outbox import enqueue
-from bridge.services.register.persons import PERSON_PARSERS, email_free
+from bridge.services.push.outbox import Push, enqueue_for_accounts, reachable
+from bridge.services.register.fields import PERSON_PARSERS
+from bridge.services.register.persons import email_free
 from bridge.services.rights.requests import link_artefact
 from bridge.settings import Settings
 
@@ -139,32 +140,27 @@ def rectify(
             f"person {person.id} has no LMS account: {', '.join(sorted(account_only))} "
             "live only in the LMS"
         )
-    pushes: list[dict[str, Any]] = []
-    for account in accounts:
-        if not changes:
-            continue
-        _mirror(account, changes)
-        if account.connector not in settings.connectors:
-            continue
-        command = enqueue(
-            session,
-            connector=account.connector,
-            lms_user_id=account.lms_user_id,
-            action="rectify",
-            person_id=person.id,
-            payload={"changes": changes},
-            operator=actor.name,
-            reason="rectification",
-            request_id=request_id,
-        )
-        pushes.append(
-            {
-                "id": command.id,
-                "connector": account.connector,
-                "lms_user_id": account.lms_user_id,
-                "fields": sorted(changes),
-            }
-        )
+    if changes:
+        for account in accounts:
+            _mirror(account, changes)
+    queued = enqueue_for_accounts(
+        session,
+        reachable(accounts, settings.connectors) if changes else [],
+        lambda _account: [Push("rectify", {"changes": changes})],
+        person_id=person.id,
+        operator=actor.name,
+        reason="rectification",
+        request_id=request_id,
+    )
+    pushes = [
+        {
+            "id": command.id,
+            "connector": account.connector,
+            "lms_user_id": account.lms_user_id,
+            "fields": sorted(changes),
+        }
+        for account, command in queued
+    ]
     result = {
         "person_id": person.id,
         "request_id": request_id,

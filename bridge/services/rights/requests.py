@@ -18,6 +18,7 @@ from bridge.errors import UsageError
 from bridge.registry.base import utcnow
 from bridge.registry.governance import REQUEST_CHANNELS, REQUEST_TYPES
 from bridge.registry.models import Person, SubjectRequest
+from bridge.registry.queries import effective_deadline, effective_deadline_column, list_requests
 from bridge.services import audit
 from bridge.services.audit import Actor
 from bridge.settings.durations import add_months
@@ -25,16 +26,6 @@ from bridge.settings.durations import add_months
 #: One month to answer (art. 12(3)); an extension adds two further months.
 ANSWER_MONTHS = 1
 EXTENSION_MONTHS = 2
-
-
-
-
-def effective_deadline(request: SubjectRequest) -> date:
-    return request.extended_deadline or request.deadline
-
-
-def _effective_column() -> Any:
-    return sa.func.coalesce(SubjectRequest.extended_deadline, SubjectRequest.deadline)
 
 
 def as_dict(request: SubjectRequest, today: date | None = None) -> dict[str, Any]:
@@ -167,32 +158,14 @@ def link_artefact(
     request.artefact = {**(request.artefact or {}), kind: value}
 
 
-def list_requests(
-    session: Session,
-    today: date,
-    *,
-    overdue: bool = False,
-    include_closed: bool = False,
-    person_id: int | None = None,
-) -> list[SubjectRequest]:
-    query = sa.select(SubjectRequest).order_by(_effective_column(), SubjectRequest.id)
-    if overdue:
-        query = query.where(SubjectRequest.status == "open", _effective_column() < today)
-    elif not include_closed:
-        query = query.where(SubjectRequest.status == "open")
-    if person_id is not None:
-        query = query.where(SubjectRequest.person_id == person_id)
-    return list(session.scalars(query))
-
-
 def due_soon(session: Session, today: date, within_days: int) -> list[SubjectRequest]:
     """Open requests due within ``within_days`` days of ``today``, or already overdue."""
     limit = date.fromordinal(today.toordinal() + within_days)
     return list(
         session.scalars(
             sa.select(SubjectRequest)
-            .where(SubjectRequest.status == "open", _effective_column() <= limit)
-            .order_by(_effective_column(), SubjectRequest.id)
+            .where(SubjectRequest.status == "open", effective_deadline_column() <= limit)
+            .order_by(effective_deadline_column(), SubjectRequest.id)
         )
     )
 

@@ -24,8 +24,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from bridge.registry.models import Consent, Person
+from bridge.registry.queries import among
 from bridge.services.register.intake.rows import ImportRow
-from bridge.services.register.intake.writers import WriteContext, among, bulk_write, ids_by
+from bridge.services.register.intake.writers import WriteContext, bulk_write, ids_by
 
 
 @dataclass

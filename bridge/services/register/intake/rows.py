@@ -15,11 +15,15 @@ from typing import Any
 
 from bridge.errors import UsageError
 from bridge.registry.people import CHANNELS
-from bridge.services.register.intake import values as v
+from bridge.services.register import values as v
+from bridge.services.register.fields import (
+    ORGANISATION_PARSERS,
+    PERSON_PARSERS,
+    Parser,
+    code_parser,
+)
 from bridge.services.register.intake.headers import HeaderMap, column_label, names_of
 from bridge.services.register.intake.sources import SheetRow
-
-Parser = Callable[[str], Any]
 
 
 @dataclass(frozen=True)
@@ -94,28 +98,19 @@ def _check_consent(values: Mapping[str, Any]) -> list[tuple[str, str]]:
     return problems
 
 
-def _code(kind: str, allowed: tuple[str, ...] | None = None) -> Parser:
-    return lambda text: v.parse_code(kind, text, allowed)
-
-
 def build_spec(kind: str, channels: tuple[str, ...] = CHANNELS) -> KindSpec:
     """The spec of an import kind; ``channels`` are the marketing channels in use."""
     if kind == "persons":
         return KindSpec(
             kind,
-            {"first_name": v.parse_text, "last_name": v.parse_text, "email": v.parse_email,
-             "phone": v.parse_phone, "profession": v.parse_text,
-             "legal_basis": _code("legal_basis"), "business_id": v.parse_business_id,
+            {**PERSON_PARSERS, "business_id": v.parse_business_id,
              "employer": v.parse_text, "title": v.parse_text},
             (("email",),), ("email",), _person_key, unhashed=frozenset({"employer"}),
         )
     if kind == "organisations":
         return KindSpec(
             kind,
-            {"business_id": v.parse_business_id, "name": v.parse_text,
-             "contact_name": v.parse_text, "contact_email": v.parse_email,
-             "contact_phone": v.parse_phone, "billing_address": v.parse_text,
-             "billing_email": v.parse_email, "e_invoice_address": v.parse_text},
+            ORGANISATION_PARSERS,
             (("business_id",), ("name",)), ("business_id", "name"),
             lambda values: (values["business_id"],), default_source="admin",
         )
@@ -123,7 +118,7 @@ def build_spec(kind: str, channels: tuple[str, ...] = CHANNELS) -> KindSpec:
         return KindSpec(
             kind,
             {"email": v.parse_email, "business_id": v.parse_business_id,
-             "kind": _code("kind"), "start": v.parse_date, "end": v.parse_date,
+             "kind": code_parser("kind"), "start": v.parse_date, "end": v.parse_date,
              "reference": v.parse_text},
             (("email", "business_id"), ("kind",), ("start",)), ("kind", "start"),
             lambda values: (*_subject_key(values), values["kind"], values["start"]),
@@ -132,8 +127,8 @@ def build_spec(kind: str, channels: tuple[str, ...] = CHANNELS) -> KindSpec:
     if kind == "consents":
         return KindSpec(
             kind,
-            {"email": v.parse_email, "purpose": _code("purpose"),
-             "channel": _code("channel", channels), "status": _code("status"),
+            {"email": v.parse_email, "purpose": code_parser("purpose"),
+             "channel": code_parser("channel", channels), "status": code_parser("status"),
              "date": v.parse_moment, "evidence": v.parse_text},
             (("email",), ("purpose",), ("date",)), ("email", "purpose", "date"),
             lambda values: (v.email_key(values["email"]), values["purpose"],

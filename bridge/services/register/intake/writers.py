@@ -20,19 +20,21 @@ from bridge.errors import OperationFailed
 from bridge.registry.dialect import insert_for
 from bridge.registry.models import (
     CustomerRelationship,
-    LmsAccount,
     Organisation,
     Person,
     PersonOrganisation,
 )
+from bridge.registry.queries import among
+from bridge.services.register.accounts import link_lms_accounts
+from bridge.services.register.fields import (
+    DEFAULT_LEGAL_BASIS,
+    ORGANISATION_FIELDS,
+    PERSON_FIELDS,
+)
 from bridge.services.register.intake.rows import ImportRow
 
-DEFAULT_LEGAL_BASIS = "customer_relationship"
-PERSON_FIELDS = ("first_name", "last_name", "email", "phone", "profession", "legal_basis")
 #: Updatable relationship columns and the import fields they come from.
 RELATIONSHIP_COLUMNS = {"end_date": "end", "reference": "reference"}
-ORGANISATION_FIELDS = ("name", "contact_name", "contact_email", "contact_phone",
-                       "billing_address", "billing_email", "e_invoice_address")
 
 
 @dataclass
@@ -73,21 +75,6 @@ class WriteContext:
         return values | {"first_seen_at": self.now} if new else values
 
 
-def among(session: Session, column: sa.ColumnElement[Any],
-          values: Iterable[Any]) -> sa.ColumnElement[bool]:
-    """``column IN (…)``; on PostgreSQL with the values written into the SQL text.
-
-    With bound values PostgreSQL's driver prepares the statement after a few batches and
-    the server may keep a plan made while the table was still empty: a scan comparing
-    every row with a thousand parameters, slower with every batch (100,000 rows took
-    minutes). Literal values (quoted by SQLAlchemy) get a fresh plan, an index lookup,
-    each time. SQLite has no such plan cache, but caches statements by their text, so
-    there the values stay bound and memory stays flat.
-    """
-    literal = session.get_bind().dialect.name == "postgresql"
-    return column.in_(sa.bindparam(None, list(values), expanding=True, literal_execute=literal))
-
-
 def ids_by(session: Session, column: sa.ColumnElement[Any], keys: Iterable[Any]) -> dict[Any, int]:
     """Row ids by a unique key column, e.g. ``Person.email_normalised``."""
     wanted = sorted({k for k in keys if k is not None})
@@ -96,25 +83,6 @@ def ids_by(session: Session, column: sa.ColumnElement[Any], keys: Iterable[Any])
     table = column.table  # type: ignore[attr-defined]
     query = sa.select(column, table.c.id).where(among(session, column, wanted))
     return dict(session.execute(query).all())
-
-
-def link_lms_accounts(session: Session, emails: Sequence[str]) -> int:
-    """Link LMS accounts without a person to the persons with their normalised e-mail,
-    as the sync does, so a sync before the import and one after it end the same."""
-    if not emails:
-        return 0
-    accounts, persons = LmsAccount.__table__, Person.__table__
-    person_id = (
-        sa.select(persons.c.id)
-        .where(persons.c.email_normalised == accounts.c.email_normalised)
-        .scalar_subquery()
-    )
-    result = session.execute(
-        sa.update(accounts)
-        .where(accounts.c.person_id.is_(None), among(session, accounts.c.email_normalised, emails))
-        .values(person_id=person_id)
-    )
-    return max(result.rowcount or 0, 0)
 
 
 def _upsert_hashed(

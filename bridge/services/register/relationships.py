@@ -1,0 +1,120 @@
+"""Customer relationships (N6 c) and the links between persons and their employers (N6 b).
+
+Both are added by commands here and shown by the person and organisation views, which
+render a relationship with ``relationship_view``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from bridge.errors import UsageError
+from bridge.registry.base import utcnow
+from bridge.registry.models import CustomerRelationship, Organisation, Person, PersonOrganisation
+from bridge.registry.queries import provenance_of
+from bridge.services import audit
+from bridge.services.audit import Actor
+from bridge.services.register import values as v
+from bridge.services.register.fields import new_provenance, parse_option
+from bridge.services.register.lookup import org_by_business_id, person_by_ref
+
+
+def relationship_view(rel: CustomerRelationship, via: str) -> dict[str, Any]:
+    return {
+        "id": rel.id,
+        "via": via,
+        "kind": rel.kind,
+        "start": rel.start_date,
+        "end": rel.end_date,
+        "reference": rel.reference,
+        "provenance": provenance_of(rel),
+    }
+
+
+def link_employer(
+    session: Session,
+    actor: Actor,
+    person: Person,
+    org: Organisation,
+    title: str | None,
+    command: str,
+) -> PersonOrganisation:
+    """The person's link to the employer, made now or with its title changed."""
+    link = session.scalars(
+        sa.select(PersonOrganisation).where(
+            PersonOrganisation.person_id == person.id, PersonOrganisation.organisation_id == org.id
+        )
+    ).first()
+    if link is None:
+        link = PersonOrganisation(
+            person_id=person.id,
+            organisation_id=org.id,
+            title=title,
+            **new_provenance(actor, command),
+        )
+        session.add(link)
+    elif title is not None and link.title != title:
+        link.title, link.changed_at = title, utcnow()
+    return link
+
+
+def link_person(
+    session: Session, actor: Actor, ref: str, business_id: str, title: str | None
+) -> dict[str, Any]:
+    """Link a person to an employer (or change the title of an existing link)."""
+    person, org = person_by_ref(session, ref), org_by_business_id(session, business_id)
+    link = link_employer(session, actor, person, org, title, "person link")
+    audit.record(
+        session, actor, "person link", person_id=person.id, details={"business_id": org.business_id}
+    )
+    return {"person_id": person.id, "business_id": org.business_id, "title": link.title}
+
+
+def add_relationship(
+    session: Session,
+    actor: Actor,
+    *,
+    person: str | None,
+    org: str | None,
+    kind: str,
+    start: str,
+    end: str | None = None,
+    reference: str | None = None,
+) -> CustomerRelationship:
+    if (person is None) == (org is None):
+        raise UsageError("name the customer with exactly one of --person or --org")
+    subject = person_by_ref(session, person) if person else None
+    organisation = org_by_business_id(session, org) if org else None
+    start_date: date = parse_option("start", v.parse_date, start)
+    end_date: date | None = parse_option("end", v.parse_date, end)
+    if start_date is None:
+        raise UsageError("--start is required")
+    if end_date is not None and end_date < start_date:
+        raise UsageError(f"--end {end_date} is before --start {start_date}")
+    relationship = CustomerRelationship(
+        person_id=subject.id if subject else None,
+        organisation_id=organisation.id if organisation else None,
+        kind=parse_option("kind", lambda t: v.parse_code("kind", t), kind),
+        start_date=start_date,
+        end_date=end_date,
+        reference=reference,
+        **new_provenance(actor, "relationship add"),
+    )
+    session.add(relationship)
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "relationship add",
+        person_id=subject.id if subject else None,
+        details={
+            "relationship_id": relationship.id,
+            "kind": relationship.kind,
+            "business_id": organisation.business_id if organisation else None,
+        },
+    )
+    return relationship
