@@ -80,8 +80,8 @@ def child(url: str, directory: Path, files: list[Path]) -> dict[str, float]:
     from bridge.registry.db import make_engine, session_factory
     from bridge.registry.schema import upgrade
     from bridge.services.audit import Actor
-    from bridge.services.audit_chain import bind_register_secret
-    from bridge.services.register.intake import ImportOptions, import_file
+    from bridge.services.audit.chain import bind_register_secret
+    from bridge.services.intake import ImportOptions, import_file
     from bridge.services.secrets import ensure_register_secret
     from bridge.settings import load_settings
     from bridge.settings.template import config_text

@@ -43,7 +43,7 @@ from bridge.registry.db import make_engine, normalise_url, session_factory  # no
 from bridge.registry.queries import find_person  # noqa: E402
 from bridge.registry.schema import upgrade  # noqa: E402
 from bridge.services.audit import Actor  # noqa: E402
-from bridge.services.audit_chain import bind_register_secret  # noqa: E402
+from bridge.services.audit.chain import bind_register_secret  # noqa: E402
 from bridge.services.rights import consent  # noqa: E402
 from bridge.services.secrets import ensure_register_secret  # noqa: E402
 from bridge.settings import load_settings  # noqa: E402

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bridge.registry.db import make_engine, normalise_url, session_factory
 from bridge.registry.models import Base
 from bridge.registry.schema import upgrade
-from bridge.services.audit_chain import default_register_secret
+from bridge.services.audit.chain import default_register_secret
 from bridge.services.secrets import ensure_register_secret
 from tests.audit_guard import bypassing_audit_guard
 

@@ -18,7 +18,7 @@ from bridge.logs import secret_filter
 from bridge.registry.db import make_engine, session_factory
 from bridge.registry.schema import require_current
 from bridge.services.audit import Actor, authorise, resolve_actor
-from bridge.services.audit_chain import bind_register_secret
+from bridge.services.audit.chain import bind_register_secret
 from bridge.services.unit_of_work import Work, unit_of_work
 from bridge.settings import Settings, load_settings
 

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from bridge.registry.models import AuditEntry, Person
 from bridge.services.audit import Actor, record
-from bridge.services.audit_chain import GENESIS, canonical, legacy_digest, row_content, row_mac
+from bridge.services.audit.chain import GENESIS, canonical, legacy_digest, row_content, row_mac
 from bridge.services.rights import erasure, retention
 from bridge.settings import load_settings
 from tests.audit_guard import bypassing_audit_guard

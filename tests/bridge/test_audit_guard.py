@@ -19,8 +19,8 @@ from bridge.registry.db import make_engine, session_factory
 from bridge.registry.models import AuditEntry
 from bridge.registry.schema import alembic_config, upgrade
 from bridge.services.audit import Actor, record, verify_chain
-from bridge.services.audit_anchor import anchor_path, read_anchor
-from bridge.services.audit_chain import GENESIS, legacy_content, legacy_digest
+from bridge.services.audit.anchor import anchor_path, read_anchor
+from bridge.services.audit.chain import GENESIS, legacy_content, legacy_digest
 
 pytestmark = pytest.mark.registry
 

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from bridge.services.audit import Actor
-from bridge.services.register.intake import ImportOptions, ImportReport, import_file
+from bridge.services.intake import ImportOptions, ImportReport, import_file
 from bridge.settings import Settings, load_settings
 from tests.configs import write_config
 

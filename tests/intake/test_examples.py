@@ -23,7 +23,7 @@ NOW = 1_767_225_600  # 2026-01-01
 
 
 def example_emails() -> list[str]:
-    from bridge.services.register.intake.sources import open_sheet
+    from bridge.services.intake.sources import open_sheet
 
     sheet = open_sheet(EXAMPLES / "customers.csv")
     column = sheet.headers.index("Sähköposti")

@@ -178,7 +178,7 @@ def test_withdrawn_service_consent_revokes_course_access(tmp_path, sessions, imp
 
 
 def test_channels_outside_the_configured_list_are_rejected(tmp_path, db_url, sessions) -> None:
-    from bridge.services.register.intake import ImportOptions, import_file
+    from bridge.services.intake import ImportOptions, import_file
     from bridge.settings import load_settings
     from tests.configs import write_config
     from tests.intake.conftest import ADMIN

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bridge.errors import UsageError
-from bridge.services.register.intake.sources import CsvSheet, ExcelSheet, open_sheet
+from bridge.services.intake.sources import CsvSheet, ExcelSheet, open_sheet
 from tests.intake.factories import csv_bytes, write_xlsx
 
 ROWS = [["Etunimi", "Sukunimi", "Sähköposti"], ["Äänä", "Öljymäki", "aana@example.fi"],

@@ -12,8 +12,8 @@ from bridge.cli.options import json_option
 from bridge.cli.render import emit_json, out, table
 from bridge.errors import OperationFailed
 from bridge.services.audit import list_entries
-from bridge.services.audit_anchor import anchor_path, read_anchor
-from bridge.services.audit_verify import verify
+from bridge.services.audit.anchor import anchor_path, read_anchor
+from bridge.services.audit.verify import verify
 
 
 @click.group("audit")

@@ -15,8 +15,8 @@ from bridge.cli.guard import requires
 from bridge.cli.options import json_option
 from bridge.cli.render import emit_json, err, table
 from bridge.errors import OperationFailed
-from bridge.services.register.intake import HEADERS, KINDS, ImportOptions, ImportReport, import_file
-from bridge.services.register.intake.run import IMPORT_SOURCES
+from bridge.services.intake import HEADERS, KINDS, ImportOptions, ImportReport, import_file
+from bridge.services.intake.run import IMPORT_SOURCES
 
 SHOWN_ERRORS = 20
 

@@ -1,2 +1,3 @@
 """The register's own records: persons, organisations, customer relationships, merges and
-the spreadsheet intake."""
+the field rules they share with the spreadsheet intake (``bridge.services.intake``, which
+sits above both this room and ``rights``: an imported consent withdrawal revokes access)."""

@@ -22,10 +22,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bridge.registry.models import Organisation, Person
 from bridge.registry.queries import among
-from bridge.services.register.intake.headers import HeaderMap
-from bridge.services.register.intake.rows import ImportRow, KindSpec, RowError, parse_row
-from bridge.services.register.intake.sources import Sheet, SheetRow
-from bridge.services.register.intake.writers import ids_by
+from bridge.services.intake.headers import HeaderMap
+from bridge.services.intake.rows import ImportRow, KindSpec, RowError, parse_row
+from bridge.services.intake.sources import Sheet, SheetRow
+from bridge.services.intake.writers import ids_by
 
 #: How many messages a report keeps (all rejected rows go to the rejects file).
 KEPT_MESSAGES = 100

@@ -25,8 +25,8 @@ from sqlalchemy.orm import Session
 
 from bridge.registry.models import Consent, Person
 from bridge.registry.queries import among
-from bridge.services.register.intake.rows import ImportRow
-from bridge.services.register.intake.writers import WriteContext, bulk_write, ids_by
+from bridge.services.intake.rows import ImportRow
+from bridge.services.intake.writers import WriteContext, bulk_write, ids_by
 
 
 @dataclass

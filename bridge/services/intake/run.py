@@ -23,18 +23,18 @@ from bridge.errors import UsageError
 from bridge.registry.base import utcnow
 from bridge.services import audit
 from bridge.services.audit import Actor
-from bridge.services.register.intake.consents import write_consents
-from bridge.services.register.intake.headers import KINDS, map_headers
-from bridge.services.register.intake.rows import ImportRow, build_spec, check_columns
-from bridge.services.register.intake.sources import CsvSheet, Sheet, open_sheet
-from bridge.services.register.intake.validate import (
+from bridge.services.intake.consents import write_consents
+from bridge.services.intake.headers import KINDS, map_headers
+from bridge.services.intake.rows import ImportRow, build_spec, check_columns
+from bridge.services.intake.sources import CsvSheet, Sheet, open_sheet
+from bridge.services.intake.validate import (
     Progress,
     RejectsFile,
     Spool,
     Validation,
     validate,
 )
-from bridge.services.register.intake.writers import (
+from bridge.services.intake.writers import (
     Counts,
     WriteContext,
     write_organisations,

@@ -35,8 +35,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from bridge.registry.models import AuditEntry
-from bridge.services.audit_anchor import Anchor, anchor_path, read_anchor
-from bridge.services.audit_chain import (
+from bridge.services.audit.anchor import Anchor, anchor_path, read_anchor
+from bridge.services.audit.chain import (
     GENESIS,
     audit_key,
     legacy_digest,

@@ -25,13 +25,13 @@ from bridge.registry.models import (
     PersonOrganisation,
 )
 from bridge.registry.queries import among
+from bridge.services.intake.rows import ImportRow
 from bridge.services.register.accounts import link_lms_accounts
 from bridge.services.register.fields import (
     DEFAULT_LEGAL_BASIS,
     ORGANISATION_FIELDS,
     PERSON_FIELDS,
 )
-from bridge.services.register.intake.rows import ImportRow
 
 #: Updatable relationship columns and the import fields they come from.
 RELATIONSHIP_COLUMNS = {"end_date": "end", "reference": "reference"}

@@ -12,7 +12,7 @@ the first append and cached until it changes. Scripts and tests that build engin
 their own can bind a process default with ``default_register_secret``. An engine with
 neither has no key, and appending refuses rather than writing a row nobody can verify.
 
-The head is also written to the anchor file (``audit_anchor``) after the transaction
+The head is also written to the anchor file (``audit.anchor``) after the transaction
 commits, never before and never on rollback: ``before_commit`` reads the committed
 head while the append lock is still held, ``after_commit`` moves the anchor.
 
@@ -43,7 +43,7 @@ from sqlalchemy.orm import Session
 
 from bridge.errors import OperationFailed
 from bridge.registry.models import AuditEntry
-from bridge.services.audit_anchor import Anchor, advance_anchor, anchor_path
+from bridge.services.audit.anchor import Anchor, advance_anchor, anchor_path
 from bridge.services.secrets import read_register_secret
 
 log = logging.getLogger("bridge.audit")

@@ -15,6 +15,8 @@ from typing import Any
 
 from bridge.errors import UsageError
 from bridge.registry.people import CHANNELS
+from bridge.services.intake.headers import HeaderMap, column_label, names_of
+from bridge.services.intake.sources import SheetRow
 from bridge.services.register import values as v
 from bridge.services.register.fields import (
     ORGANISATION_PARSERS,
@@ -22,8 +24,6 @@ from bridge.services.register.fields import (
     Parser,
     code_parser,
 )
-from bridge.services.register.intake.headers import HeaderMap, column_label, names_of
-from bridge.services.register.intake.sources import SheetRow
 
 
 @dataclass(frozen=True)

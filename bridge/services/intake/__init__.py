@@ -5,7 +5,7 @@ company's spreadsheets (CSV or Excel) into the register.
 call it); ``headers.HEADERS`` is the documented Finnish/English header table.
 """
 
-from bridge.services.register.intake.headers import HEADERS, KINDS, markdown_table
-from bridge.services.register.intake.run import ImportOptions, ImportReport, import_file
+from bridge.services.intake.headers import HEADERS, KINDS, markdown_table
+from bridge.services.intake.run import ImportOptions, ImportReport, import_file
 
 __all__ = ["HEADERS", "KINDS", "ImportOptions", "ImportReport", "import_file", "markdown_table"]

@@ -6,7 +6,7 @@ Who acts: ``--operator``, ``BRIDGE_OPERATOR`` or the OS user; a name not listed 
 The audit log is append-only and tamper-evident against changes and cuts: each row has a
 consecutive sequence number and an HMAC keyed with the register secret, the head is kept
 in an anchor file outside the database, and triggers refuse UPDATE and DELETE. The chain
-itself lives in ``audit_chain`` (appending, the key) and ``audit_verify`` (the kinds of
+itself lives in ``audit.chain`` (appending, the key) and ``audit.verify`` (the kinds of
 breakage); this module keeps the callers' ``record`` and ``verify_chain``.
 """
 
@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bridge.errors import NotPermitted
 from bridge.registry.base import utcnow
 from bridge.registry.models import AuditEntry
-from bridge.services import audit_chain, audit_verify
+from bridge.services.audit import chain, verify
 from bridge.settings import Settings
 
 DAEMON = "system:daemon"
@@ -81,7 +81,7 @@ def record(
     """Append one audit row, signed and chained, in the caller's transaction.
 
     The row carries the acting identity, the OS uid and the host; the key comes from the
-    register secret bound to the session's engine (see ``audit_chain``).
+    register secret bound to the session's engine (see ``audit.chain``).
     """
     entry = AuditEntry(
         at=utcnow(),
@@ -93,7 +93,7 @@ def record(
         request_id=request_id,
         details=details,
     )
-    return audit_chain.append(session, entry)
+    return chain.append(session, entry)
 
 
 def authorise(sessions: sessionmaker[Session], actor: Actor, permission: str, action: str) -> None:
@@ -111,9 +111,9 @@ def authorise(sessions: sessionmaker[Session], actor: Actor, permission: str, ac
 def verify_chain(session: Session) -> tuple[int, int | None]:
     """Verify the chain; returns (rows intact before the first problem, its seq or None).
 
-    ``audit_verify.verify`` gives the full report with the kind of problem.
+    ``audit.verify.verify`` gives the full report with the kind of problem.
     """
-    report = audit_verify.verify(session)
+    report = verify.verify(session)
     return report.checked, report.problem.seq if report.problem else None
 
 
