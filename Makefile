@@ -23,6 +23,7 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 # The companion Moodle plugin as an installable zip (folder local_registrybridge/ inside).
 package-plugin:

@@ -11,15 +11,14 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import asdict, dataclass, field
-from typing import Any, Protocol
+from collections.abc import Callable, Iterator
+from dataclasses import asdict
+from typing import Any
 
 import sqlalchemy as sa
 from pydantic import SecretStr
 from sqlalchemy.orm import Session, sessionmaker
 
-from bridge.errors import UsageError
 from bridge.registry.base import utcnow
 from bridge.registry.models import SyncRun
 from bridge.services import audit
@@ -33,7 +32,15 @@ from bridge.services.sync.pipeline import prefetch
 from bridge.services.sync.reconcile import forget_seen, mark_removed, remember_seen
 from bridge.services.sync.record_store import RecordStore, stream_tables
 from bridge.services.sync.retention_guard import RetentionGuard
-from bridge.services.sync.state import is_due, load_bookmarks, quarantine, save_bookmark
+from bridge.services.sync.run_plan import (
+    NoProgress,
+    Progress,
+    RunResult,
+    StreamStats,
+    SyncOptions,
+    select_streams,
+)
+from bridge.services.sync.state import load_bookmarks, quarantine, save_bookmark
 from bridge.settings import Settings
 from connectors.base import (
     ConnectionRefused,
@@ -49,107 +56,6 @@ log = logging.getLogger(__name__)
 
 #: Who acts when a sync runs without an operator (e.g. in tests or scripts).
 SYNC_ACTOR = "system:sync"
-
-
-@dataclass
-class StreamStats:
-    fetched: int = 0
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    removed: int = 0
-    quarantined: int = 0
-    rows_written: int = 0
-    status: str = "ok"
-    error: str | None = None
-
-    def public(self) -> dict[str, int]:
-        """The counts of the ``--json`` summary (issue "Moodle connector")."""
-        keys = ("fetched", "created", "updated", "unchanged", "removed", "quarantined")
-        return {k: getattr(self, k) for k in keys}
-
-
-@dataclass
-class RunResult:
-    run_id: int
-    connector: str
-    status: str
-    streams: dict[str, StreamStats]
-    requests: int
-    duration_s: float
-    skipped: dict[str, str] = field(default_factory=dict)
-    warnings: list[str] = field(default_factory=list)
-
-    @property
-    def rows_written(self) -> int:
-        return sum(s.rows_written for s in self.streams.values())
-
-    def summary(self) -> dict[str, Any]:
-        payload: dict[str, Any] = {
-            "run_id": self.run_id,
-            "status": self.status,
-            "streams": {name: s.public() for name, s in self.streams.items()},
-            "requests": self.requests,
-            "duration_s": round(self.duration_s, 3),
-        }
-        if self.skipped:
-            payload["skipped"] = dict(self.skipped)
-        if self.warnings:
-            payload["warnings"] = list(self.warnings)
-        return payload
-
-
-@dataclass(frozen=True)
-class SyncOptions:
-    streams: Sequence[str] | None = None
-    full: bool = False
-    all_streams: bool = False
-    reconcile: bool = False
-    wait: bool = False
-    trigger: str = "manual"
-    operator: str = "system"
-
-
-class Progress(Protocol):
-    def stream_started(self, stream: str) -> None: ...
-    def batch_stored(self, stream: str, stats: StreamStats) -> None: ...
-    def stream_finished(self, stream: str, stats: StreamStats) -> None: ...
-
-
-class _NoProgress:
-    def stream_started(self, stream: str) -> None: ...
-    def batch_stored(self, stream: str, stats: StreamStats) -> None: ...
-    def stream_finished(self, stream: str, stats: StreamStats) -> None: ...
-
-
-def select_streams(
-    settings: Settings,
-    sessions: sessionmaker[Session],
-    connector: str,
-    available: Sequence[str],
-    options: SyncOptions,
-) -> list[str]:
-    """Which streams this run pulls: named ones, every enabled one, or those that are due."""
-    section = settings.connectors[connector]
-    enabled = [s for s in available if s in section.streams]
-    if options.streams:
-        unknown = [s for s in options.streams if s not in enabled]
-        if unknown:
-            raise UsageError(
-                f"stream(s) not enabled for {connector}: {', '.join(unknown)} "
-                f"(enabled: {', '.join(enabled)})"
-            )
-        return [s for s in enabled if s in options.streams]
-    if options.all_streams or options.full or options.reconcile:
-        return enabled
-    now = utcnow()
-    with sessions() as session:
-        marks = load_bookmarks(session, connector)
-    return [
-        s
-        for s in enabled
-        if is_due(section.schedule[s], marks[s].last_completed_at if s in marks else None, now)
-    ]
 
 
 def run_sync(
@@ -216,7 +122,7 @@ class _Run:
     ) -> None:
         self.sessions, self.name, self.connector = sessions, name, connector
         self.options, self.stop = options, stop
-        self.progress = progress or _NoProgress()
+        self.progress = progress or NoProgress()
         self.secrets = [token.get_secret_value()]
         self.actor: Actor | None = None
         self.refused: str | None = None

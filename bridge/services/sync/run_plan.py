@@ -1,0 +1,116 @@
+"""What a sync run is asked to do (``SyncOptions``), which streams that means
+(``select_streams``), and what it reports (``RunResult``, ``StreamStats``, ``Progress``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from bridge.errors import UsageError
+from bridge.registry.base import utcnow
+from bridge.services.sync.state import is_due, load_bookmarks
+from bridge.settings import Settings
+
+
+@dataclass
+class StreamStats:
+    fetched: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    quarantined: int = 0
+    rows_written: int = 0
+    status: str = "ok"
+    error: str | None = None
+
+    def public(self) -> dict[str, int]:
+        """The counts of the ``--json`` summary (issue "Moodle connector")."""
+        keys = ("fetched", "created", "updated", "unchanged", "removed", "quarantined")
+        return {k: getattr(self, k) for k in keys}
+
+
+@dataclass
+class RunResult:
+    run_id: int
+    connector: str
+    status: str
+    streams: dict[str, StreamStats]
+    requests: int
+    duration_s: float
+    skipped: dict[str, str] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def rows_written(self) -> int:
+        return sum(s.rows_written for s in self.streams.values())
+
+    def summary(self) -> dict[str, Any]:
+        payload: dict[str, Any] = {
+            "run_id": self.run_id,
+            "status": self.status,
+            "streams": {name: s.public() for name, s in self.streams.items()},
+            "requests": self.requests,
+            "duration_s": round(self.duration_s, 3),
+        }
+        if self.skipped:
+            payload["skipped"] = dict(self.skipped)
+        if self.warnings:
+            payload["warnings"] = list(self.warnings)
+        return payload
+
+
+@dataclass(frozen=True)
+class SyncOptions:
+    streams: Sequence[str] | None = None
+    full: bool = False
+    all_streams: bool = False
+    reconcile: bool = False
+    wait: bool = False
+    trigger: str = "manual"
+    operator: str = "system"
+
+
+class Progress(Protocol):
+    def stream_started(self, stream: str) -> None: ...
+    def batch_stored(self, stream: str, stats: StreamStats) -> None: ...
+    def stream_finished(self, stream: str, stats: StreamStats) -> None: ...
+
+
+class NoProgress:
+    def stream_started(self, stream: str) -> None: ...
+    def batch_stored(self, stream: str, stats: StreamStats) -> None: ...
+    def stream_finished(self, stream: str, stats: StreamStats) -> None: ...
+
+
+def select_streams(
+    settings: Settings,
+    sessions: sessionmaker[Session],
+    connector: str,
+    available: Sequence[str],
+    options: SyncOptions,
+) -> list[str]:
+    """Which streams this run pulls: named ones, every enabled one, or those that are due."""
+    section = settings.connectors[connector]
+    enabled = [s for s in available if s in section.streams]
+    if options.streams:
+        unknown = [s for s in options.streams if s not in enabled]
+        if unknown:
+            raise UsageError(
+                f"stream(s) not enabled for {connector}: {', '.join(unknown)} "
+                f"(enabled: {', '.join(enabled)})"
+            )
+        return [s for s in enabled if s in options.streams]
+    if options.all_streams or options.full or options.reconcile:
+        return enabled
+    now = utcnow()
+    with sessions() as session:
+        marks = load_bookmarks(session, connector)
+    return [
+        s
+        for s in enabled
+        if is_due(section.schedule[s], marks[s].last_completed_at if s in marks else None, now)
+    ]
