@@ -100,7 +100,7 @@ def roster_pages(
     been skipped: the page is marked ``shifted`` so its listing is not trusted
     as complete. Rows read twice (a user inserted before) are dropped.
     """
-    size = ctx.config.roster_page_size
+    size = ctx.config.page_sizes.roster
     overlap = 1 if size > 1 else 0
     offset, last_id = 0, 0
     while True:
@@ -150,7 +150,7 @@ def _course_batches(
             _course_ids(ctx),
             per_item_fields=per_item,
             other_params=other_params,
-            max_items=ctx.config.course_batch_size,
+            max_items=ctx.config.page_sizes.courses,
         )
     )
 
@@ -189,7 +189,7 @@ def fetch_users(ctx: StreamContext, _start: int) -> Iterator[Unit]:
                 ids.append(user_id)
         batches = list(
             ctx.client.chunk_ids(
-                ids, other_params={"field": "id"}, max_items=ctx.config.user_batch_size
+                ids, other_params={"field": "id"}, max_items=ctx.config.page_sizes.users
             )
         )
         calls = ((function, {"field": "id", "values": [str(i) for i in b]}) for b in batches)
@@ -270,7 +270,7 @@ class AssignmentChildren:
             ids.update(i for a in _assignment_rows(answer) if (i := _int_or_none(a.get("id"))))
         params = {"since": since} if since else {}
         batches = ctx.client.chunk_ids(
-            sorted(ids), other_params=params, max_items=ctx.config.assignment_batch_size
+            sorted(ids), other_params=params, max_items=ctx.config.page_sizes.assignments
         )
         calls = ((self.function, {"assignmentids": b, **params}) for b in batches)
         units = 0
@@ -310,7 +310,7 @@ def _latest_message_time(conversation: Raw) -> int | None:
 def _recent_conversations(ctx: StreamContext, teacher: int, timefrom: int) -> Iterator[Raw]:
     """A teacher's individual conversations, newest first, until one is older than ``timefrom``."""
     function = "core_message_get_conversations"
-    size = ctx.config.conversation_page_size
+    size = ctx.config.page_sizes.conversations
     offset = 0
     while True:
         params = {"userid": teacher, "type": 1, "limitfrom": offset, "limitnum": size}
@@ -361,7 +361,7 @@ def fetch_logs(ctx: StreamContext, since_id: int) -> Iterator[Unit]:
     if LOG_FUNCTION not in ctx.site.functions:
         raise StreamUnavailable("companion plugin not installed", fix=_LOG_FIX)
     while True:
-        params = {"sinceid": since_id, "limit": ctx.config.log_page_size}
+        params = {"sinceid": since_id, "limit": ctx.config.page_sizes.logs}
         try:
             answer = _expect(ctx.client.call(LOG_FUNCTION, params), dict, LOG_FUNCTION)
         except (FunctionNotInstalled, AccessException) as exc:
