@@ -18,7 +18,7 @@ import responses
 from pydantic import SecretStr
 
 from connectors.base import TerminalError, TransientError
-from connectors.moodle.client import TRANSPORT_FIELD_COUNT, MoodleClient, parse_retry_after
+from connectors.moodle.client import MoodleClient, parse_retry_after
 from connectors.moodle.errors import (
     BadUrl,
     InvalidParameter,
@@ -28,6 +28,7 @@ from connectors.moodle.errors import (
     SiteMaintenance,
     Stopped,
 )
+from connectors.moodle.form import TRANSPORT_FIELD_COUNT
 from tests.connectors.moodle.samples import (
     BASE_URL,
     ENDPOINT,

@@ -14,10 +14,10 @@ import responses
 from pydantic import SecretStr
 
 from connectors.base import StreamUnavailable
-from connectors.moodle.client import TRANSPORT_FIELD_COUNT
 from connectors.moodle.config import MoodleConfig, PageSizes
 from connectors.moodle.connector import MoodleConnector
 from connectors.moodle.errors import MissingCapability
+from connectors.moodle.form import TRANSPORT_FIELD_COUNT
 from connectors.moodle.functions import LOG_FUNCTION
 from connectors.moodle.simulator import SimulatedMoodle
 from connectors.moodle.simulator.inprocess import mount
