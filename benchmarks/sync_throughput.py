@@ -87,7 +87,7 @@ def rows_written(database_url: str) -> int:
 
 def fetch_all(config: Path) -> tuple[list[Any], float]:
     settings = load_settings(config)
-    token = settings.connectors["moodle"].resolve_token()
+    token = settings.connector_token("moodle")
     connector = open_connector(settings, "moodle", token, stop_event=threading.Event())
     batches = []
     started = time.perf_counter()

@@ -1,8 +1,9 @@
 """The HTTP client for Moodle's REST web-service endpoint.
 
-It knows the transport and nothing else: form encoding, the token, error
-classification, retry of transient failures and modest parallelism
-(reference 1.1-1.8). Streams and pushes build on :meth:`MoodleClient.call`.
+It knows the transport and nothing else: the token, error classification,
+retry of transient failures and modest parallelism (reference 1.1-1.8); the
+form each request carries is built by :mod:`connectors.moodle.form`. Streams
+and pushes build on :meth:`MoodleClient.call`.
 
 The token travels only in the POST body (never in the URL, where access logs
 keep it) and is redacted from every log line and error message.
@@ -35,41 +36,24 @@ from connectors.moodle.classify import (
     is_error_payload,
 )
 from connectors.moodle.config import MoodleConfig
-from connectors.moodle.encoding import chunk_ids, count_fields, encode_params
 from connectors.moodle.errors import (
     BadUrl,
-    InvalidParameter,
     MoodleError,
     NetworkError,
     ServerError,
     Stopped,
     TlsError,
 )
+from connectors.moodle.form import build_form, chunk_request_ids
 from connectors.redaction import redact
 
-__all__ = ["REST_PATH", "TRANSPORT_FIELD_COUNT", "WS_SETTINGS", "MoodleClient", "parse_retry_after"]
+__all__ = ["REST_PATH", "MoodleClient", "parse_retry_after"]
 
 T = TypeVar("T")
 
 log = logging.getLogger("connectors.moodle.client")
 
 REST_PATH = "/webservice/rest/server.php"
-
-#: Sent with every call (reference 1.8): English messages, UTC human dates, no
-#: filters, text exactly as stored.
-WS_SETTINGS: tuple[tuple[str, str], ...] = (
-    ("moodlewssettinglang", "en"),
-    ("moodlewssettingtimezone", "UTC"),
-    ("moodlewssettingfilter", "0"),
-    ("moodlewssettingraw", "1"),
-)
-
-_TRANSPORT_NAMES = ("wstoken", "wsfunction", "moodlewsrestformat")
-_RESERVED = frozenset(_TRANSPORT_NAMES) | {name for name, _ in WS_SETTINGS}
-
-#: Form fields every request carries besides the function's parameters; they
-#: count towards ``max_form_fields`` like any other.
-TRANSPORT_FIELD_COUNT = len(_TRANSPORT_NAMES) + len(WS_SETTINGS)
 
 _USER_AGENT = "lms-registry-bridge"
 
@@ -188,8 +172,13 @@ class MoodleClient:
         max_items: int | None = None,
     ) -> Iterator[list[T]]:
         """Split ``ids`` so that each request (with ``other_params``) fits ``max_form_fields``."""
-        fixed = TRANSPORT_FIELD_COUNT + count_fields(other_params or {})
-        return chunk_ids(ids, per_item_fields, fixed, self._config.max_form_fields, max_items)
+        return chunk_request_ids(
+            ids,
+            per_item_fields=per_item_fields,
+            other_params=other_params or {},
+            max_form_fields=self._config.max_form_fields,
+            max_items=max_items,
+        )
 
     def sleep(self, seconds: float) -> None:
         """Wait between two attempts; a stop request ends the wait at once.
@@ -212,7 +201,13 @@ class MoodleClient:
         params: Mapping[str, Any] | None,
         abandoned: threading.Event | None,
     ) -> Any:
-        fields = self._form(wsfunction, params or {})
+        fields = build_form(
+            wsfunction,
+            params or {},
+            token=self._config.token.get_secret_value(),
+            max_form_fields=self._config.max_form_fields,
+            redact=self.redact,
+        )
         if self._stop.is_set() or (abandoned is not None and abandoned.is_set()):
             raise Stopped("stop requested; request not sent", function=wsfunction)
         retrying = Retrying(
@@ -240,40 +235,6 @@ class MoodleClient:
         session.mount("http://", adapter)
         session.headers["User-Agent"] = _USER_AGENT
         return session
-
-    def _form(self, wsfunction: str, params: Mapping[str, Any]) -> list[tuple[str, str]]:
-        if not wsfunction:
-            raise InvalidParameter("no wsfunction given")
-        clash = sorted(_RESERVED.intersection(params))
-        if clash:
-            raise InvalidParameter(
-                f"parameters may not set transport fields {clash}", function=wsfunction
-            )
-        try:
-            encoded = encode_params(params)
-        except (TypeError, ValueError) as exc:
-            raise InvalidParameter(
-                self.redact(f"cannot encode parameters: {exc}"), function=wsfunction
-            ) from exc
-        fields = [
-            ("wstoken", self._config.token.get_secret_value()),
-            ("wsfunction", wsfunction),
-            ("moodlewsrestformat", "json"),
-            *WS_SETTINGS,
-            *encoded,
-        ]
-        limit = self._config.max_form_fields
-        if len(fields) > limit:
-            raise InvalidParameter(
-                f"the request would carry {len(fields)} form fields, more than "
-                f"max_form_fields={limit}; PHP would silently drop the rest",
-                function=wsfunction,
-                fix=(
-                    "Split the batch (MoodleClient.chunk_ids), or raise max_form_fields if the "
-                    "site's PHP max_input_vars is known to be higher."
-                ),
-            )
-        return fields
 
     def _send(self, wsfunction: str, fields: list[tuple[str, str]]) -> Any:
         with self._lock:

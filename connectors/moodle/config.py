@@ -102,29 +102,3 @@ class MoodleConfig(MoodleSettings):
         }
         own = {key: options[key] for key in MoodleSettings.model_fields if key in options}
         return cls(**{k: v for k, v in general.items() if v is not None}, **own)
-
-    # The names the transport and the streams read the page sizes by.
-
-    @property
-    def roster_page_size(self) -> int:
-        return self.page_sizes.roster
-
-    @property
-    def user_batch_size(self) -> int:
-        return self.page_sizes.users
-
-    @property
-    def course_batch_size(self) -> int:
-        return self.page_sizes.courses
-
-    @property
-    def assignment_batch_size(self) -> int:
-        return self.page_sizes.assignments
-
-    @property
-    def conversation_page_size(self) -> int:
-        return self.page_sizes.conversations
-
-    @property
-    def log_page_size(self) -> int:
-        return self.page_sizes.logs

@@ -6,8 +6,9 @@ make, and a replication mode. :func:`connectors.streams.run_stream` does the
 rest, the same for every stream and every LMS.
 
 Requests grow with courses, assignments, teachers and pages, never with
-students (CONTRACTS 5): rosters are read in pages, ids are sent in batches sized
-by :meth:`MoodleClient.chunk_ids` under ``max_form_fields``.
+students (CONTRACTS 5): rosters are read in pages (:mod:`connectors.moodle.paging`),
+ids are sent in batches sized by :meth:`MoodleClient.chunk_ids` under
+``max_form_fields``.
 """
 
 from __future__ import annotations
@@ -19,16 +20,22 @@ from typing import Any
 
 from connectors.base import StreamUnavailable
 from connectors.moodle import parse
-from connectors.moodle.client import MoodleClient
-from connectors.moodle.config import MoodleConfig
 from connectors.moodle.errors import (
     AccessException,
     FunctionNotInstalled,
     RecordNotFound,
     UnexpectedResponse,
 )
+from connectors.moodle.fields import Raw
 from connectors.moodle.functions import LOG_FUNCTION, TEACHER_CAPABILITY
-from connectors.moodle.parse import Raw, SiteInfo
+from connectors.moodle.paging import (
+    StreamContext,
+    expect,
+    int_or_none,
+    object_list,
+    recent_conversations,
+    roster_pages,
+)
 from connectors.streams import FULL, PER_COURSE, SINCE_MODIFIED, Replication, Row, StreamSpec, Unit
 
 log = logging.getLogger("connectors.moodle.streams")
@@ -37,43 +44,12 @@ log = logging.getLogger("connectors.moodle.streams")
 GUEST_USER_ID = 1
 GUEST_USERNAME = "guest"
 
-ROSTER = "core_enrol_get_enrolled_users"
-
 #: ``mod_assign_*`` warning codes that say something is missing from the answer
 #: ("1" no access, "2" not enrolled); "3" only means "nothing found".
 _HARMLESS_WARNINGS = frozenset({"3"})
 
 
-@dataclass(frozen=True, slots=True)
-class StreamContext:
-    """What every Moodle fetcher needs: the client, the settings and the site's facts."""
-
-    client: MoodleClient
-    config: MoodleConfig
-    site: SiteInfo
-
-
 # --------------------------------------------------------------------------- building blocks
-
-
-def _expect(answer: Any, kind: type, function: str) -> Any:
-    if not isinstance(answer, kind):
-        raise UnexpectedResponse(
-            f"expected a JSON {kind.__name__}, got {type(answer).__name__}", function=function
-        )
-    return answer
-
-
-def _list(answer: Any, key: str, function: str) -> list[Raw]:
-    items = _expect(answer, dict, function).get(key) or []
-    return [item for item in _expect(items, list, function) if isinstance(item, Mapping)]
-
-
-def _int_or_none(value: Any) -> int | None:
-    try:
-        return parse.req_id({"id": value})
-    except ValueError:
-        return None
 
 
 def _warned(ctx: StreamContext, function: str, answer: Any) -> bool:
@@ -90,41 +66,9 @@ def _warned(ctx: StreamContext, function: str, answer: Any) -> bool:
     return partial
 
 
-def roster_pages(
-    ctx: StreamContext, course_id: int, fields: str, *extra: Mapping[str, Any]
-) -> Iterator[tuple[list[Raw], bool]]:
-    """Pages of ``core_enrol_get_enrolled_users`` (sorted by id) as ``(rows, shifted)``.
-
-    Each page re-reads the previous page's last row. If that row is not where
-    it was, users before it left the roster while paging and a row may have
-    been skipped: the page is marked ``shifted`` so its listing is not trusted
-    as complete. Rows read twice (a user inserted before) are dropped.
-    """
-    size = ctx.config.roster_page_size
-    overlap = 1 if size > 1 else 0
-    offset, last_id = 0, 0
-    while True:
-        options = [
-            {"name": "userfields", "value": fields},
-            *extra,
-            {"name": "limitfrom", "value": offset},
-            {"name": "limitnumber", "value": size},
-        ]
-        answer = ctx.client.call(ROSTER, {"courseid": course_id, "options": options})
-        page = [row for row in _expect(answer, list, ROSTER) if isinstance(row, Mapping)]
-        ids = [_int_or_none(row.get("id")) for row in page]
-        shifted = bool(offset and page and (ids[0] or 0) > last_id)
-        fresh = [row for row, i in zip(page, ids, strict=True) if i is None or i > last_id]
-        last_id = max([last_id, *(i for i in ids if i is not None)])
-        yield fresh, shifted
-        if len(page) < size:
-            return
-        offset += len(page) - overlap
-
-
 def _is_person(raw: Raw, ctx: StreamContext) -> bool:
     """CONTRACTS 2: guest, service user, webservice accounts and excluded names aren't persons."""
-    user_id = _int_or_none(raw.get("id"))
+    user_id = int_or_none(raw.get("id"))
     username = str(raw.get("username") or "").lower()
     excluded = {name.lower() for name in ctx.config.exclude_usernames} | {GUEST_USERNAME}
     return (
@@ -136,8 +80,8 @@ def _is_person(raw: Raw, ctx: StreamContext) -> bool:
 
 def _course_ids(ctx: StreamContext) -> list[int]:
     function = "core_course_get_courses_by_field"
-    courses = _list(ctx.client.call(function), "courses", function)
-    ids = {_int_or_none(course.get("id")) for course in courses}
+    courses = object_list(ctx.client.call(function), "courses", function)
+    ids = {int_or_none(course.get("id")) for course in courses}
     return sorted(i for i in ids if i is not None and i != ctx.site.site_id)
 
 
@@ -150,7 +94,7 @@ def _course_batches(
             _course_ids(ctx),
             per_item_fields=per_item,
             other_params=other_params,
-            max_items=ctx.config.course_batch_size,
+            max_items=ctx.config.page_sizes.courses,
         )
     )
 
@@ -167,8 +111,8 @@ def _assignment_rows(answer: Any) -> list[Raw]:
     function = "mod_assign_get_assignments"
     return [
         a
-        for course in _list(answer, "courses", function)
-        for a in _list(course, "assignments", function)
+        for course in object_list(answer, "courses", function)
+        for a in object_list(course, "assignments", function)
     ]
 
 
@@ -182,19 +126,19 @@ def fetch_users(ctx: StreamContext, _start: int) -> Iterator[Unit]:
         ids: list[int] = []
         invalid: list[tuple[Raw, str]] = []
         for row in page:
-            user_id = _int_or_none(row.get("id"))
+            user_id = int_or_none(row.get("id"))
             if user_id is None:
                 invalid.append((row, f"roster entry without a valid id: {row.get('id')!r}"))
             elif user_id not in (GUEST_USER_ID, ctx.site.service_user_id):
                 ids.append(user_id)
         batches = list(
             ctx.client.chunk_ids(
-                ids, other_params={"field": "id"}, max_items=ctx.config.user_batch_size
+                ids, other_params={"field": "id"}, max_items=ctx.config.page_sizes.users
             )
         )
         calls = ((function, {"field": "id", "values": [str(i) for i in b]}) for b in batches)
         answers = list(ctx.client.call_many(calls))
-        users = [u for answer in answers for u in _expect(answer, list, function)]
+        users = [u for answer in answers for u in expect(answer, list, function)]
         rows = [Row(u) for u in users if isinstance(u, Mapping) and _is_person(u, ctx)]
         yield Unit(rows=rows, invalid=invalid, partial=shifted)
 
@@ -202,8 +146,8 @@ def fetch_users(ctx: StreamContext, _start: int) -> Iterator[Unit]:
 def fetch_courses(ctx: StreamContext, _start: int) -> Iterator[Unit]:
     function = "core_course_get_courses_by_field"
     answer = ctx.client.call(function)
-    courses = _list(answer, "courses", function)
-    rows = [Row(c) for c in courses if _int_or_none(c.get("id")) != ctx.site.site_id]
+    courses = object_list(answer, "courses", function)
+    rows = [Row(c) for c in courses if int_or_none(c.get("id")) != ctx.site.site_id]
     yield Unit(rows=rows, partial=_warned(ctx, function, answer))
 
 
@@ -216,13 +160,13 @@ def fetch_enrolments(ctx: StreamContext, _start: int) -> Iterator[Unit]:
         shifted = False
         suspended: set[int | None] = set()
         for page, moved in roster_pages(ctx, course_id, "id", suspended_option):
-            suspended.update(_int_or_none(r.get("id")) for r in page)
+            suspended.update(int_or_none(r.get("id")) for r in page)
             shifted = shifted or moved
         for page, moved in roster_pages(ctx, course_id, fields):
             shifted = shifted or moved
             for raw in page:
                 if _is_person(raw, ctx):
-                    is_suspended = _int_or_none(raw.get("id")) in suspended
+                    is_suspended = int_or_none(raw.get("id")) in suspended
                     rows.append(Row(raw, {"course_id": course_id, "suspended": is_suspended}))
         yield Unit(rows=rows, scope={"course": course_id}, partial=shifted)
 
@@ -239,8 +183,8 @@ def fetch_gradebook(ctx: StreamContext, _start: int) -> Iterator[Unit]:
                 {"course_id": course_id, "user_id": user.get("userid")},
                 lms_id=f"{item.get('id')}:{user.get('userid')}",
             )
-            for user in _list(answer, "usergrades", function)
-            for item in _list(user, "gradeitems", function)
+            for user in object_list(answer, "usergrades", function)
+            for item in object_list(user, "gradeitems", function)
         ]
         partial = _warned(ctx, function, answer)
         yield Unit(rows=rows, scope={"course": course_id}, partial=partial)
@@ -267,18 +211,18 @@ class AssignmentChildren:
         listing_partial = False
         for answer in _assignments(ctx):
             listing_partial = _warned(ctx, "mod_assign_get_assignments", answer) or listing_partial
-            ids.update(i for a in _assignment_rows(answer) if (i := _int_or_none(a.get("id"))))
+            ids.update(i for a in _assignment_rows(answer) if (i := int_or_none(a.get("id"))))
         params = {"since": since} if since else {}
         batches = ctx.client.chunk_ids(
-            sorted(ids), other_params=params, max_items=ctx.config.assignment_batch_size
+            sorted(ids), other_params=params, max_items=ctx.config.page_sizes.assignments
         )
         calls = ((self.function, {"assignmentids": b, **params}) for b in batches)
         units = 0
         for answer in ctx.client.call_many(calls):
             rows = [
                 Row(child, {"assignment_id": assignment.get("assignmentid")})
-                for assignment in _list(answer, "assignments", self.function)
-                for child in _list(assignment, self.list_key, self.function)
+                for assignment in object_list(answer, "assignments", self.function)
+                for child in object_list(assignment, self.list_key, self.function)
             ]
             partial = listing_partial or _warned(ctx, self.function, answer)
             units += 1
@@ -295,34 +239,10 @@ def _teacher_ids(ctx: StreamContext) -> list[int]:
     for batch in _course_batches(ctx, {"options": options}, per_item=2):
         pairs = [{"courseid": c, "capabilities": [TEACHER_CAPABILITY]} for c in batch]
         answer = ctx.client.call(function, {"coursecapabilities": pairs, "options": options})
-        for entry in _expect(answer, list, function):
+        for entry in expect(answer, list, function):
             users = entry.get("users") if isinstance(entry, Mapping) else None
-            teachers.update(i for u in users or () if (i := _int_or_none(u.get("id"))))
+            teachers.update(i for u in users or () if (i := int_or_none(u.get("id"))))
     return sorted(teachers)
-
-
-def _latest_message_time(conversation: Raw) -> int | None:
-    messages = conversation.get("messages") or []
-    times = [m.get("timecreated") for m in messages if isinstance(m, Mapping)]
-    return max((t for t in times if isinstance(t, int)), default=None)
-
-
-def _recent_conversations(ctx: StreamContext, teacher: int, timefrom: int) -> Iterator[Raw]:
-    """A teacher's individual conversations, newest first, until one is older than ``timefrom``."""
-    function = "core_message_get_conversations"
-    size = ctx.config.conversation_page_size
-    offset = 0
-    while True:
-        params = {"userid": teacher, "type": 1, "limitfrom": offset, "limitnum": size}
-        page = _list(ctx.client.call(function, params), "conversations", function)
-        for conversation in page:
-            latest = _latest_message_time(conversation)
-            if latest is None or latest < timefrom:
-                return  # sorted by latest message: every later one is older
-            yield conversation
-        if len(page) < size:
-            return
-        offset += len(page)
 
 
 def fetch_messages(ctx: StreamContext, timefrom: int) -> Iterator[Unit]:
@@ -331,13 +251,13 @@ def fetch_messages(ctx: StreamContext, timefrom: int) -> Iterator[Unit]:
     seen: set[int] = set()
     for teacher in _teacher_ids(ctx):
         rows: list[Row] = []
-        for conversation in _recent_conversations(ctx, teacher, timefrom):
-            conversation_id = _int_or_none(conversation.get("id"))
+        for conversation in recent_conversations(ctx, teacher, timefrom):
+            conversation_id = int_or_none(conversation.get("id"))
             if conversation_id is None or conversation_id in seen:
                 continue  # the same conversation, seen from its other teacher
             seen.add(conversation_id)
-            listed = _list(conversation, "members", "core_message_get_conversations")
-            members = {_int_or_none(m.get("id")) for m in listed}
+            listed = object_list(conversation, "members", "core_message_get_conversations")
+            members = {int_or_none(m.get("id")) for m in listed}
             member_ids = tuple(sorted({teacher, *(m for m in members if m)}))
             params = {"currentuserid": teacher, "convid": conversation_id, "timefrom": timefrom}
             try:
@@ -346,7 +266,7 @@ def fetch_messages(ctx: StreamContext, timefrom: int) -> Iterator[Unit]:
                 log.warning("conversation %s vanished while reading: %s", conversation_id, exc)
                 continue
             context = {"conversation_id": conversation_id, "member_ids": member_ids}
-            rows.extend(Row(m, context) for m in _list(answer, "messages", function))
+            rows.extend(Row(m, context) for m in object_list(answer, "messages", function))
         yield Unit(rows=rows)
 
 
@@ -361,13 +281,13 @@ def fetch_logs(ctx: StreamContext, since_id: int) -> Iterator[Unit]:
     if LOG_FUNCTION not in ctx.site.functions:
         raise StreamUnavailable("companion plugin not installed", fix=_LOG_FIX)
     while True:
-        params = {"sinceid": since_id, "limit": ctx.config.log_page_size}
+        params = {"sinceid": since_id, "limit": ctx.config.page_sizes.logs}
         try:
-            answer = _expect(ctx.client.call(LOG_FUNCTION, params), dict, LOG_FUNCTION)
+            answer = expect(ctx.client.call(LOG_FUNCTION, params), dict, LOG_FUNCTION)
         except (FunctionNotInstalled, AccessException) as exc:
             raise StreamUnavailable("companion plugin not installed", fix=_LOG_FIX) from exc
-        entries = _list(answer, "entries", LOG_FUNCTION)
-        last_id = _int_or_none(answer.get("lastid")) or since_id
+        entries = object_list(answer, "entries", LOG_FUNCTION)
+        last_id = int_or_none(answer.get("lastid")) or since_id
         has_more = bool(answer.get("hasmore"))
         if last_id < since_id or (has_more and last_id == since_id):
             raise UnexpectedResponse(

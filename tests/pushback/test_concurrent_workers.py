@@ -47,10 +47,9 @@ class CountingConnector:
 def run_worker(site: Site, counts: Counter[int], lock: threading.Lock,
                results: list[PushRunStats]) -> None:
     engine = make_engine(site.db_url)  # its own connections, as a second process would have
-    section = site.settings.connectors["moodle"]
-    plain = PushWorker(site.settings, session_factory(engine), lambda n: section.resolve_token())
+    plain = PushWorker(site.settings, session_factory(engine), site.settings.connector_token)
     worker = PushWorker(
-        site.settings, session_factory(engine), lambda n: section.resolve_token(), actor=ACTOR,
+        site.settings, session_factory(engine), site.settings.connector_token, actor=ACTOR,
         connector_factory=lambda name, stop: CountingConnector(  # type: ignore[arg-type,return-value]
             plain.connector(name), counts, lock
         ),

@@ -30,11 +30,11 @@ def worker_without_client_retries(site: Site) -> PushWorker:
     options = section.model_dump(exclude={"token", "token_file"})
 
     def factory(name: str, stop: threading.Event) -> Connector:
-        config = MoodleConfig.from_options(options, section.resolve_token())
+        config = MoodleConfig.from_options(options, site.settings.connector_token("moodle"))
         return MoodleConnector(config.model_copy(update={"max_retries": 0}), stop_event=stop)
 
     return PushWorker(
-        site.settings, site.sessions, lambda name: section.resolve_token(), actor=ACTOR,
+        site.settings, site.sessions, site.settings.connector_token, actor=ACTOR,
         connector_factory=factory,
     )
 

@@ -32,11 +32,11 @@ def recording_worker(site: Site, functions: list[str]) -> PushWorker:
     def factory(name: str, stop: threading.Event) -> Connector:
         session = requests.Session()
         session.hooks["response"].append(note)
-        config = MoodleConfig.from_options(options, section.resolve_token())
+        config = MoodleConfig.from_options(options, site.settings.connector_token("moodle"))
         return MoodleConnector(config, session=session, stop_event=stop)
 
     return PushWorker(
-        site.settings, site.sessions, lambda name: section.resolve_token(), actor=ACTOR,
+        site.settings, site.sessions, site.settings.connector_token, actor=ACTOR,
         connector_factory=factory,
     )
 

@@ -11,11 +11,13 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 import responses
 from pydantic import SecretStr
 
 from connectors.moodle.client import MoodleClient
 from connectors.moodle.config import MoodleConfig
+from connectors.moodle.errors import MoodleError
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "moodle"
 BASE_URL = "https://moodle.example.test"
@@ -105,3 +107,11 @@ def make_client(**overrides: Any) -> MoodleClient:
     client = MoodleClient(make_config(**overrides))
     client.sleep = lambda seconds: None  # type: ignore[method-assign]
     return client
+
+
+def call_and_catch(function: str = "core_webservice_get_site_info") -> MoodleError:
+    """The typed error one call raises (no retries), for tests about classification."""
+    client = make_client(max_retries=0)
+    with pytest.raises(MoodleError) as caught:
+        client.call(function)
+    return caught.value

@@ -1,0 +1,140 @@
+"""Failures below Moodle's JSON (HTTP status, HTML and XML pages, network and TLS) become
+the right typed error."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+import responses
+
+from connectors.base import TerminalError, TransientError
+from connectors.moodle.errors import (
+    BadUrl,
+    MoodleError,
+    NetworkError,
+    ServerError,
+    SiteMaintenance,
+    TlsError,
+    UnexpectedResponse,
+)
+from tests.connectors.moodle.samples import (
+    ENDPOINT,
+    call_and_catch,
+    register_sample,
+)
+
+# --------------------------------------------------------------------------- transport
+
+
+def test_503_with_retry_after_is_maintenance_with_the_wait(
+    strict_rsps: responses.RequestsMock,
+) -> None:
+    strict_rsps.add(
+        responses.POST,
+        ENDPOINT,
+        status=503,
+        body="<html><title>Site maintenance</title></html>",
+        headers={"Retry-After": "300"},
+        content_type="text/html",
+    )
+    error = call_and_catch()
+    assert type(error) is SiteMaintenance
+    assert isinstance(error, TransientError)
+    assert error.retry_after == 300
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "content_type", "headers", "expected"),
+    [
+        (
+            500,
+            "<!DOCTYPE html><html><head><title>Fatal error</title>",
+            "text/html",
+            {},
+            ServerError,
+        ),
+        (502, "Bad gateway", "text/plain", {}, ServerError),
+        (503, "", "text/html", {}, ServerError),
+        (504, "", "text/html", {}, ServerError),
+        (429, "", "text/plain", {"Retry-After": "7"}, ServerError),
+        (200, "", "application/json", {}, ServerError),
+        (200, "<html><body>Login</body></html>", "text/html", {}, ServerError),
+        (200, '{"truncated": ', "application/json", {}, ServerError),
+        (302, "", "text/html", {"Location": "https://moodle.example.test/login/"}, BadUrl),
+        (404, "Not found", "text/html", {}, BadUrl),
+        (401, "", "text/plain", {}, UnexpectedResponse),
+    ],
+)
+def test_http_failures_are_classified(
+    strict_rsps: responses.RequestsMock,
+    status: int,
+    body: str,
+    content_type: str,
+    headers: dict[str, str],
+    expected: type[MoodleError],
+) -> None:
+    strict_rsps.add(
+        responses.POST,
+        ENDPOINT,
+        status=status,
+        body=body,
+        content_type=content_type,
+        headers=headers,
+    )
+    error = call_and_catch()
+    assert type(error) is expected
+    if "Retry-After" in headers:
+        assert isinstance(error, TransientError)
+        assert error.retry_after == float(headers["Retry-After"])
+
+
+def test_html_page_is_summarised_by_its_title(strict_rsps: responses.RequestsMock) -> None:
+    strict_rsps.add(
+        responses.POST,
+        ENDPOINT,
+        status=500,
+        body="<!DOCTYPE html><html><head><title>Error 500</title></head><body>" + "x" * 5000,
+        content_type="text/html",
+    )
+    error = call_and_catch()
+    assert "Error 500" in str(error)
+    assert len(str(error)) < 400
+
+
+@pytest.mark.parametrize(
+    ("raised", "expected"),
+    [
+        (requests.exceptions.ReadTimeout("read timed out"), NetworkError),
+        (requests.exceptions.ConnectTimeout("connect timed out"), NetworkError),
+        (requests.exceptions.ConnectionError("Connection reset by peer"), NetworkError),
+        (requests.exceptions.ChunkedEncodingError("broken"), NetworkError),
+        (requests.exceptions.SSLError("certificate verify failed"), TlsError),
+    ],
+)
+def test_network_failures_are_classified(
+    strict_rsps: responses.RequestsMock, raised: Exception, expected: type[MoodleError]
+) -> None:
+    strict_rsps.add(responses.POST, ENDPOINT, body=raised)
+    error = call_and_catch()
+    assert type(error) is expected
+    assert error.__cause__ is raised  # the original cause is kept
+
+
+def test_database_connection_failure_is_transient(strict_rsps: responses.RequestsMock) -> None:
+    strict_rsps.add(
+        responses.POST,
+        ENDPOINT,
+        json={"exception": "dml_connection_exception", "errorcode": "dbconnectionfailed"},
+    )
+    assert isinstance(call_and_catch(), TransientError)
+
+
+def test_xml_error_keeps_moodles_error_code_for_diagnosis(
+    strict_rsps: responses.RequestsMock,
+) -> None:
+    register_sample(strict_rsps, "core_user_get_users__error_format_xml")
+    error = call_and_catch("core_user_get_users")
+    assert isinstance(error, TerminalError)
+    assert error.errorcode == "invalidparameter"
+    assert error.exception_class == "invalid_parameter_exception"
+    assert "XML" in str(error)
