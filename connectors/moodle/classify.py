@@ -47,7 +47,7 @@ def classify_error(function: str | None, payload: Mapping[str, Any]) -> MoodleEr
     exception_class = strip_namespace(raw_class) if isinstance(raw_class, str) else None
     errorcode = _text(payload.get("errorcode"))
     message = _text(payload.get("message")) or "(no message)"
-    debuginfo = _text(payload.get("debuginfo"))
+    debuginfo = _text(payload.get("debuginfo"))  # only its length travels on
 
     cls: type[MoodleError]
     if errorcode is None:
@@ -67,7 +67,7 @@ def classify_error(function: str | None, payload: Mapping[str, Any]) -> MoodleEr
         function=function,
         errorcode=errorcode,
         exception_class=exception_class,
-        debuginfo=debuginfo,
+        debuginfo_chars=len(debuginfo or ""),
         fix=FIX_BY_ERRORCODE.get(errorcode or ""),
     )
 
@@ -82,8 +82,9 @@ def error_for_status(
 ) -> MoodleError:
     """The error for a non-200 HTTP answer.
 
-    ``detail`` describes the body (already redacted and shortened), ``location``
-    is the redirect target of a 3xx answer (already redacted).
+    ``detail`` describes the body (from :func:`describe_body`: its kind and size,
+    never an excerpt), ``location`` is the redirect target of a 3xx answer
+    (already redacted).
     """
     detail = shorten(detail.strip(), 200) or "empty body"
     common: dict[str, Any] = {"function": function}
@@ -102,16 +103,46 @@ def error_for_status(
     return UnexpectedResponse(f"HTTP {status} ({detail})", **common)
 
 
+_MEDIA_TYPE = re.compile(r"[a-z0-9!#$&^_.+-]{1,40}/[a-z0-9!#$&^_.+-]{1,60}")
+
+
+def describe_body(text: str, content_type: str, size: int) -> str:
+    """What a body that is not Moodle's JSON looks like, without quoting any of it.
+
+    A proxy's or Moodle's HTML page can carry a profile's title or a learner's
+    name, so only its kind and size are told.
+    """
+    if not text.strip():
+        return "empty body"
+    media = media_type(content_type)
+    head = text.lstrip()[:100].lower()
+    if "html" in media or head.startswith(("<!doctype html", "<html")):
+        return f"HTML page, {size:,} bytes"
+    return f"{media or 'untyped'} answer, {size:,} bytes"
+
+
+def media_type(content_type: str) -> str:
+    """``text/html; charset=utf-8`` → ``text/html``; anything odd in the header is dropped."""
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media if _MEDIA_TYPE.fullmatch(media) else ""
+
+
 _XML_CLASS = re.compile(r'<EXCEPTION\s+class="([^"]*)"')
 _XML_CODE = re.compile(r"<ERRORCODE>(.*?)</ERRORCODE>", re.S)
 _XML_MESSAGE = re.compile(r"<MESSAGE>(.*?)</MESSAGE>", re.S)
 
 
 def error_for_xml(function: str | None, body: str) -> UnexpectedResponse:
-    """An XML answer to a JSON request; Moodle's own error code is kept for diagnosis."""
+    """An XML answer to a JSON request; Moodle's own error code is kept for diagnosis.
+
+    Only the fields of Moodle's ``<EXCEPTION>`` element are read (its message is
+    Moodle's own wording); any other XML is data and is not quoted.
+    """
     exception_class = _first(_XML_CLASS, body)
-    errorcode = _first(_XML_CODE, body)
-    moodle_message = _first(_XML_MESSAGE, body)
+    errorcode = _first(_XML_CODE, body) if exception_class is not None else None
+    moodle_message = _first(_XML_MESSAGE, body) if exception_class is not None else None
+    if moodle_message:
+        moodle_message = shorten(moodle_message, 200)
     message = "Moodle answered XML although JSON was requested"
     if errorcode or moodle_message:
         message += f" (its error: {errorcode or '?'}: {moodle_message or ''})"
@@ -121,7 +152,6 @@ def error_for_xml(function: str | None, body: str) -> UnexpectedResponse:
         errorcode=errorcode,
         exception_class=strip_namespace(exception_class) if exception_class else None,
     )
-
 
 
 def _text(value: Any) -> str | None:

@@ -31,9 +31,11 @@ from tenacity.wait import wait_random_exponential
 from connectors.base import TransientError
 from connectors.moodle.classify import (
     classify_error,
+    describe_body,
     error_for_status,
     error_for_xml,
     is_error_payload,
+    media_type,
 )
 from connectors.moodle.config import MoodleConfig
 from connectors.moodle.errors import (
@@ -273,37 +275,45 @@ class MoodleClient:
         return self._decode(wsfunction, response)
 
     def _decode(self, wsfunction: str, response: requests.Response) -> Any:
+        """The decoded answer, or the typed error it stands for.
+
+        An error's text is built from facts about the answer (status, type, size,
+        where the JSON broke) and Moodle's own error fields, never from the body:
+        a truncated roster or gradebook would otherwise carry learners' names into
+        log lines and run records.
+        """
         status = response.status_code
         content_type = response.headers.get("Content-Type", "")
+        size = len(response.content)
         text = response.content.decode("utf-8", errors="replace")
         log.debug(
             "wsfunction=%s status=%d bytes=%d type=%s",
             wsfunction,
             status,
-            len(response.content),
-            content_type,
+            size,
+            media_type(content_type),
         )
         if status != 200:
             raise self._logged(
                 error_for_status(
                     wsfunction,
                     status,
-                    _summary(self.redact(text), content_type),
+                    describe_body(text, content_type, size),
                     retry_after=parse_retry_after(response.headers.get("Retry-After")),
                     location=self.redact(response.headers.get("Location", "")) or None,
                 )
             )
         if not text.strip():
-            raise self._logged(ServerError("empty answer with HTTP 200", function=wsfunction))
+            raise self._logged(ServerError("HTTP 200 with an empty answer", function=wsfunction))
         if "xml" in content_type.lower() or text.lstrip().startswith("<?xml"):
             raise self._logged(error_for_xml(wsfunction, self.redact(text)))
         try:
             payload = json.loads(text)
-        except ValueError:
-            summary = _summary(self.redact(text), content_type)
-            raise self._logged(
-                ServerError(f"answer is not JSON ({summary})", function=wsfunction)
-            ) from None
+        except json.JSONDecodeError as exc:
+            # exc.msg is the parser's own wording; str(exc) is safe too, but the
+            # document itself (exc.doc) must never travel further.
+            where = f"invalid JSON ({exc.msg}) at char {exc.pos:,} of a {size:,}-byte answer"
+            raise self._logged(ServerError(f"HTTP 200, {where}", function=wsfunction)) from None
         if is_error_payload(payload):
             raise self._logged(classify_error(wsfunction, self._redact_tree(payload)))
         return payload
@@ -370,18 +380,3 @@ def parse_retry_after(value: str | None) -> float | None:
     if not math.isfinite(seconds):
         return None
     return max(0.0, seconds)
-
-
-def _summary(text: str, content_type: str) -> str:
-    """A short, log-friendly description of a body that is not Moodle's JSON."""
-    stripped = text.strip()
-    if not stripped:
-        return "empty body"
-    lowered = stripped[:500].lower()
-    if "html" in content_type.lower() or lowered.startswith(("<!doctype html", "<html")):
-        start = lowered.find("<title>")
-        end = lowered.find("</title>")
-        if 0 <= start < end:
-            return f"HTML page: {stripped[start + 7 : end].strip()[:120]}"
-        return "HTML page"
-    return stripped if len(stripped) <= 200 else stripped[:199] + "…"

@@ -12,7 +12,12 @@ Every class is a :class:`~connectors.base.TransientError` (retried with
 backoff) or a :class:`~connectors.base.TerminalError` (fails at once, with a
 ``fix`` that says what to change in Moodle). Callers decide by type.
 
-Nothing here knows the token: callers pass text that is already redacted.
+Nothing here knows the token: callers pass text that is already redacted. Nothing
+here quotes an answer body either: an error carries the function, the HTTP facts,
+Moodle's ``exception``/``errorcode`` and Moodle's own ``message`` (its wording, which in
+the recorded samples names ids and field names, never a learner). ``debuginfo`` is
+dropped: with debugging on it echoes request values and SQL with values; only its
+length is kept, to say that there was more to see in Moodle.
 """
 
 from __future__ import annotations
@@ -43,15 +48,12 @@ __all__ = [
     "WebServicesDisabled",
 ]
 
-#: Longest ``debuginfo`` kept in an error message (it can hold a stack trace).
-_MAX_DEBUGINFO = 500
-
-
 class MoodleError(ConnectorError):
     """What every Moodle error carries, whichever branch (transient/terminal) it is on.
 
     ``exception_class`` is the PHP class without its namespace
     (``core\\exception\\moodle_exception`` → ``moodle_exception``).
+    ``debuginfo_chars`` is how long Moodle's ``debuginfo`` was; its text is not kept.
     """
 
     default_fix: ClassVar[str | None] = None
@@ -63,7 +65,7 @@ class MoodleError(ConnectorError):
         function: str | None = None,
         errorcode: str | None = None,
         exception_class: str | None = None,
-        debuginfo: str | None = None,
+        debuginfo_chars: int = 0,
         fix: str | None = None,
         **kwargs: Any,
     ) -> None:
@@ -72,14 +74,14 @@ class MoodleError(ConnectorError):
         self.function = function
         self.errorcode = errorcode
         self.exception_class = exception_class
-        self.debuginfo = debuginfo
+        self.debuginfo_chars = debuginfo_chars
         self.fix = fix if fix is not None else self.default_fix
 
     def __str__(self) -> str:
         head = ": ".join(p for p in (self.function, self.errorcode or self.exception_class) if p)
         text = f"{head}: {self.message}" if head else self.message
-        if self.debuginfo:
-            text += f" (debuginfo: {shorten(self.debuginfo, _MAX_DEBUGINFO)})"
+        if self.debuginfo_chars:
+            text += f" (debuginfo of {self.debuginfo_chars:,} chars not shown: it can hold values)"
         return text
 
     def __repr__(self) -> str:
@@ -130,8 +132,10 @@ class MissingCapability(MoodleError, TerminalError):
 class InvalidParameter(MoodleError, TerminalError):
     default_fix = (
         "Moodle rejected the request's parameters: this is a bridge bug or a Moodle version "
-        "the bridge does not support. Turn debugging on for the service user ($CFG->debugusers) "
-        "to see the offending key in debuginfo."
+        "the bridge does not support. The bridge never shows Moodle's debuginfo (it echoes "
+        "values): turn debugging on for the service user ($CFG->debugusers) and repeat the "
+        "call in Site administration > Development > Web service test client to see the "
+        "offending key."
     )
 
 

@@ -5,7 +5,9 @@ missing, ``null`` or ``""``; ``0`` is "never" for timestamps; some ids and
 grades arrive as strings; booleans come as ``0``/``1``. These readers settle
 that once, so the record parsers in :mod:`connectors.moodle.parse` read like a
 field list. Each raises :class:`ValueError` naming the key, which becomes the
-reason a record is quarantined.
+reason a record is quarantined. A reason tells what kind of value was there
+(:func:`kind_of`), never the value: reasons travel into run records and logs,
+where a misplaced name or e-mail must not follow.
 """
 
 from __future__ import annotations
@@ -16,6 +18,17 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 Raw = Mapping[str, Any]
+
+
+def kind_of(value: Any) -> str:
+    """What a value is, without quoting it: ``text of 12 chars``, ``a bool``, ``a list``."""
+    if isinstance(value, str):
+        return f"text of {len(value)} chars"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a non-finite number" if not math.isfinite(value) else f"a {type(value).__name__}"
+    return f"a {type(value).__name__}"
 
 _INT_TEXT = re.compile(r"-?\d+")
 
@@ -29,14 +42,14 @@ def present(raw: Raw, key: str) -> Any:
 def as_int(value: Any, where: str) -> int:
     """An integer from an int, a whole float or digits in text; ``where`` names the key."""
     if isinstance(value, bool):
-        raise ValueError(f"{where}: expected an integer, got {value!r}")
+        raise ValueError(f"{where}: expected an integer, got {kind_of(value)}")
     if isinstance(value, int):
         return value
     if isinstance(value, float) and value.is_integer():
         return int(value)
     if isinstance(value, str) and _INT_TEXT.fullmatch(value.strip()):
         return int(value)  # PARAM_ALPHANUM ids come back as strings (reference 1.3)
-    raise ValueError(f"{where}: expected an integer, got {value!r}")
+    raise ValueError(f"{where}: expected an integer, got {kind_of(value)}")
 
 
 def req_id(raw: Raw, key: str = "id") -> int:
@@ -113,18 +126,18 @@ def flag(raw: Raw, key: str, default: bool = False) -> bool:
         return value
     if value in (0, 1, "0", "1"):
         return bool(int(value))
-    raise ValueError(f"{key}: expected a boolean, got {value!r}")
+    raise ValueError(f"{key}: expected a boolean, got {kind_of(value)}")
 
 
 def as_number(value: Any, where: str) -> float:
     if isinstance(value, bool):
-        raise ValueError(f"{where}: expected a number, got {value!r}")
+        raise ValueError(f"{where}: expected a number, got {kind_of(value)}")
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise ValueError(f"{where}: expected a number, got {value!r}") from None
+        raise ValueError(f"{where}: expected a number, got {kind_of(value)}") from None
     if not math.isfinite(number):
-        raise ValueError(f"{where}: expected a finite number, got {value!r}")
+        raise ValueError(f"{where}: expected a finite number, got {kind_of(value)}")
     return number
 
 

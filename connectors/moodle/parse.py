@@ -23,6 +23,7 @@ from connectors.moodle.fields import (
     counter,
     flag,
     items,
+    kind_of,
     opt_id,
     opt_int,
     opt_number,
@@ -180,7 +181,7 @@ def parse_assignment_grade(raw: Raw, *, assignment_id: int) -> AssignmentGradeRe
     grade = None if value is None else as_number(value, "grade")
     if grade is not None and grade < 0:
         if grade != _NO_ASSIGN_GRADE:
-            raise ValueError(f"grade: negative grade {value!r} is impossible")
+            raise ValueError("grade: a negative grade other than -1 (no grade) is impossible")
         grade = None
     return AssignmentGradeRecord(
         lms_grade_id=req_id(raw),
@@ -311,7 +312,7 @@ def parse_log_entry(raw: Raw) -> LogEntryRecord:
     other = opt_str(raw, "other")
     crud = req_str(raw, "crud")
     if crud not in ("c", "r", "u", "d"):
-        raise ValueError(f"crud: expected one of c, r, u, d, got {crud!r}")
+        raise ValueError(f"crud: expected one of c, r, u, d, got {kind_of(crud)}")
     user_id = opt_int(raw, "userid")
     if user_id is None:
         raise ValueError("userid: missing")

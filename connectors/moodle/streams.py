@@ -26,7 +26,7 @@ from connectors.moodle.errors import (
     RecordNotFound,
     UnexpectedResponse,
 )
-from connectors.moodle.fields import Raw
+from connectors.moodle.fields import Raw, kind_of
 from connectors.moodle.functions import LOG_FUNCTION, TEACHER_CAPABILITY
 from connectors.moodle.paging import (
     StreamContext,
@@ -128,7 +128,8 @@ def fetch_users(ctx: StreamContext, _start: int) -> Iterator[Unit]:
         for row in page:
             user_id = int_or_none(row.get("id"))
             if user_id is None:
-                invalid.append((row, f"roster entry without a valid id: {row.get('id')!r}"))
+                reason = f"roster entry without a valid id: {kind_of(row.get('id'))}"
+                invalid.append((row, reason))
             elif user_id not in (GUEST_USER_ID, ctx.site.service_user_id):
                 ids.append(user_id)
         batches = list(

@@ -88,17 +88,16 @@ def test_http_failures_are_classified(
         assert error.retry_after == float(headers["Retry-After"])
 
 
-def test_html_page_is_summarised_by_its_title(strict_rsps: responses.RequestsMock) -> None:
-    strict_rsps.add(
-        responses.POST,
-        ENDPOINT,
-        status=500,
-        body="<!DOCTYPE html><html><head><title>Error 500</title></head><body>" + "x" * 5000,
-        content_type="text/html",
-    )
+def test_html_page_is_described_by_kind_and_size_not_by_its_text(
+    strict_rsps: responses.RequestsMock,
+) -> None:
+    # A page title can name a learner ("Eero Mäkinen: Public profile"): never quoted.
+    body = "<!DOCTYPE html><html><head><title>Eero Mäkinen</title></head><body>" + "x" * 5000
+    strict_rsps.add(responses.POST, ENDPOINT, status=500, body=body, content_type="text/html")
     error = call_and_catch()
-    assert "Error 500" in str(error)
-    assert len(str(error)) < 400
+    assert str(error) == (
+        f"core_webservice_get_site_info: HTTP 500 (HTML page, {len(body.encode()):,} bytes)"
+    )
 
 
 @pytest.mark.parametrize(
@@ -138,3 +137,49 @@ def test_xml_error_keeps_moodles_error_code_for_diagnosis(
     assert error.errorcode == "invalidparameter"
     assert error.exception_class == "invalid_parameter_exception"
     assert "XML" in str(error)
+
+
+# --------------------------------------------------------------------------- no body excerpts
+
+_LEARNER = '[{"courseid": 4, "userid": 7, "userfullname": "Eero Mäkinen", "email": "eero@'
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "content_type", "expected"),
+    [
+        (200, _LEARNER, "application/json", "HTTP 200, invalid JSON (Unterminated string"),
+        (500, _LEARNER, "text/plain", "HTTP 500 (text/plain answer, "),
+        (502, f"<html><title>{_LEARNER}</title></html>", "text/html", "HTTP 502 (HTML page, "),
+        (200, f"<?xml version='1.0'?><RESPONSE>{_LEARNER}</RESPONSE>", "application/xml",
+         "Moodle answered XML although JSON was requested"),
+    ],
+)
+def test_an_answer_body_never_reaches_the_error_or_the_log(
+    strict_rsps: responses.RequestsMock,
+    caplog: pytest.LogCaptureFixture,
+    status: int,
+    body: str,
+    content_type: str,
+    expected: str,
+) -> None:
+    caplog.set_level("DEBUG")
+    strict_rsps.add(
+        responses.POST, ENDPOINT, status=status, body=body, content_type=content_type
+    )
+    error = call_and_catch("gradereport_user_get_grade_items")
+    assert expected in str(error)
+    for text in (str(error), repr(error), caplog.text):
+        for fragment in ("Eero", "Mäkinen", "M\\u00e4kinen", "eero@", "userfullname"):
+            assert fragment not in text
+
+
+def test_a_truncated_answer_is_told_by_where_it_broke_and_its_size(
+    strict_rsps: responses.RequestsMock,
+) -> None:
+    strict_rsps.add(responses.POST, ENDPOINT, body='{"usergrades": [{"userid": 7, ')
+    error = call_and_catch("gradereport_user_get_grade_items")
+    assert type(error) is ServerError
+    assert str(error) == (
+        "gradereport_user_get_grade_items: HTTP 200, invalid JSON "
+        "(Expecting property name enclosed in double quotes) at char 30 of a 30-byte answer"
+    )
