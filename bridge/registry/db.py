@@ -54,6 +54,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # Erased rows are overwritten with zeros instead of lingering in free pages, where a
+    # copy of the file would still show them (erasure also checkpoints the WAL).
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
 

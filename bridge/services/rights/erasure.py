@@ -1,7 +1,8 @@
 """Erasure (N11): the person's data is deleted or irreversibly anonymised in the register,
 except what a legal hold keeps (N10); their identifiers go to the suppression list; the
 erasure is pushed to every LMS through the outbox. The plan that ``--dry-run`` prints is
-the plan that is executed.
+the plan that is executed. What still names the person in the register's bookkeeping
+(quarantine, run records, push rows, notes) is swept by :mod:`.residue`.
 """
 
 from __future__ import annotations
@@ -28,7 +29,6 @@ from bridge.registry.models import (
     OutboxCommand,
     Person,
     PersonOrganisation,
-    QuarantinedRecord,
 )
 from bridge.registry.queries import active_holds_on, conversation_message_ids, lms_accounts
 from bridge.services import audit
@@ -36,6 +36,11 @@ from bridge.services.audit import Actor
 from bridge.services.push.outbox import OPEN_STATES, Push, enqueue_for_accounts, reachable
 from bridge.services.rights.holds import HOLD_KEEPS
 from bridge.services.rights.requests import link_artefact
+from bridge.services.rights.residue import (
+    Identifiers,
+    checkpoint_after_commit,
+    scrub_bookkeeping,
+)
 from bridge.services.rights.suppression import suppress
 from bridge.settings import Settings
 
@@ -200,7 +205,9 @@ def execute(
         lms_ids=[(a.connector, a.lms_user_id) for a in accounts],
         now=now,
     )
-    _scrub_quarantine(session, accounts, emails)
+    # Before the person's fields are anonymised: they are what the sweep looks for.
+    scrub_bookkeeping(session, Identifiers.of(person, accounts))
+    checkpoint_after_commit(session)
     if "lms_accounts" in steps.deletes:
         for account in accounts:
             for table, condition in _lms_queries(account).items():
@@ -255,22 +262,6 @@ def _cancel_open_commands(session: Session, account: LmsAccount) -> None:
         )
         .values(payload={})
     )
-
-
-def _scrub_quarantine(session: Session, accounts: list[LmsAccount], emails: list[str]) -> None:
-    for account in accounts:
-        session.execute(
-            sa.delete(QuarantinedRecord).where(
-                QuarantinedRecord.connector == account.connector,
-                QuarantinedRecord.lms_id == str(account.lms_user_id),
-            )
-        )
-    for email in emails:
-        session.execute(
-            sa.delete(QuarantinedRecord).where(
-                sa.func.lower(sa.cast(QuarantinedRecord.payload, sa.Text)).like(f"%{email}%")
-            )
-        )
 
 
 def _receipt(
