@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
+
+from bridge.files import PRIVATE_MODE, create_empty_private, open_bits
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
@@ -31,12 +33,18 @@ def make_engine(url: str, **kwargs: Any) -> sa.Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
-        if database and database != ":memory:":
+        if database and database != ":memory:" and not database.startswith("file:"):
+            # SQLite would create the file with the umask's mode (0644): every local account
+            # could read every person. Created 0600 first, SQLite keeps that mode and gives
+            # it to the -wal and -shm files too; _private_companions makes sure of the latter.
             Path(database).parent.mkdir(parents=True, exist_ok=True)
+            create_empty_private(Path(database))
         engine = sa.create_engine(
             url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs
         )
         sa.event.listen(engine, "connect", _sqlite_pragmas)
+        if database and database != ":memory:" and not database.startswith("file:"):
+            sa.event.listen(engine, "connect", _private_companions(Path(database)))
         sa.event.listen(engine, "begin", _sqlite_begin_immediate)
         return engine
     # psycopg prepares a statement after 5 runs and may keep a plan made while a table was
@@ -55,6 +63,29 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def sqlite_companions(database: Path) -> tuple[Path, Path]:
+    """The -wal and -shm files SQLite keeps beside a register in WAL mode."""
+    return database.with_name(database.name + "-wal"), database.with_name(database.name + "-shm")
+
+
+def _private_companions(database: Path) -> Callable[[Any, Any], None]:
+    """After connecting: a -wal or -shm file wider open than a private register is
+    narrowed to 0600 (SQLite copies the register's mode on most builds, not all)."""
+
+    def narrow(_dbapi_connection: Any, _record: Any) -> None:
+        try:
+            if open_bits(database.stat().st_mode):
+                return  # the register itself is open: `bridge check` says so
+        except OSError:
+            return
+        for companion in sqlite_companions(database):
+            with suppress(FileNotFoundError, PermissionError):
+                if open_bits(companion.stat().st_mode):
+                    companion.chmod(PRIVATE_MODE)
+
+    return narrow
 
 
 def _sqlite_begin_immediate(connection: sa.Connection) -> None:
