@@ -120,8 +120,8 @@ def open_bits(mode: int) -> int:
 
 
 def exposure(path: Path) -> str | None:
-    """Why others can read or change ``path`` (with the fix), or None when only its owner
-    can, or when it does not exist."""
+    """Who else can read or change ``path``, or None when only its owner can, or when it
+    does not exist."""
     try:
         mode = path.stat().st_mode
     except OSError:
@@ -132,11 +132,13 @@ def exposure(path: Path) -> str | None:
 
 
 def exposure_of(path: Path, mode: int) -> str:
-    """The wording for a file whose ``mode`` lets others in: who, the mode, and the fix."""
+    """The wording for a file whose ``mode`` lets others in: who, and the mode."""
     who = " and ".join(
         name for name, bits in (("its group", 0o070), ("everyone", 0o007)) if mode & bits
     )
-    return (
-        f"{path} can be read or changed by {who} (mode {stat.S_IMODE(mode):04o}); "
-        f"fix: chmod 600 {path}"
-    )
+    return f"{path} can be read or changed by {who} (mode {stat.S_IMODE(mode):04o})"
+
+
+def chmod_fix(path: Path) -> str:
+    """The command that makes ``path`` its owner's alone."""
+    return f"chmod 600 {path}"

@@ -28,23 +28,32 @@ def redacted_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite register (None for PostgreSQL, memory and ``file:`` URIs)."""
+    parsed = make_url(url)
+    database = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not database or database == ":memory:":
+        return None
+    return None if database.startswith("file:") else Path(database)
+
+
 def make_engine(url: str, **kwargs: Any) -> sa.Engine:
     url = normalise_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        database = parsed.database
-        if database and database != ":memory:" and not database.startswith("file:"):
+        database = sqlite_file(url)
+        if database is not None:
             # SQLite would create the file with the umask's mode (0644): every local account
             # could read every person. Created 0600 first, SQLite keeps that mode and gives
             # it to the -wal and -shm files too; _private_companions makes sure of the latter.
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
-            create_empty_private(Path(database))
+            database.parent.mkdir(parents=True, exist_ok=True)
+            create_empty_private(database)
         engine = sa.create_engine(
             url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs
         )
         sa.event.listen(engine, "connect", _sqlite_pragmas)
-        if database and database != ":memory:" and not database.startswith("file:"):
-            sa.event.listen(engine, "connect", _private_companions(Path(database)))
+        if database is not None:
+            sa.event.listen(engine, "connect", _private_companions(database))
         sa.event.listen(engine, "begin", _sqlite_begin_immediate)
         return engine
     # psycopg prepares a statement after 5 runs and may keep a plan made while a table was

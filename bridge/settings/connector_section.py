@@ -29,7 +29,7 @@ from pydantic import (
     model_validator,
 )
 
-from bridge.files import exposure_of, open_bits
+from bridge.files import chmod_fix, exposure_of, open_bits
 from bridge.settings.connector_kinds import connector_class
 from bridge.settings.durations import Duration, ScheduleSpec
 from bridge.settings.identifiers import is_eu_eea
@@ -161,7 +161,8 @@ class ConnectorSettings(BaseModel):
                     # As ssh refuses an open private key: a token others can read is
                     # everyone's Moodle access, so it is not used until it is private.
                     raise ValueError(
-                        f"token_file refused: {exposure_of(self.token_file, mode)}"
+                        f"token_file refused: {exposure_of(self.token_file, mode)}; the "
+                        f"token must be its owner's alone: {chmod_fix(self.token_file)}"
                     )
                 value = handle.read().strip()
         except OSError as exc:
