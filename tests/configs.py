@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bridge.files import write_private
 from bridge.services.secrets import ensure_register_secret
 from bridge.settings.template import config_text
 
@@ -34,5 +35,11 @@ def write_config(
     )
     ensure_register_secret(directory / "register.secret")
     path = directory / "bridge.toml"
-    path.write_text(text, encoding="utf-8")
+    path.unlink(missing_ok=True)
+    write_private(path, text.encode("utf-8"))  # it holds the token: owner only, as deployed
     return path
+
+
+def write_token(path: Path, token: str) -> None:
+    """A token file as deployed (0600): the bridge refuses one that others can read."""
+    write_private(path, f"{token}\n".encode("ascii"), replace=True)

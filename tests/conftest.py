@@ -67,6 +67,7 @@ def db_url(_migrated_template: str, tmp_path: Path) -> str:
         return _migrated_template
     path = tmp_path / "register.sqlite3"
     shutil.copyfile(_migrated_template, path)
+    path.chmod(0o600)  # as `bridge db upgrade` creates it (a copy takes the umask's mode)
     return f"sqlite:///{path}"
 
 

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
+
+from bridge.files import PRIVATE_MODE, create_empty_private, open_bits
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
@@ -26,17 +28,32 @@ def redacted_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite register (None for PostgreSQL, memory and ``file:`` URIs)."""
+    parsed = make_url(url)
+    database = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not database or database == ":memory:":
+        return None
+    return None if database.startswith("file:") else Path(database)
+
+
 def make_engine(url: str, **kwargs: Any) -> sa.Engine:
     url = normalise_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        database = parsed.database
-        if database and database != ":memory:":
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        database = sqlite_file(url)
+        if database is not None:
+            # SQLite would create the file with the umask's mode (0644): every local account
+            # could read every person. Created 0600 first, SQLite keeps that mode and gives
+            # it to the -wal and -shm files too; _private_companions makes sure of the latter.
+            database.parent.mkdir(parents=True, exist_ok=True)
+            create_empty_private(database)
         engine = sa.create_engine(
             url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs
         )
         sa.event.listen(engine, "connect", _sqlite_pragmas)
+        if database is not None:
+            sa.event.listen(engine, "connect", _private_companions(database))
         sa.event.listen(engine, "begin", _sqlite_begin_immediate)
         return engine
     # psycopg prepares a statement after 5 runs and may keep a plan made while a table was
@@ -58,6 +75,29 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # copy of the file would still show them (erasure also checkpoints the WAL).
     cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
+
+
+def sqlite_companions(database: Path) -> tuple[Path, Path]:
+    """The -wal and -shm files SQLite keeps beside a register in WAL mode."""
+    return database.with_name(database.name + "-wal"), database.with_name(database.name + "-shm")
+
+
+def _private_companions(database: Path) -> Callable[[Any, Any], None]:
+    """After connecting: a -wal or -shm file wider open than a private register is
+    narrowed to 0600 (SQLite copies the register's mode on most builds, not all)."""
+
+    def narrow(_dbapi_connection: Any, _record: Any) -> None:
+        try:
+            if open_bits(database.stat().st_mode):
+                return  # the register itself is open: `bridge check` says so
+        except OSError:
+            return
+        for companion in sqlite_companions(database):
+            with suppress(FileNotFoundError, PermissionError):
+                if open_bits(companion.stat().st_mode):
+                    companion.chmod(PRIVATE_MODE)
+
+    return narrow
 
 
 def _sqlite_begin_immediate(connection: sa.Connection) -> None:

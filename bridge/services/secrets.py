@@ -7,23 +7,26 @@ test whether an e-mail address belongs to an erased person.
 from __future__ import annotations
 
 import hmac
-import os
 import secrets
 from hashlib import sha256
 from pathlib import Path
 
 from bridge.errors import OperationFailed
+from bridge.files import PathTaken, private_file
 from bridge.settings import Settings
 
 
 def ensure_register_secret(path: Path) -> bool:
-    """Create the secret file (0600) if it is missing; returns True when created."""
+    """Create the secret file (0600, complete or not at all) if it is missing; returns
+    True when created. A dangling link at the path is refused, never followed."""
     if path.exists():
         return False
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="ascii") as handle:
-        handle.write(secrets.token_hex(32) + "\n")
+    try:
+        with private_file(path, encoding="ascii") as handle:
+            handle.write(secrets.token_hex(32) + "\n")
+    except PathTaken:  # another process created it a moment ago: use theirs
+        return False
     return True
 
 

@@ -9,6 +9,7 @@ section either way, and ``config show`` prints it flat again.
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -28,9 +29,11 @@ from pydantic import (
     model_validator,
 )
 
+from bridge.files import chmod_fix, exposure_of, open_bits
 from bridge.settings.connector_kinds import connector_class
 from bridge.settings.durations import Duration, ScheduleSpec
 from bridge.settings.identifiers import is_eu_eea
+from bridge.settings.transport import url_errors
 from connectors.base import STREAM_NAMES, LmsSettings, StreamName
 
 CountryCode = Annotated[str, Field(pattern=r"^[A-Za-z]{2}$"), AfterValidator(str.upper)]
@@ -70,7 +73,14 @@ class ConnectorSettings(BaseModel):
     )
     timeout: Duration = Field(timedelta(seconds=30), description="Timeout of one request.")
     ca_bundle: Path | None = Field(None, description="CA bundle for TLS verification.")
-    verify_tls: bool = Field(True, description="Verify the LMS's TLS certificate.")
+    verify_tls: bool = Field(
+        True, description="Verify the LMS's TLS certificate; false warns on every run."
+    )
+    allow_insecure_http: bool = Field(
+        False,
+        description="Accept an http:// URL to a host other than this one (the token and "
+        "personal data then travel in clear); warns on every run.",
+    )
     options: SerializeAsAny[LmsSettings] = Field(
         default_factory=LmsSettings,
         description="The connector kind's own keys, validated by its settings_model.",
@@ -107,6 +117,8 @@ class ConnectorSettings(BaseModel):
             section = handler(general)
         except ValidationError as exc:
             errors = exc.errors() + errors
+        else:
+            errors = url_errors(section.url, section.allow_insecure_http) + errors
         if errors:
             raise ValidationError.from_exception_data(cls.__name__, errors)
         return section
@@ -143,7 +155,16 @@ class ConnectorSettings(BaseModel):
             return self.token
         assert self.token_file is not None
         try:
-            value = self.token_file.read_text(encoding="utf-8").strip()
+            with self.token_file.open(encoding="utf-8") as handle:
+                mode = os.fstat(handle.fileno()).st_mode
+                if open_bits(mode):
+                    # As ssh refuses an open private key: a token others can read is
+                    # everyone's Moodle access, so it is not used until it is private.
+                    raise ValueError(
+                        f"token_file refused: {exposure_of(self.token_file, mode)}; the "
+                        f"token must be its owner's alone: {chmod_fix(self.token_file)}"
+                    )
+                value = handle.read().strip()
         except OSError as exc:
             raise ValueError(
                 f"token_file {self.token_file} cannot be read: {exc.strerror}"

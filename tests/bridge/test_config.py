@@ -12,7 +12,7 @@ import pytest
 from bridge.settings import load_settings
 from bridge.settings.identifiers import validate_business_id
 from tests.cli import run
-from tests.configs import SENTINEL_TOKEN, write_config
+from tests.configs import SENTINEL_TOKEN, write_config, write_token
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -45,7 +45,7 @@ def test_example_config_loads_and_checks_with_its_token_file(tmp_path: Path) -> 
     settings = load_settings(tmp_path / "bridge.toml")
     assert settings.controller.business_id == "0104505-9"
     assert settings.controller.name == "BPW Kraatz Oy"
-    (tmp_path / "moodle.token").write_text("abc123token\n", encoding="utf-8")
+    write_token(tmp_path / "moodle.token", "abc123token")
     assert run("config", "check", config=tmp_path / "bridge.toml").exit_code == 0
 
 

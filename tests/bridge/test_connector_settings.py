@@ -10,7 +10,7 @@ from bridge.errors import ConfigError
 from bridge.settings import load_settings
 from connectors.moodle.config import MoodleSettings
 from tests.cli import run
-from tests.configs import SENTINEL_TOKEN, write_config
+from tests.configs import SENTINEL_TOKEN, write_config, write_token
 
 
 @pytest.fixture
@@ -77,7 +77,7 @@ def test_token_from_file_is_read_when_needed(config: Path, tmp_path: Path) -> No
         settings.connector_token("moodle")
     assert missing.value.key == "connectors.moodle.token_file"
     assert missing.value.line == _line_of(config, "token_file =")
-    (tmp_path / "moodle.token").write_text("first\n", encoding="utf-8")
+    write_token(tmp_path / "moodle.token", "first")
     assert settings.connector_token("moodle").get_secret_value() == "first"
-    (tmp_path / "moodle.token").write_text("rotated\n", encoding="utf-8")
+    write_token(tmp_path / "moodle.token", "rotated")
     assert settings.connector_token("moodle").get_secret_value() == "rotated"

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from bridge.registry.models import DaemonHeartbeat, Person
 from bridge.services.leases import release, try_acquire
 from bridge.services.push import outbox
+from tests.configs import write_token
 from tests.daemon.helpers import Site, daemon, job_failures, served, wait_until
 
 pytestmark = [pytest.mark.registry, pytest.mark.slow]
@@ -132,7 +133,7 @@ def test_a_failing_job_is_logged_with_its_type_and_runs_again_at_its_next_slot(
         assert d.alive()
         assert site.status()["daemon"]["alive"] is True
 
-        token_file.write_text(site.sim.token, encoding="utf-8")
+        write_token(token_file, site.sim.token)
         wait_until(lambda: site.runs(status="ok"), timeout=60,
                    what="the sync job to succeed once the token is there")
         code, _ = d.terminate()

@@ -73,6 +73,7 @@ def test_html_export_is_private_escaped_and_audited(register: Register, tmp_path
             "html",
             "--out",
             str(target),
+            "--force",
         )
     finally:
         os.umask(old_umask)

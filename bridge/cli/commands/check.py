@@ -2,8 +2,11 @@
 
 For the LMS administrator: one line per check (✓ passed, ✗ failed, ! warning), and
 under every ✗ the fix in the LMS's own terms. The connector does the diagnosis
-(``Connector.check()``); this command adds what only the register's configuration
-knows (the hosting country) and renders the result.
+(``Connector.check()``); this command adds what only the register's side knows (the
+hosting country, how the LMS is reached, and whether the register's files and the
+token file are their owner's alone: ``bridge.services.local_checks``) and renders the
+result. A connector whose token file others can read is not contacted: the token is
+refused until it is private.
 """
 
 from __future__ import annotations
@@ -18,10 +21,14 @@ from bridge.cli.options import json_option
 from bridge.cli.render import emit_json, out
 from bridge.errors import OperationFailed, UsageError
 from bridge.services.connectors import open_connector
+from bridge.services.local_checks import file_checks, token_file_check, transport_checks
 from bridge.settings.identifiers import is_eu_eea
+from bridge.settings.loader import config_path
 from connectors.base import Check, CheckReport
 
 _MARKS = {"ok": "✓", "failed": "✗", "warning": "!"}
+#: The heading of the register's own file checks.
+FILES = "register files"
 
 
 def _mark(check: Check) -> str:
@@ -45,17 +52,24 @@ def hosting_check(country: str) -> Check:
 
 def check_connector(app: App, name: str) -> CheckReport:
     """Run the connector's diagnosis and add the register-side checks."""
+    section = app.settings.connectors[name]
+    token = token_file_check(section)
+    local = (
+        *((token,) if token is not None else ()),
+        *transport_checks(section),
+        hosting_check(section.hosting_country),
+    )
+    if token is not None and not token.ok:
+        return CheckReport(None, local)
     connector = open_connector(app.settings, name, app.connector_token(name))
     try:
         report = connector.check()
     finally:
         connector.close()
-    country = app.settings.connectors[name].hosting_country
-    checks = (*report.checks, hosting_check(country))
-    return CheckReport(report.lms_version, checks)
+    return CheckReport(report.lms_version, (*report.checks, *local))
 
 
-def _check_json(check: Check, connector: str) -> dict[str, Any]:
+def _check_json(check: Check, connector: str | None) -> dict[str, Any]:
     return {
         "name": check.name,
         "ok": check.ok,
@@ -66,13 +80,15 @@ def _check_json(check: Check, connector: str) -> dict[str, Any]:
     }
 
 
-def _payload(reports: dict[str, CheckReport]) -> dict[str, Any]:
-    """One object for all connectors; ``moodle_version`` is set when they agree on it."""
+def _payload(files: CheckReport, reports: dict[str, CheckReport]) -> dict[str, Any]:
+    """One object for all connectors; ``moodle_version`` is set when they agree on it. The
+    register's file checks are in ``checks`` with ``connector`` null."""
     versions = {r.lms_version for r in reports.values()}
     return {
-        "ok": all(r.ok for r in reports.values()),
+        "ok": files.ok and all(r.ok for r in reports.values()),
         "moodle_version": versions.pop() if len(versions) == 1 else None,
-        "checks": [_check_json(c, n) for n, r in reports.items() for c in r.checks],
+        "checks": [_check_json(c, None) for c in files.checks]
+        + [_check_json(c, n) for n, r in reports.items() for c in r.checks],
         "connectors": {
             n: {"ok": r.ok, "moodle_version": r.lms_version} for n, r in reports.items()
         },
@@ -103,13 +119,14 @@ def check(app: App, connector: str | None, as_json: bool) -> None:
     names = [connector] if connector else configured
     if not names:
         raise OperationFailed("no connector is configured ([connectors.NAME] in the config file)")
+    files = CheckReport(None, file_checks(app.settings, config_path(app.config_file)))
     reports = {name: check_connector(app, name) for name in names}
     if as_json:
-        emit_json(_payload(reports))
+        emit_json(_payload(files, reports))
     else:
-        for name, report in reports.items():
+        for name, report in {FILES: files, **reports}.items():
             _print(name, report)
-    failed = {n: r for n, r in reports.items() if not r.ok}
+    failed = {n: r for n, r in {FILES: files, **reports}.items() if not r.ok}
     if failed:
         raise OperationFailed(
             "; ".join(

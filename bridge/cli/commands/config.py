@@ -9,7 +9,9 @@ from rich.syntax import Syntax
 
 from bridge.cli.app import App
 from bridge.cli.options import json_option
-from bridge.cli.render import emit_json, out
+from bridge.cli.render import emit_json, err, out
+from bridge.services.local_checks import file_checks, transport_checks
+from bridge.settings import config_path
 
 
 @click.group("config")
@@ -32,10 +34,22 @@ def config_show(app: App, as_json: bool) -> None:
 @config.command("check")
 @click.pass_obj
 def config_check(app: App) -> None:
-    """Load and validate the configuration; exit 0 when valid, 2 when not."""
+    """Load and validate the configuration; exit 0 when valid, 2 when not.
+
+    Files others can read (register, secret, anchor, a configuration holding a secret)
+    and a weak transport are warnings here; a token file others can read is an error,
+    since the token is refused.
+    """
     settings = app.settings
     for name in settings.connectors:
         app.connector_token(name)
+    warnings = [c for c in file_checks(settings, config_path(app.config_file)) if not c.ok]
+    for section in settings.connectors.values():
+        warnings += [c for c in transport_checks(section) if not c.ok]
+    for warning in warnings:
+        err.print(f"! {warning.name}: {warning.detail}", markup=False, highlight=False)
+        if warning.fix:
+            err.print(f"    fix: {warning.fix}", markup=False, highlight=False)
     names = ", ".join(settings.connectors) or "none"
     out.print(f'configuration OK: register "{settings.register.name}", connectors: {names}')
 

@@ -92,8 +92,9 @@ def _import_command(kind: str) -> click.Command:
     @click.option(
         "--rejects",
         type=click.Path(path_type=Path),
-        help="Write the rejected rows with their errors to this CSV file.",
+        help="Write the rejected rows with their errors to this CSV file (created 0600).",
     )
+    @click.option("--force", is_flag=True, help="Replace the --rejects file if it exists.")
     @click.option(
         "--source",
         type=click.Choice(IMPORT_SOURCES),
@@ -109,6 +110,7 @@ def _import_command(kind: str) -> click.Command:
         dry_run: bool,
         skip_invalid: bool,
         rejects: Path | None,
+        force: bool,
         source: str | None,
         as_json: bool,
     ) -> None:
@@ -118,6 +120,7 @@ def _import_command(kind: str) -> click.Command:
             dry_run=dry_run,
             skip_invalid=skip_invalid,
             rejects_path=rejects,
+            replace_rejects=force,
             source=source,
         )
         with _progress(not as_json) as progress:

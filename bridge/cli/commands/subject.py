@@ -96,6 +96,7 @@ def _confirm_erasure(app: App, person_id: int | None, email: str | None) -> int:
     type=click.Path(path_type=Path, dir_okay=False),
     help="File to write (created owner-read/write only, 0600).",
 )
+@click.option("--force", is_flag=True, help="Replace the --out file if it exists.")
 @request_option
 @json_option
 @click.pass_obj
@@ -105,6 +106,7 @@ def subject_export(
     email: str | None,
     fmt: str,
     target: Path,
+    force: bool,
     request_id: int | None,
     as_json: bool,
 ) -> None:
@@ -119,6 +121,7 @@ def subject_export(
             fmt=fmt,
             out=target,
             request_id=request_id,
+            replace=force,
         )
     show(
         result,

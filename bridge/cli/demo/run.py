@@ -4,7 +4,6 @@ product module than the simulator command."""
 
 from __future__ import annotations
 
-import os
 import shutil
 import tempfile
 import time
@@ -15,6 +14,7 @@ import click
 
 from bridge.cli.demo.steps import OPERATOR, Demo, Outcome
 from bridge.cli.render import out, table
+from bridge.files import write_private
 from bridge.settings.template import config_text
 from connectors.moodle.simulator import SimulatedMoodle
 from connectors.moodle.simulator.server import running_server
@@ -40,8 +40,7 @@ def run_demo(cli: click.Group, size: str = "demo", keep: bool = False) -> int:
         sim = SimulatedMoodle(size, seed=1)
         url = stack.enter_context(running_server(sim))
         token = workspace / "moodle.token"
-        token.write_text(sim.token + "\n", encoding="ascii")
-        os.chmod(token, 0o600)
+        write_private(token, f"{sim.token}\n".encode("ascii"))
         (workspace / "bridge.toml").write_text(
             config_text(
                 register_name="BPW Kraatz Oy Verkkokurssiasiakasrekisteri (demo)",

@@ -64,6 +64,8 @@ class ImportOptions:
     dry_run: bool = False
     skip_invalid: bool = False
     rejects_path: Path | None = None
+    #: Replace an existing rejects file (``--force``); without it an existing one is refused.
+    replace_rejects: bool = False
     #: Provenance source; default ``registration`` for persons and consents (the customer
     #: spreadsheet), ``admin`` for organisations and relationships.
     source: str | None = None
@@ -173,11 +175,13 @@ def import_file(
         raise UsageError(f"source {source!r}: an import is {' or '.join(IMPORT_SOURCES)}")
     report = ImportReport(options.kind, sheet.name, new_run_id(), options.dry_run,
                           sheet.description, ignored_columns=headers.ignored)
-    rejects, spool = None, Spool()
+    rejects: RejectsFile | None = None
     if options.rejects_path is not None:
         delimiter = sheet.delimiter if isinstance(sheet, CsvSheet) else ";"
-        rejects = RejectsFile(options.rejects_path, sheet.headers, delimiter)
+        rejects = RejectsFile(options.rejects_path, sheet.headers, delimiter,
+                              replace=options.replace_rejects)
         report.rejects_file = str(options.rejects_path)
+    spool = Spool()
     try:
         checked = validate(sheet, spec, headers, sessions, spool,
                            suppressed=_suppression_check(sessions, settings), rejects=rejects,

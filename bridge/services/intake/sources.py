@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from bridge.errors import UsageError
+from bridge.services.intake.formulas import from_text
 
 CSV_SUFFIXES = (".csv", ".txt", ".tsv")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
@@ -33,7 +34,7 @@ class SheetRow:
 def _clean(value: str | None) -> str | None:
     if value is None:
         return None
-    value = value.strip()
+    value = from_text(value.strip()).strip()
     return value or None
 
 

@@ -14,14 +14,17 @@ import hashlib
 import pickle
 import tempfile
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
+from bridge.files import private_file
 from bridge.registry.models import Organisation, Person
 from bridge.registry.queries import among
+from bridge.services.intake.formulas import as_text
 from bridge.services.intake.headers import HeaderMap
 from bridge.services.intake.rows import ImportRow, KindSpec, RowError, parse_row
 from bridge.services.intake.sources import Sheet, SheetRow
@@ -40,22 +43,33 @@ KEY_NAMES = {
 
 class RejectsFile:
     """The rejected rows as they were, plus the line and the reason: fix and import again
-    (the extra columns are ignored then)."""
+    (the extra columns are ignored then).
 
-    def __init__(self, path: Path, headers: list[str | None], delimiter: str) -> None:
-        self.handle = path.open("w", encoding="utf-8-sig", newline="")
+    The file holds personal data: it is created 0600, never through a link, and replaces
+    an existing file only with ``replace`` (``--force``). It appears when closed. Cells
+    that a spreadsheet program would run as formulas are written as text (OWASP CSV
+    injection; :mod:`bridge.services.intake.formulas`)."""
+
+    def __init__(self, path: Path, headers: list[str | None], delimiter: str, *,
+                 replace: bool = False) -> None:
+        self._file = ExitStack()
+        self.handle = self._file.enter_context(
+            private_file(path, replace=replace, encoding="utf-8-sig", newline=""))
         self.writer = csv.writer(self.handle, delimiter=delimiter)
         self.width = len(headers)
-        self.writer.writerow([*(h or "" for h in headers), "source_line", "error"])
+        self._row([*(h or "" for h in headers), "source_line", "error"])
+
+    def _row(self, cells: list[str]) -> None:
+        self.writer.writerow([as_text(c) for c in cells])
 
     def write(self, row: SheetRow, errors: list[RowError]) -> None:
         cells = [c or "" for c in row.cells[: self.width]]
         cells += [""] * (self.width - len(cells))
         reasons = "; ".join(f"{e.column}: {e.message}" if e.column else e.message for e in errors)
-        self.writer.writerow([*cells, row.line, reasons])
+        self._row([*cells, str(row.line), reasons])
 
     def close(self) -> None:
-        self.handle.close()
+        self._file.close()
 
 
 class Spool:

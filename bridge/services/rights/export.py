@@ -16,14 +16,14 @@ JSON format (``format`` = ``lms-registry-bridge/subject-export``, ``version`` = 
 - Every item carries ``provenance`` (N7): ``source``, ``source_ref``, ``first_seen_at``,
   ``changed_at``, ``last_seen_at``, ``removed_in_lms_at``. LMS times are ISO-8601 UTC.
 
-Files are created with mode 0600 whatever the umask; every export is audited.
+Files are created with mode 0600 whatever the umask, never through a symbolic link and
+never over an existing file unless asked; every export is audited.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 
 from bridge import notice
 from bridge.errors import UsageError
+from bridge.files import write_private
 from bridge.registry.base import utcnow
 from bridge.registry.models import Person
 from bridge.registry.queries import effective_deadline, list_requests
@@ -133,27 +134,6 @@ def serialise(document: dict[str, Any], fmt: str) -> bytes:
     return render_html(plain).encode("utf-8")
 
 
-def write_private(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` readable and writable by the owner only (0600).
-
-    ``os.open``'s mode is filtered by the umask and ignored for an existing file, so the
-    mode is set again on the open descriptor before anything is written.
-    """
-    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
-    try:
-        fd = os.open(path, flags, 0o600)
-    except OSError as exc:
-        raise UsageError(f"cannot write {path}: {exc.strerror}") from None
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "wb", closefd=False) as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-    finally:
-        os.close(fd)
-
-
 def export(
     session: Session,
     settings: Settings,
@@ -163,10 +143,14 @@ def export(
     fmt: str,
     out: Path,
     request_id: int | None = None,
+    replace: bool = False,
 ) -> dict[str, Any]:
-    """Write the person's export to ``out`` (0600), audit it and link it to the request."""
+    """Write the person's export to ``out`` (0600), audit it and link it to the request.
+
+    An existing ``out`` is replaced only with ``replace`` (``--force``); a link is never
+    followed (:func:`bridge.files.private_file`)."""
     data = serialise(build(session, settings, person, request_id=request_id), fmt)
-    write_private(out, data)
+    write_private(out, data, replace=replace)
     summary = {
         "path": str(out.resolve()),
         "format": fmt,
