@@ -261,6 +261,9 @@ class Batch:
     its last stored bookmark after a crash. ``complete`` is set on the last
     batch of a full listing: only then may the engine conclude that what it did
     not see has disappeared from the LMS (``scope`` says which part was listed).
+    A batch that is not ``complete`` may still carry the ``scope`` it lists (e.g. one
+    course) and, when the LMS left something out, ``incomplete_reason``: the engine
+    then keeps the removal marks of that scope (or of the whole stream) as they were.
     """
 
     stream: str
@@ -269,3 +272,4 @@ class Batch:
     checkpoint: Bookmark | None = None
     complete: bool = False
     scope: Mapping[str, Any] | None = None
+    incomplete_reason: str | None = None

@@ -41,7 +41,8 @@ class Unit:
     """What a fetcher hands the engine for one batch.
 
     ``partial`` says the LMS left something out (a warning, a roster that moved
-    while paging), so the unit must not count as a complete listing.
+    while paging), so the unit must not count as a complete listing; ``why`` says
+    what, in words an operator can act on.
     ``scope`` marks a unit that is by itself the full listing of one course.
     """
 
@@ -50,6 +51,7 @@ class Unit:
     scope: Mapping[str, Any] | None = None
     partial: bool = False
     checkpoint: Bookmark | None = None
+    why: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +63,8 @@ class Replication:
     * ``incremental``: a server ``since``-style filter; the bookmark is the
       highest ``cursor_field`` seen (server time, never the local clock) and
       is only safe once the whole run is read, so it rides on the last batch.
-    * ``keyset``: an id cursor that is safe after every page.
+    * ``keyset``: an id cursor that is safe after every page; a run from the start
+      that reaches the end is a full listing (an empty closing batch says so).
     """
 
     mode: Literal["full", "per_course", "incremental", "keyset"]
@@ -104,38 +107,50 @@ def run_stream(
     if rep.mode == "keyset":  # every page is safe to resume from: no lookahead needed
         for unit in spec.fetch(ctx, start):
             yield Batch(spec.name, *_parse_unit(spec, unit), checkpoint=unit.checkpoint)
+        if start == 0:
+            yield Batch(spec.name, complete=True, scope=ALL)
         return
-    cursor, partial = start, False
+    cursor, why = start, ""
     for unit, final in _with_last(spec.fetch(ctx, start), empty=Unit()):
         records, rejects = _parse_unit(spec, unit)
-        partial = partial or unit.partial
+        if unit.partial:
+            why = why or unit.why or "the LMS left something out"
         if rep.cursor_field:
             seen = (getattr(r, rep.cursor_field, None) for r in records)
             cursor = max([cursor, *(s for s in seen if isinstance(s, int))])
-        meta = _meta(rep, unit, final=final, cursor=cursor, partial=partial, scratch=start == 0)
+        meta = _meta(rep, unit, final=final, cursor=cursor, why=why, scratch=start == 0)
         yield Batch(spec.name, records, rejects, **meta)
 
 
+#: The scope of a listing of everything a stream holds.
+ALL: Mapping[str, Any] = {"kind": "all"}
+
+
 def _meta(
-    rep: Replication, unit: Unit, *, final: bool, cursor: int, partial: bool, scratch: bool
+    rep: Replication, unit: Unit, *, final: bool, cursor: int, why: str, scratch: bool
 ) -> dict[str, Any]:
     """Checkpoint, completeness and scope of one batch (see :class:`Replication`)."""
     checkpoint = None
     if final:
         checkpoint = {rep.bookmark_key: cursor} if rep.bookmark_key else {}
     if rep.mode == "per_course":
-        complete = unit.scope is not None and not unit.partial
+        if unit.scope is None:  # no course listed at all: a complete listing of nothing
+            complete = final and not why
+            return {"checkpoint": checkpoint, "complete": complete, "scope": ALL}
+        partial = (unit.why or "the LMS left something out") if unit.partial else None
         return {
             "checkpoint": checkpoint,
-            "complete": complete,
-            "scope": unit.scope if complete else None,
+            "complete": not partial,
+            "scope": unit.scope,
+            "incomplete_reason": partial,
         }
     # An incremental run is a full listing only when it started from nothing.
-    complete = final and not partial and (rep.mode == "full" or scratch)
+    complete = final and not why and (rep.mode == "full" or scratch)
     return {
         "checkpoint": checkpoint,
         "complete": complete,
-        "scope": {"kind": "all"} if complete else None,
+        "scope": ALL if complete else None,
+        "incomplete_reason": why if final and why else None,
     }
 
 

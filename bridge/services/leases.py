@@ -1,8 +1,10 @@
 """Leases in the register: one holder per name at a time, across processes and hosts.
 
 A lease expires unless its holder renews it (heartbeat), so a crashed holder
-blocks others for at most one time-to-live. Taking a lease is one atomic
-``INSERT … ON CONFLICT DO UPDATE … WHERE expired`` on both SQLite and PostgreSQL.
+blocks others for at most one time-to-live; a holder that was a process of this host
+which no longer exists is taken over at once (its name carries host and pid). Taking a
+lease is one atomic ``INSERT … ON CONFLICT DO UPDATE … WHERE expired`` on both SQLite
+and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -31,6 +33,36 @@ log = logging.getLogger(__name__)
 def holder_name(operator: str) -> str:
     """Who holds a lease: operator, host, process and a unique suffix."""
     return f"{operator}@{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+def dead_local_holder(holder: str) -> bool:
+    """Whether ``holder`` (``name@host:pid:suffix``) is a process of this host that is gone.
+
+    A holder on another host, or one whose process we may not signal, counts as alive:
+    only its time-to-live can tell.
+    """
+    try:
+        host, pid, _ = holder.rsplit("@", 1)[1].rsplit(":", 2)
+        if host != socket.gethostname():
+            return False
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except (ValueError, IndexError, PermissionError, OverflowError):
+        return False
+    return False
+
+
+def acquire_or_take_over(
+    sessions: sessionmaker[Session], name: str, holder: str, ttl: timedelta
+) -> LeaseInfo | None:
+    """:func:`try_acquire`, taking the lease over at once from a dead holder of this host."""
+    other = try_acquire(sessions, name, holder, ttl)
+    if other is not None and dead_local_holder(other.holder):
+        log.warning("taking over lease %s from %s (process is gone)", name, other.holder)
+        release(sessions, name, other.holder)
+        other = try_acquire(sessions, name, holder, ttl)
+    return other
 
 
 @dataclass(frozen=True)
@@ -139,7 +171,7 @@ def held_lease(
     """Hold ``name`` for the block; raise :class:`LeaseHeld` (or wait for it with ``wait``)."""
     stop = stop or threading.Event()
     while True:
-        other = try_acquire(sessions, name, holder, ttl)
+        other = acquire_or_take_over(sessions, name, holder, ttl)
         if other is None:
             break
         if not wait:

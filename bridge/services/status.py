@@ -64,6 +64,7 @@ def _connector_status(
             "streams": run.streams,
         }
     marks = load_bookmarks(session, name)
+    listings = _last_listings(session, name, section.streams)
     streams = {}
     for stream in section.streams:
         mark = marks.get(stream)
@@ -73,6 +74,8 @@ def _connector_status(
             "bookmark": mark.bookmark if mark else None,
             "age_s": _age(completed, now),
             "due_at": _iso(due or now),
+            "reconciled_at": _iso(mark.last_reconciled_at if mark else None),
+            "listing": listings.get(stream),
         }
     lease = current_lease(session, f"sync:{name}")
     quarantined = session.scalar(
@@ -86,6 +89,33 @@ def _connector_status(
         "lease": {"holder": lease.holder, "expires_at": _iso(lease.expires_at)} if lease else None,
         "quarantined": quarantined or 0,
     }
+
+
+#: How many recent runs are searched for each stream's last reconciliation.
+_RECENT_RUNS = 200
+
+
+def _last_listings(
+    session: Session, connector: str, streams: list[str]
+) -> dict[str, dict[str, Any]]:
+    """Per stream, how its last reconciliation's listing ended (``complete``,
+    ``incomplete``: marks left as they were, ``withheld``: the safety valve), from the run
+    rows (no extra table): ``{"state", "run_id", "note"}``."""
+    found: dict[str, dict[str, Any]] = {}
+    runs = session.execute(
+        sa.select(SyncRun.id, SyncRun.streams)
+        .where(SyncRun.connector == connector)
+        .order_by(SyncRun.id.desc())
+        .limit(_RECENT_RUNS)
+    )
+    for run_id, run_streams in runs:
+        for stream, stats in (run_streams or {}).items():
+            state = stats.get("listing") if isinstance(stats, dict) else None
+            if stream in streams and stream not in found and state:
+                found[stream] = {"state": state, "run_id": run_id, "note": stats.get("note")}
+        if len(found) == len(streams):
+            break
+    return found
 
 
 def _push_status(session: Session, now: datetime) -> dict[str, Any]:

@@ -25,6 +25,7 @@ from bridge.settings.schema import (
     MarketingSettings,
     NotifySettings,
     ProcessorSettings,
+    ReconcileSettings,
     RegisterSettings,
     RetentionSettings,
     Role,
@@ -56,6 +57,7 @@ class Settings(BaseSettings):
         default_factory=dict, description="Processors and their DPA references (N8)."
     )
     daemon: DaemonSettings = Field(default_factory=DaemonSettings)
+    reconcile: ReconcileSettings = Field(default_factory=ReconcileSettings)
     notify: NotifySettings = Field(default_factory=NotifySettings)
     #: The file these settings came from and its text, so that a late error (a token
     #: file that cannot be read) still names the file, the key and the line.

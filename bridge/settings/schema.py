@@ -182,6 +182,27 @@ class DaemonSettings(Section):
     )
 
 
+class ReconcileSettings(Section):
+    """The safety valve of reconciliation, after Moodle's ``enrol_database``: a listing that
+    comes back nearly empty (a lost capability, a hidden category, the wrong site) must not
+    be believed as a mass departure."""
+
+    max_removed_share: float = Field(
+        0.10,
+        ge=0.0,
+        le=1.0,
+        description="Most a run may mark removed, as a share of a stream's live rows (users: "
+        "accounts not yet marked removed); above it nothing is marked until an operator "
+        "confirms with `bridge sync --reconcile --accept-removals`.",
+    )
+    always_allowed: int = Field(
+        2,
+        ge=0,
+        description="Marking this many rows or fewer never trips the valve (a small site "
+        "where one departure is already a large share).",
+    )
+
+
 class SmtpSettings(Section):
     host: str = Field(description="SMTP server.")
     port: int = Field(587, description="SMTP port.")

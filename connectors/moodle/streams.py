@@ -48,6 +48,11 @@ GUEST_USERNAME = "guest"
 #: ("1" no access, "2" not enrolled); "3" only means "nothing found".
 _HARMLESS_WARNINGS = frozenset({"3"})
 
+#: Why a paged roster is not a complete listing (users left or joined while paging).
+SHIFTED = "the roster changed while it was read page by page"
+#: Why an answer with Moodle's per-item warnings is not a complete listing.
+WARNED = "Moodle warned that it left items out"
+
 
 # --------------------------------------------------------------------------- building blocks
 
@@ -141,7 +146,7 @@ def fetch_users(ctx: StreamContext, _start: int) -> Iterator[Unit]:
         answers = list(ctx.client.call_many(calls))
         users = [u for answer in answers for u in expect(answer, list, function)]
         rows = [Row(u) for u in users if isinstance(u, Mapping) and _is_person(u, ctx)]
-        yield Unit(rows=rows, invalid=invalid, partial=shifted)
+        yield Unit(rows=rows, invalid=invalid, partial=shifted, why=SHIFTED if shifted else "")
 
 
 def fetch_courses(ctx: StreamContext, _start: int) -> Iterator[Unit]:
@@ -149,7 +154,8 @@ def fetch_courses(ctx: StreamContext, _start: int) -> Iterator[Unit]:
     answer = ctx.client.call(function)
     courses = object_list(answer, "courses", function)
     rows = [Row(c) for c in courses if int_or_none(c.get("id")) != ctx.site.site_id]
-    yield Unit(rows=rows, partial=_warned(ctx, function, answer))
+    partial = _warned(ctx, function, answer)
+    yield Unit(rows=rows, partial=partial, why=WARNED if partial else "")
 
 
 def fetch_enrolments(ctx: StreamContext, _start: int) -> Iterator[Unit]:
@@ -169,7 +175,8 @@ def fetch_enrolments(ctx: StreamContext, _start: int) -> Iterator[Unit]:
                 if _is_person(raw, ctx):
                     is_suspended = int_or_none(raw.get("id")) in suspended
                     rows.append(Row(raw, {"course_id": course_id, "suspended": is_suspended}))
-        yield Unit(rows=rows, scope={"course": course_id}, partial=shifted)
+        why = f"{SHIFTED} (course {course_id})" if shifted else ""
+        yield Unit(rows=rows, scope={"course": course_id}, partial=shifted, why=why)
 
 
 def fetch_gradebook(ctx: StreamContext, _start: int) -> Iterator[Unit]:
@@ -188,13 +195,15 @@ def fetch_gradebook(ctx: StreamContext, _start: int) -> Iterator[Unit]:
             for item in object_list(user, "gradeitems", function)
         ]
         partial = _warned(ctx, function, answer)
-        yield Unit(rows=rows, scope={"course": course_id}, partial=partial)
+        why = WARNED if partial else ""
+        yield Unit(rows=rows, scope={"course": course_id}, partial=partial, why=why)
 
 
 def fetch_assignments(ctx: StreamContext, _start: int) -> Iterator[Unit]:
     for answer in _assignments(ctx):
         partial = _warned(ctx, "mod_assign_get_assignments", answer)
-        yield Unit(rows=[Row(a) for a in _assignment_rows(answer)], partial=partial)
+        rows = [Row(a) for a in _assignment_rows(answer)]
+        yield Unit(rows=rows, partial=partial, why=WARNED if partial else "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,9 +236,9 @@ class AssignmentChildren:
             ]
             partial = listing_partial or _warned(ctx, self.function, answer)
             units += 1
-            yield Unit(rows=rows, partial=partial)
+            yield Unit(rows=rows, partial=partial, why=WARNED if partial else "")
         if not units and listing_partial:
-            yield Unit(partial=True)
+            yield Unit(partial=True, why=WARNED)
 
 
 def _teacher_ids(ctx: StreamContext) -> list[int]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from bridge.cli.app import App
@@ -35,9 +37,16 @@ def status(app: App, as_json: bool) -> None:
         )
         table(
             f"{name} streams",
-            ("stream", "bookmark", "age (s)", "due at"),
-            [(s, v["bookmark"], v["age_s"], v["due_at"]) for s, v in connector["streams"].items()],
+            ("stream", "bookmark", "age (s)", "due at", "last reconciliation"),
+            [
+                (s, v["bookmark"], v["age_s"], v["due_at"], _listing(v["listing"]))
+                for s, v in connector["streams"].items()
+            ],
         )
+        for stream, values in connector["streams"].items():
+            listing = values["listing"]
+            if listing and listing["note"]:
+                out.print(f"{stream}: {listing['note']}", markup=False)
     push, requests, daemon = state["push"], state["requests"], state["daemon"]
     out.print(
         f"push queue: {push['pending']} pending, {push['failed']} failed; "
@@ -48,6 +57,10 @@ def status(app: App, as_json: bool) -> None:
             else f"{'alive' if daemon['alive'] else 'stale'} (heartbeat {daemon['heartbeat_at']})"
         )
     )
+
+
+def _listing(listing: dict[str, Any] | None) -> str:
+    return f"{listing['state']} (run {listing['run_id']})" if listing else ""
 
 
 def register(cli: click.Group) -> None:

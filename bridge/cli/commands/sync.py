@@ -9,7 +9,7 @@ from bridge.cli.app import App
 from bridge.cli.guard import requires
 from bridge.cli.options import json_option
 from bridge.cli.render import emit_json, err, table
-from bridge.errors import OperationFailed
+from bridge.errors import OperationFailed, UsageError
 from bridge.services.sync.engine import RunResult, StreamStats, SyncOptions, run_sync
 
 
@@ -94,6 +94,8 @@ def _print_summary(result: RunResult) -> None:
         ),
         rows,
     )
+    for warning in result.warnings:
+        err.print(f"warning: {warning}", markup=False)
 
 
 def _failure(result: RunResult) -> str:
@@ -108,6 +110,12 @@ def _failure(result: RunResult) -> str:
 @click.option("--full", is_flag=True, help="Re-read everything, ignoring bookmarks.")
 @click.option("--all-streams", is_flag=True, help="Run every enabled stream now.")
 @click.option("--reconcile", is_flag=True, help="Also mark what disappeared from the LMS.")
+@click.option(
+    "--accept-removals",
+    is_flag=True,
+    help="With --reconcile: mark removals even when the safety valve would hold them back "
+    "(a real mass departure; audited).",
+)
 @click.option("--wait", is_flag=True, help="Wait for another sync to finish instead of exit 3.")
 @json_option
 @click.pass_obj
@@ -119,15 +127,19 @@ def sync(
     full: bool,
     all_streams: bool,
     reconcile: bool,
+    accept_removals: bool,
     wait: bool,
     as_json: bool,
 ) -> None:
     """Pull the LMS into the register (incremental by default)."""
+    if accept_removals and not reconcile:
+        raise UsageError("--accept-removals needs --reconcile (it confirms a reconciliation)")
     options = SyncOptions(
         streams=[s.strip() for s in streams.split(",") if s.strip()] if streams else None,
         full=full,
         all_streams=all_streams,
         reconcile=reconcile,
+        accept_removals=accept_removals,
         wait=wait,
         operator=app.operator,
     )

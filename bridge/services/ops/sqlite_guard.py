@@ -8,14 +8,12 @@ after its time-to-live, so a daemon restarted after a crash does not wait or exi
 from __future__ import annotations
 
 import logging
-import os
-import socket
 from datetime import timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from bridge.errors import LeaseHeld
-from bridge.services.leases import Lease, holder_name, release, try_acquire
+from bridge.services.leases import Lease, acquire_or_take_over, holder_name
 
 log = logging.getLogger(__name__)
 
@@ -31,11 +29,7 @@ def take_sqlite_guard(
     if sessions.kw["bind"].dialect.name != "sqlite":
         return None
     holder = holder_name(operator)
-    other = try_acquire(sessions, SQLITE_GUARD, holder, ttl)
-    if other is not None and _dead_local_holder(other.holder):
-        log.warning("taking over the daemon lease of %s (process is gone)", other.holder)
-        release(sessions, SQLITE_GUARD, other.holder)
-        other = try_acquire(sessions, SQLITE_GUARD, holder, ttl)
+    other = acquire_or_take_over(sessions, SQLITE_GUARD, holder, ttl)
     if other is not None:
         raise LeaseHeld(
             f"another daemon ({other.holder}) runs against this SQLite register until "
@@ -44,16 +38,3 @@ def take_sqlite_guard(
         )
     return Lease(sessions, SQLITE_GUARD, holder, ttl).start()
 
-
-def _dead_local_holder(holder: str) -> bool:
-    """Whether ``holder`` (``name@host:pid:suffix``) is a process of this host that is gone."""
-    try:
-        host, pid, _ = holder.rsplit("@", 1)[1].rsplit(":", 2)
-        if host != socket.gethostname():
-            return False
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return True
-    except (ValueError, IndexError, PermissionError):
-        return False
-    return False

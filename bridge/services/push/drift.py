@@ -1,10 +1,14 @@
 """Drift enforcement: whoever the register says has no access (withdrawn, erased, suppressed)
 but the LMS shows active again is revoked again, and the event is audited (issue
-"Push-back")."""
+"Push-back").
+
+It acts on the register's copy of each account, so that copy must be fresh: after a users
+listing that was incomplete (a roster that moved while paged), accounts the run did not
+list are left alone until a complete listing has read them again."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import Any
 
 import sqlalchemy as sa
@@ -24,10 +28,21 @@ NO_ACCESS = ("withdrawn", "erased")
 
 
 def enforce(
-    session: Session, actor: Actor, connector: str, suppressed_ids: Iterable[int] = ()
-) -> list[dict[str, Any]]:
-    """Queue a suspension for every account that should not have access but has."""
+    session: Session,
+    actor: Actor,
+    connector: str,
+    suppressed_ids: Iterable[int] = (),
+    *,
+    listed: Collection[int] | None = None,
+) -> tuple[list[dict[str, Any]], int]:
+    """Queue a suspension for every account that should not have access but has.
+
+    ``listed``: the LMS user ids an incomplete listing did read (``None`` after a complete
+    one); other accounts are not checked. Returns the revocations and how many accounts
+    were left unchecked for that reason.
+    """
     revoked: list[dict[str, Any]] = []
+    unchecked = 0
     candidates = session.execute(
         sa.select(LmsAccount, Person.status)
         .join(Person, Person.id == LmsAccount.person_id)
@@ -40,6 +55,9 @@ def enforce(
         )
     ).all()
     for account, status in candidates:
+        if listed is not None and account.lms_user_id not in listed:
+            unchecked += 1
+            continue
         latest = latest_access_command(session, connector, account.lms_user_id)
         if latest is not None:
             if latest.action == "unsuspend":
@@ -73,7 +91,7 @@ def enforce(
                 "drift: an erased (suppressed) person is active in the LMS",
             )
         )
-    return revoked
+    return revoked, unchecked
 
 
 def _revoke(

@@ -28,9 +28,11 @@ from bridge.services.leases import held_lease, holder_name
 from bridge.services.push import drift
 from bridge.services.rights.suppression import SuppressionList
 from bridge.services.sync.dead_runs import mark_dead_runs_interrupted
+from bridge.services.sync.listing import Listing
 from bridge.services.sync.pipeline import prefetch
-from bridge.services.sync.reconcile import forget_seen, mark_removed, remember_seen
+from bridge.services.sync.reconcile import forget_seen, remember_seen
 from bridge.services.sync.record_store import RecordStore, stream_tables
+from bridge.services.sync.removal_valve import RemovalPass
 from bridge.services.sync.retention_guard import RetentionGuard
 from bridge.services.sync.run_plan import (
     NoProgress,
@@ -127,6 +129,8 @@ class _Run:
         self.actor: Actor | None = None
         self.refused: str | None = None
         self.settings: Settings
+        self.listings: dict[str, Listing] = {}
+        self.written: dict[str, dict[str, Any]] = {}  # the run row's counts so far
 
     def run(self, streams: list[str]) -> RunResult:
         started = time.monotonic()
@@ -148,10 +152,14 @@ class _Run:
                 warnings.append(f"{stream}: {stats.error}")
             else:
                 results[stream] = stats
+                if stats.note:
+                    warnings.append(f"{stream}: {stats.note}")
             self.progress.stream_finished(stream, stats)
         if "users" in results and results["users"].status == "ok":
-            warnings += self._enforce_drift()
+            warnings += self._enforce_drift(self.listings["users"])
         status = _overall(results, interrupted=self.stop.is_set())
+        if status == "ok" and any(s.listing == "withheld" for s in results.values()):
+            status = "partial"  # the valve held removals back: someone must look (exit 1)
         result = RunResult(
             run_id=run_id,
             connector=self.name,
@@ -169,7 +177,7 @@ class _Run:
         now = utcnow()
         with self.sessions() as session, session.begin():
             # our lease proves no one else is running: earlier runs died
-            mark_dead_runs_interrupted(session, now, connector=self.name)
+            mark_dead_runs_interrupted(session, now, connector=self.name, actor=self.actor)
             run = SyncRun(
                 connector=self.name,
                 started_at=now,
@@ -218,14 +226,17 @@ class _Run:
         with self.sessions() as session:
             stored = load_bookmarks(session, self.name).get(stream)
         bookmark = None if full_read or stored is None else stored.bookmark
+        listing = self.listings[stream] = Listing()
         try:
             for batch in self._batches(stream, bookmark):
+                listing.note(batch)
                 self._store_batch(run_id, stream, batch, stats)
                 self.progress.batch_stored(stream, stats)
                 if self.stop.is_set():
                     stats.status, stats.error = "failed", "interrupted"
+                    self._forget(run_id)
                     return stats
-            self._finish_stream(run_id, stream, stats)
+            self._finish_stream(run_id, stream, stats, listing)
         except StreamUnavailable as exc:
             stats.status, stats.error = "skipped", str(exc)
             self._forget(run_id)
@@ -264,18 +275,35 @@ class _Run:
                 remember_seen(session, run_id, batch.records)
             if batch.checkpoint is not None:
                 save_bookmark(session, self.name, stream, batch.checkpoint, run_id=run_id, now=now)
+            stats.fetched += len(batch.records) + len(batch.rejects)
+            stats.created += written.created
+            stats.updated += written.updated
+            stats.unchanged += written.unchanged
+            stats.rows_written += written.rows_written
+            # with the batch: a killed run's row still says what it wrote
+            self.written[stream] = {**stats.public(), "status": "running"}
+            session.execute(
+                sa.update(SyncRun).where(SyncRun.id == run_id).values(streams=dict(self.written))
+            )
         self.active_suppressed |= store.active_suppressed
-        stats.fetched += len(batch.records) + len(batch.rejects)
-        stats.created += written.created
-        stats.updated += written.updated
-        stats.unchanged += written.unchanged
-        stats.rows_written += written.rows_written
 
-    def _finish_stream(self, run_id: int, stream: str, stats: StreamStats) -> None:
+    def _finish_stream(
+        self, run_id: int, stream: str, stats: StreamStats, listing: Listing
+    ) -> None:
         now = utcnow()
         with self.sessions() as session, session.begin():
             if self.options.reconcile:
-                stats.removed = mark_removed(session, run_id, self.name, stream_tables(stream), now)
+                removal = RemovalPass(
+                    self.name,
+                    run_id,
+                    stream,
+                    self.settings.reconcile,
+                    self.options.accept_removals,
+                    self.actor,
+                )
+                outcome = removal.run(session, stream_tables(stream), listing, now)
+                stats.listing, stats.note = outcome.state, outcome.note
+                stats.removed = outcome.removed
                 stats.rows_written += stats.removed
             save_bookmark(
                 session,
@@ -285,17 +313,28 @@ class _Run:
                 run_id=run_id,
                 now=now,
                 completed=True,
-                reconciled=self.options.reconcile,
+                reconciled=stats.listing == "complete",
             )
 
-    def _enforce_drift(self) -> list[str]:
+    def _enforce_drift(self, users: Listing) -> list[str]:
+        """Drift enforcement after the users stream. When that listing was incomplete, the
+        register's copy of an account it did not list may be stale: such accounts are left
+        alone until a complete listing has read them again."""
         actor = self.actor or Actor(SYNC_ACTOR, "operator")
+        listed = None if users.complete else users.users
         with self.sessions() as session, session.begin():
-            revoked = drift.enforce(session, actor, self.name, self.active_suppressed)
-        return [
+            revoked, skipped = drift.enforce(
+                session, actor, self.name, self.active_suppressed, listed=listed
+            )
+        warnings = [
             f"drift: queued revocation of LMS user {r['lms_user_id']} ({r['reason']})"
             for r in revoked
         ]
+        if skipped:
+            warnings.append(
+                f"drift: {skipped} account(s) not checked: the users listing was incomplete"
+            )
+        return warnings
 
     def _forget(self, run_id: int) -> None:
         if self.options.reconcile:

@@ -26,6 +26,11 @@ class StreamStats:
     rows_written: int = 0
     status: str = "ok"
     error: str | None = None
+    #: With ``--reconcile``: ``complete`` (removals marked), ``incomplete`` (the listing
+    #: was not complete: marks left as they were) or ``withheld`` (the safety valve).
+    listing: str | None = None
+    #: Why, when ``listing`` is not ``complete`` (also among the run's warnings).
+    note: str | None = None
 
     def public(self) -> dict[str, int]:
         """The counts of the ``--json`` summary (issue "Moodle connector")."""
@@ -69,6 +74,8 @@ class SyncOptions:
     full: bool = False
     all_streams: bool = False
     reconcile: bool = False
+    #: Confirms a mass departure the safety valve would withhold (operator, audited).
+    accept_removals: bool = False
     wait: bool = False
     trigger: str = "manual"
     operator: str = "system"

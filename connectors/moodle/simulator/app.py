@@ -45,6 +45,9 @@ class MoodleApp:
         self.faults = faults
         self.controls = controls
         self.lock = threading.RLock()
+        #: Called with each successfully answered function's name; a hook that returns
+        #: True is done and dropped (the site changing between two pages of a listing).
+        self.after_call: list[Callable[[str], bool]] = []
 
     def handle(self, method: str, path: str, headers: Mapping[str, str],
                body: bytes | None) -> Response:
@@ -88,6 +91,7 @@ class MoodleApp:
             return protocol.failure(error, fmt, debug=config.debug)
         self.state.log("\\core\\event\\webservice_function_called", crud="r", userid=user.id,
                        other={"function": function.name})
+        self.after_call = [hook for hook in self.after_call if not hook(function.name)]
         return protocol.success(result, fmt)
 
     def _authenticate(self, token: Any) -> tuple[Token, User]:

@@ -18,6 +18,7 @@ from connectors.moodle.functions import (
 from connectors.moodle.simulator import lifecycle, names
 from connectors.moodle.simulator.access import Token
 from connectors.moodle.simulator.activity import course_students, course_teacher, message_sent
+from connectors.moodle.simulator.app import MoodleApp
 from connectors.moodle.simulator.dataset import People
 from connectors.moodle.simulator.faults import FaultInjector
 from connectors.moodle.simulator.model import User
@@ -38,9 +39,11 @@ BREAKAGES = ("usernotfullysetup", "forcepasswordchange", "sitepolicynotagreed",
              "norestuse", "servicedisabled")
 
 class Controls:
-    """Mixed into ``SimulatedMoodle``; expects ``state``, ``faults``, ``token`` and ``seed``."""
+    """Mixed into ``SimulatedMoodle``; expects ``state``, ``faults``, ``token``, ``seed`` and
+    ``app``."""
 
     state: SiteState
+    app: MoodleApp
     faults: FaultInjector
     token: str
     seed: int
@@ -92,6 +95,33 @@ class Controls:
         user.timemodified = self.state.now()
         lifecycle.log_user_updated(self.state, user, ADMIN_ID, origin="web")
         return {"userid": userid, "suspended": False}
+
+    def delete_users(self, userids: list[int]) -> dict[str, list[int]]:
+        """An admin deletes accounts (Moodle's ``delete_user()``: the rows stay, anonymised)."""
+        for userid in userids:
+            lifecycle.delete_user(self.state, self._user(userid), ADMIN_ID, origin="web")
+        return {"deleted": sorted(userids)}
+
+    def delete_users_after(self, function: str, calls: int, userids: list[int]) -> dict[str, Any]:
+        """Delete ``userids`` once ``function`` has answered ``calls`` more times: the site
+        changing between two pages of a listing, as on a busy site."""
+        if calls < 1:
+            raise ValueError("calls must be at least 1")
+        for userid in userids:
+            self._user(userid)
+        remaining = [calls]
+
+        def hook(name: str) -> bool:
+            if name != function:
+                return False
+            remaining[0] -= 1
+            if remaining[0]:
+                return False
+            self.delete_users(userids)
+            return True
+
+        self.app.after_call.append(hook)
+        return {"function": function, "calls": calls, "userids": sorted(userids)}
 
     def suspend_enrolment(self, userid: int, courseid: int) -> dict[str, Any]:
         """A teacher suspends one course enrolment (what ``enrol_manual_enrol_users`` does)."""
