@@ -9,7 +9,7 @@ from bridge.cli.app import App
 from bridge.cli.guard import requires
 from bridge.cli.options import json_option
 from bridge.cli.render import emit_json, err, table
-from bridge.errors import OperationFailed
+from bridge.errors import OperationFailed, UsageError
 from bridge.services.sync.engine import RunResult, StreamStats, SyncOptions, run_sync
 
 
@@ -56,6 +56,9 @@ def _counts(stats: StreamStats) -> str:
 def _connectors(app: App, connector: str | None) -> list[str]:
     names = list(app.settings.connectors)
     if connector:
+        if connector not in names:
+            known = ", ".join(names) or "none configured"
+            raise UsageError(f"no connector named {connector!r} (configured: {known})")
         return [connector]
     if not names:
         raise OperationFailed("no connector is configured ([connectors.NAME] in the config file)")
