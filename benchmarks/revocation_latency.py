@@ -44,6 +44,7 @@ from bridge.registry.queries import find_person  # noqa: E402
 from bridge.registry.schema import upgrade  # noqa: E402
 from bridge.services.audit import Actor  # noqa: E402
 from bridge.services.audit.chain import bind_register_secret  # noqa: E402
+from bridge.services.audit.identity import operator_name  # noqa: E402
 from bridge.services.rights import consent  # noqa: E402
 from bridge.services.secrets import ensure_register_secret  # noqa: E402
 from bridge.settings import load_settings  # noqa: E402
@@ -52,7 +53,8 @@ from connectors.moodle.simulator import SimulatedMoodle  # noqa: E402
 from connectors.moodle.simulator.app import REST_PATH  # noqa: E402
 from connectors.moodle.simulator.server import running_server  # noqa: E402
 
-OPERATOR = "bench.admin"
+#: The benchmark's commands act as whoever runs it; its config maps that OS user to admin.
+OPERATOR = operator_name()
 POLL_S = 0.01
 TIMEOUT_S = 60.0
 
@@ -78,8 +80,8 @@ def register_database(url: str | None, workspace: Path) -> Iterator[str]:
 
 def bridge(config: Path, *args: str) -> None:
     """Run one `bridge` command as a user would (the CLI is a program here, not a library)."""
-    done = subprocess.run([sys.executable, "-m", "bridge.cli", "--config", str(config),
-                           "--operator", OPERATOR, *args], cwd=ROOT, check=False)
+    done = subprocess.run([sys.executable, "-m", "bridge.cli", "--config", str(config), *args],
+                          cwd=ROOT, check=False)
     if done.returncode:
         raise RuntimeError(f"bridge {' '.join(args)} exited {done.returncode}")
 
@@ -144,8 +146,7 @@ def main(argv: list[str] | None = None) -> int:
         bind_register_secret(engine, settings.register.secret_file)  # audit rows are signed
         actor = Actor(OPERATOR, "admin")
         worker = subprocess.Popen(
-            [sys.executable, "-m", "bridge.cli", "--config",
-             str(config), "--operator", OPERATOR, "push", "run"],
+            [sys.executable, "-m", "bridge.cli", "--config", str(config), "push", "run"],
             cwd=ROOT, env=os.environ.copy(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         )
         latencies: list[float] = []

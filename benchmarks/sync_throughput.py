@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import resource
 import signal
 import subprocess
@@ -36,6 +35,7 @@ from bridge.registry.base import utcnow  # noqa: E402
 from bridge.registry.db import make_engine, session_factory  # noqa: E402
 from bridge.registry.models import Base  # noqa: E402
 from bridge.registry.schema import upgrade  # noqa: E402
+from bridge.services.audit.identity import operator_name  # noqa: E402
 from bridge.services.connectors import open_connector  # noqa: E402
 from bridge.services.sync.record_store import RecordStore  # noqa: E402
 from bridge.settings import load_settings  # noqa: E402
@@ -61,11 +61,10 @@ def reset(database_url: str) -> None:
 
 
 def bridge_sync(config: Path, *args: str) -> tuple[dict[str, Any], float]:
-    env = {**os.environ, "BRIDGE_OPERATOR": "bench"}
     started = time.perf_counter()
     result = subprocess.run(
         [sys.executable, "-m", "bridge.cli", "--config", str(config), "sync", "--json", *args],
-        capture_output=True, text=True, env=env, cwd=REPO,
+        capture_output=True, text=True, cwd=REPO,
     )
     elapsed = time.perf_counter() - started
     if result.returncode != 0:
@@ -125,7 +124,7 @@ def main() -> None:
         config.write_text(config_text(
             register_name="Benchmark register", secret_file=workspace / "register.secret",
             database_url=database_url, moodle_url=ready["url"], token=ready["token"],
-            operators={"bench": "admin"}, connector_extra='timeout = "120s"\n'))
+            operators={operator_name(): "admin"}, connector_extra='timeout = "120s"\n'))
         (workspace / "register.secret").write_text("0" * 64 + "\n")
         reset(database_url)
         full, full_s = bridge_sync(config, "--full")

@@ -4,10 +4,13 @@ Registered with the `bridge` command through the ``bridge.commands`` entry point
 so the CLI never imports ``jobs``. The command receives the CLI's context object
 duck-typed (:class:`CommandContext`) and does not import the CLI either.
 
-Who may start it: the acting operator needs the ``sync`` permission (a refusal exits 4
-and is audited). Once started, every job acts as ``system:daemon`` with ``daemon.role``,
-so the audit trail and the lease holders show the daemon, not whoever happened to start
-it. Under systemd, start it as ``--operator system:daemon``.
+Who may start it: the acting operator (the OS user, ``audit.identity``) needs a role with
+the ``sync`` permission (a refusal exits 4 and is audited). Once started, every job acts
+as ``system:daemon`` with ``daemon.role``, so the audit trail and the lease holders show
+the daemon, not whoever happened to start it. No command line can claim that name: it is
+given here, after the check, and never comes out of the OS resolution. Under systemd the
+unit runs as the service account (``User=bridge``), which ``[operators]`` maps to a role
+with ``sync``.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bridge.errors import ConfigError
 from bridge.logs import configure_logging
-from bridge.services.audit import DAEMON, Actor, authorise, resolve_actor
+from bridge.services.audit import Actor, authorise, daemon_actor
 from bridge.settings import Settings
 from jobs.daemon import Daemon
 
@@ -62,9 +65,8 @@ def daemon(ctx: click.Context, log_format: str | None) -> None:
             app.connector_token(name)  # registers the token with the log masking filter
         except ConfigError as exc:  # the sync job reports it at each slot until it is fixed
             log.warning("connector %s: %s", name, exc)
-    runner = Daemon(
-        app.settings, app.sessions, app.connector_token, actor=resolve_actor(app.settings, DAEMON)
-    )
+    actor = daemon_actor(app.settings)
+    runner = Daemon(app.settings, app.sessions, app.connector_token, actor=actor)
     runner.run()
 
 

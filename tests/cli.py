@@ -1,4 +1,8 @@
-"""Run the `bridge` CLI in-process, the way a user would call it."""
+"""Run the `bridge` CLI in-process, the way a user would call it.
+
+The command acts as the test process's own OS user (``tests.configs.OS_USER``); a test
+changes what that user may do in the configuration's ``[operators]``, never by a name.
+"""
 
 from __future__ import annotations
 
@@ -23,6 +27,5 @@ class Outcome:
 
 def run(*args: str, config: Path | None = None, env: dict[str, str] | None = None) -> Outcome:
     argv = (["--config", str(config)] if config else []) + list(args)
-    environment = {"BRIDGE_OPERATOR": "tester", **(env or {})}
-    result = CliRunner().invoke(cli, argv, env=environment, catch_exceptions=False)
+    result = CliRunner().invoke(cli, argv, env=env, catch_exceptions=False)
     return Outcome(result.exit_code, result.stdout, result.stderr)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
-import os
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -17,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bridge.logs import secret_filter
 from bridge.registry.db import make_engine, session_factory
 from bridge.registry.schema import require_current
-from bridge.services.audit import Actor, authorise, resolve_actor
+from bridge.services.audit import Actor, acting_operator, authorise
 from bridge.services.audit.chain import bind_register_secret
 from bridge.services.unit_of_work import Work, unit_of_work
 from bridge.settings import Settings, load_settings
@@ -26,7 +24,6 @@ from bridge.settings import Settings, load_settings
 @dataclass
 class App:
     config_file: Path | None
-    operator_name: str | None = None
     _engine: sa.Engine | None = field(default=None, repr=False)
 
     @cached_property
@@ -56,13 +53,16 @@ class App:
         require_current(self.engine)
         return session_factory(self.engine)
 
-    @property
-    def operator(self) -> str:
-        return self.operator_name or os.environ.get("BRIDGE_OPERATOR") or getpass.getuser()
-
     @cached_property
     def actor(self) -> Actor:
-        return resolve_actor(self.settings, self.operator)
+        """Who runs this command, as the operating system says (the sudo caller, else the
+        real uid's login name), with the roles ``[operators]`` maps to that name. Nothing
+        on the command line or in the bridge's own variables can change it."""
+        return acting_operator(self.settings)
+
+    @property
+    def operator(self) -> str:
+        return self.actor.name
 
     def authorise(self, permission: str) -> Actor:
         """Check the acting operator's role for a command that runs a service job with

@@ -4,6 +4,7 @@ errors to exit codes."""
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from importlib import import_module
 from importlib.metadata import entry_points
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from rich.markup import escape
 
 from bridge import __version__
 from bridge.cli.app import App
@@ -43,7 +45,8 @@ class BridgeGroup(click.Group):
 
 
 def _fail(message: str, code: int) -> None:
-    err.print(f"[bold red]error:[/] {message}", markup=True)
+    # The message is text, not markup: "[operators]" in it must print as written.
+    err.print(f"[bold red]error:[/] {escape(message)}", markup=True)
     sys.exit(code)
 
 
@@ -56,21 +59,25 @@ def _fail(message: str, code: int) -> None:
     envvar="BRIDGE_CONFIG",
     help="Configuration file (default ./bridge.toml, or $BRIDGE_CONFIG).",
 )
-@click.option("--operator", help="Acting operator (default $BRIDGE_OPERATOR or the OS user).")
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
 @click.option("--log-format", type=click.Choice(["text", "json"]), default="text")
 @click.pass_context
 def cli(
     ctx: click.Context,
     config_file: Path | None,
-    operator: str | None,
     verbose: int,
     log_format: str,
 ) -> None:
     """Keep the GDPR customer register and the LMS in step."""
     level = {0: logging.WARNING, 1: logging.INFO}.get(verbose, logging.DEBUG)
     configure_logging(level, log_format)
-    ctx.obj = App(config_file=config_file, operator_name=operator)
+    if os.environ.get("BRIDGE_OPERATOR"):
+        err.print(
+            "warning: BRIDGE_OPERATOR is ignored: the acting operator is the OS user who runs "
+            "bridge (the sudo caller through sudo), mapped to roles in [operators]",
+            markup=False,
+        )
+    ctx.obj = App(config_file=config_file)
 
 
 #: Modules that add commands, one per command group; each has ``register(cli)``.

@@ -13,11 +13,17 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, PrivateAttr, SecretStr, ValidationError
+from pydantic import Field, PrivateAttr, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from bridge.errors import ConfigError
 from bridge.settings.connector_section import ConnectorSettings
+from bridge.settings.operators import (
+    Roles,
+    check_operator_names,
+    refuse_environment_grants,
+    refuse_foreign_file,
+)
 from bridge.settings.schema import (
     ControllerSettings,
     DaemonSettings,
@@ -28,7 +34,6 @@ from bridge.settings.schema import (
     ReconcileSettings,
     RegisterSettings,
     RetentionSettings,
-    Role,
 )
 
 DEFAULT_CONFIG = Path("bridge.toml")
@@ -50,8 +55,10 @@ class Settings(BaseSettings):
     connectors: dict[str, ConnectorSettings] = Field(default_factory=dict)
     retention: RetentionSettings = Field(default_factory=RetentionSettings)
     marketing: MarketingSettings = Field(default_factory=MarketingSettings)
-    operators: dict[str, Role] = Field(
-        default_factory=dict, description="Operator name → role (N12)."
+    operators: dict[str, Roles] = Field(
+        default_factory=dict,
+        description="OS account name → role or roles (N12); unlisted names are viewers. "
+        "Only the file can grant roles, never the environment.",
     )
     processors: dict[str, ProcessorSettings] = Field(
         default_factory=dict, description="Processors and their DPA references (N8)."
@@ -78,6 +85,12 @@ class Settings(BaseSettings):
             if self._source is not None:
                 file, line = str(self._source[0]), locate_key(self._source[1], key)
             raise ConfigError(str(exc), file=file, key=".".join(key), line=line) from None
+
+    @field_validator("operators")
+    @classmethod
+    def _no_reserved_operators(cls, operators: dict[str, Any]) -> dict[str, Any]:
+        check_operator_names(operators)
+        return operators
 
     @classmethod
     def settings_customise_sources(
@@ -107,6 +120,8 @@ def load_settings(path: str | Path | None = None) -> Settings:
             "config.example.toml is a documented starting point)",
             file=str(file),
         )
+    refuse_environment_grants(os.environ, file)
+    refuse_foreign_file(file)
     text = file.read_text(encoding="utf-8")
     try:
         data = tomllib.loads(text)

@@ -23,13 +23,10 @@ from pydantic import (
 from bridge.settings.connector_section import CountryCode
 from bridge.settings.durations import Duration, PeriodSpec, ScheduleSpec
 from bridge.settings.identifiers import is_eu_eea, validate_business_id
+from bridge.settings.operators import Role
 
 BusinessId = Annotated[str, AfterValidator(validate_business_id)]
 
-#: Operator roles, least to most privileged (N12): the one list of role names.
-ROLES: tuple[str, ...] = ("viewer", "operator", "dpo", "admin")
-#: A role name as a type (for settings validation).
-Role = Literal[ROLES]  # type: ignore[valid-type]
 
 
 class Section(BaseModel):
@@ -168,7 +165,9 @@ class DaemonSettings(Section):
     metrics_port: int | None = Field(None, ge=1, le=65535, description="Prometheus port.")
     log_format: Literal["text", "json"] = Field("text", description="Log line format.")
     role: Role = Field(
-        "operator", description="Role of system:daemon."
+        "operator",
+        description="Role of system:daemon, the identity every daemon job acts as (never "
+        "settable from the environment).",
     )
     reminder_days: int = Field(7, ge=0, description="Remind about requests due within N days.")
     housekeeping_interval: Duration = Field(

@@ -6,7 +6,7 @@ passes. Real installations start from ``config.example.toml`` instead.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 CONTROLLER = """\
@@ -31,11 +31,15 @@ def config_text(
     moodle_url: str | None = None,
     token: str | None = None,
     token_file: str | None = None,
-    operators: Mapping[str, str] | None = None,
+    operators: Mapping[str, str | Sequence[str]] | None = None,
     connector_extra: str = "",
     extra: str = "",
 ) -> str:
-    """The TOML text; ``connector_extra`` lines go into ``[connectors.moodle]``."""
+    """The TOML text; ``connector_extra`` lines go into ``[connectors.moodle]``.
+
+    ``operators`` maps OS account names to a role or a list of roles; throw-away
+    workspaces map the account that runs them (``audit.identity`` decides who acts).
+    """
     parts = [
         f"[register]\nname = {_quote(register_name)}\nsecret_file = {_quote(str(secret_file))}\n",
         CONTROLLER,
@@ -48,8 +52,19 @@ def config_text(
             f'hosting_country = "FI"\n{connector_extra}'
         )
     if operators:
-        lines = "".join(f"{_quote(name)} = {_quote(role)}\n" for name, role in operators.items())
-        parts.append(f"[operators]\n{lines}")
+        parts.append(operators_section(operators))
     if extra:
         parts.append(extra)
     return "\n".join(parts)
+
+
+def operators_section(operators: Mapping[str, str | Sequence[str]]) -> str:
+    """``[operators]`` as TOML: ``"name" = "role"`` or ``"name" = ["dpo", "operator"]``."""
+    lines = "".join(f"{_quote(name)} = {_roles(roles)}\n" for name, roles in operators.items())
+    return f"[operators]\n{lines}"
+
+
+def _roles(roles: str | Sequence[str]) -> str:
+    if isinstance(roles, str):
+        return _quote(roles)
+    return "[" + ", ".join(_quote(role) for role in roles) + "]"

@@ -11,7 +11,7 @@ from bridge.registry.models import AuditEntry
 from bridge.services.audit import Actor, record, verify_chain
 from tests.audit_guard import bypassing_audit_guard
 from tests.cli import run
-from tests.configs import write_config
+from tests.configs import set_roles, write_config
 
 DPO = Actor("dora.dpo", "dpo")
 
@@ -49,5 +49,6 @@ def test_cli_audit_list_and_verify(tmp_path: Path, db_url: str, sessions) -> Non
     assert [e["action"] for e in listed["entries"]] == ["person show"]
     verified = run("audit", "verify", "--json", config=config)
     assert verified.exit_code == 0 and json.loads(verified.last_line)["ok"] is True
-    denied = run("audit", "list", config=config, env={"BRIDGE_OPERATOR": "olli.operator"})
+    set_roles(config, "operator")
+    denied = run("audit", "list", config=config)
     assert denied.exit_code == 4

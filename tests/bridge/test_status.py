@@ -11,7 +11,7 @@ from bridge.services.sync.engine import SyncOptions, run_sync
 from bridge.settings import load_settings
 from tests.bridge.fake_connector import FakeConnector, ScriptedLms
 from tests.cli import run
-from tests.configs import SENTINEL_TOKEN, write_config
+from tests.configs import OS_USER, SENTINEL_TOKEN, write_config
 
 
 def test_status_json_shape_before_and_after_a_run(tmp_path: Path, db_url: str, sessions) -> None:
@@ -42,8 +42,8 @@ def test_status_json_shape_before_and_after_a_run(tmp_path: Path, db_url: str, s
 
 
 def test_status_is_allowed_for_a_viewer(tmp_path: Path, db_url: str) -> None:
-    config = write_config(tmp_path, db_url)
-    outcome = run("status", config=config, env={"BRIDGE_OPERATOR": "someone.unlisted"})
+    config = write_config(tmp_path, db_url, roles=())
+    outcome = run("status", config=config)
     assert outcome.exit_code == 0, outcome.stderr
 
 
@@ -52,11 +52,11 @@ def test_sync_is_refused_for_a_viewer_and_audited(tmp_path: Path, db_url: str, s
 
     from bridge.registry.models import AuditEntry
 
-    config = write_config(tmp_path, db_url)
-    outcome = run("sync", config=config, env={"BRIDGE_OPERATOR": "someone.unlisted"})
+    config = write_config(tmp_path, db_url, roles=())
+    outcome = run("sync", config=config)
     assert outcome.exit_code == 4
-    assert "someone.unlisted" in outcome.stderr and "viewer" in outcome.stderr
+    assert repr(OS_USER) in outcome.stderr and "viewer" in outcome.stderr
     with sessions() as session:
         entry = session.scalars(sa.select(AuditEntry)).one()
-        assert entry.operator == "someone.unlisted"
+        assert (entry.operator, entry.role) == (OS_USER, "viewer")
         assert (entry.outcome, entry.action) == ("denied", "sync")

@@ -4,7 +4,6 @@ in a child process logging JSON lines to a file, and polls of the register."""
 from __future__ import annotations
 
 import json
-import os
 import signal
 import socket
 import subprocess
@@ -123,12 +122,11 @@ class Daemon:
     def __init__(self, config: Path, log_path: Path, *args: str) -> None:
         self.log_path = log_path
         self._log = log_path.open("w", encoding="utf-8")
-        env = {**os.environ, "BRIDGE_OPERATOR": "tester"}
         code = "from bridge.cli.main import main; main()"
         self.process = subprocess.Popen(
             [sys.executable, "-c", code, "--config", str(config), "daemon",
              "--log-format", "json", *args],
-            cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=self._log, text=True,
+            cwd=REPO, stdout=subprocess.DEVNULL, stderr=self._log, text=True,
         )
 
     def lines(self) -> list[dict[str, Any]]:

@@ -18,6 +18,7 @@ from bridge.registry.models import (
     PersonOrganisation,
 )
 from tests.cli import run
+from tests.configs import OS_USER
 from tests.intake.factories import FI_PERSON_HEADERS, person_row, write_csv
 
 CONSENTS = ("Sähköposti", "Tarkoitus", "Kanava", "Tila", "Päivämäärä", "Todiste")
@@ -107,7 +108,7 @@ def test_unlink_gives_the_account_a_person_of_its_own(tmp_path, config, sessions
         assert moved.person_id == new_person
         person = session.get(Person, new_person)
         assert (person.email_normalised, person.source) == (None, "lms_sync")
-        assert person.source_ref == f"moodle:user/501 (unlinked from person {drop} by tester)"
+        assert person.source_ref == f"moodle:user/501 (unlinked from person {drop} by {OS_USER})"
         audited = session.execute(sa.select(AuditEntry.person_id).where(
             AuditEntry.action == "lms unlink")).scalars().all()
     assert sorted(audited) == sorted([drop, new_person])

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from bridge.registry.base import utcnow
 from bridge.registry.models import AuditEntry, LmsAccount, Person
 from tests.cli import run
+from tests.configs import OS_USER, set_roles
 from tests.intake.factories import FI_PERSON_HEADERS, count, person_row, write_csv
 
 
@@ -51,11 +52,12 @@ def test_import_command_json_exit_codes_and_rejects(tmp_path, config, sessions) 
 
 def test_operator_without_register_permission_is_refused(tmp_path, config, sessions) -> None:
     path = write_csv(tmp_path / "p.csv", [FI_PERSON_HEADERS, person_row(1)])
-    denied = run("import", "persons", str(path), config=config,
-                 env={"BRIDGE_OPERATOR": "olli.operator"})
+    set_roles(config, "operator")
+    denied = run("import", "persons", str(path), config=config)
     assert denied.exit_code == 4 and count(sessions, Person) == 0
     assert actions(sessions) == [("import persons", None, "denied")]
-    dpo = run("person", "list", config=config, env={"BRIDGE_OPERATOR": "dora.dpo"})
+    set_roles(config, "dpo")
+    dpo = run("person", "list", config=config)
     assert dpo.exit_code == 0
 
 
@@ -82,7 +84,7 @@ def test_single_records_and_person_show_with_provenance(tmp_path, config, sessio
     view = as_json("person", "show", "AINO.V@example.fi", config=config)
     assert view["person"]["provenance"]["source"] == "data_subject"
     assert view["employers"][0]["title"] == "Kouluttaja"
-    assert view["employers"][0]["provenance"]["source_ref"] == "bridge person add by tester"
+    assert view["employers"][0]["provenance"]["source_ref"] == f"bridge person add by {OS_USER}"
     assert sorted(r["via"] for r in view["relationships"]) == ["organisation 0104505-9",
                                                               "person"]
     assert [(a["connector"], a["lms_user_id"]) for a in view["lms_accounts"]] == [("moodle", 31)]

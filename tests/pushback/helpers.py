@@ -31,12 +31,12 @@ from connectors.moodle.simulator.app import REST_PATH
 from connectors.moodle.simulator.protocol import encode_params
 from connectors.moodle.simulator.server import running_server
 from tests.cli import Outcome, run
-from tests.configs import write_config
+from tests.configs import OS_USER, write_config
 
 T = TypeVar("T")
 
-#: The operator the tests act as (admin in ``tests/configs.py``).
-OPERATOR = "tester"
+#: The operator the tests act as: the test process's OS user (admin in ``tests/configs.py``).
+OPERATOR = OS_USER
 ACTOR = Actor(OPERATOR, "admin")
 REPO = Path(__file__).resolve().parents[2]
 
@@ -252,12 +252,10 @@ def _as_text(cell: Any) -> str:
 
 def start_worker(site: Site, *args: str) -> subprocess.Popen[str]:
     """`bridge push run` in its own process (continuously unless ``--once`` is given)."""
-    env = {**os.environ, "BRIDGE_OPERATOR": OPERATOR}
     code = "from bridge.cli.main import main; main()"
     return subprocess.Popen(
         [sys.executable, "-c", code, "--config", str(site.config), "push", "run", *args],
         cwd=REPO,
-        env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

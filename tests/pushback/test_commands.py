@@ -7,7 +7,7 @@ import pytest
 
 from bridge.registry.models import OutboxCommand
 from tests.pushback.conftest import SiteFactory
-from tests.pushback.helpers import Site, row_counts
+from tests.pushback.helpers import OPERATOR, Site, row_counts
 
 pytestmark = [pytest.mark.registry, pytest.mark.slow]
 
@@ -156,5 +156,5 @@ def test_push_list_shows_open_commands(site: Site) -> None:
     assert [(r["action"], r["lms_user_id"], r["state"]) for r in rows] == [
         ("suspend", uid, "pending")
     ]
-    assert site.commands()[0].operator == "tester"
+    assert site.commands()[0].operator == OPERATOR
     assert isinstance(site.commands()[0], OutboxCommand)

@@ -15,7 +15,7 @@ from bridge.registry.models import AuditEntry, LegalHold, LmsAccount, Person
 from connectors.moodle.simulator import SimulatedMoodle
 from connectors.moodle.simulator.activity import course_students, course_teacher
 from tests.pushback.conftest import SiteFactory
-from tests.pushback.helpers import Finding, Site, scan
+from tests.pushback.helpers import OPERATOR, Finding, Site, scan
 
 pytestmark = [pytest.mark.registry, pytest.mark.slow]
 
@@ -133,7 +133,7 @@ def test_erasure_leaves_no_personal_value_behind(
         "register", "LMS connector moodle"
     ]
     assert receipt["systems"][1]["mode"] == mode and receipt["systems"][1]["remains"]
-    assert receipt["operator"] == "tester" and receipt["erased_at"]
+    assert receipt["operator"] == OPERATOR and receipt["erased_at"]
     assert receipt["controller"]["business_id"] == "0104505-9"
     text = json.dumps(receipt, ensure_ascii=False).casefold()
     assert not [v for v in marked.values() if v.casefold() in text]

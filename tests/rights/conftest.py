@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -31,7 +32,7 @@ from bridge.registry.models import (
 from bridge.services.audit import Actor
 from bridge.settings import Settings, load_settings
 from tests.cli import Outcome, run
-from tests.configs import write_config
+from tests.configs import set_roles, write_config
 
 ADMIN = Actor("tester", "admin")
 PROCESSORS = """\
@@ -50,11 +51,14 @@ class Register:
     settings: Settings
     sessions: sessionmaker[Session]
 
-    def bridge(self, *args: str, operator: str = "tester") -> Outcome:
-        return run(*args, config=self.config, env={"BRIDGE_OPERATOR": operator})
+    def bridge(self, *args: str, roles: Sequence[str] = ("admin",)) -> Outcome:
+        """Run a command as the test process's OS user holding ``roles`` (``[operators]``
+        is rewritten for it; no roles: unlisted, a viewer)."""
+        set_roles(self.config, *roles)
+        return run(*args, config=self.config)
 
-    def json(self, *args: str, operator: str = "tester") -> Any:
-        outcome = self.bridge(*args, "--json", operator=operator)
+    def json(self, *args: str, roles: Sequence[str] = ("admin",)) -> Any:
+        outcome = self.bridge(*args, "--json", roles=roles)
         assert outcome.exit_code == 0, (args, outcome.stdout, outcome.stderr)
         return json.loads(outcome.last_line)
 

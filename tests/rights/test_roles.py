@@ -8,6 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from bridge.registry.models import AuditEntry
+from tests.configs import OS_USER
 from tests.rights.conftest import Register, person
 
 #: category → a command of it (that succeeds for a permitted role on this data).
@@ -20,12 +21,7 @@ COMMANDS = {
     "retention plan": ["retention", "plan"],
     "retention run": ["retention", "run", "--yes"],
 }
-OPERATORS = {
-    "viewer": "vera.viewer",
-    "operator": "olli.operator",
-    "dpo": "dora.dpo",
-    "admin": "tester",
-}
+ROLES = ("viewer", "operator", "dpo", "admin")
 ALLOWED = {
     "viewer": set(),
     "operator": set(),
@@ -34,12 +30,12 @@ ALLOWED = {
 }
 
 
-@pytest.mark.parametrize("role", sorted(OPERATORS))
+@pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("category", sorted(COMMANDS))
 def test_role_matrix(register: Register, tmp_path: Path, role: str, category: str) -> None:
     register.add(person(1))
     args = [a.replace("{tmp}", str(tmp_path)) for a in COMMANDS[category]]
-    outcome = register.bridge(*args, operator=OPERATORS[role])
+    outcome = register.bridge(*args, roles=[role])
     with register.sessions() as session:
         denied = session.scalars(sa.select(AuditEntry).where(AuditEntry.outcome == "denied")).all()
     if category in ALLOWED[role]:
@@ -49,5 +45,5 @@ def test_role_matrix(register: Register, tmp_path: Path, role: str, category: st
         assert outcome.exit_code == 4
         assert "may not" in outcome.stderr
         assert [(d.operator, d.role, d.action) for d in denied] == [
-            (OPERATORS[role], role, " ".join(args[:2]))
+            (OS_USER, role, " ".join(args[:2]))
         ]

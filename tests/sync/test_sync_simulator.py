@@ -4,7 +4,6 @@ writes nothing, faults and kills do not change the outcome, requests grow with p
 from __future__ import annotations
 
 import json
-import os
 import random
 import signal
 import subprocess
@@ -69,7 +68,7 @@ def test_second_run_with_no_change_writes_no_data_row(tmp_path, db_url) -> None:
             from bridge.cli.app import App
 
             # The same engine the CLI would build, observed: run in-process with it.
-            app = App(config_file=config, operator_name="tester")
+            app = App(config_file=config)
             app._engine = engine
             from bridge.services.sync.engine import SyncOptions, run_sync
 
@@ -123,7 +122,6 @@ def test_killed_syncs_leave_a_register_the_next_run_completes(tmp_path, db_url, 
     reference = snapshot(db_url)
     reset_register(db_url)
     rng = random.Random(seed)
-    env = {**os.environ, "BRIDGE_OPERATOR": "tester"}
     command = [
         sys.executable,
         "-m",
@@ -139,12 +137,12 @@ def test_killed_syncs_leave_a_register_the_next_run_completes(tmp_path, db_url, 
         config = config_for(tmp_path, db_url, url, sim.token)
         for _ in range(3):
             process = subprocess.Popen(
-                command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+                command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
             )
             time.sleep(rng.uniform(0.3, 2.0))  # a random kill point, not a synchronisation
             process.send_signal(signal.SIGKILL)
             process.wait(timeout=30)
-        finished = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+        finished = subprocess.run(command, capture_output=True, text=True, timeout=120)
     assert finished.returncode == 0, finished.stderr
     assert json.loads(finished.stdout.strip().splitlines()[-1])["status"] == "ok"
     assert snapshot(db_url) == reference

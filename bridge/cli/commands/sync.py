@@ -56,6 +56,9 @@ def _counts(stats: StreamStats) -> str:
 def _connectors(app: App, connector: str | None) -> list[str]:
     names = list(app.settings.connectors)
     if connector:
+        if connector not in names:
+            known = ", ".join(names) or "none configured"
+            raise UsageError(f"no connector named {connector!r} (configured: {known})")
         return [connector]
     if not names:
         raise OperationFailed("no connector is configured ([connectors.NAME] in the config file)")

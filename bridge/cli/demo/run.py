@@ -12,9 +12,10 @@ from pathlib import Path
 
 import click
 
-from bridge.cli.demo.steps import OPERATOR, Demo, Outcome
+from bridge.cli.demo.steps import Demo, Outcome
 from bridge.cli.render import out, table
 from bridge.files import write_private
+from bridge.services.audit.identity import operator_name
 from bridge.settings.template import config_text
 from connectors.moodle.simulator import SimulatedMoodle
 from connectors.moodle.simulator.server import running_server
@@ -48,7 +49,8 @@ def run_demo(cli: click.Group, size: str = "demo", keep: bool = False) -> int:
                 database_url=f"sqlite:///{workspace}/register.sqlite3",
                 moodle_url=url,
                 token_file="moodle.token",
-                operators={OPERATOR: "admin"},
+                # The demo's commands act as whoever runs it, as every command does.
+                operators={operator_name(): "admin"},
                 extra=DEMO_EXTRA,
             ),
             encoding="utf-8",

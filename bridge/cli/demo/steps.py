@@ -20,7 +20,6 @@ import sqlalchemy as sa
 
 from bridge.cli.render import out
 
-OPERATOR = "demo.admin"
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 
 
@@ -46,7 +45,7 @@ class Demo:
         out.print(f"[dim]$ bridge {shown}[/]")
         try:
             self.cli.main(
-                ["--config", str(self.config), "--operator", OPERATOR, *args],
+                ["--config", str(self.config), *args],
                 prog_name="bridge",
                 standalone_mode=False,
             )

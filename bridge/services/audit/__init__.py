@@ -1,7 +1,11 @@
 """Operators, roles and the audit trail (N12, CONTRACTS 9).
 
-Who acts: ``--operator``, ``BRIDGE_OPERATOR`` or the OS user; a name not listed in
-``[operators]`` is a ``viewer``. Daemon jobs act as ``system:daemon``.
+Who acts is the operating system's answer (``audit.identity``: the sudo caller, else the
+real uid's login name), never a name the caller types. ``[operators]`` maps that name to
+one role or several (the actor may do what any of them may); an unlisted name is a
+``viewer``. Daemon jobs act as ``system:daemon`` with ``[daemon] role``. Roles guard
+against mistakes among the people who share the host; the boundary against everyone else
+is the service account, file modes and database roles (docs/deploy.md).
 
 The audit log is append-only and tamper-evident against changes and cuts: each row has a
 consecutive sequence number and an HMAC keyed with the register secret, the head is kept
@@ -23,9 +27,8 @@ from bridge.errors import NotPermitted
 from bridge.registry.base import utcnow
 from bridge.registry.models import AuditEntry
 from bridge.services.audit import chain, verify
+from bridge.services.audit.identity import DAEMON, operator_name
 from bridge.settings import Settings
-
-DAEMON = "system:daemon"
 
 #: What each role may do. Permissions name command categories.
 PERMISSIONS: dict[str, frozenset[str]] = {
@@ -55,17 +58,48 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 
 @dataclass(frozen=True)
 class Actor:
+    """Who acts and with which roles.
+
+    ``role`` is one role or several joined by ``+`` (``"dpo+operator"``), exactly as the
+    audit row's ``role`` column stores it, so the chain's MAC covers every role held.
+    """
+
     name: str
     role: str
 
+    @classmethod
+    def holding(cls, name: str, roles: tuple[str, ...]) -> Actor:
+        """An actor with ``roles``, least privileged first, leaving out a role whose
+        permissions another held role already has (``viewer`` beside any role, anything
+        beside ``admin``): the label says what the actor may do in the fewest words, and
+        fits the audit row's ``role`` column (at most ``operator+dpo``)."""
+        held = [role for role in PERMISSIONS if role in roles]
+        needed = [
+            role
+            for role in held
+            if not any(PERMISSIONS[role] < PERMISSIONS[other] for other in held)
+        ]
+        return cls(name, "+".join(needed or ["viewer"]))
+
+    @property
+    def roles(self) -> tuple[str, ...]:
+        return tuple(self.role.split("+"))
+
     def may(self, permission: str) -> bool:
-        return permission in PERMISSIONS.get(self.role, frozenset())
+        """True when any of the roles has ``permission`` (the union of their permissions)."""
+        return any(permission in PERMISSIONS.get(role, frozenset()) for role in self.roles)
 
 
-def resolve_actor(settings: Settings, name: str) -> Actor:
-    if name == DAEMON:
-        return Actor(DAEMON, settings.daemon.role)
-    return Actor(name, settings.operators.get(name, "viewer"))
+def acting_operator(settings: Settings) -> Actor:
+    """The person running this command, as the OS names them, with their mapped roles."""
+    name = operator_name()
+    return Actor.holding(name, settings.operators.get(name, ("viewer",)))
+
+
+def daemon_actor(settings: Settings) -> Actor:
+    """What every daemon job acts as; only ``bridge daemon`` builds it, after checking that
+    whoever started it may ``sync``."""
+    return Actor(DAEMON, settings.daemon.role)
 
 
 def record(
