@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from pypdf import PdfReader
 
 from bridge.registry.models import Person
+from tests.cli import run
 from tests.rights.browser import screenshot, visible_text
 from tests.rights.conftest import Register, employee, lms_person, organisation
 
@@ -273,3 +274,23 @@ def test_json_receipt_keeps_its_shape_in_a_file(register: Register, tmp_path: Pa
     written = json.loads(target.read_text(encoding="utf-8"))
     assert written == printed and written["receipt"] == "erasure"
     assert written["systems"][0]["erased"]["lms_accounts"] == 1
+
+
+def test_dates_read_as_the_controller_writes_them() -> None:
+    from zoneinfo import ZoneInfo
+
+    from bridge.services.rights.letter import Voice
+
+    helsinki = ZoneInfo("Europe/Helsinki")
+    winter = "2026-01-31T12:05:00.123456Z"  # UTC, with microseconds, as the JSON has it
+    assert Voice("fi", helsinki).when(winter) == "31.1.2026 klo 14.05"
+    assert Voice("en", helsinki).when(winter) == "31 Jan 2026, 14:05"
+    assert Voice("fi", helsinki).when("2026-01-31") == "31.1.2026"
+
+
+def test_an_unknown_time_zone_is_named(register: Register) -> None:
+    outcome = run(
+        "config", "check", config=register.config, env={"BRIDGE_CONTROLLER__TIMEZONE": "Mars/Base"}
+    )
+    assert outcome.exit_code == 2
+    assert "timezone" in outcome.stderr and "Mars/Base" in outcome.stderr
