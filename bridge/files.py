@@ -44,6 +44,14 @@ def _refuse_links(path: Path) -> None:
         raise UsageError(f"{path} exists and is not a regular file")
 
 
+def check_writable(path: Path, *, replace: bool = False) -> None:
+    """Refuse now what :func:`private_file` would refuse later (a link, a non-file, an
+    existing file without ``replace``), for callers that must not fail after acting."""
+    _refuse_links(path)
+    if not replace and path.exists():
+        raise PathTaken(f"{path} exists already: add --force to replace it")
+
+
 @contextmanager
 def private_file(
     path: Path, *, replace: bool = False, binary: bool = False, **open_args: Any
@@ -55,9 +63,7 @@ def private_file(
     rename replaces a link raced into place instead of following it. ``open_args`` go to
     :func:`open` (``encoding``, ``newline``).
     """
-    _refuse_links(path)
-    if not replace and path.exists():
-        raise PathTaken(f"{path} exists already: add --force to replace it")
+    check_writable(path, replace=replace)
     try:
         fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:

@@ -77,3 +77,226 @@ RIGHTS = (
 def legal_basis_text(code: str) -> str:
     """The N3 text for a person's legal basis, with the note every basis shares."""
     return f"{LEGAL_BASIS_TEXT.get(code, '')} {LEGAL_BASIS_NOTE}".strip()
+
+
+# --- The letter to the person: the notice's wording in the notice's two languages ---------
+#
+# The access export and the erasure receipt are letters to the person, in Finnish (the
+# notice's original, ``seed/tietosuojaseloste.fi.txt``) or English. Each category has one
+# plain sentence about what it is and why it is kept, in the notice's own words.
+
+#: The languages a letter can be written in.
+LANGUAGES = ("fi", "en")
+
+#: N6 groups and the other sections of the letter: key → language → (title, sentence).
+SECTIONS = MappingProxyType(
+    {
+        "controller": {
+            "fi": (
+                "Rekisterinpitäjä ja rekisteri",
+                "Rekisterinpitäjä päättää tietojesi käsittelystä; rekisteriä koskevissa "
+                "asioissa voit ottaa yhteyttä alla mainittuun yhteyshenkilöön.",
+            ),
+            "en": (
+                "Controller and register",
+                "The controller decides how your data is processed; for questions about the "
+                "register, contact the person named below.",
+            ),
+        },
+        "basic_data": {
+            "fi": (
+                "Perustietosi",
+                "Perustietosi, kuten nimi, sähköpostiosoite, puhelinnumero ja ammatti; niitä "
+                "tarvitaan asiakassuhteen ylläpitämiseen ja palvelun toimimiseen.",
+            ),
+            "en": (
+                "Your basic data",
+                "Your basic data, such as name, e-mail address, phone number and profession; "
+                "they are needed to maintain the customer relationship and for the service "
+                "to work.",
+            ),
+        },
+        "employer": {
+            "fi": (
+                "Työnantajasi",
+                "Työnantajayrityksesi nimi ja y-tunnus sekä yhteys- ja laskutustiedot; niitä "
+                "tarvitaan, kun asiakassuhde on työnantajasi kanssa.",
+            ),
+            "en": (
+                "Your employer",
+                "Your employer's name and business ID and its contact and billing details; "
+                "they are needed when the customer relationship is with your employer.",
+            ),
+        },
+        "customer_relationship": {
+            "fi": (
+                "Asiakkuutesi",
+                "Sopimukseen perustuvaan asiakkuuteen tai muuhun asialliseen yhteyteen "
+                "liittyvät tiedot; ne ovat tietojesi käsittelyn peruste.",
+            ),
+            "en": (
+                "Your customer relationship",
+                "Data on the customer relationship based on a contract or another relevant "
+                "connection; it is the basis on which your data is processed.",
+            ),
+        },
+        "consents_and_marketing": {
+            "fi": (
+                "Suostumukset ja suoramarkkinointiluvat",
+                "Tiedot suoramarkkinointiluvista ja -kielloista; sähköistä suoramarkkinointia "
+                "lähetetään vain suostumuksellasi.",
+            ),
+            "en": (
+                "Consents and direct-marketing permissions",
+                "Your direct-marketing permissions and prohibitions; electronic direct "
+                "marketing is sent only with your consent.",
+            ),
+        },
+        "lms_data": {
+            "fi": (
+                "Verkkokurssitietosi",
+                "Verkkokurssien opiskelijatietoja kuten kurssit, arvosanat ja tehtävätiedot, "
+                "sekä järjestelmän tallentamat lokitiedot ja opettajan ja opiskelijan väliset "
+                "keskustelut; ne syntyvät, kun käytät verkkokursseja.",
+            ),
+            "en": (
+                "Your online-course data",
+                "Student data of the online courses such as courses, grades and assignments, "
+                "and the log data and teacher–student conversations the system records; "
+                "they arise when you use the online courses.",
+            ),
+        },
+        "legal_basis": {
+            "fi": ("Käsittelyn peruste", "Miksi tietojasi saa käsitellä."),
+            "en": ("Legal basis of the processing", "Why your data may be processed."),
+        },
+        "purposes": {
+            "fi": ("Käyttötarkoitus", "Mihin tietojasi käytetään."),
+            "en": ("Purposes", "What your data is used for."),
+        },
+        "sources": {
+            "fi": (
+                "Mistä tiedot ovat peräisin",
+                "Henkilötietoja kerätään rekisteröitymisen yhteydessä, palvelua käytettäessä "
+                "tai muutoin suoraan sinulta.",
+            ),
+            "en": (
+                "Where the data comes from",
+                "Personal data is collected when you register, while you use the service, or "
+                "otherwise directly from you.",
+            ),
+        },
+        "recipients": {
+            "fi": ("Tietojen luovutukset", "Kenelle tietojasi annetaan."),
+            "en": ("Disclosures and processors", "Who receives your data."),
+        },
+        "transfers": {
+            "fi": (
+                "Siirrot EU:n ja ETA:n ulkopuolelle",
+                "Missä maassa tietojasi käsitellään.",
+            ),
+            "en": ("Transfers outside the EU/EEA", "Where your data is processed."),
+        },
+        "retention": {
+            "fi": (
+                "Kuinka kauan tietoja säilytetään",
+                "Henkilötietoja säilytetään vain niin kauan kuin on tarpeellista käsittelyn "
+                "tarkoituksen kannalta; säilyttämisvelvollisuus voi määräytyä myös "
+                "lainsäädännön perusteella.",
+            ),
+            "en": (
+                "How long the data is kept",
+                "Personal data is kept only as long as the purpose of the processing needs; "
+                "the law may also oblige the controller to keep it.",
+            ),
+        },
+        "rights": {
+            "fi": ("Oikeutesi", "Mitä voit pyytää rekisterinpitäjältä."),
+            "en": ("Your rights", "What you can ask of the controller."),
+        },
+        "requests": {
+            "fi": ("Pyyntösi", "Tekemäsi tietosuojapyynnöt ja niiden tila."),
+            "en": ("Your requests", "The data-protection requests you have made and their state."),
+        },
+    }
+)
+
+#: N3 in Finnish, keyed like LEGAL_BASIS_TEXT.
+LEGAL_BASIS_TEXT_FI = MappingProxyType(
+    {
+        "customer_relationship": "Tietojasi käsitellään asiakassuhteen perusteella.",
+        "other_connection": "Tietojasi käsitellään muun asiallisen yhteyden perusteella.",
+        "consent": "Tietojasi käsitellään suostumuksesi perusteella.",
+    }
+)
+LEGAL_BASIS_NOTE_FI = (
+    "Palvelu edellyttää toimiakseen tiettyjä henkilötietoja, kuten sähköpostiosoite ja nimi. "
+    "Suostumus voidaan koska tahansa peruuttaa, jolloin menetät oikeudet palveluun."
+)
+
+#: N4, N7, N8, N9 and N11 in the notice's two languages.
+TEXTS = MappingProxyType(
+    {
+        "fi": MappingProxyType(
+            {
+                "purposes": (
+                    "Henkilötietojasi käsitellään rekisterinpitäjän koulutuspalveluihin liittyvien "
+                    "asiakassuhteiden ylläpitämiseen, hoitamiseen ja kehittämiseen. "
+                    "Asiakastietoja voidaan käyttää rekisterinpitäjän omaan suoramainontaan "
+                    "(vain markkinointilupiesi mukaisesti)."
+                ),
+                "no_disclosure": (
+                    "Henkilötietoja ei luovuteta ulkopuolisille, eikä niitä käytetä muuhun kuin "
+                    "tietosuojaselosteessa mainittuun käyttötarkoitukseen. Asiakastietojen "
+                    "hallinnassa käytettävien yhteistyökumppaneiden kanssa on tehty "
+                    "tietosuoja-asetuksen mukainen sopimus henkilötietojen käsittelystä."
+                ),
+                "no_transfer": (
+                    "Henkilötietoja ei siirretä EU:n tai Euroopan talousalueen ulkopuolelle."
+                ),
+                "rights": (
+                    "Sinulla on oikeus tarkistaa rekisteriin tallennetut henkilötietosi (tämä "
+                    "kirje). Tarkastuspyyntö lähetetään kirjallisesti ja allekirjoitettuna "
+                    "rekisterin yhteyshenkilölle, tai se voidaan esittää rekisterinpitäjän "
+                    "luona. Sinulla on oikeus pyytää virheellisten tietojen oikaisua ja "
+                    "tietyissä tilanteissa tietojesi poistamista. Sähköistä suoramarkkinointia "
+                    "lähetetään vain suostumuksellasi, ja voit milloin tahansa peruuttaa "
+                    "suostumuksesi tai kieltää suoramarkkinoinnin. Voit tehdä valituksen "
+                    "valvontaviranomaiselle (Suomessa tietosuojavaltuutetun toimisto, "
+                    "tietosuoja.fi)."
+                ),
+            }
+        ),
+        "en": MappingProxyType(
+            {
+                "purposes": PURPOSES,
+                "no_disclosure": NO_DISCLOSURE,
+                "no_transfer": NO_TRANSFER,
+                "rights": RIGHTS,
+            }
+        ),
+    }
+)
+
+#: N7 in Finnish, keyed like SOURCES.
+SOURCES_FI = MappingProxyType(
+    {
+        "registration": "kerätty rekisteröitymisen yhteydessä",
+        "lms_sync": "verkkokurssijärjestelmän tallentama palvelun käytön aikana",
+        "data_subject": "antamasi tai korjaamasi tieto",
+        "admin": "rekisterinpitäjän henkilöstön kirjaama yhteydenpidostasi",
+    }
+)
+
+
+def legal_basis_letter(code: str, lang: str) -> str:
+    """The N3 text for a person's legal basis in the letter's language."""
+    if lang == "fi":
+        return f"{LEGAL_BASIS_TEXT_FI.get(code, '')} {LEGAL_BASIS_NOTE_FI}".strip()
+    return legal_basis_text(code)
+
+
+def source_text(source: str, lang: str) -> str:
+    """What a provenance source means, in the letter's language (the code if unknown)."""
+    table = SOURCES_FI if lang == "fi" else SOURCES
+    return table.get(source, source.replace("_", " "))

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     AfterValidator,
@@ -40,6 +41,21 @@ class RegisterSettings(Section):
         description="Key for the suppression list's keyed hashes; kept outside the database, "
         "created 0600 by `bridge db upgrade` when missing.",
     )
+    language: Literal["fi", "en"] = Field(
+        "fi",
+        description="Language of the letters to a data subject (the access export and the "
+        "erasure receipt) unless a command's --lang says otherwise: fi or en.",
+    )
+
+
+def _known_timezone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"unknown time zone {name!r}; use an IANA name such as Europe/Helsinki"
+        ) from None
+    return name
 
 
 class ControllerSettings(Section):
@@ -49,6 +65,11 @@ class ControllerSettings(Section):
     contact_name: str = Field(description="Contact person for register matters (N1).")
     contact_email: str = Field(description="Contact person's e-mail (N1).")
     contact_phone: str | None = Field(None, description="Contact person's phone (N1).")
+    timezone: Annotated[str, AfterValidator(_known_timezone)] = Field(
+        "Europe/Helsinki",
+        description="The controller's time zone (IANA name): dates in the letters to a data "
+        "subject are shown in it.",
+    )
 
 
 class DatabaseSettings(Section):

@@ -88,7 +88,7 @@ def test_html_export_is_private_escaped_and_audited(register: Register, tmp_path
         "Employer 1 Oy",
         "REF-1",
         "DPA-2024-017",
-        "N6 d",
+        "Verkkokurssitietosi",  # the N6 d heading, in Finnish (register.language)
     ):
         assert text in page
     with register.sessions() as session:

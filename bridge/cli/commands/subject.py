@@ -14,11 +14,30 @@ from bridge.cli.app import App
 from bridge.cli.options import email_option, json_option, person_option, request_option
 from bridge.cli.render import show, show_document
 from bridge.errors import UsageError
+from bridge.files import check_writable
+from bridge.notice import LANGUAGES
 from bridge.registry.models import Person
 from bridge.registry.queries import find_person
 from bridge.services.rights import erasure
 from bridge.services.rights import export as export_service
+from bridge.services.rights.erasure_letter import write_plan, write_receipt
+from bridge.services.rights.letter.receipt_letter import DEFAULT_REASON
 from bridge.services.rights.rectify import parse_assignments, rectify
+
+lang_option = click.option(
+    "--lang",
+    type=click.Choice(LANGUAGES),
+    default=None,
+    help="Language of the HTML or PDF letter (default: register.language).",
+)
+format_option = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(export_service.FORMATS),
+    default="json",
+    show_default=True,
+    help="json for machines; html or pdf for the letter to the person.",
+)
 
 
 @click.group("subject")
@@ -29,10 +48,20 @@ def subject() -> None:
 @subject.command("erase")
 @person_option
 @email_option
-@click.option("--reason", default="data subject's erasure request", show_default=True)
+@click.option("--reason", default=DEFAULT_REASON, show_default=True)
 @request_option
 @click.option("--dry-run", is_flag=True, help="Print what would be deleted, kept and pushed.")
 @click.option("--yes", is_flag=True, help="Do it without asking.")
+@format_option
+@click.option(
+    "--out",
+    "target",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Also write the receipt (or the --dry-run plan) to this file, 0600; needed for "
+    "--format html or pdf.",
+)
+@click.option("--force", is_flag=True, help="Replace the --out file if it exists.")
+@lang_option
 @json_option
 @click.pass_obj
 def subject_erase(
@@ -43,14 +72,30 @@ def subject_erase(
     request_id: int | None,
     dry_run: bool,
     yes: bool,
+    fmt: str,
+    target: Path | None,
+    force: bool,
+    lang: str | None,
     as_json: bool,
 ) -> None:
-    """Erase the person in the register and in every LMS, except what a legal hold keeps."""
+    """Erase the person in the register and in every LMS, except what a legal hold keeps.
+
+    The receipt says per system what was erased, what remains and why; --format html or pdf
+    with --out writes it as a letter to the person."""
+    if fmt != "json" and target is None:
+        raise UsageError(f"--format {fmt} writes a file: add --out PATH")
+    if target is not None:
+        # Refuse before anything is erased, not after: the receipt must not be lost.
+        check_writable(target, replace=force)
     if dry_run:
         with app.unit_of_work("subject") as work:
             person = find_person(work.session, person_id=person_id, email=email)
             plan = erasure.dry_run(work.session, app.settings, work.actor, person).as_dict()
-        show_document(plan, "erasure plan (dry run: nothing was changed)", as_json)
+        if target is None:
+            show_document(plan, "erasure plan (dry run: nothing was changed)", as_json)
+            return
+        written = write_plan(app.settings, plan, fmt=fmt, out=target, lang=lang, replace=force)
+        _show_written(plan, as_json, "erasure plan (dry run: nothing was changed)", written)
         return
     if not yes:
         person_id, email = _confirm_erasure(app, person_id, email), None
@@ -59,7 +104,25 @@ def subject_erase(
         receipt = erasure.execute(
             work.session, app.settings, work.actor, person, reason=reason, request_id=request_id
         )
-    show_document(receipt, "erasure receipt", as_json)
+    if target is None:
+        show_document(receipt, "erasure receipt", as_json)
+        return
+    written = write_receipt(
+        app.settings, receipt, fmt=fmt, out=target, lang=lang, replace=force
+    )
+    _show_written(receipt, as_json, "erasure receipt", written)
+
+
+def _show_written(
+    document: dict[str, object], as_json: bool, what: str, written: dict[str, object]
+) -> None:
+    """The document stays the JSON answer for scripts; people get where the file went."""
+    show(
+        document,
+        as_json,
+        f"{what} written to {written['path']} ({written['bytes']} bytes, {written['format']}, "
+        "mode 0600)",
+    )
 
 
 def _erasable(session: Session, person_id: int | None, email: str | None) -> Person:
@@ -86,9 +149,8 @@ def _confirm_erasure(app: App, person_id: int | None, email: str | None) -> int:
 @subject.command("export")
 @person_option
 @email_option
-@click.option(
-    "--format", "fmt", type=click.Choice(export_service.FORMATS), default="json", show_default=True
-)
+@format_option
+@lang_option
 @click.option(
     "--out",
     "target",
@@ -105,12 +167,16 @@ def subject_export(
     person_id: int | None,
     email: str | None,
     fmt: str,
+    lang: str | None,
     target: Path,
     force: bool,
     request_id: int | None,
     as_json: bool,
 ) -> None:
-    """Write everything the register holds about the person (access, N11)."""
+    """Write everything the register holds about the person (access, N11).
+
+    JSON keeps every technical detail; html and pdf are a letter the person can read, in
+    Finnish or English (--lang)."""
     with app.unit_of_work("subject") as work:
         person = find_person(work.session, person_id=person_id, email=email)
         result = export_service.export(
@@ -122,6 +188,7 @@ def subject_export(
             out=target,
             request_id=request_id,
             replace=force,
+            lang=lang,
         )
     show(
         result,

@@ -16,6 +16,8 @@ JSON format (``format`` = ``lms-registry-bridge/subject-export``, ``version`` = 
 - Every item carries ``provenance`` (N7): ``source``, ``source_ref``, ``first_seen_at``,
   ``changed_at``, ``last_seen_at``, ``removed_in_lms_at``. LMS times are ISO-8601 UTC.
 
+HTML and PDF are a letter to the person written from the same document
+(:mod:`bridge.services.rights.letter`): in Finnish or English, codes as names, dates local.
 Files are created with mode 0600 whatever the umask, never through a symbolic link and
 never over an existing file unless asked; every export is audited.
 """
@@ -24,9 +26,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
@@ -38,13 +42,13 @@ from bridge.registry.models import Person
 from bridge.registry.queries import effective_deadline, list_requests
 from bridge.services import audit
 from bridge.services.audit import Actor
-from bridge.services.rights.export_html import render_html
 from bridge.services.rights.export_lms import lms_data
 from bridge.services.rights.export_register import register_categories, retention_section
+from bridge.services.rights.letter import Voice, render_export, to_pdf
 from bridge.services.rights.requests import link_artefact
 from bridge.settings import Settings
 
-FORMATS = ("json", "html")
+FORMATS = ("json", "html", "pdf")
 
 
 def build(
@@ -125,13 +129,20 @@ def _default(value: Any) -> Any:
     raise TypeError(f"cannot export {type(value).__name__}")
 
 
-def serialise(document: dict[str, Any], fmt: str) -> bytes:
+def voice(settings: Settings, lang: str | None) -> Voice:
+    """The letter's language (``--lang``, else ``register.language``) and time zone."""
+    return Voice(lang or settings.register.language, ZoneInfo(settings.controller.timezone))
+
+
+def serialise(document: dict[str, Any], fmt: str, render: Callable[[dict[str, Any]], str]) -> bytes:
+    """JSON as it is, or the letter ``render`` writes from the plain JSON, as HTML or PDF."""
     if fmt not in FORMATS:
         raise UsageError(f"--format must be one of {', '.join(FORMATS)}")
     plain = json.loads(json.dumps(document, default=_default, ensure_ascii=False))
     if fmt == "json":
         return (json.dumps(plain, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
-    return render_html(plain).encode("utf-8")
+    html = render(plain)
+    return to_pdf(html) if fmt == "pdf" else html.encode("utf-8")
 
 
 def export(
@@ -144,16 +155,21 @@ def export(
     out: Path,
     request_id: int | None = None,
     replace: bool = False,
+    lang: str | None = None,
 ) -> dict[str, Any]:
     """Write the person's export to ``out`` (0600), audit it and link it to the request.
 
+    HTML and PDF are the letter to the person in ``lang`` (default ``register.language``).
     An existing ``out`` is replaced only with ``replace`` (``--force``); a link is never
     followed (:func:`bridge.files.private_file`)."""
-    data = serialise(build(session, settings, person, request_id=request_id), fmt)
+    letter = voice(settings, lang)
+    document = build(session, settings, person, request_id=request_id)
+    data = serialise(document, fmt, lambda plain: render_export(plain, letter))
     write_private(out, data, replace=replace)
     summary = {
         "path": str(out.resolve()),
         "format": fmt,
+        **({} if fmt == "json" else {"language": letter.lang}),
         "bytes": len(data),
         "sha256": hashlib.sha256(data).hexdigest(),
         "created_at": utcnow().isoformat(),

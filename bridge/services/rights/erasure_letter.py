@@ -1,0 +1,53 @@
+"""Writing the erasure receipt or plan to a file: the JSON as it is, or the letter to the
+person as HTML or PDF, created 0600 through the access export's write path (a receipt
+names the person's request and what was kept about them)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from bridge.files import write_private
+from bridge.registry.base import utcnow
+from bridge.services.rights.export import serialise, voice
+from bridge.services.rights.letter import render_plan, render_receipt
+from bridge.settings import Settings
+
+
+def write_receipt(
+    settings: Settings,
+    receipt: dict[str, Any],
+    *,
+    fmt: str,
+    out: Path,
+    lang: str | None,
+    replace: bool = False,
+) -> dict[str, Any]:
+    """Write an erasure receipt (:func:`bridge.services.rights.erasure.execute`)."""
+    letter = voice(settings, lang)
+    data = serialise(receipt, fmt, lambda plain: render_receipt(plain, letter))
+    write_private(out, data, replace=replace)
+    return {"path": str(out.resolve()), "format": fmt, "bytes": len(data)}
+
+
+def write_plan(
+    settings: Settings,
+    plan: dict[str, Any],
+    *,
+    fmt: str,
+    out: Path,
+    lang: str | None,
+    replace: bool = False,
+) -> dict[str, Any]:
+    """Write an erasure plan (``--dry-run``): nothing is erased, the letter says so."""
+    letter = voice(settings, lang)
+    prepared = utcnow()
+    data = serialise(
+        plan,
+        fmt,
+        lambda plain: render_plan(
+            plain, letter, register_name=settings.register.name, prepared=prepared
+        ),
+    )
+    write_private(out, data, replace=replace)
+    return {"path": str(out.resolve()), "format": fmt, "bytes": len(data)}

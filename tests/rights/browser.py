@@ -1,0 +1,81 @@
+"""A real browser for the letter tests: Debian's chromium, headless, for a screenshot of a
+page and the text a person sees on it (the DOM after rendering, tags and styles left out)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+NAMES = ("chromium", "chromium-browser", "google-chrome")
+
+
+def chromium() -> str:
+    """The browser's path; the test is skipped, saying why, when none is installed."""
+    for name in NAMES:
+        found = shutil.which(name)
+        if found:
+            return found
+    pytest.skip("chromium not found: install Debian's chromium (.ci/run does) to run this test")
+
+
+def _run(page: Path, profile: Path, *flags: str) -> str:
+    browser = chromium()
+    command = [
+        browser,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--hide-scrollbars",
+        f"--user-data-dir={profile}",
+        *flags,
+        page.resolve().as_uri(),
+    ]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=180, check=False)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return result.stdout
+
+
+def screenshot(page: Path, target: Path, *, width: int = 1000, height: int = 2600) -> Path:
+    _run(
+        page,
+        target.parent / "chromium-profile",
+        f"--screenshot={target}",
+        f"--window-size={width},{height}",
+    )
+    assert target.read_bytes().startswith(b"\x89PNG"), "chromium wrote no PNG"
+    return target
+
+
+class _Text(HTMLParser):
+    """The text of a page's body, as a person sees it: no tags, no style, no script."""
+
+    HIDDEN = frozenset({"style", "script", "head", "title"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.hidden = 0
+        self.parts: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: object) -> None:
+        if tag in self.HIDDEN:
+            self.hidden += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self.HIDDEN:
+            self.hidden -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self.hidden:
+            self.parts.append(data)
+
+
+def visible_text(page: Path, profile: Path) -> tuple[str, str]:
+    """(the rendered DOM, the text a person sees in it)."""
+    dom = _run(page, profile, "--dump-dom")
+    parser = _Text()
+    parser.feed(dom)
+    return dom, " ".join(" ".join(parser.parts).split())
