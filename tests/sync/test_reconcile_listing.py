@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from bridge.registry.models import AuditEntry, LmsAccount, OutboxCommand
 from connectors.moodle.simulator import lifecycle
 from connectors.moodle.simulator.state import ADMIN_ID
+from tests.configs import OS_USER
 from tests.pushback.helpers import Site, served_site
 
 pytestmark = [pytest.mark.registry, pytest.mark.slow]
@@ -108,7 +109,7 @@ def test_a_listing_that_comes_back_nearly_empty_trips_the_valve_until_accepted(
     assert code == 0 and summary["status"] == "ok"
     assert summary["streams"]["users"]["removed"] == len(gone) and marked(site) == set(gone)
     [accepted] = audits(site, "reconcile accepted")
-    assert accepted.operator == "tester" and accepted.details["stream"] == "users"
+    assert accepted.operator == OS_USER and accepted.details["stream"] == "users"
 
 
 def test_accept_removals_without_reconcile_is_a_usage_error(site: Site) -> None:
