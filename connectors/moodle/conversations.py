@@ -56,7 +56,8 @@ def _view(ctx: StreamContext, reader: int, conversation_id: int, timefrom: int) 
 
 
 def _senders(view: Raw | None) -> list[int]:
-    """The member ids an answer names: its ``members`` and each message's sender."""
+    """The member ids an answer names (its ``members``, each message's sender): candidates
+    for the second reader."""
     if view is None:
         return []
     ids = [int_or_none(m.get("id")) for m in object_list(view, "members", MESSAGES)]
@@ -100,9 +101,15 @@ def conversation_rows(
                 unreadable.append(message)
             else:
                 messages.setdefault(message_id, message)  # the same message seen from both sides
-    members = {teacher, *known, *_senders(first), *_senders(second)}
-    if reader is not None:
-        members.add(reader)
-    context = {"conversation_id": conversation_id, "member_ids": tuple(sorted(members))}
+    # Members as far as they are known the same way on every run (a record must not change
+    # with the time window): the teacher, the other participant of an individual
+    # conversation, and the message's sender. Who else is in a group no answer says.
+    members = {teacher, *known} if int_or_none(conversation.get("type")) == 1 else {teacher}
     ordered = [messages[i] for i in sorted(messages)] + unreadable
-    return [Row(message, context) for message in ordered]
+    return [Row(message, _context(conversation_id, members, message)) for message in ordered]
+
+
+def _context(conversation_id: int, members: set[int], message: Mapping) -> dict[str, object]:
+    sender = int_or_none(message.get("useridfrom"))
+    ids = members | {sender} if sender is not None else members
+    return {"conversation_id": conversation_id, "member_ids": tuple(sorted(ids))}

@@ -43,8 +43,12 @@ def test_full_sync_stores_every_teacher_student_message_of_the_recorded_site(
         assert {(member, message) for message, member in DELETED_BY_ONE_SIDE.items()} <= deleted
         config = config_for(tmp_path, db_url, url, sim.token)
         outcome = run("sync", "--json", "--full", config=config)
+        again = run("sync", "--json", "--all-streams", config=config)
     assert outcome.exit_code == 0, outcome.stderr
     assert json.loads(outcome.last_line)["status"] == "ok"
+    # Read again from the bookmark (a narrower window): the same records, nothing rewritten.
+    messages = json.loads(again.last_line)["streams"]["messages"]
+    assert (messages["created"], messages["updated"]) == (0, 0), messages
     stored = stored_messages(db_url)
     assert set(stored) == ONE_TO_ONE | GROUP
     assert not set(stored) & SELF
