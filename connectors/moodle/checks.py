@@ -29,6 +29,7 @@ from connectors.moodle.client import MoodleClient
 from connectors.moodle.config import MoodleConfig
 from connectors.moodle.diagnosis import SERVICE, SETUP_GUIDE, Diagnosis
 from connectors.moodle.errors import ServiceUserNotUsable
+from connectors.moodle.input_vars import check_form_fields
 from connectors.moodle.parse import parse_site_info
 from connectors.moodle.probes import run_probes
 
@@ -97,6 +98,8 @@ def diagnose(client: MoodleClient, config: MoodleConfig) -> CheckReport:
     _account(run)
     if run.account_ok is not False:  # a broken account fails every probe the same way
         run_probes(run)
+    if run.account_ok:
+        check_form_fields(run)
     return CheckReport(site.version, tuple(run.checks))
 
 

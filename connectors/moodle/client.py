@@ -117,6 +117,15 @@ class MoodleClient:
         with self._lock:
             return self._requests
 
+    def with_form_budget(self, max_form_fields: int) -> MoodleClient:
+        """This client with another ``max_form_fields``, on the same HTTP session.
+
+        For ``bridge check``, which sends requests larger than the configured
+        budget on purpose to learn the site's real ``max_input_vars``.
+        """
+        config = self._config.model_copy(update={"max_form_fields": max_form_fields})
+        return MoodleClient(config, session=self._session, stop_event=self._stop)
+
     def redact(self, text: str) -> str:
         """``text`` with the token (in any of its encodings) masked."""
         return self._redact(text)

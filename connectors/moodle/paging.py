@@ -94,16 +94,23 @@ def latest_message_time(conversation: Raw) -> int | None:
 
 
 def recent_conversations(ctx: StreamContext, teacher: int, timefrom: int) -> Iterator[Raw]:
-    """A teacher's individual conversations, newest first, until one is older than ``timefrom``."""
+    """A teacher's conversations, newest first, until one is older than ``timefrom``.
+
+    One listing for every type (``type`` not sent): individual and group
+    conversations come in one sequence of pages. Self-conversations (type 3)
+    are in it too and the caller leaves them out. A full read (``timefrom`` 0)
+    also yields conversations in which the teacher sees no message (listed
+    last): the other members may still see messages the teacher deleted.
+    """
     function = "core_message_get_conversations"
     size = ctx.config.page_sizes.conversations
     offset = 0
     while True:
-        params = {"userid": teacher, "type": 1, "limitfrom": offset, "limitnum": size}
+        params = {"userid": teacher, "limitfrom": offset, "limitnum": size}
         page = object_list(ctx.client.call(function, params), "conversations", function)
         for conversation in page:
             latest = latest_message_time(conversation)
-            if latest is None or latest < timefrom:
+            if timefrom and (latest is None or latest < timefrom):
                 return  # sorted by latest message: every later one is older
             yield conversation
         if len(page) < size:

@@ -19,11 +19,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from connectors.base import StreamUnavailable
-from connectors.moodle import parse
+from connectors.moodle import conversations, parse
 from connectors.moodle.errors import (
     AccessException,
     FunctionNotInstalled,
-    RecordNotFound,
     UnexpectedResponse,
 )
 from connectors.moodle.fields import Raw, kind_of
@@ -256,27 +255,23 @@ def _teacher_ids(ctx: StreamContext) -> list[int]:
 
 
 def fetch_messages(ctx: StreamContext, timefrom: int) -> Iterator[Unit]:
-    """Teachers' conversations with messages at or after ``timefrom``; one unit per teacher."""
-    function = "core_message_get_conversation_messages"
+    """Teachers' individual and group conversations, each read from both sides.
+
+    One unit per teacher; a conversation shared by two teachers is read once.
+    See :mod:`connectors.moodle.conversations` for why two views and which.
+    """
+    teachers = _teacher_ids(ctx)
     seen: set[int] = set()
-    for teacher in _teacher_ids(ctx):
+    for teacher in teachers:
         rows: list[Row] = []
         for conversation in recent_conversations(ctx, teacher, timefrom):
             conversation_id = int_or_none(conversation.get("id"))
             if conversation_id is None or conversation_id in seen:
                 continue  # the same conversation, seen from its other teacher
+            if not conversations.is_teacher_student(conversation):
+                continue  # the teacher's own notes (self-conversation)
             seen.add(conversation_id)
-            listed = object_list(conversation, "members", "core_message_get_conversations")
-            members = {int_or_none(m.get("id")) for m in listed}
-            member_ids = tuple(sorted({teacher, *(m for m in members if m)}))
-            params = {"currentuserid": teacher, "convid": conversation_id, "timefrom": timefrom}
-            try:
-                answer = ctx.client.call(function, params)
-            except RecordNotFound as exc:  # deleted between listing and reading
-                log.warning("conversation %s vanished while reading: %s", conversation_id, exc)
-                continue
-            context = {"conversation_id": conversation_id, "member_ids": member_ids}
-            rows.extend(Row(m, context) for m in object_list(answer, "messages", function))
+            rows += conversations.conversation_rows(ctx, teacher, conversation, teachers, timefrom)
         yield Unit(rows=rows)
 
 

@@ -108,3 +108,106 @@ def test_menu_paths_use_moodles_terms() -> None:
         "Site administration > Plugins > Local plugins > LMS registry bridge",
     ):
         assert path in text, path
+
+
+# --------------------------------------------------------------------------- step 2: the plugin
+
+PLUGIN = ROOT / "moodle-plugin" / "local_registrybridge"
+
+
+def _component() -> str:
+    version = _read(PLUGIN / "version.php")
+    found = re.search(r"\$plugin->component\s*=\s*'([a-z]+_[a-z0-9]+)'", version)
+    assert found, "version.php names no component"
+    return found.group(1)
+
+
+def _read(path: Path) -> str:
+    return path.read_text(encoding="utf-8")
+
+
+def _flat() -> str:
+    return " ".join(_doc().split())
+
+
+def test_the_folder_to_rename_is_the_zips_and_the_target_follows_the_component() -> None:
+    component = _component()
+    plugin_type, name = component.split("_", 1)
+    # The zip (make package-plugin) holds the plugin's source folder as it is named here.
+    assert PLUGIN.name == component
+    assert f"moodle-plugin/{component}" in _read(ROOT / "Makefile")
+    text = _flat()
+    assert f"**rename** the folder `{component}/` to `{name}`" in text
+    assert f"`<moodle>/{plugin_type}/{name}/version.php`" in text
+    assert "move the folder to" not in text  # the old, wrong instruction
+
+
+def test_the_command_line_upgrade_does_not_stop_at_a_prompt() -> None:
+    commands = re.findall(r"php admin/cli/upgrade\.php[^\n`]*", _doc())
+    assert commands and all("--non-interactive" in c for c in commands), commands
+
+
+def _setting_default(name: str) -> str:
+    settings = _read(PLUGIN / "settings.php")
+    block = settings.split(f"'local_registrybridge/{name}'", 1)[1].split(";", 1)[0]
+    # admin_setting_*(name, title, description, default, ...): after the two lang strings.
+    arguments = [a.strip() for a in re.sub(r"new lang_string\([^)]*\)", "S", block).split(",")]
+    assert arguments[:3] == ["", "S", "S"], arguments
+    return arguments[3]
+
+
+def test_the_defaults_the_guide_quotes_are_the_plugins() -> None:
+    lag, maxlimit = _setting_default("lag"), _setting_default("maxlimit")
+    assert (lag, maxlimit) == ("60", "5000")  # the guide's words below depend on these
+    text = _flat()
+    assert f"**Lag** {lag} seconds (1 minute) and **Maximum entries per call** {maxlimit}" in text
+    assert f"**Maximum entries per call** (default {maxlimit})" in text
+    assert "--component=local_registrybridge --name=lag" in text and "--name=maxlimit" in text
+
+
+def test_the_log_store_statement_matches_the_plugins_reader() -> None:
+    source = _read(PLUGIN / "classes" / "external" / "get_log_entries.php")
+    assert "get_readers('\\core\\log\\sql_reader')" in source  # enabled stores, in order
+    assert "sql_internal_table_reader" in source and "logstore_database" in source
+    text = _flat()
+    assert "first enabled store, in the order of that page, that is the *Standard log* or " \
+        "the *External database log*" in text
+
+
+# --------------------------------------------------------------------------- steps 5, 6 and 8
+
+
+def test_step_5_names_both_privacy_settings_and_what_they_change() -> None:
+    step = _flat().split("## 5. Privacy officer settings", 1)[1].split("## 6.", 1)[0]
+    assert "no account but a site administrator" in step
+    assert "`contactdpoviaprivacypolicy`" in step
+    assert "**Automatic data deletion request approval**" in step
+    assert "`tool_dataprivacy | automaticdatadeletionapproval`" in step
+
+
+def test_step_6_allows_exactly_the_functions_the_bridge_calls() -> None:
+    step = _flat().split("## 6. Create the external service", 1)[1].split("## 7.", 1)[0]
+    assert "all of them" not in step
+    assert "exactly the groups of the streams you enable" in step
+
+
+def test_every_capability_the_connector_names_is_in_the_guide() -> None:
+    from connectors.moodle.checks import WRITE_CAPABILITIES
+
+    text = _doc()
+    named = {c for group in WRITE_CAPABILITIES.values() for c in group}
+    named |= set(contract.LOG_CAPABILITIES) | {"moodle/site:readallmessages"}
+    missing = sorted(c for c in named if f"`{c}`" not in text)
+    assert not missing, missing
+
+
+def test_the_form_field_budget_is_explained_with_the_settings_key() -> None:
+    from connectors.moodle.config import MoodleSettings
+    from connectors.moodle.input_vars import MOODLE_REQUIRED, NAME
+
+    default = MoodleSettings.model_fields["max_form_fields"].default
+    text = _flat()
+    assert f"max_form_fields = {default}" in text
+    assert f"`max_form_fields = {MOODLE_REQUIRED}`" in text
+    assert f"at least {MOODLE_REQUIRED}" in text and "`max_input_vars`" in text
+    assert f"| {NAME} |" in text

@@ -154,3 +154,19 @@ def test_file_submissions_carry_external_files() -> None:
              if p["type"] == "file" for area in p["fileareas"] for f in area["files"]]
     assert files and set(files[0]) == {"filename", "filepath", "filesize", "fileurl",
                                        "timemodified", "mimetype", "isexternalfile"}
+
+
+def test_the_sample_site_holds_the_recorded_messages() -> None:
+    """8 one-to-one, 4 in the group conversation, 2 self notes; two deleted by one side."""
+    state = build_dataset("sample-site", now=NOW)
+    by_type: dict[int, set[int]] = {1: set(), 2: set(), 3: set()}
+    for conversation in state.conversations.values():
+        by_type[conversation.type] |= {m.id for m in state.messages[conversation.id]}
+    assert by_type == {1: {1, 2, 3, 4, 5, 6, 7, 10}, 2: {9, 11, 12, 13}, 3: {8, 14}}
+    assert state.conversations[29].members == (3, 5, 8, 6)
+    assert state.message_deletions == {(5, 2), (3, 9)}
+    sim = SimulatedMoodle("sample-site", now=NOW, clock=lambda: NOW + 60)
+    teacher = sim.call("core_message_get_conversation_messages", currentuserid=3, convid=29)
+    student = sim.call("core_message_get_conversation_messages", currentuserid=8, convid=29)
+    assert [m["id"] for m in teacher["messages"]] == [11, 12, 13]  # as recorded
+    assert [m["id"] for m in student["messages"]] == [9, 11, 12, 13]

@@ -58,6 +58,7 @@ ALL_PROBES = {
     "assignments",
     "data requests",
     "companion plugin",
+    "form fields (max_input_vars)",
 }
 
 
@@ -78,6 +79,7 @@ def test_only_the_probes_of_enabled_streams_and_modes_run(sim: SimulatedMoodle) 
         "service user is not a site admin",
         "functions",
         "service account",
+        "form fields (max_input_vars)",
         "site roster",
     }
 
@@ -294,3 +296,39 @@ def test_write_capabilities_are_listed_as_not_probed() -> None:
         "tool/dataprivacy:requestdeleteforotheruser",
         "tool/dataprivacy:makedatarequestsforchildren",
     )
+
+
+# --------------------------------------------------------------------------- max_input_vars
+
+
+def form_check(sim: SimulatedMoodle, max_input_vars: int, **config: Any) -> Check:
+    """The form-field check against a site whose PHP keeps ``max_input_vars`` fields."""
+    from connectors.moodle.input_vars import NAME
+
+    sim.configure(max_input_vars=max_input_vars)
+    return by_name(diagnose(sim, streams=("users",), **config))[NAME]
+
+
+def test_a_site_at_moodles_requirement_passes_and_the_budget_may_grow(sim) -> None:
+    check = form_check(sim, 5000)
+    assert check.ok and not check.warning
+    assert "at least 5000" in check.detail and "may be raised to 5000" in check.detail
+
+
+def test_a_site_below_moodles_requirement_reports_its_real_limit(sim) -> None:
+    check = form_check(sim, 3217)
+    assert not check.ok and check.warning  # the bridge's budget of 1000 still fits
+    assert "max_input_vars is 3217" in check.detail
+    assert check.fix and "5000" in check.fix
+
+
+def test_a_budget_above_the_sites_limit_fails_with_the_value_to_set(sim) -> None:
+    check = form_check(sim, 700)
+    assert not check.ok and not check.warning
+    assert "max_input_vars is 700" in check.detail and "max_form_fields=1000" in check.detail
+    assert check.fix and "max_form_fields = 700" in check.fix
+
+
+def test_a_budget_handed_over_from_the_site_passes(sim) -> None:
+    check = form_check(sim, 8000, max_form_fields=8000)
+    assert check.ok and "at least 8000" in check.detail

@@ -1,9 +1,8 @@
-"""The activity streams against recorded answers: assignments, submissions, grades,
-messages and logs."""
+"""The activity streams against recorded answers: assignments, submissions, grades and
+logs (messages: ``test_streams_messages.py``)."""
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 import pytest
@@ -11,20 +10,17 @@ import responses
 
 from connectors.base import StreamUnavailable
 from connectors.moodle.config import PageSizes
-from connectors.moodle.errors import MissingCapability
 from connectors.moodle.functions import LOG_FUNCTION
 from connectors.records import (
     AssignmentGradeRecord,
     AssignmentRecord,
     LogEntryRecord,
-    MessageRecord,
     SubmissionRecord,
 )
 from tests.connectors.moodle.fake_moodle import (
     FakeMoodle,
     Handler,
     answer,
-    courses_answer,
     listed,
     pull,
     records,
@@ -180,85 +176,6 @@ def test_assignment_grades_with_no_grade_and_a_broken_grade(moodle: FakeMoodle) 
     assert reject.lms_id == "2" and "grade" in reject.reason
     times = [g["timemodified"] for a in recorded["assignments"] for g in a["grades"]]
     assert batches[-1].checkpoint == {"since": max(times)}
-
-
-# --------------------------------------------------------------------------- messages
-
-
-def serve_teachers(moodle: FakeMoodle) -> None:
-    moodle.on("core_course_get_courses_by_field", courses_answer(2, 4))
-    moodle.on(
-        "core_enrol_get_enrolled_users_with_capability",
-        answer("core_enrol_get_enrolled_users_with_capability__teachers_two_courses"),
-    )
-
-
-def serve_conversations(moodle: FakeMoodle) -> None:
-    pages = {
-        ("3", "0"): answer("core_message_get_conversations__teacher_individual_page1"),
-        ("3", "2"): answer("core_message_get_conversations__teacher_individual_page2"),
-    }
-    # Mikko (4) shares conversation 28 with Aino: it must be read once only.
-    shared = copy.deepcopy(pages[("3", "0")]["conversations"][0])
-    pages[("4", "0")] = {"conversations": [shared]}
-    moodle.on(
-        "core_message_get_conversations",
-        lambda p: pages.get((p["userid"], p["limitfrom"]), {"conversations": []}),
-    )
-    threads = {c["id"]: c["messages"] for page in pages.values() for c in page["conversations"]}
-    threads[25] = answer("core_message_get_conversation_messages__teacher_view")["messages"]
-
-    def messages(params: dict[str, Any]) -> Any:
-        since, convid = int(params["timefrom"]), int(params["convid"])
-        found = [m for m in threads[convid] if m["timecreated"] >= since]
-        return {"id": convid, "members": [], "messages": found}
-
-    moodle.on("core_message_get_conversation_messages", messages)
-
-
-def test_messages_of_teachers_conversations(moodle: FakeMoodle) -> None:
-    serve_teachers(moodle)
-    serve_conversations(moodle)
-    batches = pull("messages", page_sizes=PageSizes(conversations=2))
-    read = [
-        (p["currentuserid"], p["convid"])
-        for p in moodle.params("core_message_get_conversation_messages")
-    ]
-    assert read == [("3", "28"), ("3", "26"), ("3", "25")]  # 28 not again through Mikko
-    teacher_calls = moodle.params("core_enrol_get_enrolled_users_with_capability")
-    capabilities = {
-        v for p in teacher_calls for k, v in p.items() if k.endswith("[capabilities][0]")
-    }
-    assert capabilities == {"mod/assign:grade"} and len(teacher_calls) == 1
-    found = records(batches, MessageRecord)
-    assert {m.member_ids for m in found if m.lms_conversation_id == 26} == {(3, 6)}
-    newest = max(m.time_created for m in found)
-    assert batches[-1].checkpoint == {"timefrom": newest} and batches[0].checkpoint is None
-    assert batches[-1].complete
-
-
-def test_messages_stop_paging_at_the_bookmark(moodle: FakeMoodle) -> None:
-    serve_teachers(moodle)
-    serve_conversations(moodle)
-    timefrom = 1794723366  # the latest message of conversation 28, first on page 1
-    batches = pull("messages", {"timefrom": timefrom}, page_sizes=PageSizes(conversations=2))
-    pages = [(p["userid"], p["limitfrom"]) for p in moodle.params("core_message_get_conversations")]
-    assert pages == [("3", "0"), ("4", "0")]  # conversation 26 is older: no page 2
-    read = moodle.params("core_message_get_conversation_messages")
-    assert [(p["convid"], p["timefrom"]) for p in read] == [("28", str(timefrom))]
-    assert [m.lms_message_id for m in records(batches)] == [10]  # the boundary is inclusive
-    assert batches[-1].checkpoint == {"timefrom": timefrom} and not batches[-1].complete
-
-
-def test_missing_readallmessages_fails_the_stream(moodle: FakeMoodle) -> None:
-    serve_teachers(moodle)
-    moodle.on(
-        "core_message_get_conversations",
-        answer("core_message_get_conversations__error_missing_capability_readallmessages"),
-    )
-    with pytest.raises(MissingCapability) as caught:
-        pull("messages")
-    assert caught.value.fix
 
 
 # --------------------------------------------------------------------------- logs
