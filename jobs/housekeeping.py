@@ -15,8 +15,11 @@ def start_heartbeat(ctx: JobContext) -> int:
 
 
 def beat(ctx: JobContext) -> None:
-    """Renew the heartbeat (re-created if someone deleted the row)."""
-    ctx.heartbeat_id = heartbeat.beat(ctx.sessions, ctx.heartbeat_id)
+    """Renew the heartbeat (re-created if someone deleted the row); the log line carries
+    the audit chain's anchored head."""
+    ctx.heartbeat_id = heartbeat.beat(
+        ctx.sessions, ctx.heartbeat_id, ctx.settings.register.secret_file
+    )
 
 
 def stop_heartbeat(ctx: JobContext) -> None:

@@ -1,16 +1,24 @@
 """A daemon's heartbeat row in ``daemon_heartbeats``: `bridge status` calls the daemon
-alive while the row is renewed and not marked stopped."""
+alive while the row is renewed and not marked stopped.
+
+Each beat also logs the audit chain's anchored head (issue "Trustworthy evidence"), so a
+log shipped off the host keeps a copy of it that an attacker on the host cannot rewrite."""
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
+from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
 from bridge.registry.base import utcnow
 from bridge.registry.models import DaemonHeartbeat
+from bridge.services.audit.anchor import anchor_path, read_anchor
+
+log = logging.getLogger(__name__)
 
 
 def start_heartbeat(sessions: sessionmaker[Session]) -> int:
@@ -24,8 +32,17 @@ def start_heartbeat(sessions: sessionmaker[Session]) -> int:
         return row.id
 
 
-def beat(sessions: sessionmaker[Session], heartbeat_id: int | None) -> int:
-    """Renew the row; re-create it if someone deleted (or stopped) it. Returns the row's id."""
+def beat(sessions: sessionmaker[Session], heartbeat_id: int | None, secret_file: Path) -> int:
+    """Renew the row (re-created if someone deleted or stopped it) and log the audit
+    anchor beside ``secret_file``. Returns the row's id."""
+    head = read_anchor(anchor_path(secret_file))
+    seq, mac = (head.seq, head.mac) if head else (0, None)
+    log.info(
+        "heartbeat: audit anchor seq %s mac %s",
+        seq,
+        mac or "-",
+        extra={"ctx_audit_seq": seq, "ctx_audit_mac": mac},
+    )
     with sessions() as session, session.begin():
         updated = session.execute(
             sa.update(DaemonHeartbeat)
