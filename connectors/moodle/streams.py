@@ -56,7 +56,11 @@ def _warned(ctx: StreamContext, function: str, answer: Any) -> bool:
     """Log Moodle's per-item warnings; True when one means data is missing."""
     partial = False
     warnings = answer.get("warnings") if isinstance(answer, Mapping) else None
-    for warning in warnings or ():
+    for warning in expect(warnings or [], list, function):
+        if not isinstance(warning, Mapping):
+            log.warning("%s sent a warning that is not an object", function)
+            partial = True  # cannot tell what it is about: assume something is missing
+            continue
         code = str(warning.get("warningcode"))
         if code in _HARMLESS_WARNINGS:
             continue
@@ -240,8 +244,8 @@ def _teacher_ids(ctx: StreamContext) -> list[int]:
         pairs = [{"courseid": c, "capabilities": [TEACHER_CAPABILITY]} for c in batch]
         answer = ctx.client.call(function, {"coursecapabilities": pairs, "options": options})
         for entry in expect(answer, list, function):
-            users = entry.get("users") if isinstance(entry, Mapping) else None
-            teachers.update(i for u in users or () if (i := int_or_none(u.get("id"))))
+            users = object_list(entry, "users", function) if isinstance(entry, Mapping) else []
+            teachers.update(i for u in users if (i := int_or_none(u.get("id"))))
     return sorted(teachers)
 
 
