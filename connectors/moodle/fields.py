@@ -18,6 +18,7 @@ from typing import Any
 Raw = Mapping[str, Any]
 
 _INT_TEXT = re.compile(r"-?\d+")
+_INT64 = 2**63
 
 
 def present(raw: Raw, key: str) -> Any:
@@ -27,16 +28,31 @@ def present(raw: Raw, key: str) -> Any:
 
 
 def as_int(value: Any, where: str) -> int:
-    """An integer from an int, a whole float or digits in text; ``where`` names the key."""
+    """An integer from an int, a whole float or digits in text; ``where`` names the key.
+
+    Moodle's integers are signed 64-bit (its ``BIGINT`` columns); anything past that
+    is not a Moodle value and is refused here, before a database column overflows.
+    """
+    number: int | None = None
     if isinstance(value, bool):
-        raise ValueError(f"{where}: expected an integer, got {value!r}")
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str) and _INT_TEXT.fullmatch(value.strip()):
-        return int(value)  # PARAM_ALPHANUM ids come back as strings (reference 1.3)
-    raise ValueError(f"{where}: expected an integer, got {value!r}")
+        number = None
+    elif isinstance(value, int):
+        number = value
+    elif isinstance(value, float) and value.is_integer():
+        number = int(value)
+    elif isinstance(value, str) and len(value) <= 40 and _INT_TEXT.fullmatch(value.strip()):
+        number = int(value)  # PARAM_ALPHANUM ids come back as strings (reference 1.3)
+    if number is None:
+        raise ValueError(f"{where}: expected an integer, got {_shown(value)}")
+    if not -_INT64 <= number < _INT64:
+        raise ValueError(f"{where}: {number:.3g} is out of range for a Moodle integer")
+    return number
+
+
+def _shown(value: Any) -> str:
+    """``value`` for an error message, cut short: the reason must stay one readable line."""
+    text = repr(value)
+    return text if len(text) <= 60 else f"{text[:60]}… ({len(text)} characters)"
 
 
 def req_id(raw: Raw, key: str = "id") -> int:
@@ -113,18 +129,18 @@ def flag(raw: Raw, key: str, default: bool = False) -> bool:
         return value
     if value in (0, 1, "0", "1"):
         return bool(int(value))
-    raise ValueError(f"{key}: expected a boolean, got {value!r}")
+    raise ValueError(f"{key}: expected a boolean, got {_shown(value)}")
 
 
 def as_number(value: Any, where: str) -> float:
     if isinstance(value, bool):
-        raise ValueError(f"{where}: expected a number, got {value!r}")
+        raise ValueError(f"{where}: expected a number, got {_shown(value)}")
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise ValueError(f"{where}: expected a number, got {value!r}") from None
+        raise ValueError(f"{where}: expected a number, got {_shown(value)}") from None
     if not math.isfinite(number):
-        raise ValueError(f"{where}: expected a finite number, got {value!r}")
+        raise ValueError(f"{where}: expected a finite number, got {_shown(value)}")
     return number
 
 

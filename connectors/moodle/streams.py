@@ -70,6 +70,18 @@ def _warned(ctx: StreamContext, function: str, answer: Any) -> bool:
     return partial
 
 
+def _entries(answer: Any, key: str, function: str) -> list[Any]:
+    """The items of the list ``answer[key]`` where each item is one record: an item that
+    is not an object is kept, so that the engine quarantines it instead of losing it."""
+    return list(expect(expect(answer, dict, function).get(key) or [], list, function))
+
+
+def _cell(item: Any, user: Raw) -> str:
+    """A gradebook cell's quarantine id: the item's and the user's ids as Moodle sent them."""
+    item_id = item.get("id") if isinstance(item, Mapping) else None
+    return f"{item_id}:{user.get('userid')}"
+
+
 def _is_person(raw: Raw, ctx: StreamContext) -> bool:
     """CONTRACTS 2: guest, service user, webservice accounts and excluded names aren't persons."""
     user_id = int_or_none(raw.get("id"))
@@ -143,7 +155,7 @@ def fetch_users(ctx: StreamContext, _start: int) -> Iterator[Unit]:
         calls = ((function, {"field": "id", "values": [str(i) for i in b]}) for b in batches)
         answers = list(ctx.client.call_many(calls))
         users = [u for answer in answers for u in expect(answer, list, function)]
-        rows = [Row(u) for u in users if isinstance(u, Mapping) and _is_person(u, ctx)]
+        rows = [Row(u) for u in users if not isinstance(u, Mapping) or _is_person(u, ctx)]
         yield Unit(rows=rows, invalid=invalid, partial=shifted)
 
 
@@ -182,13 +194,9 @@ def fetch_gradebook(ctx: StreamContext, _start: int) -> Iterator[Unit]:
     answers = ctx.client.call_many((function, {"courseid": c}) for c in course_ids)
     for course_id, answer in zip(course_ids, answers, strict=True):
         rows = [
-            Row(
-                item,
-                {"course_id": course_id, "user_id": user.get("userid")},
-                lms_id=f"{item.get('id')}:{user.get('userid')}",
-            )
+            Row(item, {"course_id": course_id, "user_id": user.get("userid")}, _cell(item, user))
             for user in object_list(answer, "usergrades", function)
-            for item in object_list(user, "gradeitems", function)
+            for item in _entries(user, "gradeitems", function)
         ]
         partial = _warned(ctx, function, answer)
         yield Unit(rows=rows, scope={"course": course_id}, partial=partial)
@@ -226,7 +234,7 @@ class AssignmentChildren:
             rows = [
                 Row(child, {"assignment_id": assignment.get("assignmentid")})
                 for assignment in object_list(answer, "assignments", self.function)
-                for child in object_list(assignment, self.list_key, self.function)
+                for child in _entries(assignment, self.list_key, self.function)
             ]
             partial = listing_partial or _warned(ctx, self.function, answer)
             units += 1
@@ -270,7 +278,7 @@ def fetch_messages(ctx: StreamContext, timefrom: int) -> Iterator[Unit]:
                 log.warning("conversation %s vanished while reading: %s", conversation_id, exc)
                 continue
             context = {"conversation_id": conversation_id, "member_ids": member_ids}
-            rows.extend(Row(m, context) for m in object_list(answer, "messages", function))
+            rows.extend(Row(m, context) for m in _entries(answer, "messages", function))
         yield Unit(rows=rows)
 
 

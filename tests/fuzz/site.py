@@ -75,8 +75,11 @@ def _users(data: dict[str, Any], params: dict[str, Any]) -> Any:
     if not isinstance(users, list):
         return copy.deepcopy(users)
     wanted = set(listed(params, "values"))
-    recorded = [str(u["id"]) for u in RECORDED_USERS]
-    return [copy.deepcopy(u) for u, i in zip(users, recorded, strict=False) if i in wanted]
+    if len(users) == len(RECORDED_USERS):
+        recorded = [str(u["id"]) for u in RECORDED_USERS]
+    else:  # a user removed or duplicated: the rest are matched on their own ids
+        recorded = [str(u.get("id")) if isinstance(u, dict) else "" for u in users]
+    return [copy.deepcopy(u) for u, i in zip(users, recorded, strict=True) if i in wanted]
 
 
 RECORDED_USERS = base_answers()[USERS]
