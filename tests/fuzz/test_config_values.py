@@ -13,13 +13,13 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from bridge.errors import ConfigError
 from bridge.settings import load_settings
 from tests.configs import write_config
-from tests.fuzz.counting import count_case
+from tests.fuzz.counting import count_case, seeded
 from tests.fuzz.toml_text import Inline, dumps
 
 DURATIONS = ["5s", "999999999d", "-5s", "0s", "1.5h", "10", "", "h", "1e400s", "5 minutes"]
@@ -68,12 +68,7 @@ def base(directory: Path) -> dict[str, Any]:
     return tomllib.loads(path.read_text(encoding="utf-8"))
 
 
-@settings(
-    max_examples=200,
-    derandomize=True,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@seeded(200)
 @given(data=st.data())
 def test_every_generated_value_loads_or_names_file_key_and_line(
     data: st.DataObject, tmp_path: Path

@@ -9,15 +9,14 @@ it into one line); a broken record must come back as a reject with its reason.
 
 from __future__ import annotations
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from connectors.base import ConnectorError
-from tests.fuzz.counting import count_case
+from tests.fuzz.counting import count_case, seeded
 from tests.fuzz.mutations import apply, mutations
 from tests.fuzz.site import base_answers, connector, site
 
-SLOW_OK = [HealthCheck.too_slow]
 BASE = base_answers()
 _COURSE_LISTING = ("courses", "enrolments", "gradebook", "assignments", "messages")
 #: Function → the streams that read it (the log reader needs the companion plugin,
@@ -38,7 +37,7 @@ READERS: dict[str, tuple[str, ...]] = {
 }
 
 
-@settings(max_examples=150, derandomize=True, deadline=None, suppress_health_check=SLOW_OK)
+@seeded(150)
 @given(data=st.data())
 def test_a_mutated_answer_gives_records_rejects_or_a_typed_error(data: st.DataObject) -> None:
     count_case("moodle answers")

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import SecretStr
 from sqlalchemy.orm import Session, sessionmaker
@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bridge.services.sync.engine import SyncOptions, run_sync
 from bridge.settings import Settings, load_settings
 from tests.configs import SENTINEL_TOKEN, write_config
-from tests.fuzz.counting import count_case
+from tests.fuzz.counting import count_case, seeded
 from tests.fuzz.mutations import Mutation, apply, mutations
 from tests.fuzz.register import Keyed, keyed_rows, quarantined
 from tests.fuzz.site import USERS, base_answers, connector, site
@@ -140,12 +140,7 @@ STREAM_OF = {
 }
 
 
-@settings(
-    max_examples=30,
-    derandomize=True,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@seeded(30)
 @given(data=st.data())
 def test_a_bad_record_is_quarantined_and_the_rest_matches_a_clean_run(
     data: st.DataObject, fuzz_settings: Settings, sessions: sessionmaker[Session], db_url: str
