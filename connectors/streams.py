@@ -162,6 +162,10 @@ def _parse_unit(
         Reject(spec.name, reason, payload, _raw_id(payload)) for payload, reason in unit.invalid
     ]
     for row in unit.rows:
+        if not isinstance(row.payload, Mapping):  # a list item that is not an object at all
+            reason = f"expected an object, got {type(row.payload).__name__}"
+            rejects.append(Reject(spec.name, reason, {"value": row.payload}, row.lms_id))
+            continue
         try:
             produced = spec.parse(row.payload, **row.context)
         except ValueError as exc:

@@ -20,12 +20,21 @@ def parse_duration(value: object) -> timedelta:
     if isinstance(value, timedelta):
         return value
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return timedelta(seconds=float(value))
+        return _seconds(value, value)
     if isinstance(value, str):
         match = _DURATION.match(value)
         if match:
-            return timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2)])
+            return _seconds(float(match.group(1)) * _UNITS[match.group(2)], value)
     raise ValueError(f'not a duration: {value!r} (write e.g. "30s", "5m", "1h", "1d")')
+
+
+def _seconds(amount: float, value: object) -> timedelta:
+    """``amount`` seconds; a number no duration can hold (2**63, inf, nan) is a value error,
+    so the loader names the key instead of a traceback."""
+    try:
+        return timedelta(seconds=float(amount))
+    except (OverflowError, ValueError):
+        raise ValueError(f"duration {value!r} is out of range") from None
 
 
 def format_duration(value: timedelta) -> str:

@@ -24,10 +24,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection, Iterable, Mapping
+from typing import Any
 
 from connectors.moodle.errors import RecordNotFound
 from connectors.moodle.fields import Raw
-from connectors.moodle.paging import StreamContext, expect, int_or_none, object_list
+from connectors.moodle.paging import StreamContext, entries, expect, int_or_none, object_list
 from connectors.streams import Row
 
 log = logging.getLogger("connectors.moodle.conversations")
@@ -93,9 +94,12 @@ def conversation_rows(
     if reader is None:
         log.info("conversation %s: no other member named; teacher's side only", conversation_id)
     messages: dict[int, Mapping] = {}
-    unreadable: list[Mapping] = []  # no valid id: kept, so that the parser quarantines them
+    unreadable: list[Any] = []  # no valid id: kept, so that the parser quarantines them
     for view in (first, second):
-        for message in object_list(view, "messages", MESSAGES) if view is not None else ():
+        for message in entries(view, "messages", MESSAGES) if view is not None else ():
+            if not isinstance(message, Mapping):
+                unreadable.append(message)
+                continue
             message_id = int_or_none(message.get("id"))
             if message_id is None:
                 unreadable.append(message)
@@ -109,7 +113,7 @@ def conversation_rows(
     return [Row(message, _context(conversation_id, members, message)) for message in ordered]
 
 
-def _context(conversation_id: int, members: set[int], message: Mapping) -> dict[str, object]:
-    sender = int_or_none(message.get("useridfrom"))
+def _context(conversation_id: int, members: set[int], message: Any) -> dict[str, object]:
+    sender = int_or_none(message.get("useridfrom")) if isinstance(message, Mapping) else None
     ids = members | {sender} if sender is not None else members
     return {"conversation_id": conversation_id, "member_ids": tuple(sorted(ids))}

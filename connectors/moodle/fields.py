@@ -31,6 +31,7 @@ def kind_of(value: Any) -> str:
     return f"a {type(value).__name__}"
 
 _INT_TEXT = re.compile(r"-?\d+")
+_INT64 = 2**63
 
 
 def present(raw: Raw, key: str) -> Any:
@@ -40,16 +41,26 @@ def present(raw: Raw, key: str) -> Any:
 
 
 def as_int(value: Any, where: str) -> int:
-    """An integer from an int, a whole float or digits in text; ``where`` names the key."""
+    """An integer from an int, a whole float or digits in text; ``where`` names the key.
+
+    Moodle's integers are signed 64-bit (its ``BIGINT`` columns); anything past that
+    is not a Moodle value and is refused here, before a database column overflows.
+    """
+    number: int | None = None
     if isinstance(value, bool):
+        number = None
+    elif isinstance(value, int):
+        number = value
+    elif isinstance(value, float) and value.is_integer():
+        number = int(value)
+    elif isinstance(value, str) and len(value) <= 40 and _INT_TEXT.fullmatch(value.strip()):
+        number = int(value)  # PARAM_ALPHANUM ids come back as strings (reference 1.3)
+    if number is None:
         raise ValueError(f"{where}: expected an integer, got {kind_of(value)}")
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str) and _INT_TEXT.fullmatch(value.strip()):
-        return int(value)  # PARAM_ALPHANUM ids come back as strings (reference 1.3)
-    raise ValueError(f"{where}: expected an integer, got {kind_of(value)}")
+    if not -_INT64 <= number < _INT64:
+        raise ValueError(f"{where}: {number:.3g} is out of range for a Moodle integer")
+    return number
+
 
 
 def req_id(raw: Raw, key: str = "id") -> int:

@@ -116,3 +116,8 @@ def recent_conversations(ctx: StreamContext, teacher: int, timefrom: int) -> Ite
         if len(page) < size:
             return
         offset += len(page)
+
+def entries(answer: Any, key: str, function: str) -> list[Any]:
+    """The items of the list ``answer[key]`` where each item is one record: an item that
+    is not an object is kept, so that the engine quarantines it instead of losing it."""
+    return list(expect(expect(answer, dict, function).get(key) or [], list, function))

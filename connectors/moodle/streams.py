@@ -29,6 +29,7 @@ from connectors.moodle.fields import Raw, kind_of
 from connectors.moodle.functions import LOG_FUNCTION, TEACHER_CAPABILITY
 from connectors.moodle.paging import (
     StreamContext,
+    entries,
     expect,
     int_or_none,
     object_list,
@@ -60,7 +61,11 @@ def _warned(ctx: StreamContext, function: str, answer: Any) -> bool:
     """Log Moodle's per-item warnings; True when one means data is missing."""
     partial = False
     warnings = answer.get("warnings") if isinstance(answer, Mapping) else None
-    for warning in warnings or ():
+    for warning in expect(warnings or [], list, function):
+        if not isinstance(warning, Mapping):
+            log.warning("%s sent a warning that is not an object", function)
+            partial = True  # cannot tell what it is about: assume something is missing
+            continue
         code = str(warning.get("warningcode"))
         if code in _HARMLESS_WARNINGS:
             continue
@@ -68,6 +73,14 @@ def _warned(ctx: StreamContext, function: str, answer: Any) -> bool:
         item = f"{warning.get('item')} {warning.get('itemid')}"
         log.warning("%s warns about %s: %s (%s)", function, item, code, warning.get("message"))
     return partial
+
+
+
+
+def _cell(item: Any, user: Raw) -> str:
+    """A gradebook cell's quarantine id: the item's and the user's ids as Moodle sent them."""
+    item_id = item.get("id") if isinstance(item, Mapping) else None
+    return f"{item_id}:{user.get('userid')}"
 
 
 def _is_person(raw: Raw, ctx: StreamContext) -> bool:
@@ -144,7 +157,7 @@ def fetch_users(ctx: StreamContext, _start: int) -> Iterator[Unit]:
         calls = ((function, {"field": "id", "values": [str(i) for i in b]}) for b in batches)
         answers = list(ctx.client.call_many(calls))
         users = [u for answer in answers for u in expect(answer, list, function)]
-        rows = [Row(u) for u in users if isinstance(u, Mapping) and _is_person(u, ctx)]
+        rows = [Row(u) for u in users if not isinstance(u, Mapping) or _is_person(u, ctx)]
         yield Unit(rows=rows, invalid=invalid, partial=shifted, why=SHIFTED if shifted else "")
 
 
@@ -185,13 +198,9 @@ def fetch_gradebook(ctx: StreamContext, _start: int) -> Iterator[Unit]:
     answers = ctx.client.call_many((function, {"courseid": c}) for c in course_ids)
     for course_id, answer in zip(course_ids, answers, strict=True):
         rows = [
-            Row(
-                item,
-                {"course_id": course_id, "user_id": user.get("userid")},
-                lms_id=f"{item.get('id')}:{user.get('userid')}",
-            )
+            Row(item, {"course_id": course_id, "user_id": user.get("userid")}, _cell(item, user))
             for user in object_list(answer, "usergrades", function)
-            for item in object_list(user, "gradeitems", function)
+            for item in entries(user, "gradeitems", function)
         ]
         partial = _warned(ctx, function, answer)
         why = WARNED if partial else ""
@@ -231,7 +240,7 @@ class AssignmentChildren:
             rows = [
                 Row(child, {"assignment_id": assignment.get("assignmentid")})
                 for assignment in object_list(answer, "assignments", self.function)
-                for child in object_list(assignment, self.list_key, self.function)
+                for child in entries(assignment, self.list_key, self.function)
             ]
             partial = listing_partial or _warned(ctx, self.function, answer)
             units += 1
@@ -249,8 +258,8 @@ def _teacher_ids(ctx: StreamContext) -> list[int]:
         pairs = [{"courseid": c, "capabilities": [TEACHER_CAPABILITY]} for c in batch]
         answer = ctx.client.call(function, {"coursecapabilities": pairs, "options": options})
         for entry in expect(answer, list, function):
-            users = entry.get("users") if isinstance(entry, Mapping) else None
-            teachers.update(i for u in users or () if (i := int_or_none(u.get("id"))))
+            users = object_list(entry, "users", function) if isinstance(entry, Mapping) else []
+            teachers.update(i for u in users if (i := int_or_none(u.get("id"))))
     return sorted(teachers)
 
 

@@ -27,6 +27,7 @@ from bridge.services.connectors import open_connector
 from bridge.services.leases import held_lease, holder_name
 from bridge.services.push import drift
 from bridge.services.rights.suppression import SuppressionList
+from bridge.services.sync.column_fit import split_misfits
 from bridge.services.sync.dead_runs import mark_dead_runs_interrupted
 from bridge.services.sync.listing import Listing
 from bridge.services.sync.pipeline import prefetch
@@ -266,12 +267,13 @@ class _Run:
             retention=self.retention,
             stream=stream,
         )
+        records, misfits = split_misfits(stream, batch.records)
         with self.sessions() as session, session.begin():
-            written = store.store(session, batch.records)
+            written = store.store(session, records)
             stats.quarantined += quarantine(
-                session, self.name, run_id, batch.rejects, self.secrets, now
+                session, self.name, run_id, [*batch.rejects, *misfits], self.secrets, now
             )
-            if self.options.reconcile:
+            if self.options.reconcile:  # a misfit is still listed: not removed in the LMS
                 remember_seen(session, run_id, batch.records)
             if batch.checkpoint is not None:
                 save_bookmark(session, self.name, stream, batch.checkpoint, run_id=run_id, now=now)
