@@ -26,6 +26,7 @@ from connectors.base import (
     PushResult,
     TerminalError,
     TransientError,
+    Unreachable,
     describe,
 )
 from connectors.moodle import functions as fn
@@ -123,6 +124,9 @@ class MoodleConnector(Connector):
     def request_count(self) -> int:
         return self._client.request_count
 
+    def give_up_quickly_when_unreachable(self) -> None:
+        self._client.give_up_quickly_when_unreachable()
+
     def close(self) -> None:
         if self._own_client:
             self._client.close()
@@ -176,6 +180,8 @@ class MoodleConnector(Connector):
             return PushResult.terminal_error(f"unknown push action {command.action!r}")
         try:
             return action(command)
+        except Unreachable:
+            raise  # the worker says it once per connector instead of once per command
         except TransientError as exc:
             return PushResult.transient_error(str(exc))
         except TerminalError as exc:

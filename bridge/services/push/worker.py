@@ -28,6 +28,7 @@ from connectors.base import (
     PushCommand,
     PushResult,
     TerminalError,
+    Unreachable,
     describe,
 )
 
@@ -84,6 +85,7 @@ class PushWorker:
         connector_factory: ConnectorFactory | None = None,
         stop: threading.Event | None = None,
         claim_ttl: timedelta | None = None,
+        manual: bool = False,
     ) -> None:
         self.settings, self.sessions, self.token_of = settings, sessions, token_of
         self.actor = actor
@@ -93,9 +95,18 @@ class PushWorker:
         self.worker = holder_name(actor.name if actor else "push")
         self._factory = connector_factory or self._open
         self._connectors: dict[str, Connector] = {}
+        #: A person waits for this run (``push run --once``, ``--now``): an unreachable LMS is
+        #: told in seconds rather than waited out with the daemon's backoff.
+        self.manual = manual
+        #: Connectors found unreachable in this pass, with the one line that says so: their
+        #: other commands are not tried again in the same pass (they stay queued).
+        self.unreachable: dict[str, str] = {}
 
     def _open(self, name: str, stop: threading.Event) -> Connector:
-        return open_connector(self.settings, name, self.token_of(name), stop_event=stop)
+        connector = open_connector(self.settings, name, self.token_of(name), stop_event=stop)
+        if self.manual:
+            connector.give_up_quickly_when_unreachable()
+        return connector
 
     def connector(self, name: str) -> Connector:
         if name not in self._connectors:
@@ -110,6 +121,7 @@ class PushWorker:
     def run_once(self, limit: int = 50) -> PushRunStats:
         """Carry out every command that is due now (in batches of ``limit``)."""
         stats = PushRunStats()
+        self.unreachable = {}
         seen: set[int] = set()  # each command at most once per pass, however short its poll
         while not self.stop.is_set():
             commands = claim(self.sessions, self.worker, limit=limit, claim_ttl=self.claim_ttl,
@@ -137,7 +149,14 @@ class PushWorker:
         counter = {"done": "done", "waiting": "waiting", "pending": "retrying", "failed": "failed"}
         name = counter[outcome.state]
         setattr(stats, name, getattr(stats, name) + 1)
-        stats.outcomes.append({"id": command.id, "state": outcome.state, "reason": outcome.reason})
+        stats.outcomes.append(
+            {
+                "id": command.id,
+                "connector": command.connector,
+                "state": outcome.state,
+                "reason": outcome.reason,
+            }
+        )
         log.info(
             "push %s %s of LMS user %s: %s (%s)",
             command.id,
@@ -156,6 +175,8 @@ class PushWorker:
             changes=payload.get("changes") or {},
             lms_request_id=command.lms_request_id,
         )
+        if command.connector in self.unreachable:
+            return Outcome("pending", self.unreachable[command.connector], command.lms_request_id)
         try:
             result = self.connector(command.connector).push(request)
             if result.outcome in ("applied", "already_applied"):
@@ -166,6 +187,9 @@ class PushWorker:
                     )
         except TerminalError as exc:
             result = PushResult.terminal_error(describe(exc))
+        except Unreachable as exc:
+            self.unreachable[command.connector] = describe(exc)
+            result = PushResult.transient_error(describe(exc))
         except ConnectorError as exc:
             result = PushResult.transient_error(str(exc))
         return _outcome(result)
