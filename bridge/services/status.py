@@ -123,6 +123,12 @@ def _request_status(session: Session, today: date) -> dict[str, int]:
     return {"open": session.scalar(open_requests) or 0, "overdue": session.scalar(overdue) or 0}
 
 
+def daemon_alive(settings: Settings, session: Session) -> bool:
+    """Whether a daemon's heartbeat is fresh, i.e. its push worker will pick up new pushes."""
+    daemon = _daemon_status(settings, session, utcnow())
+    return bool(daemon and daemon["alive"])
+
+
 def _daemon_status(settings: Settings, session: Session, now: datetime) -> dict[str, Any] | None:
     beat = session.scalars(
         sa.select(DaemonHeartbeat).order_by(DaemonHeartbeat.beat_at.desc()).limit(1)

@@ -12,10 +12,11 @@ from sqlalchemy.orm import Session
 
 from bridge.cli.app import App
 from bridge.cli.options import email_option, json_option, person_option, request_option
-from bridge.cli.render import show, show_document
+from bridge.cli.render import out, show, show_document
 from bridge.errors import UsageError
 from bridge.registry.models import Person
 from bridge.registry.queries import find_person
+from bridge.services.delivery import when_it_happens
 from bridge.services.rights import erasure
 from bridge.services.rights import export as export_service
 from bridge.services.rights.rectify import parse_assignments, rectify
@@ -60,6 +61,12 @@ def subject_erase(
             work.session, app.settings, work.actor, person, reason=reason, request_id=request_id
         )
     show_document(receipt, "erasure receipt", as_json)
+    queued = [s["push"] for s in receipt.get("systems", ()) if s.get("push")]
+    if queued and not as_json:
+        with app.sessions() as session:
+            when = when_it_happens(app.settings, session, "the LMS account is suspended")
+        out.print(f"next: {when}; the deletion itself follows as each LMS mode allows "
+                  "(`bridge push list` shows where each push stands)")
 
 
 def _erasable(session: Session, person_id: int | None, email: str | None) -> Person:

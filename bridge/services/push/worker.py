@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -118,14 +118,15 @@ class PushWorker:
             connector.close()
         self._connectors.clear()
 
-    def run_once(self, limit: int = 50) -> PushRunStats:
-        """Carry out every command that is due now (in batches of ``limit``)."""
+    def run_once(self, limit: int = 50, *, only: Sequence[int] | None = None) -> PushRunStats:
+        """Carry out every command that is due now (in batches of ``limit``); with ``only``,
+        just those commands (the ones a command run with ``--now`` queued)."""
         stats = PushRunStats()
         self.unreachable = {}
         seen: set[int] = set()  # each command at most once per pass, however short its poll
         while not self.stop.is_set():
             commands = claim(self.sessions, self.worker, limit=limit, claim_ttl=self.claim_ttl,
-                             exclude=sorted(seen))
+                             exclude=sorted(seen), only=only)
             if not commands:
                 break
             seen.update(c.id for c in commands)
