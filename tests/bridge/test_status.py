@@ -23,7 +23,9 @@ def test_status_json_shape_before_and_after_a_run(tmp_path: Path, db_url: str, s
     assert moodle["last_run"] is None and moodle["lease"] is None
     assert set(moodle["streams"]) == {"users", "courses"}
     assert set(moodle["streams"]["users"]) == {"bookmark", "age_s", "due_at"}
-    assert before["push"] == {"pending": 0, "failed": 0, "oldest_pending_age_s": None}
+    assert before["push"] == {
+        "pending": 0, "failed": 0, "oldest_pending_age_s": None, "overdue": []
+    }
     assert before["requests"] == {"open": 0, "overdue": 0}
     assert before["daemon"] is None
 

@@ -14,6 +14,7 @@ from datetime import timedelta
 from pydantic import SecretStr
 from sqlalchemy.orm import Session, sessionmaker
 
+from bridge.registry.base import utcnow
 from bridge.registry.models import OutboxCommand
 from bridge.services import audit
 from bridge.services.audit import Actor
@@ -21,6 +22,7 @@ from bridge.services.connectors import open_connector
 from bridge.services.leases import holder_name
 from bridge.services.push.outbox import CLAIM_TTL, Outcome, claim, settle
 from bridge.settings import Settings
+from bridge.settings.durations import format_duration
 from connectors.base import (
     Connector,
     ConnectorError,
@@ -147,6 +149,8 @@ class PushWorker:
             stats.lost += 1
             log.warning("push %s: claim lost before it could be settled", command.id)
             return
+        if outcome.state == "waiting":
+            self._warn_when_overdue(command, outcome)
         counter = {"done": "done", "waiting": "waiting", "pending": "retrying", "failed": "failed"}
         name = counter[outcome.state]
         setattr(stats, name, getattr(stats, name) + 1)
@@ -166,6 +170,24 @@ class PushWorker:
             outcome.state,
             outcome.reason,
         )
+
+    def _warn_when_overdue(self, command: OutboxCommand, outcome: Outcome) -> None:
+        """The daemon's alert: warn once, at the first poll after a push has waited on the
+        LMS longer than ``daemon.lms_request_overdue`` (`bridge status` keeps showing it).
+
+        The previous poll was ``privacy_poll`` before this one fell due, so the limit was
+        crossed in between exactly once.
+        """
+        limit = self.settings.daemon.lms_request_overdue
+        previous_poll = command.next_attempt_at - self.settings.daemon.privacy_poll
+        if previous_poll - command.created_at < limit <= utcnow() - command.created_at:
+            log.warning(
+                "push %s in %s is overdue: waiting on the LMS for more than %s: %s",
+                command.id,
+                command.connector,
+                format_duration(limit),
+                outcome.reason,
+            )
 
     def _carry_out(self, command: OutboxCommand) -> Outcome:
         payload = command.payload or {}
