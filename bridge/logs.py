@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import warnings
 from datetime import UTC, datetime
 
 from connectors.redaction import MASK, redact
@@ -64,3 +65,14 @@ def configure_logging(level: int = logging.WARNING, fmt: str = "text") -> None:
         root.removeHandler(existing)
     root.addHandler(handler)
     root.setLevel(level)
+    _quiet_http_library(level)
+
+
+def _quiet_http_library(level: int) -> None:
+    """urllib3's own log lines and warnings (``HTTPConnectionPool(...)``, unverified HTTPS)
+    say in library terms what the bridge already says in the user's: show them only at
+    debug level (``-vv``). The bridge warns about a weak transport itself."""
+    debugging = level <= logging.DEBUG
+    logging.getLogger("urllib3").setLevel(logging.NOTSET if debugging else logging.CRITICAL)
+    if not debugging:
+        warnings.filterwarnings("ignore", module=r"urllib3(\.|$)")

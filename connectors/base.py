@@ -44,7 +44,7 @@ class TerminalError(ConnectorError):
         self.fix = fix
 
 
-def describe(error: TerminalError, fix: str | None = None) -> str:
+def describe(error: TerminalError | Unreachable, fix: str | None = None) -> str:
     """A terminal error as one line with what to do about it: ``message (fix: ...)``.
 
     The one place the fix is worded, so a push's last error, a sync run's error
@@ -53,6 +53,36 @@ def describe(error: TerminalError, fix: str | None = None) -> str:
     """
     fix = fix or error.fix
     return f"{error} (fix: {fix})" if fix else str(error)
+
+
+class Unreachable(TransientError):
+    """The LMS cannot be reached at all: the connection is refused, the host name does not
+    resolve, or nothing answers the connect. Every stream and push fails alike, so callers
+    say it once per connector. A daemon retries it at its next run; a person at the
+    command line is told what to check instead (``fix``).
+    """
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        url: str,
+        cause: str,
+        lms: str = "the LMS",
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message or f"cannot reach {url}: {cause}", retry_after=retry_after)
+        self.url = url
+        self.cause = cause
+        self.fix = unreachable_fix(url, lms)
+
+
+def unreachable_fix(url: str, lms: str = "the LMS") -> str:
+    """What to check when ``url`` cannot be reached: the one wording of it."""
+    return (
+        f"check that {lms} is running and answers at {url}, that its host name resolves "
+        "(DNS), and that no firewall or proxy between here and there blocks the connection"
+    )
 
 
 class ConnectionRefused(TerminalError):
@@ -225,6 +255,11 @@ class Connector(ABC):
     def request_count(self) -> int:
         """HTTP requests made so far (for run statistics)."""
         return 0
+
+    def give_up_quickly_when_unreachable(self) -> None:  # noqa: B027 - optional hook
+        """A person is waiting for this run: when the LMS cannot be reached at all, try
+        once more after a short pause and then raise :class:`Unreachable`, instead of the
+        long backoff a daemon can afford."""
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release network resources."""

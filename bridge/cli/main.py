@@ -19,7 +19,7 @@ from bridge.cli.app import App
 from bridge.cli.render import err
 from bridge.errors import BridgeError
 from bridge.logs import configure_logging
-from connectors.base import ConnectorError, TerminalError, describe
+from connectors.base import ConnectorError, TerminalError, Unreachable, describe
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +32,7 @@ class BridgeGroup(click.Group):
             return super().invoke(ctx)
         except BridgeError as exc:
             _fail(str(exc), exc.exit_code)
-        except TerminalError as exc:
+        except (TerminalError, Unreachable) as exc:
             _fail(describe(exc), 1)
         except ConnectorError as exc:
             _fail(f"{exc} (try again later)", 1)
@@ -46,7 +46,8 @@ class BridgeGroup(click.Group):
 
 def _fail(message: str, code: int) -> None:
     # The message is text, not markup: "[operators]" in it must print as written.
-    err.print(f"[bold red]error:[/] {escape(message)}", markup=True)
+    for line in message.splitlines() or [""]:  # one line per failure (e.g. per connector)
+        err.print(f"[bold red]error:[/] {escape(line)}", markup=True)
     sys.exit(code)
 
 

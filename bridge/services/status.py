@@ -39,7 +39,9 @@ def collect_status(settings: Settings, session: Session) -> dict[str, Any]:
     }
     return {
         "connectors": connectors,
-        "push": _push_status(session, now),
+        "push": _push_status(session, now) | {
+            "overdue": overdue_waits(settings, session, now)
+        },
         "requests": _request_status(session, now.date()),
         "daemon": _daemon_status(settings, session, now),
     }
@@ -151,6 +153,33 @@ def _request_status(session: Session, today: date) -> dict[str, int]:
         sa.func.coalesce(SubjectRequest.extended_deadline, SubjectRequest.deadline) < today
     )
     return {"open": session.scalar(open_requests) or 0, "overdue": session.scalar(overdue) or 0}
+
+
+def overdue_waits(settings: Settings, session: Session, now: datetime) -> list[dict[str, Any]]:
+    """Pushes waiting on the LMS (a privacy request awaiting approval or cron) for longer
+    than ``daemon.lms_request_overdue``: something in the LMS needs a person's attention."""
+    limit = settings.daemon.lms_request_overdue
+    rows = session.scalars(
+        sa.select(OutboxCommand)
+        .where(OutboxCommand.state == "waiting", OutboxCommand.created_at < now - limit)
+        .order_by(OutboxCommand.created_at)
+    )
+    return [
+        {
+            "id": c.id,
+            "connector": c.connector,
+            "lms_request_id": c.lms_request_id,
+            "waiting_s": _age(c.created_at, now),
+            "note": c.last_error,
+        }
+        for c in rows
+    ]
+
+
+def daemon_alive(settings: Settings, session: Session) -> bool:
+    """Whether a daemon's heartbeat is fresh, i.e. its push worker will pick up new pushes."""
+    daemon = _daemon_status(settings, session, utcnow())
+    return bool(daemon and daemon["alive"])
 
 
 def _daemon_status(settings: Settings, session: Session, now: datetime) -> dict[str, Any] | None:

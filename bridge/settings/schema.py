@@ -176,6 +176,11 @@ class DaemonSettings(Section):
         timedelta(seconds=30),
         description="How often a push waiting on the LMS (a data-privacy request) is polled.",
     )
+    lms_request_overdue: Duration = Field(
+        timedelta(hours=24),
+        description="A push waiting on the LMS (a data-privacy request awaiting approval or "
+        "cron) longer than this shows as overdue in `bridge status` and the daemon's log.",
+    )
     heartbeat_interval: Duration = Field(timedelta(seconds=15), description="Heartbeat cadence.")
     lease_ttl: Duration = Field(timedelta(minutes=2), description="Lease expiry without heartbeat.")
     push_claim_ttl: Duration = Field(

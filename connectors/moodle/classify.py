@@ -7,9 +7,13 @@ decoding rules here stay short.
 
 from __future__ import annotations
 
+import errno
 import re
-from collections.abc import Mapping
+import socket
+from collections.abc import Iterator, Mapping
 from typing import Any
+
+import requests
 
 from connectors.moodle.errors import (
     BY_ERRORCODE,
@@ -152,6 +156,47 @@ def error_for_xml(function: str | None, body: str) -> UnexpectedResponse:
         errorcode=errorcode,
         exception_class=strip_namespace(exception_class) if exception_class else None,
     )
+
+
+#: errno of a failed connect → the cause in plain words.
+_CONNECT_ERRNOS = {
+    errno.ECONNREFUSED: "connection refused (nothing listens on that port)",
+    errno.EHOSTUNREACH: "no route to the host",
+    errno.ENETUNREACH: "the network is unreachable",
+}
+
+
+def connection_failure(exc: requests.RequestException, timeout_s: float) -> str | None:
+    """The plain cause when no connection to the site could be made at all, else ``None``.
+
+    Decided from the exception types and ``errno`` in the chain that ``requests`` and
+    urllib3 build (never from their text, ``HTTPConnectionPool(...)``, which is not for
+    the person reading it). A reset or a broken answer is not this: the site was reached.
+    """
+    chain = list(_chain(exc))
+    if any(isinstance(e, socket.gaierror) for e in chain):
+        return "the host name does not resolve (DNS)"
+    for error in chain:
+        if isinstance(error, OSError) and error.errno in _CONNECT_ERRNOS:
+            return _CONNECT_ERRNOS[error.errno]
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return f"no answer to the connection within {timeout_s:g}s"
+    return None
+
+
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    """``exc`` and what it wraps: ``args[0]``, urllib3's ``reason``, causes and contexts."""
+    seen: set[int] = set()
+    todo: list[BaseException] = [exc]
+    while todo:
+        error = todo.pop()
+        if id(error) in seen:
+            continue
+        seen.add(id(error))
+        yield error
+        wrapped = [getattr(error, "reason", None), error.__cause__, error.__context__]
+        wrapped += [a for a in error.args[:1] if isinstance(a, BaseException)]
+        todo += [w for w in wrapped if isinstance(w, BaseException)]
 
 
 def _text(value: Any) -> str | None:

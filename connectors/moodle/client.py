@@ -13,24 +13,19 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import threading
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 from urllib.parse import quote, quote_plus
 
 import requests
 from requests.adapters import HTTPAdapter
-from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
-from tenacity.wait import wait_random_exponential
 
-from connectors.base import TransientError
 from connectors.moodle.classify import (
     classify_error,
+    connection_failure,
     describe_body,
     error_for_status,
     error_for_xml,
@@ -41,12 +36,14 @@ from connectors.moodle.config import MoodleConfig
 from connectors.moodle.errors import (
     BadUrl,
     MoodleError,
+    MoodleUnreachable,
     NetworkError,
     ServerError,
     Stopped,
     TlsError,
 )
 from connectors.moodle.form import build_form, chunk_request_ids
+from connectors.moodle.retry import QUICK_UNREACHABLE_PAUSE_S, RetryPolicy, parse_retry_after
 from connectors.redaction import redact
 
 __all__ = ["REST_PATH", "MoodleClient", "parse_retry_after"]
@@ -98,7 +95,7 @@ class MoodleClient:
         self._stop = stop_event if stop_event is not None else threading.Event()
         self._lock = threading.Lock()
         self._requests = 0
-        self._backoff = wait_random_exponential(multiplier=0.5, max=config.max_backoff_s)
+        self._retry = RetryPolicy(config, self.redact)
 
     # ------------------------------------------------------------------ public
 
@@ -191,6 +188,12 @@ class MoodleClient:
             max_items=max_items,
         )
 
+    def give_up_quickly_when_unreachable(self, pause_s: float = QUICK_UNREACHABLE_PAUSE_S) -> None:
+        """Someone is waiting at the command line: a site that cannot be reached at all is
+        tried once more after ``pause_s`` and then reported, instead of the full backoff
+        (minutes per request) that suits the daemon. Other transient errors keep it."""
+        self._retry.unreachable_pause = pause_s
+
     def sleep(self, seconds: float) -> None:
         """Wait between two attempts; a stop request ends the wait at once.
 
@@ -221,15 +224,8 @@ class MoodleClient:
         )
         if self._stop.is_set() or (abandoned is not None and abandoned.is_set()):
             raise Stopped("stop requested; request not sent", function=wsfunction)
-        retrying = Retrying(
-            retry=retry_if_exception(_is_retryable),
-            stop=stop_after_attempt(self._config.max_retries + 1),
-            wait=self._wait,
-            # ``self.sleep`` is looked up at each wait, so tests can replace it.
-            sleep=lambda seconds: self._pause(seconds, abandoned),
-            before_sleep=self._log_retry,
-            reraise=True,
-        )
+        # ``self.sleep`` is looked up at each wait, so tests can replace it.
+        retrying = self._retry.retrying(lambda seconds: self._pause(seconds, abandoned))
         return retrying(self._send, wsfunction, fields)
 
     def _pause(self, seconds: float, abandoned: threading.Event | None) -> None:
@@ -268,9 +264,12 @@ class MoodleClient:
             )
         except requests.exceptions.SSLError as exc:
             raise TlsError(self._describe(exc), function=wsfunction) from exc
-        except requests.exceptions.Timeout as exc:
-            raise NetworkError(
-                f"no answer within {timeout:g}s: {self._describe(exc)}", function=wsfunction
+        except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
+            cause = connection_failure(exc, timeout)
+            if cause is None:
+                raise self._network_error(exc, wsfunction) from exc
+            raise MoodleUnreachable(
+                self.redact(self._config.url), cause, function=wsfunction
             ) from exc
         except (
             requests.exceptions.MissingSchema,
@@ -279,9 +278,18 @@ class MoodleClient:
         ) as exc:
             raise BadUrl(self._describe(exc), function=wsfunction) from exc
         except requests.exceptions.RequestException as exc:
-            # Connection refused or reset, broken chunked answer, ...
+            # A broken chunked answer, too many redirects, ...
             raise NetworkError(self._describe(exc), function=wsfunction) from exc
         return self._decode(wsfunction, response)
+
+    def _network_error(self, exc: requests.RequestException, wsfunction: str) -> NetworkError:
+        """A failure after the site was reached: a read timeout, a reset connection."""
+        if isinstance(exc, requests.exceptions.Timeout):
+            timeout = self._config.timeout_s
+            return NetworkError(
+                f"no answer within {timeout:g}s: {self._describe(exc)}", function=wsfunction
+            )
+        return NetworkError(self._describe(exc), function=wsfunction)
 
     def _decode(self, wsfunction: str, response: requests.Response) -> Any:
         """The decoded answer, or the typed error it stands for.
@@ -327,27 +335,6 @@ class MoodleClient:
             raise self._logged(classify_error(wsfunction, self._redact_tree(payload)))
         return payload
 
-    # ------------------------------------------------------------------ retry
-
-    def _wait(self, retry_state: RetryCallState) -> float:
-        """Backoff before the next attempt: Retry-After when given, else jittered exponential."""
-        outcome = retry_state.outcome
-        error = outcome.exception() if outcome is not None else None
-        retry_after = getattr(error, "retry_after", None)
-        delay = retry_after if retry_after is not None else self._backoff(retry_state)
-        return max(0.0, min(float(delay), self._config.max_backoff_s))
-
-    def _log_retry(self, retry_state: RetryCallState) -> None:
-        outcome = retry_state.outcome
-        error = outcome.exception() if outcome is not None else None
-        delay = retry_state.next_action.sleep if retry_state.next_action else 0.0
-        log.warning(
-            "attempt %d failed (%s), retrying in %.1fs",
-            retry_state.attempt_number,
-            self.redact(str(error)),
-            delay,
-        )
-
     # ------------------------------------------------------------------ redaction
 
     def _describe(self, exc: BaseException) -> str:
@@ -365,27 +352,3 @@ class MoodleClient:
     def _logged(self, error: MoodleError) -> MoodleError:
         log.debug("moodle error %s: %s", type(error).__name__, self.redact(str(error)))
         return error
-
-
-def _is_retryable(error: BaseException) -> bool:
-    return isinstance(error, TransientError) and not isinstance(error, Stopped)
-
-
-def parse_retry_after(value: str | None) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header (delta-seconds or HTTP date)."""
-    if not value or not value.strip():
-        return None
-    value = value.strip()
-    try:
-        seconds = float(value)
-    except ValueError:
-        try:
-            when = parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError):
-            return None
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=UTC)
-        seconds = (when - datetime.now(UTC)).total_seconds()
-    if not math.isfinite(seconds):
-        return None
-    return max(0.0, seconds)

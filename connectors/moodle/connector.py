@@ -26,6 +26,7 @@ from connectors.base import (
     PushResult,
     TerminalError,
     TransientError,
+    Unreachable,
     describe,
 )
 from connectors.moodle import functions as fn
@@ -51,8 +52,16 @@ _NOT_STATE_FIELDS = frozenset(
     {"lms_user_id", "suspended", "deleted", "first_access", "last_access"}
 )
 
-#: Data-request statuses still on their way to 10 (reference 3.5).
-_ONGOING = frozenset({0, 1, 2, 3, 4})
+#: Data-request statuses still on their way to 10 (reference 3.5), said in words: what
+#: Moodle is doing with request {id} and who or what the erasure waits for.
+_WAITING_FOR = {
+    0: "Moodle received data request {id}; its cron prepares it for approval",
+    1: "Moodle's cron is preparing data request {id} for approval",
+    2: "waiting for Moodle's privacy officer to approve data request {id}",
+    3: "Moodle approved data request {id}; its cron deletes the account",
+    4: "Moodle's cron is deleting the account (data request {id})",
+}
+_ONGOING = frozenset(_WAITING_FOR)
 _FINAL_FAILURES = {
     5: "was marked complete by a privacy officer without running the deletion",
     6: "was cancelled",
@@ -123,6 +132,9 @@ class MoodleConnector(Connector):
     def request_count(self) -> int:
         return self._client.request_count
 
+    def give_up_quickly_when_unreachable(self) -> None:
+        self._client.give_up_quickly_when_unreachable()
+
     def close(self) -> None:
         if self._own_client:
             self._client.close()
@@ -176,6 +188,8 @@ class MoodleConnector(Connector):
             return PushResult.terminal_error(f"unknown push action {command.action!r}")
         try:
             return action(command)
+        except Unreachable:
+            raise  # the worker says it once per connector instead of once per command
         except TransientError as exc:
             return PushResult.transient_error(str(exc))
         except TerminalError as exc:
@@ -317,10 +331,12 @@ class MoodleConnector(Connector):
                 "tool_dataprivacy_approve_data_request", {"requestid": request_id}
             )
         except MissingCapability:
-            return "awaiting approval by a Moodle privacy officer (the bridge may not approve)"
+            waiting = _WAITING_FOR[fn.PRIVACY_STATUS_AWAITING_APPROVAL].format(id=request_id)
+            return f"{waiting} (the bridge's role may not approve it)"
         except MoodleError as exc:
             if exc.errorcode == "privacyofficeronly":
-                return "awaiting approval by a Moodle privacy officer (the bridge is not one)"
+                waiting = _WAITING_FOR[fn.PRIVACY_STATUS_AWAITING_APPROVAL].format(id=request_id)
+                return f"{waiting} (the bridge's role is not among the privacy officer roles)"
             if exc.errorcode != "errorrequestnotwaitingforapproval":
                 raise
             return None  # approved meanwhile: the status read that follows tells
@@ -334,12 +350,10 @@ class MoodleConnector(Connector):
         if status == fn.PRIVACY_STATUS_DELETED:
             after = self._user(user_id)
             left = "account deleted" if after is None else "the account row is still listed"
-            reason = f"data request {request_id} done (status 10); {left}"
+            reason = f"Moodle completed data request {request_id}; {left}"
             return PushResult("applied", reason, request_id, _seen(user_id, after))
         if status in _ONGOING:
-            reason = f"data request {request_id} in status {status}; waiting for Moodle's cron"
-            if status == fn.PRIVACY_STATUS_AWAITING_APPROVAL:
-                reason = f"data request {request_id} awaits a privacy officer's approval"
+            reason = _WAITING_FOR[status].format(id=request_id)
             return PushResult("pending", reason, request_id)
         failure = _FINAL_FAILURES.get(status) if isinstance(status, int) else None
         failure = failure or f"ended in unexpected status {status!r}"
@@ -383,9 +397,3 @@ def _seen(user_id: int, user: Raw | None) -> LmsState:
         return LmsState(user_id, exists=False)
     return LmsState(user_id, exists=True, suspended=bool(user.get("suspended")))
 
-
-def _seen(user_id: int, user: Raw | None) -> LmsState:
-    """The account as a push's read-back saw it: existence and suspension (``PushResult.state``)."""
-    if user is None:
-        return LmsState(user_id, exists=False)
-    return LmsState(user_id, exists=True, suspended=bool(user.get("suspended")))

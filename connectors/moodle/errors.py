@@ -24,7 +24,14 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from connectors.base import ConnectionRefused, ConnectorError, TerminalError, TransientError
+from connectors.base import (
+    ConnectionRefused,
+    ConnectorError,
+    TerminalError,
+    TransientError,
+    Unreachable,
+    unreachable_fix,
+)
 
 __all__ = [
     "AccessException",
@@ -37,6 +44,7 @@ __all__ = [
     "MoodleError",
     "MoodleException",
     "MoodleInternalError",
+    "MoodleUnreachable",
     "NetworkError",
     "RecordNotFound",
     "ServerError",
@@ -222,6 +230,23 @@ class ServerError(MoodleError, TransientError):
 
 class NetworkError(MoodleError, TransientError):
     default_fix = "Moodle could not be reached (timeout, connection refused or reset)."
+
+
+class MoodleUnreachable(NetworkError, Unreachable):
+    """No connection to the site at all (refused, unknown host, connect timeout).
+
+    Its text is the plain cause, never the HTTP library's (``HTTPConnectionPool(...)``),
+    and its fix says what to check rather than restating the problem.
+    """
+
+    def __init__(self, url: str, cause: str, *, function: str | None = None) -> None:
+        super().__init__(
+            f"cannot reach {url}: {cause}", function=function, url=url, cause=cause, lms="Moodle"
+        )
+        self.fix = unreachable_fix(url, "Moodle")
+
+    def __str__(self) -> str:
+        return self.message
 
 
 class Stopped(MoodleError, TransientError):

@@ -25,7 +25,9 @@ def test_status_json_shape_before_and_after_a_run(tmp_path: Path, db_url: str, s
     assert set(moodle["streams"]["users"]) == {
         "bookmark", "age_s", "due_at", "reconciled_at", "listing"
     }
-    assert before["push"] == {"pending": 0, "failed": 0, "oldest_pending_age_s": None}
+    assert before["push"] == {
+        "pending": 0, "failed": 0, "oldest_pending_age_s": None, "overdue": []
+    }
     assert before["requests"] == {"open": 0, "overdue": 0}
     assert before["daemon"] is None
 

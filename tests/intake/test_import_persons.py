@@ -213,16 +213,22 @@ def test_sync_after_import_links_lms_users_to_imported_persons(tmp_path, db_url,
     assert count(sessions, Person) == 3
 
 
-def test_an_erased_persons_email_is_not_imported_again(tmp_path, sessions, settings,
-                                                       importer) -> None:
+def test_an_erased_persons_row_is_skipped_and_the_rest_imported(tmp_path, sessions, settings,
+                                                                 importer) -> None:
     ensure_register_secret(settings.register.secret_file)
     with sessions() as session, session.begin():
         suppress(session, settings, emails=["person1@example.fi"], lms_ids=[])
-    rows = [FI_PERSON_HEADERS, person_row(1, email="Person1@example.fi")]
+    rows = [FI_PERSON_HEADERS, person_row(1, email="Person1@example.fi"), person_row(2),
+            person_row(3)]
     report = importer("persons", write_csv(tmp_path / "p.csv", rows))
-    assert report.status == "invalid"
-    assert "p.csv:2: column C \"Sähköposti\": this e-mail belongs to an erased person" in (
-        report.errors[0])
+    assert report.status == "ok" and report.rejected == 0 and not report.errors
+    assert (report.suppressed, report.counts.created) == (1, 2)
+    assert report.summary()["suppressed"] == 1
+    assert report.notes == ["1 row(s) skipped: erased persons (suppression list); lift with "
+                            "`bridge suppression lift` for a customer who has come back"]
+    assert count(sessions, Person) == 2
+    again = importer("persons", write_csv(tmp_path / "p.csv", rows))  # the master file, again
+    assert again.status == "ok" and again.suppressed == 1 and again.counts.unchanged == 2
 
 
 def test_unknown_employer_without_a_name_is_rejected(tmp_path, importer) -> None:

@@ -62,6 +62,7 @@ def check_connector(app: App, name: str) -> CheckReport:
     if token is not None and not token.ok:
         return CheckReport(None, local)
     connector = open_connector(app.settings, name, app.connector_token(name))
+    connector.give_up_quickly_when_unreachable()  # someone waits for the answer
     try:
         report = connector.check()
     finally:

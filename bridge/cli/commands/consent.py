@@ -8,7 +8,9 @@ import click
 from bridge.cli.app import App
 from bridge.cli.options import email_option, json_option, person_option
 from bridge.cli.render import emit_json, out
+from bridge.errors import OperationFailed
 from bridge.registry.queries import find_person
+from bridge.services.delivery import Delivery, deliver_now, when_it_happens
 from bridge.services.rights import consent as consent_service
 
 
@@ -25,6 +27,12 @@ def _consent_command(verb: str) -> None:
     @click.option("--channel", type=click.Choice(["email", "sms", "phone", "post"]))
     @click.option("--reason", required=True, help="Why (recorded in the audit trail).")
     @click.option("--evidence", help="Evidence of the person's wish (letter, e-mail, …).")
+    @click.option(
+        "--now",
+        is_flag=True,
+        help="Push the change to the LMS at once and verify it before returning "
+        "(exit 1 if the LMS cannot be reached; the push stays queued).",
+    )
     @json_option
     @click.pass_obj
     def command(
@@ -35,9 +43,12 @@ def _consent_command(verb: str) -> None:
         channel: str | None,
         reason: str,
         evidence: str | None,
+        now: bool,
         as_json: bool,
     ) -> None:
         change = getattr(consent_service, verb)
+        if now:
+            app.authorise("push")  # before anything changes: --now also runs the pushes
         with app.unit_of_work("subject") as work:
             person = find_person(work.session, person_id=person_id, email=email)
             result = change(
@@ -50,15 +61,44 @@ def _consent_command(verb: str) -> None:
                 reason=reason,
                 evidence=evidence,
             )
+        ids = [int(p["id"]) for p in result.pushes]
+        delivery: Delivery | None = None
+        if now and ids:
+            delivery = deliver_now(app.settings, app.sessions, app.connector_token, app.actor, ids)
         if as_json:
-            emit_json(result.as_dict())
-            return
-        state = "recorded" if result.changed else "already recorded (nothing changed)"
-        out.print(f"{purpose} consent {result.status} for person {result.person_id}: {state}")
-        for push in result.pushes:
-            out.print(f"  queued push {push['id']}: {push['action']} in {push['connector']}")
+            payload = result.as_dict()
+            if delivery is not None:
+                payload["delivered"] = {"done": delivery.done, "complete": delivery.complete}
+            emit_json(payload)
+        else:
+            state = "recorded" if result.changed else "already recorded (nothing changed)"
+            out.print(f"{purpose} consent {result.status} for person {result.person_id}: {state}")
+            for push in result.pushes:
+                out.print(f"  queued push {push['id']}: {push['action']} in {push['connector']}")
+            _say_what_happens_next(app, ids, delivery, withdrawn=verb == "withdraw")
+        if delivery is not None and not delivery.complete:
+            raise OperationFailed("\n".join(delivery.unreachable + delivery.failed))
 
     command.__doc__ = f"{verb.capitalize()} a consent; for the service this changes LMS access."
+
+
+def _say_what_happens_next(
+    app: App, ids: list[int], delivery: Delivery | None, *, withdrawn: bool
+) -> None:
+    """The line after "queued push N": when the LMS changes, or what --now achieved."""
+    if not ids:
+        return
+    if delivery is None:
+        what = "LMS access ends" if withdrawn else "LMS access returns"
+        with app.sessions() as session:
+            out.print(f"  {when_it_happens(app.settings, session, what)}")
+        return
+    if delivery.done:
+        pushes = ", ".join(str(i) for i in delivery.done)
+        result = "LMS access has ended" if withdrawn else "LMS access is back"
+        out.print(f"  pushed and verified by reading back (push {pushes}): {result}")
+    for line in delivery.waiting:
+        out.print(f"  {line}")
 
 
 _consent_command("withdraw")

@@ -46,6 +46,7 @@ def _print_report(report: ImportReport) -> None:
         ("unchanged", c.unchanged),
         ("older than the register (kept)", c.older),
         ("repeated rows (skipped)", report.duplicates),
+        ("erased persons (skipped)", report.suppressed),
         ("rejected", report.rejected),
     ]
     rows += [

@@ -11,6 +11,7 @@ from bridge.cli.app import App
 from bridge.cli.guard import requires
 from bridge.cli.options import json_option
 from bridge.cli.render import emit_json, out, table
+from bridge.errors import OperationFailed
 from bridge.services.push import outbox
 from bridge.services.push.worker import PushWorker
 
@@ -36,15 +37,21 @@ def push_run(app: App, once: bool, interval: float | None, as_json: bool) -> Non
     if interval is None:
         interval = app.settings.daemon.push_interval.total_seconds()
     stop = threading.Event()
-    worker = PushWorker(app.settings, app.sessions, app.connector_token, actor=app.actor, stop=stop)
+    worker = PushWorker(
+        app.settings, app.sessions, app.connector_token, actor=app.actor, stop=stop, manual=once
+    )
     totals: dict[str, int] = {}
+    unreachable: dict[str, str] = {}
     try:
         while True:
             stats = worker.run_once()
             for key, value in stats.as_dict().items():
                 totals[key] = totals.get(key, 0) + value
+            unreachable.update(worker.unreachable)
             if not as_json:
                 for outcome in stats.outcomes:
+                    if outcome["connector"] in worker.unreachable:
+                        continue  # said once per connector below
                     out.print(f"push {outcome['id']}: {outcome['state']} ({outcome['reason']})")
             if once or stop.wait(interval):
                 break
@@ -56,6 +63,9 @@ def push_run(app: App, once: bool, interval: float | None, as_json: bool) -> Non
         emit_json(totals)
     elif not totals.get("claimed"):
         out.print("nothing to push")
+    if unreachable:
+        lines = (f"{name}: {line}; its pushes stay queued" for name, line in unreachable.items())
+        raise OperationFailed("\n".join(lines))
 
 
 @push.command("list")

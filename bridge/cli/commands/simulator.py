@@ -6,6 +6,8 @@ import sys
 
 import click
 
+from bridge.settings.durations import parse_duration
+
 
 @click.group("simulator")
 def simulator() -> None:
@@ -28,11 +30,22 @@ def simulator() -> None:
     show_default=True,
     help="Share of requests answered with a transport fault.",
 )
-def simulator_serve(size: str, port: int, seed: int, faults: float) -> None:
+@click.option(
+    "--cron-every",
+    default="60s",
+    show_default=True,
+    help="How often the site runs Moodle's cron (scheduled and privacy tasks), as a real "
+    "site does every minute; approved erasures complete then. 0 = never.",
+)
+def simulator_serve(size: str, port: int, seed: int, faults: float, cron_every: str) -> None:
     """Serve until SIGTERM/SIGINT; prints {"url": ..., "token": ...} when ready."""
     from connectors.moodle.simulator.server import serve
 
-    sys.exit(serve(size, port, seed, faults))
+    try:
+        every = 0.0 if cron_every.strip() == "0" else parse_duration(cron_every).total_seconds()
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--cron-every") from None
+    sys.exit(serve(size, port, seed, faults, cron_every=every))
 
 
 def register(cli: click.Group) -> None:

@@ -10,6 +10,7 @@ from bridge.cli.app import App
 from bridge.cli.options import json_option
 from bridge.cli.render import emit_json, out, table
 from bridge.services.status import collect_status
+from bridge.settings.durations import format_duration
 
 
 @click.command("status")
@@ -57,6 +58,13 @@ def status(app: App, as_json: bool) -> None:
             else f"{'alive' if daemon['alive'] else 'stale'} (heartbeat {daemon['heartbeat_at']})"
         )
     )
+    limit = format_duration(app.settings.daemon.lms_request_overdue)
+    for wait in push["overdue"]:
+        hours = (wait["waiting_s"] or 0) / 3600
+        out.print(
+            f"[bold red]overdue[/]: push {wait['id']} in {wait['connector']} has waited "
+            f"{hours:.0f} h (more than {limit}): {wait['note']}"
+        )
 
 
 def _listing(listing: dict[str, Any] | None) -> str:

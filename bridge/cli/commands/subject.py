@@ -12,12 +12,13 @@ from sqlalchemy.orm import Session
 
 from bridge.cli.app import App
 from bridge.cli.options import email_option, json_option, person_option, request_option
-from bridge.cli.render import show, show_document
+from bridge.cli.render import out, show, show_document
 from bridge.errors import UsageError
 from bridge.files import check_writable
 from bridge.notice import LANGUAGES
 from bridge.registry.models import Person
 from bridge.registry.queries import find_person
+from bridge.services.delivery import when_it_happens
 from bridge.services.rights import erasure
 from bridge.services.rights import export as export_service
 from bridge.services.rights.erasure_letter import write_plan, write_receipt
@@ -106,11 +107,17 @@ def subject_erase(
         )
     if target is None:
         show_document(receipt, "erasure receipt", as_json)
-        return
-    written = write_receipt(
-        app.settings, receipt, fmt=fmt, out=target, lang=lang, replace=force
-    )
-    _show_written(receipt, as_json, "erasure receipt", written)
+    else:
+        written = write_receipt(
+            app.settings, receipt, fmt=fmt, out=target, lang=lang, replace=force
+        )
+        _show_written(receipt, as_json, "erasure receipt", written)
+    queued = [s["push"] for s in receipt.get("systems", ()) if s.get("push")]
+    if queued and not as_json:
+        with app.sessions() as session:
+            when = when_it_happens(app.settings, session, "the LMS account is suspended")
+        out.print(f"next: {when}; the deletion itself follows as each LMS mode allows "
+                  "(`bridge push list` shows where each push stands)")
 
 
 def _show_written(

@@ -46,6 +46,10 @@ class RichProgress:
         self.bar.update(self.tasks[stream], total=1, completed=1, counts=text)
 
 
+    def stream_abandoned(self, stream: str) -> None:
+        self.bar.remove_task(self.tasks.pop(stream))  # the one line comes at the end
+
+
 def _counts(stats: StreamStats) -> str:
     return (
         f"fetched {stats.fetched}  created {stats.created}  updated {stats.updated}  "
@@ -102,6 +106,8 @@ def _print_summary(result: RunResult) -> None:
 
 
 def _failure(result: RunResult) -> str:
+    if result.unreachable is not None:
+        return f"{result.connector}: {result.unreachable}"
     errors = [f"{name}: {s.error}" for name, s in result.streams.items() if s.error]
     first = f" ({errors[0]})" if errors else ""
     return f"{result.connector}: run {result.run_id} {result.status}{first}"
@@ -161,7 +167,8 @@ def sync(
                     progress=progress,
                     actor=app.actor,
                 )
-            _print_summary(result)
+            if result.unreachable is None:
+                _print_summary(result)
         else:
             result = run_sync(app.settings, app.sessions, name, token, options, actor=app.actor)
         results.append(result)
@@ -172,7 +179,7 @@ def sync(
             else {"runs": {r.connector: r.summary() for r in results}}
         )
     if any(r.status != "ok" for r in results):
-        raise OperationFailed("; ".join(_failure(r) for r in results if r.status != "ok"))
+        raise OperationFailed("\n".join(_failure(r) for r in results if r.status != "ok"))
 
 
 def register(cli: click.Group) -> None:

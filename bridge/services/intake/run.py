@@ -85,6 +85,8 @@ class ImportReport:
     rows: int = 0
     rejected: int = 0
     duplicates: int = 0
+    #: Rows of erased persons skipped (the suppression list).
+    suppressed: int = 0
     counts: Counts = field(default_factory=Counts)
     errors: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -97,7 +99,8 @@ class ImportReport:
             "kind": self.kind, "file": self.file, "run_id": self.run_id,
             "dry_run": self.dry_run, "status": self.status, "read_as": self.read_as,
             "rows": self.rows, **self.counts.as_dict(), "duplicates": self.duplicates,
-            "rejected": self.rejected, "errors": self.errors, "notes": self.notes,
+            "suppressed": self.suppressed, "rejected": self.rejected, "errors": self.errors,
+            "notes": self.notes,
             "ignored_columns": self.ignored_columns, "rejects_file": self.rejects_file,
         }
 
@@ -223,8 +226,8 @@ def _write(sessions: sessionmaker[Session], context: WriteContext, write: Writer
 
 
 def _take(report: ImportReport, checked: Validation) -> None:
-    report.rows, report.rejected, report.duplicates = (
-        checked.rows, checked.rejected, checked.duplicates)
+    report.rows, report.rejected, report.duplicates, report.suppressed = (
+        checked.rows, checked.rejected, checked.duplicates, checked.suppressed)
     report.errors, report.notes = checked.errors, checked.notes
 
 
@@ -233,7 +236,8 @@ def _audit(sessions: sessionmaker[Session], actor: Actor, report: ImportReport,
     details = {
         "run_id": report.run_id, "file": report.file, "sha256": _file_hash(options.path),
         "dry_run": report.dry_run, "status": report.status, "rows": report.rows,
-        "rejected": report.rejected, "duplicates": report.duplicates, **report.counts.as_dict(),
+        "rejected": report.rejected, "duplicates": report.duplicates,
+        "suppressed": report.suppressed, **report.counts.as_dict(),
     }
     with sessions() as session, session.begin():
         audit.record(session, actor, f"import {report.kind}", details=details,

@@ -100,8 +100,14 @@ class Validation:
     rows: int = 0
     rejected: int = 0
     duplicates: int = 0
+    #: Rows of erased persons (CONTRACTS 10), skipped rather than refused.
+    suppressed: int = 0
     errors: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+
+
+#: The kinds whose rows name a person by e-mail, which the suppression list can match.
+_PERSON_KINDS = frozenset({"persons", "relationships", "consents"})
 
 
 def _short_hash(text: str) -> int:
@@ -136,6 +142,12 @@ class _Checker:
         return False, RowError(row.line, "", f"same {KEY_NAMES[self.spec.kind]} as line {line} "
                                              "but other data; keep one of the two rows")
 
+    def erased(self, row: ImportRow) -> bool:
+        """Whether the row is about an erased person: such rows are skipped, never imported
+        again, and do not fail the office's master spreadsheet on re-import."""
+        email = row.key[0] if self.spec.kind in _PERSON_KINDS else None
+        return bool(email) and self.suppressed(str(email))
+
     def references(self, session: Session, rows: list[ImportRow]) -> dict[int, RowError]:
         """Errors (by line) of rows whose person or organisation is not in the register."""
         if self.spec.kind == "persons":
@@ -152,11 +164,7 @@ class _Checker:
         known = ids_by(session, Organisation.business_id, (r.get("business_id") for r in rows))
         for row in rows:
             bid = row.get("business_id")
-            if self.suppressed(row.key[0]):
-                errors.append(RowError(
-                    row.line, self._label("email"), "this e-mail belongs to an erased person; "
-                    "`bridge suppression lift` lets a returning customer back in"))
-            elif bid and bid not in known and bid not in self.named_employers:
+            if bid and bid not in known and bid not in self.named_employers:
                 if row.get("employer"):
                     self.named_employers.add(bid)
                     continue
@@ -233,6 +241,8 @@ def validate(
                 if len(result.notes) < KEPT_MESSAGES:
                     result.notes.append(f"{sheet.name}:{raw.line}: repeats an earlier row; "
                                         "skipped")
+            elif checker.erased(parsed):
+                result.suppressed += 1
             else:
                 valid.append((raw, parsed))
         if valid:
@@ -244,4 +254,9 @@ def validate(
             spool.add([row for _, row in valid if row.line not in problems])
         if progress is not None:
             progress("checked", result.rows)
+    if result.suppressed:
+        result.notes.append(
+            f"{result.suppressed} row(s) skipped: erased persons (suppression list); lift with "
+            "`bridge suppression lift` for a customer who has come back"
+        )
     return result

@@ -160,6 +160,7 @@ def claim(
     now: datetime | None = None,
     claim_ttl: timedelta = CLAIM_TTL,
     exclude: Sequence[int] = (),
+    only: Sequence[int] | None = None,
 ) -> list[OutboxCommand]:
     """Claim due commands for ``worker``; no two workers ever hold the same command.
 
@@ -175,6 +176,8 @@ def claim(
     )
     if exclude:
         due = sa.and_(due, OutboxCommand.id.not_in(list(exclude)))
+    if only is not None:  # e.g. the pushes of one command run with --now
+        due = sa.and_(due, OutboxCommand.id.in_(list(only)))
     query = (
         sa.select(OutboxCommand)
         .where(due)

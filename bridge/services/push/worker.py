@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from pydantic import SecretStr
 from sqlalchemy.orm import Session, sessionmaker
 
+from bridge.registry.base import utcnow
 from bridge.registry.models import OutboxCommand
 from bridge.services import audit
 from bridge.services.audit import Actor
@@ -21,6 +22,7 @@ from bridge.services.connectors import open_connector
 from bridge.services.leases import holder_name
 from bridge.services.push.outbox import CLAIM_TTL, Outcome, claim, settle
 from bridge.settings import Settings
+from bridge.settings.durations import format_duration
 from connectors.base import (
     Connector,
     ConnectorError,
@@ -28,6 +30,7 @@ from connectors.base import (
     PushCommand,
     PushResult,
     TerminalError,
+    Unreachable,
     describe,
 )
 
@@ -84,6 +87,7 @@ class PushWorker:
         connector_factory: ConnectorFactory | None = None,
         stop: threading.Event | None = None,
         claim_ttl: timedelta | None = None,
+        manual: bool = False,
     ) -> None:
         self.settings, self.sessions, self.token_of = settings, sessions, token_of
         self.actor = actor
@@ -93,9 +97,18 @@ class PushWorker:
         self.worker = holder_name(actor.name if actor else "push")
         self._factory = connector_factory or self._open
         self._connectors: dict[str, Connector] = {}
+        #: A person waits for this run (``push run --once``, ``--now``): an unreachable LMS is
+        #: told in seconds rather than waited out with the daemon's backoff.
+        self.manual = manual
+        #: Connectors found unreachable in this pass, with the one line that says so: their
+        #: other commands are not tried again in the same pass (they stay queued).
+        self.unreachable: dict[str, str] = {}
 
     def _open(self, name: str, stop: threading.Event) -> Connector:
-        return open_connector(self.settings, name, self.token_of(name), stop_event=stop)
+        connector = open_connector(self.settings, name, self.token_of(name), stop_event=stop)
+        if self.manual:
+            connector.give_up_quickly_when_unreachable()
+        return connector
 
     def connector(self, name: str) -> Connector:
         if name not in self._connectors:
@@ -107,13 +120,15 @@ class PushWorker:
             connector.close()
         self._connectors.clear()
 
-    def run_once(self, limit: int = 50) -> PushRunStats:
-        """Carry out every command that is due now (in batches of ``limit``)."""
+    def run_once(self, limit: int = 50, *, only: Sequence[int] | None = None) -> PushRunStats:
+        """Carry out every command that is due now (in batches of ``limit``); with ``only``,
+        just those commands (the ones a command run with ``--now`` queued)."""
         stats = PushRunStats()
+        self.unreachable = {}
         seen: set[int] = set()  # each command at most once per pass, however short its poll
         while not self.stop.is_set():
             commands = claim(self.sessions, self.worker, limit=limit, claim_ttl=self.claim_ttl,
-                             exclude=sorted(seen))
+                             exclude=sorted(seen), only=only)
             if not commands:
                 break
             seen.update(c.id for c in commands)
@@ -134,10 +149,19 @@ class PushWorker:
             stats.lost += 1
             log.warning("push %s: claim lost before it could be settled", command.id)
             return
+        if outcome.state == "waiting":
+            self._warn_when_overdue(command, outcome)
         counter = {"done": "done", "waiting": "waiting", "pending": "retrying", "failed": "failed"}
         name = counter[outcome.state]
         setattr(stats, name, getattr(stats, name) + 1)
-        stats.outcomes.append({"id": command.id, "state": outcome.state, "reason": outcome.reason})
+        stats.outcomes.append(
+            {
+                "id": command.id,
+                "connector": command.connector,
+                "state": outcome.state,
+                "reason": outcome.reason,
+            }
+        )
         log.info(
             "push %s %s of LMS user %s: %s (%s)",
             command.id,
@@ -146,6 +170,24 @@ class PushWorker:
             outcome.state,
             outcome.reason,
         )
+
+    def _warn_when_overdue(self, command: OutboxCommand, outcome: Outcome) -> None:
+        """The daemon's alert: warn once, at the first poll after a push has waited on the
+        LMS longer than ``daemon.lms_request_overdue`` (`bridge status` keeps showing it).
+
+        The previous poll was ``privacy_poll`` before this one fell due, so the limit was
+        crossed in between exactly once.
+        """
+        limit = self.settings.daemon.lms_request_overdue
+        previous_poll = command.next_attempt_at - self.settings.daemon.privacy_poll
+        if previous_poll - command.created_at < limit <= utcnow() - command.created_at:
+            log.warning(
+                "push %s in %s is overdue: waiting on the LMS for more than %s: %s",
+                command.id,
+                command.connector,
+                format_duration(limit),
+                outcome.reason,
+            )
 
     def _carry_out(self, command: OutboxCommand) -> Outcome:
         payload = command.payload or {}
@@ -156,6 +198,8 @@ class PushWorker:
             changes=payload.get("changes") or {},
             lms_request_id=command.lms_request_id,
         )
+        if command.connector in self.unreachable:
+            return Outcome("pending", self.unreachable[command.connector], command.lms_request_id)
         try:
             result = self.connector(command.connector).push(request)
             if result.outcome in ("applied", "already_applied"):
@@ -166,6 +210,9 @@ class PushWorker:
                     )
         except TerminalError as exc:
             result = PushResult.terminal_error(describe(exc))
+        except Unreachable as exc:
+            self.unreachable[command.connector] = describe(exc)
+            result = PushResult.transient_error(describe(exc))
         except ConnectorError as exc:
             result = PushResult.transient_error(str(exc))
         return _outcome(result)

@@ -51,6 +51,7 @@ from connectors.base import (
     ConnectorError,
     StreamUnavailable,
     TerminalError,
+    Unreachable,
     describe,
 )
 from connectors.records import Batch
@@ -86,6 +87,8 @@ def run_sync(
             connector = connector_factory(stop)
         else:
             connector = open_connector(settings, connector_name, token, stop_event=stop)
+        if options.trigger == "manual":  # someone waits: an unreachable LMS is told in seconds
+            connector.give_up_quickly_when_unreachable()
         try:
             streams = select_streams(settings, sessions, connector_name, connector.streams, options)
             engine = _Run(sessions, connector_name, connector, options, token, progress, stop)
@@ -129,6 +132,7 @@ class _Run:
         self.secrets = [token.get_secret_value()]
         self.actor: Actor | None = None
         self.refused: str | None = None
+        self.unreachable: str | None = None
         self.settings: Settings
         self.listings: dict[str, Listing] = {}
         self.written: dict[str, dict[str, Any]] = {}  # the run row's counts so far
@@ -144,8 +148,8 @@ class _Run:
         skipped: dict[str, str] = {}
         warnings: list[str] = []
         for stream in streams:
-            if self.stop.is_set() or self.refused:
-                break  # a refused connection fails every stream alike: say it once
+            if self.stop.is_set() or self.refused or self.unreachable:
+                break  # a refused or unreachable LMS fails every stream alike: say it once
             self.progress.stream_started(stream)
             stats = self._sync_stream(run_id, stream)
             if stats.status == "skipped":
@@ -155,7 +159,10 @@ class _Run:
                 results[stream] = stats
                 if stats.note:
                     warnings.append(f"{stream}: {stats.note}")
-            self.progress.stream_finished(stream, stats)
+            if self.unreachable:
+                self.progress.stream_abandoned(stream)
+            else:
+                self.progress.stream_finished(stream, stats)
         if "users" in results and results["users"].status == "ok":
             warnings += self._enforce_drift(self.listings["users"])
         status = _overall(results, interrupted=self.stop.is_set())
@@ -170,6 +177,7 @@ class _Run:
             duration_s=time.monotonic() - started,
             skipped=skipped,
             warnings=warnings,
+            unreachable=self.unreachable,
         )
         self._close_run(result)
         return result
@@ -248,11 +256,26 @@ class _Run:
             if isinstance(exc, ConnectionRefused):
                 self.refused = stats.error
             self._forget(run_id)
+        except Unreachable as exc:
+            stats.status, stats.error = "failed", str(exc)
+            self.unreachable = describe(exc)
+            log.log(self._transient_level, "stream %s failed: %s", stream, exc)
+            self._forget(run_id)
         except ConnectorError as exc:
-            stats.status, stats.error = "failed", f"{exc} (transient; will be retried)"
-            log.warning("stream %s failed: %s", stream, exc)
+            stats.status, stats.error = "failed", f"{exc}{self._retried_when}"
+            log.log(self._transient_level, "stream %s failed: %s", stream, exc)
             self._forget(run_id)
         return stats
+
+    @property
+    def _retried_when(self) -> str:
+        """Who tries a transient failure again: nobody for a manual run (CLI tells the user)."""
+        return "" if self.options.trigger == "manual" else " (transient; the next run retries)"
+
+    @property
+    def _transient_level(self) -> int:
+        """A manual run's transient failure is the command's answer; the daemon logs it."""
+        return logging.INFO if self.options.trigger == "manual" else logging.WARNING
 
     def _batches(self, stream: str, bookmark: Any) -> Iterator[Batch]:
         return prefetch(lambda: self.connector.pull(stream, bookmark), self.stop, depth=2)

@@ -48,6 +48,8 @@ class RunResult:
     duration_s: float
     skipped: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    #: The LMS could not be reached at all: the URL, the cause and what to check.
+    unreachable: str | None = None
 
     @property
     def rows_written(self) -> int:
@@ -85,12 +87,15 @@ class Progress(Protocol):
     def stream_started(self, stream: str) -> None: ...
     def batch_stored(self, stream: str, stats: StreamStats) -> None: ...
     def stream_finished(self, stream: str, stats: StreamStats) -> None: ...
+    def stream_abandoned(self, stream: str) -> None:
+        """The LMS could not be reached: the run's result says so once, not per stream."""
 
 
 class NoProgress:
     def stream_started(self, stream: str) -> None: ...
     def batch_stored(self, stream: str, stats: StreamStats) -> None: ...
     def stream_finished(self, stream: str, stats: StreamStats) -> None: ...
+    def stream_abandoned(self, stream: str) -> None: ...
 
 
 def select_streams(

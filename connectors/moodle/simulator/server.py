@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TextIO
 
+from connectors.moodle.simulator.cron import DEFAULT_CRON_EVERY_S, Cron
 from connectors.moodle.simulator.faults import InjectedFault
 from connectors.moodle.simulator.simulated import SimulatedMoodle
 
@@ -102,9 +103,13 @@ def running_server(sim: SimulatedMoodle, host: str = LOOPBACK, port: int = 0) ->
 
 def serve(size: str = "demo", port: int = 0, seed: int = 1, faults: float = 0.0, *,
           host: str = LOOPBACK, token: str | None = None, fault_delay: float = 5.0,
-          out: TextIO | None = None) -> int:
-    """Build a site, serve it, print the ready line, and return 0 after SIGTERM/SIGINT."""
+          out: TextIO | None = None, cron_every: float = DEFAULT_CRON_EVERY_S) -> int:
+    """Build a site, serve it, print the ready line, and return 0 after SIGTERM/SIGINT.
+
+    Cron runs every ``cron_every`` seconds (0: never), as on a real site, so approved
+    privacy requests complete."""
     sim = SimulatedMoodle(size, seed, faults, token, fault_delay=fault_delay)
+    cron = Cron(sim, cron_every)
     stop = threading.Event()
 
     def request_stop(signum: int, frame: object) -> None:
@@ -115,8 +120,9 @@ def serve(size: str = "demo", port: int = 0, seed: int = 1, faults: float = 0.0,
         with running_server(sim, host, port) as url:
             print(json.dumps({"url": url, "token": sim.token}), file=out or sys.stdout,
                   flush=True)
-            while not stop.wait(0.5):
-                pass
+            cron.run_due()
+            while not stop.wait(cron.seconds_to_next()):
+                cron.run_due()
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)

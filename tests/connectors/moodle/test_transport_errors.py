@@ -11,6 +11,7 @@ from connectors.base import TerminalError, TransientError
 from connectors.moodle.errors import (
     BadUrl,
     MoodleError,
+    MoodleUnreachable,
     NetworkError,
     ServerError,
     SiteMaintenance,
@@ -104,7 +105,7 @@ def test_html_page_is_described_by_kind_and_size_not_by_its_text(
     ("raised", "expected"),
     [
         (requests.exceptions.ReadTimeout("read timed out"), NetworkError),
-        (requests.exceptions.ConnectTimeout("connect timed out"), NetworkError),
+        (requests.exceptions.ConnectTimeout("connect timed out"), MoodleUnreachable),
         (requests.exceptions.ConnectionError("Connection reset by peer"), NetworkError),
         (requests.exceptions.ChunkedEncodingError("broken"), NetworkError),
         (requests.exceptions.SSLError("certificate verify failed"), TlsError),

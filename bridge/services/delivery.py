@@ -1,0 +1,97 @@
+"""When a queued push reaches the LMS: the answer a command gives after queueing one.
+
+Withdrawing consent or erasing a person changes the register at once, but the LMS only
+changes when a push worker carries the command out. A privacy officer who reads "queued
+push 1" cannot tell whether the person can still log in; these functions say when access
+ends (the daemon's next poll, or the command to run), and carry the pushes out at once
+for ``--now``.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from pydantic import SecretStr
+from sqlalchemy.orm import Session, sessionmaker
+
+from bridge.services.audit import Actor
+from bridge.services.push.worker import PushRunStats, PushWorker
+from bridge.services.status import daemon_alive
+from bridge.settings import Settings
+from bridge.settings.durations import format_duration
+
+#: What to run when no daemon carries pushes out.
+PUSH_COMMAND = "bridge push run --once"
+
+
+def when_it_happens(settings: Settings, session: Session, what: str) -> str:
+    """One sentence: when ``what`` (e.g. "access ends") happens in the LMS.
+
+    A daemon whose heartbeat is fresh polls the queue every ``daemon.push_interval``;
+    otherwise nothing will, and the sentence names the command that does it.
+    """
+    if daemon_alive(settings, session):
+        every = format_duration(settings.daemon.push_interval)
+        return f"{what} within {every}, when the daemon pushes it to the LMS"
+    return (
+        f"no daemon is running: {what} when you run `{PUSH_COMMAND}` "
+        "(or add --now to this command next time)"
+    )
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What ``--now`` achieved: every push verified by read-back, or why not."""
+
+    done: list[int]
+    waiting: list[str]
+    failed: list[str]
+    unreachable: list[str]
+
+    @property
+    def complete(self) -> bool:
+        return not (self.failed or self.unreachable)
+
+
+def deliver_now(
+    settings: Settings,
+    sessions: sessionmaker[Session],
+    token_of: Callable[[str], SecretStr],
+    actor: Actor,
+    command_ids: Sequence[int],
+) -> Delivery:
+    """Carry out ``command_ids`` now and verify them by reading back (``--now``).
+
+    Only these commands are claimed; one that fails stays queued for the next push run,
+    with its backoff, exactly as if the worker had tried it.
+    """
+    worker = PushWorker(
+        settings, sessions, token_of, actor=actor, stop=threading.Event(), manual=True
+    )
+    try:
+        stats: PushRunStats = worker.run_once(only=list(command_ids))
+    finally:
+        worker.close()
+    done: list[int] = []
+    waiting: list[str] = []
+    failed: list[str] = []
+    for outcome in stats.outcomes:
+        line = f"push {outcome['id']}: {outcome['reason']}"
+        if outcome["state"] == "done":
+            done.append(int(str(outcome["id"])))
+        elif outcome["state"] == "waiting":
+            waiting.append(line)
+        elif outcome["connector"] not in worker.unreachable:  # that one is said once
+            failed.append(f"{line}; it stays queued")
+    tried = {outcome["id"] for outcome in stats.outcomes}
+    waiting += [
+        f"push {i}: another push worker (the daemon) is carrying it out"
+        for i in command_ids
+        if i not in tried
+    ]
+    unreachable = [
+        f"{name}: {line}; its pushes stay queued" for name, line in worker.unreachable.items()
+    ]
+    return Delivery(done, waiting, failed, unreachable)
