@@ -27,6 +27,8 @@ from bridge.settings import Settings, load_settings
 class App:
     config_file: Path | None
     operator_name: str | None = None
+    #: Only `bridge db upgrade` and `bridge init` may create the register (CONTRACTS 4).
+    may_create_register: bool = False
     _engine: sa.Engine | None = field(default=None, repr=False)
 
     @cached_property
@@ -46,7 +48,9 @@ class App:
     @property
     def engine(self) -> sa.Engine:
         if self._engine is None:
-            self._engine = make_engine(self.settings.database.url)
+            self._engine = make_engine(
+                self.settings.database.url, create=self.may_create_register
+            )
             bind_register_secret(self._engine, self.settings.register.secret_file)
         return self._engine
 

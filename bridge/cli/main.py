@@ -82,6 +82,7 @@ COMMAND_MODULES = (
     "commands.db",
     "commands.hold",
     "commands.importing",
+    "commands.init",
     "commands.lms",
     "commands.marketing",
     "commands.org",

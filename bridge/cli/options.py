@@ -37,7 +37,13 @@ def field_options(names: tuple[str, ...]) -> Callable[[F], F]:
 
     def decorate(command: F) -> F:
         for name in reversed(names):
-            command = click.option(f"--{name.replace('_', '-')}", name, default=None)(command)
+            label = name.replace("_", " ")
+            command = click.option(
+                f"--{name.replace('_', '-')}",
+                name,
+                default=None,
+                help=f"The person's {label} (empty text clears it).",
+            )(command)
         return command
 
     return decorate

@@ -11,6 +11,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from bridge.errors import DatabaseNotReady
+
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
@@ -26,12 +28,16 @@ def redacted_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-def make_engine(url: str, **kwargs: Any) -> sa.Engine:
+def make_engine(url: str, *, create: bool = True, **kwargs: Any) -> sa.Engine:
+    """An engine on the register; with ``create=False`` a SQLite file that does not exist
+    is an error, never a new empty register (only ``db upgrade`` and ``init`` create one)."""
     url = normalise_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
-        if database and database != ":memory:":
+        if database and database != ":memory:" and not create:
+            url = _existing_sqlite_file(database)
+        elif database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         engine = sa.create_engine(
             url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs
@@ -44,6 +50,17 @@ def make_engine(url: str, **kwargs: Any) -> sa.Engine:
     return sa.create_engine(
         url, pool_pre_ping=True, connect_args={"prepare_threshold": None}, **kwargs
     )
+
+
+def _existing_sqlite_file(database: str) -> str:
+    """A URL that opens ``database`` read-write without creating it (SQLite's ``mode=rw``),
+    or a clear refusal when there is no file to open."""
+    if database.startswith("file:"):
+        return f"sqlite:///{database}"
+    path = Path(database).absolute()
+    if not path.is_file():
+        raise DatabaseNotReady(f"no register at {path}: run `bridge db upgrade`")
+    return f"sqlite:///file:{path.as_posix()}?mode=rw&uri=true"
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -32,7 +32,9 @@ def _request_line(row: dict[str, Any]) -> str:
 @person_option
 @email_option
 @click.option("--type", "type_", required=True, type=click.Choice(REQUEST_TYPES))
-@click.option("--received", required=True, type=DATE, help="Date the request arrived.")
+@click.option(
+    "--received", type=DATE, help="Date the request arrived (default: today)."
+)
 @click.option("--channel", type=click.Choice(REQUEST_CHANNELS))
 @click.option(
     "--note", help="Anything the handler should know (no more personal data than needed)."
@@ -44,7 +46,7 @@ def request_open(
     person_id: int | None,
     email: str | None,
     type_: str,
-    received: datetime,
+    received: datetime | None,
     channel: str | None,
     note: str | None,
     as_json: bool,
@@ -57,7 +59,7 @@ def request_open(
             work.actor,
             person=optional_person(work.session, person_id, email),
             type_=type_,
-            received_on=received.date(),
+            received_on=received.date() if received else today,
             channel=channel,
             note=note,
             today=today,

@@ -138,6 +138,7 @@ class _Run:
         results: dict[str, StreamStats] = {}
         skipped: dict[str, str] = {}
         warnings: list[str] = []
+        self.progress.streams_planned(streams)
         for stream in streams:
             if self.stop.is_set() or self.refused:
                 break  # a refused connection fails every stream alike: say it once
