@@ -14,6 +14,7 @@ import click
 
 from bridge import __version__
 from bridge.cli.app import App
+from bridge.cli.examples import add_examples
 from bridge.cli.render import err
 from bridge.errors import BridgeError
 from bridge.logs import configure_logging
@@ -47,7 +48,12 @@ def _fail(message: str, code: int) -> None:
     sys.exit(code)
 
 
-@click.group(cls=BridgeGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=BridgeGroup,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    epilog="Examples:\n\n\b\n  bridge init\n  bridge --config /srv/bridge/bridge.toml status\n"
+    "  bridge sync --help",
+)
 @click.version_option(__version__, "--version", prog_name="bridge")
 @click.option(
     "--config",
@@ -58,7 +64,12 @@ def _fail(message: str, code: int) -> None:
 )
 @click.option("--operator", help="Acting operator (default $BRIDGE_OPERATOR or the OS user).")
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
-@click.option("--log-format", type=click.Choice(["text", "json"]), default="text")
+@click.option(
+    "--log-format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    help="Log lines as text for people or JSON for a log collector.",
+)
 @click.pass_context
 def cli(
     ctx: click.Context,
@@ -115,6 +126,7 @@ def _register_plugin_commands() -> None:
 
 _register_commands()
 _register_plugin_commands()
+add_examples(cli)
 
 
 def main() -> None:

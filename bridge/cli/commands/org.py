@@ -69,7 +69,13 @@ def org_show(app: App, business_id: str, as_json: bool) -> None:
 
 @org.command("list")
 @click.option("--search", help="Part of the name.")
-@click.option("--limit", type=click.IntRange(1, 100_000), default=100, show_default=True)
+@click.option(
+    "--limit",
+    type=click.IntRange(1, 100_000),
+    default=100,
+    show_default=True,
+    help="At most this many rows.",
+)
 @json_option
 @click.pass_obj
 def org_list(app: App, search: str | None, limit: int, as_json: bool) -> None:

@@ -112,7 +112,13 @@ def person_show(app: App, ref: str, as_json: bool) -> None:
 @person.command("list")
 @click.option("--search", help="Part of a name or an e-mail.")
 @click.option("--org", help="Only persons of this employer (business ID).")
-@click.option("--limit", type=click.IntRange(1, 100_000), default=100, show_default=True)
+@click.option(
+    "--limit",
+    type=click.IntRange(1, 100_000),
+    default=100,
+    show_default=True,
+    help="At most this many rows.",
+)
 @json_option
 @click.pass_obj
 def person_list(app: App, search: str | None, org: str | None, limit: int, as_json: bool) -> None:

@@ -31,11 +31,19 @@ def _request_line(row: dict[str, Any]) -> str:
 @request_group.command("open")
 @person_option
 @email_option
-@click.option("--type", "type_", required=True, type=click.Choice(REQUEST_TYPES))
+@click.option(
+    "--type",
+    "type_",
+    required=True,
+    type=click.Choice(REQUEST_TYPES),
+    help="What the person asks for.",
+)
 @click.option(
     "--received", type=DATE, help="Date the request arrived (default: today)."
 )
-@click.option("--channel", type=click.Choice(REQUEST_CHANNELS))
+@click.option(
+    "--channel", type=click.Choice(REQUEST_CHANNELS), help="How the request arrived."
+)
 @click.option(
     "--note", help="Anything the handler should know (no more personal data than needed)."
 )

@@ -29,7 +29,12 @@ def subject() -> None:
 @subject.command("erase")
 @person_option
 @email_option
-@click.option("--reason", default="data subject's erasure request", show_default=True)
+@click.option(
+    "--reason",
+    default="data subject's erasure request",
+    show_default=True,
+    help="Why (recorded in the audit trail and the receipt).",
+)
 @request_option
 @click.option("--dry-run", is_flag=True, help="Print what would be deleted, kept and pushed.")
 @click.option("--yes", is_flag=True, help="Do it without asking.")
@@ -87,7 +92,12 @@ def _confirm_erasure(app: App, person_id: int | None, email: str | None) -> int:
 @person_option
 @email_option
 @click.option(
-    "--format", "fmt", type=click.Choice(export_service.FORMATS), default="json", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(export_service.FORMATS),
+    default="json",
+    show_default=True,
+    help="json for the full technical record, html for a page to read.",
 )
 @click.option(
     "--out",
