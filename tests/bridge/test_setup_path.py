@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 
+from tests.bridge.test_init import FLAGS
 from tests.pushback.helpers import wait_until
 
 REPO = Path(__file__).resolve().parents[2]
@@ -128,13 +129,8 @@ def test_the_readme_setup_path_from_an_empty_folder(
 
     user.bridge(
         "init",
-        "--register-name", "Verkkokurssiasiakasrekisteri",
-        "--controller-name", "BPW Kraatz Oy",
-        "--business-id", "0104505-9",
-        "--address", "Ruukinmestarintie 9, 02330 Espoo",
-        "--contact-name", "Heini Nyman",
-        "--contact-email", "heini.nyman@kraatz.fi",
-        "--moodle-url", served_site["url"],
+        *FLAGS[:-1],
+        served_site["url"],
         stdin=served_site["token"] + "\n",
     )
     assert (install / "moodle.token").stat().st_mode & 0o077 == 0
