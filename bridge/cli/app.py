@@ -24,6 +24,8 @@ from bridge.settings import Settings, load_settings
 @dataclass
 class App:
     config_file: Path | None
+    #: Only `bridge db upgrade` and `bridge init` may create the register (CONTRACTS 4).
+    may_create_register: bool = False
     _engine: sa.Engine | None = field(default=None, repr=False)
 
     @cached_property
@@ -43,7 +45,9 @@ class App:
     @property
     def engine(self) -> sa.Engine:
         if self._engine is None:
-            self._engine = make_engine(self.settings.database.url)
+            self._engine = make_engine(
+                self.settings.database.url, create=self.may_create_register
+            )
             bind_register_secret(self._engine, self.settings.register.secret_file)
         return self._engine
 

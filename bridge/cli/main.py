@@ -16,6 +16,7 @@ from rich.markup import escape
 
 from bridge import __version__
 from bridge.cli.app import App
+from bridge.cli.examples import add_examples
 from bridge.cli.render import err
 from bridge.errors import BridgeError
 from bridge.logs import configure_logging
@@ -51,7 +52,12 @@ def _fail(message: str, code: int) -> None:
     sys.exit(code)
 
 
-@click.group(cls=BridgeGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=BridgeGroup,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    epilog="Examples:\n\n\b\n  bridge init\n  bridge --config /srv/bridge/bridge.toml status\n"
+    "  bridge sync --help",
+)
 @click.version_option(__version__, "--version", prog_name="bridge")
 @click.option(
     "--config",
@@ -61,7 +67,12 @@ def _fail(message: str, code: int) -> None:
     help="Configuration file (default ./bridge.toml, or $BRIDGE_CONFIG).",
 )
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
-@click.option("--log-format", type=click.Choice(["text", "json"]), default="text")
+@click.option(
+    "--log-format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    help="Log lines as text for people or JSON for a log collector.",
+)
 @click.pass_context
 def cli(
     ctx: click.Context,
@@ -90,6 +101,7 @@ COMMAND_MODULES = (
     "commands.db",
     "commands.hold",
     "commands.importing",
+    "commands.init",
     "commands.lms",
     "commands.marketing",
     "commands.org",
@@ -122,6 +134,7 @@ def _register_plugin_commands() -> None:
 
 _register_commands()
 _register_plugin_commands()
+add_examples(cli)
 
 
 def main() -> None:

@@ -21,6 +21,13 @@ email_option = click.option("--email", help="The person's e-mail address.")
 request_option = click.option(
     "--request", "request_id", type=int, help="The data-subject request this executes."
 )
+limit_option = click.option(
+    "--limit",
+    type=click.IntRange(1, 100_000),
+    default=100,
+    show_default=True,
+    help="At most this many rows.",
+)
 #: A calendar date as operators type it in options such as ``--received`` and ``--until``.
 DATE = click.DateTime(["%Y-%m-%d"])
 
@@ -37,7 +44,13 @@ def field_options(names: tuple[str, ...]) -> Callable[[F], F]:
 
     def decorate(command: F) -> F:
         for name in reversed(names):
-            command = click.option(f"--{name.replace('_', '-')}", name, default=None)(command)
+            label = name.replace("_", " ")
+            command = click.option(
+                f"--{name.replace('_', '-')}",
+                name,
+                default=None,
+                help=f"The person's {label} (empty text clears it).",
+            )(command)
         return command
 
     return decorate

@@ -9,6 +9,7 @@ from datetime import date, datetime
 from typing import Any
 
 from rich.console import Console
+from rich.syntax import Syntax
 from rich.table import Table
 
 #: Output that is piped or captured is not squeezed into 80 columns.
@@ -29,6 +30,16 @@ def emit_json(payload: Any) -> None:
     """Print one JSON object on one line (the last stdout line of a --json command)."""
     sys.stdout.write(json.dumps(payload, default=_default, ensure_ascii=False) + "\n")
     sys.stdout.flush()
+
+
+def code(text: str, lexer: str) -> None:
+    """Highlighted text on a terminal; the plain text, unpadded, when piped or captured
+    (rich pads every line of a highlighted block to the console's width)."""
+    if out.is_terminal:
+        out.print(Syntax(text, lexer))
+    else:
+        sys.stdout.write(text + "\n")
+        sys.stdout.flush()
 
 
 def table(title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
@@ -54,7 +65,7 @@ def show_document(payload: dict[str, Any], title: str, as_json: bool) -> None:
         emit_json(payload)
     else:
         out.print(f"[bold]{title}[/]")
-        out.print_json(json.dumps(payload, ensure_ascii=False, default=str))
+        code(json.dumps(payload, indent=2, ensure_ascii=False, default=str), "json")
 
 
 def provenance_text(item: dict[str, Any]) -> str:

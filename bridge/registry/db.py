@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from bridge.errors import DatabaseNotReady
 from bridge.files import PRIVATE_MODE, create_empty_private, open_bits
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -37,12 +38,16 @@ def sqlite_file(url: str) -> Path | None:
     return None if database.startswith("file:") else Path(database)
 
 
-def make_engine(url: str, **kwargs: Any) -> sa.Engine:
+def make_engine(url: str, *, create: bool = True, **kwargs: Any) -> sa.Engine:
+    """An engine on the register; with ``create=False`` a SQLite file that does not exist
+    is an error, never a new empty register (only ``db upgrade`` and ``init`` create one)."""
     url = normalise_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = sqlite_file(url)
-        if database is not None:
+        if database is not None and not create:
+            url = _existing_sqlite_file(str(database))
+        elif database is not None:
             # SQLite would create the file with the umask's mode (0644): every local account
             # could read every person. Created 0600 first, SQLite keeps that mode and gives
             # it to the -wal and -shm files too; _private_companions makes sure of the latter.
@@ -61,6 +66,17 @@ def make_engine(url: str, **kwargs: Any) -> sa.Engine:
     return sa.create_engine(
         url, pool_pre_ping=True, connect_args={"prepare_threshold": None}, **kwargs
     )
+
+
+def _existing_sqlite_file(database: str) -> str:
+    """A URL that opens ``database`` read-write without creating it (SQLite's ``mode=rw``),
+    or a clear refusal when there is no file to open."""
+    if database.startswith("file:"):
+        return f"sqlite:///{database}"
+    path = Path(database).absolute()
+    if not path.is_file():
+        raise DatabaseNotReady(f"no register at {path}: run `bridge db upgrade`")
+    return f"sqlite:///file:{path.as_posix()}?mode=rw&uri=true"
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -190,4 +190,7 @@ def _daemon_status(settings: Settings, session: Session, now: datetime) -> dict[
         return None
     stale_after = settings.daemon.heartbeat_interval * 3 + timedelta(seconds=5)
     alive = beat.stopped_at is None and now - beat.beat_at <= stale_after
-    return {"alive": alive, "heartbeat_at": _iso(beat.beat_at)}
+    # A daemon that stopped cleanly marked its row; one that stopped beating without doing
+    # so crashed or hangs, which is what "stale" warns about.
+    state = "running" if alive else "stopped" if beat.stopped_at is not None else "stale"
+    return {"alive": alive, "heartbeat_at": _iso(beat.beat_at), "state": state}

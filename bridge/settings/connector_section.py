@@ -65,7 +65,7 @@ class ConnectorSettings(BaseModel):
         description='Cadence per stream: a duration ("5m") or "cron: ..."; the connector '
         "gives the default of each stream left out.",
     )
-    revoke_access: Literal["suspend", "unenrol", "suspend_and_unenrol"] = Field(
+    revoke_access: Literal["suspend", "suspend_and_unenrol"] = Field(
         "suspend", description="How consent withdrawal revokes course access (N3)."
     )
     erasure: Literal["delete_user", "privacy_request"] = Field(
@@ -91,6 +91,17 @@ class ConnectorSettings(BaseModel):
     def _installed(cls, kind: str) -> str:
         connector_class(kind)
         return kind
+
+    @field_validator("revoke_access", mode="before")
+    @classmethod
+    def _not_unenrol_alone(cls, value: object) -> object:
+        """``unenrol`` alone is refused with the reason, not listed as a choice."""
+        if value == "unenrol":
+            raise ValueError(
+                'revoke_access = "unenrol" does not keep the notice\'s promise (N3): an '
+                'unenrolled account can still log in; use "suspend" or "suspend_and_unenrol"'
+            )
+        return value
 
     @model_validator(mode="wrap")
     @classmethod
@@ -140,11 +151,6 @@ class ConnectorSettings(BaseModel):
             raise ValueError(
                 f"hosting_country {self.hosting_country} is outside the EU/EEA; the privacy "
                 "notice (N9) promises no transfer outside the EU/EEA"
-            )
-        if self.revoke_access == "unenrol":
-            raise ValueError(
-                'revoke_access = "unenrol" does not keep the notice\'s promise (N3): an '
-                'unenrolled account can still log in; use "suspend" or "suspend_and_unenrol"'
             )
         return self
 

@@ -24,6 +24,7 @@ from bridge.settings.operators import (
     refuse_environment_grants,
     refuse_foreign_file,
 )
+from bridge.settings.paths import apply_secret_overrides, resolve_against
 from bridge.settings.schema import (
     ControllerSettings,
     DaemonSettings,
@@ -35,6 +36,7 @@ from bridge.settings.schema import (
     RegisterSettings,
     RetentionSettings,
 )
+from bridge.settings.suggest import did_you_mean, known_keys
 
 DEFAULT_CONFIG = Path("bridge.toml")
 ENV_PREFIX = "BRIDGE_"
@@ -128,12 +130,14 @@ def load_settings(path: str | Path | None = None) -> Settings:
     except tomllib.TOMLDecodeError as exc:
         line = _line_of_decode_error(exc)
         raise ConfigError(f"TOML syntax error: {exc}", file=str(file), line=line) from None
-    base = file.parent
-    _resolve_relative_paths(data, base)
+    apply_secret_overrides(data, os.environ, ENV_PREFIX)
     try:
         settings = Settings(**data)
     except ValidationError as exc:
-        raise _first_error(exc, str(file), text) from None
+        raise _first_error(exc, str(file), text, data) from None
+    resolve_against(
+        file.resolve().parent, settings.register, settings.database, settings.connectors
+    )
     settings._source = (file, text)
     return settings
 
@@ -146,17 +150,13 @@ def _line_of_decode_error(exc: tomllib.TOMLDecodeError) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def _resolve_relative_paths(data: dict[str, Any], base: Path) -> None:
-    """Relative token files are relative to the configuration file, not the working directory."""
-    for connector in (data.get("connectors") or {}).values():
-        if isinstance(connector, dict) and isinstance(connector.get("token_file"), str):
-            token_file = Path(connector["token_file"])
-            if not token_file.is_absolute():
-                connector["token_file"] = str(base / token_file)
-
-
-def _first_error(exc: ValidationError, file: str, text: str) -> ConfigError:
-    error = exc.errors(include_url=False)[0]
+def _first_error(
+    exc: ValidationError, file: str, text: str, data: dict[str, Any]
+) -> ConfigError:
+    """The error to report: an unknown key before the rest, since a misspelt key is the
+    usual cause of a missing one (``[controler]`` leaves ``controller`` missing)."""
+    errors = exc.errors(include_url=False)
+    error = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
     path = [str(p) for p in error["loc"]]
     key = ".".join(path)
     message = error["msg"]
@@ -164,6 +164,9 @@ def _first_error(exc: ValidationError, file: str, text: str) -> ConfigError:
         message = message[len("Value error, ") :]
     if error["type"] == "extra_forbidden":
         message = "unknown key (check the spelling; config.example.toml lists every key)"
+        guess = did_you_mean(path[-1], known_keys(Settings, path, data))
+        if guess:
+            message = f"unknown key: did you mean `{guess}`? (config.example.toml lists every key)"
     elif error["type"] == "missing":
         message = "missing: this key is required"
     elif "input" in error and error["type"] not in ("value_error", "assertion_error"):

@@ -65,7 +65,8 @@ def test_daemon_syncs_pushes_and_exits_0_on_sigterm_with_leases_released(
     assert site.leases() == []
     assert not site.runs(status="running")
     status = site.status()
-    assert status["daemon"]["alive"] is False  # stopped, so stale at once
+    assert status["daemon"]["alive"] is False
+    assert status["daemon"]["state"] == "stopped"  # a clean stop, not a crash
     with site.sessions() as session:
         beat = session.scalars(sa.select(DaemonHeartbeat)).one()
         assert beat.stopped_at is not None

@@ -28,7 +28,9 @@ def audit() -> None:
     type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]),
     help="Only rows at or after this time (UTC).",
 )
-@click.option("--limit", type=int, default=200, show_default=True)
+@click.option(
+    "--limit", type=int, default=200, show_default=True, help="At most this many rows."
+)
 @json_option
 @click.pass_obj
 def audit_list(

@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 
 import click
-from rich.syntax import Syntax
 
 from bridge.cli.app import App
 from bridge.cli.options import json_option
-from bridge.cli.render import emit_json, err, out
+from bridge.cli.render import code, emit_json, err, out
 from bridge.services.local_checks import file_checks, transport_checks
 from bridge.settings import config_path
 
@@ -28,7 +27,7 @@ def config_show(app: App, as_json: bool) -> None:
     if as_json:
         emit_json(effective)
         return
-    out.print(Syntax(json.dumps(effective, indent=2, ensure_ascii=False), "json"))
+    code(json.dumps(effective, indent=2, ensure_ascii=False), "json")
 
 
 @config.command("check")

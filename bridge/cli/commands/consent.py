@@ -20,11 +20,22 @@ def consent() -> None:
 
 
 def _consent_command(verb: str) -> None:
-    @consent.command(verb)
+    @consent.command(
+        verb, help=f"{verb.capitalize()} a consent; for the service this changes LMS access."
+    )
     @person_option
     @email_option
-    @click.option("--purpose", required=True, type=click.Choice(["service", "marketing"]))
-    @click.option("--channel", type=click.Choice(["email", "sms", "phone", "post"]))
+    @click.option(
+        "--purpose",
+        required=True,
+        type=click.Choice(["service", "marketing"]),
+        help="service: the courses and the LMS account; marketing: direct marketing.",
+    )
+    @click.option(
+        "--channel",
+        type=click.Choice(["email", "sms", "phone", "post"]),
+        help="For marketing: the one channel it concerns (default: every channel).",
+    )
     @click.option("--reason", required=True, help="Why (recorded in the audit trail).")
     @click.option("--evidence", help="Evidence of the person's wish (letter, e-mail, …).")
     @click.option(
@@ -78,8 +89,6 @@ def _consent_command(verb: str) -> None:
             _say_what_happens_next(app, ids, delivery, withdrawn=verb == "withdraw")
         if delivery is not None and not delivery.complete:
             raise OperationFailed("\n".join(delivery.unreachable + delivery.failed))
-
-    command.__doc__ = f"{verb.capitalize()} a consent; for the service this changes LMS access."
 
 
 def _say_what_happens_next(

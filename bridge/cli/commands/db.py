@@ -17,10 +17,21 @@ def db() -> None:
     """The register's database."""
 
 
-@db.command("upgrade")
+@db.command(
+    "upgrade",
+    epilog="Examples:\n\n  bridge db upgrade\n\n"
+    "  bridge --config /srv/bridge/bridge.toml db upgrade",
+)
 @click.pass_obj
 def db_upgrade(app: App) -> None:
     """Create or migrate the register schema (safe to run again)."""
+    migrate(app)
+
+
+def migrate(app: App) -> None:
+    """Create or migrate the register and its secret; one of the two commands that may
+    create a register (``bridge init`` is the other)."""
+    app.may_create_register = True
     before, after = upgrade(app.engine)
     created = ensure_register_secret(app.settings.register.secret_file)
     where = redacted_url(app.settings.database.url)

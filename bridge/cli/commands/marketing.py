@@ -18,11 +18,13 @@ def marketing_group() -> None:
     """Direct-marketing permissions and prohibitions per channel (N4, N11)."""
 
 
-channel_option = click.option("--channel", required=True, type=click.Choice(CHANNELS))
+channel_option = click.option(
+    "--channel", required=True, type=click.Choice(CHANNELS), help="The marketing channel."
+)
 
 
 def _permission_command(verb: str, doc: str) -> None:
-    @marketing_group.command(verb)
+    @marketing_group.command(verb, help=doc)
     @person_option
     @email_option
     @channel_option

@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 from bridge.cli.app import App
-from bridge.cli.options import field_options, given_fields, json_option
+from bridge.cli.options import field_options, given_fields, json_option, limit_option
 from bridge.cli.render import emit_json, out, provenance_text, table
 from bridge.services.register import organisations
 from bridge.services.register.fields import ORGANISATION_FIELDS
@@ -69,7 +69,7 @@ def org_show(app: App, business_id: str, as_json: bool) -> None:
 
 @org.command("list")
 @click.option("--search", help="Part of the name.")
-@click.option("--limit", type=click.IntRange(1, 100_000), default=100, show_default=True)
+@limit_option
 @json_option
 @click.pass_obj
 def org_list(app: App, search: str | None, limit: int, as_json: bool) -> None:

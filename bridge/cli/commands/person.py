@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from bridge.cli.app import App
-from bridge.cli.options import field_options, given_fields, json_option
+from bridge.cli.options import field_options, given_fields, json_option, limit_option
 from bridge.cli.render import emit_json, err, out, provenance_text, table
 from bridge.services.register import merge, persons, relationships
 from bridge.services.register.fields import PERSON_FIELDS
@@ -112,7 +112,7 @@ def person_show(app: App, ref: str, as_json: bool) -> None:
 @person.command("list")
 @click.option("--search", help="Part of a name or an e-mail.")
 @click.option("--org", help="Only persons of this employer (business ID).")
-@click.option("--limit", type=click.IntRange(1, 100_000), default=100, show_default=True)
+@limit_option
 @json_option
 @click.pass_obj
 def person_list(app: App, search: str | None, org: str | None, limit: int, as_json: bool) -> None:

@@ -31,9 +31,19 @@ def _request_line(row: dict[str, Any]) -> str:
 @request_group.command("open")
 @person_option
 @email_option
-@click.option("--type", "type_", required=True, type=click.Choice(REQUEST_TYPES))
-@click.option("--received", required=True, type=DATE, help="Date the request arrived.")
-@click.option("--channel", type=click.Choice(REQUEST_CHANNELS))
+@click.option(
+    "--type",
+    "type_",
+    required=True,
+    type=click.Choice(REQUEST_TYPES),
+    help="What the person asks for.",
+)
+@click.option(
+    "--received", type=DATE, help="Date the request arrived (default: today)."
+)
+@click.option(
+    "--channel", type=click.Choice(REQUEST_CHANNELS), help="How the request arrived."
+)
 @click.option(
     "--note", help="Anything the handler should know (no more personal data than needed)."
 )
@@ -44,7 +54,7 @@ def request_open(
     person_id: int | None,
     email: str | None,
     type_: str,
-    received: datetime,
+    received: datetime | None,
     channel: str | None,
     note: str | None,
     as_json: bool,
@@ -57,7 +67,7 @@ def request_open(
             work.actor,
             person=optional_person(work.session, person_id, email),
             type_=type_,
-            received_on=received.date(),
+            received_on=received.date() if received else today,
             channel=channel,
             note=note,
             today=today,

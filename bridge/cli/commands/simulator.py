@@ -20,9 +20,12 @@ def simulator() -> None:
     default="demo",
     show_default=True,
     type=click.Choice(["tiny", "demo", "bench-10k", "bench-100k", "sample-site"]),
+    help="Which generated site to serve (people, courses and activity).",
 )
 @click.option("--port", type=int, default=0, show_default=True, help="0 = any free port.")
-@click.option("--seed", type=int, default=1, show_default=True)
+@click.option(
+    "--seed", type=int, default=1, show_default=True, help="Seed of the generated site's data."
+)
 @click.option(
     "--faults",
     type=click.FloatRange(0.0, 1.0),

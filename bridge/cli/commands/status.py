@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import click
@@ -12,8 +13,55 @@ from bridge.cli.render import emit_json, out, table
 from bridge.services.status import collect_status
 from bridge.settings.durations import format_duration
 
+#: Integers from here on in a bookmark are Unix times (2001-09-09 onwards), shown as dates.
+_EPOCH_FROM = 1_000_000_000
 
-@click.command("status")
+
+def _when(value: datetime | int | float) -> str:
+    moment = (
+        datetime.fromtimestamp(value, UTC) if isinstance(value, int | float) else value
+    )
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _iso_text(value: str | None) -> str:
+    return _when(datetime.fromisoformat(value.replace("Z", "+00:00"))) if value else ""
+
+
+def bookmark_text(bookmark: Any) -> str:
+    """A stream's bookmark as a person reads it: ``since 2026-11-30 14:05 UTC``."""
+    if not bookmark:
+        return ""
+    if not isinstance(bookmark, dict):
+        return str(bookmark)
+    parts = []
+    for key, value in bookmark.items():
+        is_time = isinstance(value, int | float) and not isinstance(value, bool)
+        shown = _when(value) if is_time and value >= _EPOCH_FROM else value
+        parts.append(f"{key.replace('_', ' ')} {shown}")
+    return ", ".join(parts)
+
+
+def _age_text(seconds: float | None) -> str:
+    if seconds is None:
+        return "never"
+    for size, unit in ((86400, "d"), (3600, "h"), (60, "min")):
+        if seconds >= size:
+            return f"{int(seconds // size)} {unit} ago"
+    return f"{int(seconds)} s ago"
+
+
+def _daemon_text(daemon: dict[str, Any] | None) -> str:
+    if daemon is None:
+        return "never seen"
+    state = daemon.get("state") or ("running" if daemon["alive"] else "stale")
+    return f"{state} (last heartbeat {_iso_text(daemon['heartbeat_at'])})"
+
+
+@click.command(
+    "status",
+    epilog="Examples:\n\n  bridge status\n\n  bridge status --json | jq .push",
+)
 @json_option
 @click.pass_obj
 def status(app: App, as_json: bool) -> None:
@@ -29,7 +77,8 @@ def status(app: App, as_json: bool) -> None:
         out.print(
             f"[bold]{name}[/]: last run "
             + (
-                f"{run['id']} {run['status']} at {run['started_at']} ({run['duration_s']} s)"
+                f"{run['id']} {run['status']} at {_iso_text(run['started_at'])} "
+                f"({run['duration_s']} s)"
                 if run
                 else "never"
             )
@@ -38,9 +87,15 @@ def status(app: App, as_json: bool) -> None:
         )
         table(
             f"{name} streams",
-            ("stream", "bookmark", "age (s)", "due at", "last reconciliation"),
+            ("stream", "bookmark", "last completed", "due at", "last reconciliation"),
             [
-                (s, v["bookmark"], v["age_s"], v["due_at"], _listing(v["listing"]))
+                (
+                    s,
+                    bookmark_text(v["bookmark"]),
+                    _age_text(v["age_s"]),
+                    _iso_text(v["due_at"]),
+                    _listing(v["listing"]),
+                )
                 for s, v in connector["streams"].items()
             ],
         )
@@ -51,12 +106,8 @@ def status(app: App, as_json: bool) -> None:
     push, requests, daemon = state["push"], state["requests"], state["daemon"]
     out.print(
         f"push queue: {push['pending']} pending, {push['failed']} failed; "
-        f"requests: {requests['open']} open, {requests['overdue']} overdue; daemon: "
-        + (
-            "never seen"
-            if daemon is None
-            else f"{'alive' if daemon['alive'] else 'stale'} (heartbeat {daemon['heartbeat_at']})"
-        )
+        f"requests: {requests['open']} open, {requests['overdue']} overdue; "
+        f"daemon: {_daemon_text(daemon)}"
     )
     limit = format_duration(app.settings.daemon.lms_request_overdue)
     for wait in push["overdue"]:

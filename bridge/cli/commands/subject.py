@@ -49,7 +49,12 @@ def subject() -> None:
 @subject.command("erase")
 @person_option
 @email_option
-@click.option("--reason", default=DEFAULT_REASON, show_default=True)
+@click.option(
+    "--reason",
+    default=DEFAULT_REASON,
+    show_default=True,
+    help="Why (recorded in the audit trail and the receipt).",
+)
 @request_option
 @click.option("--dry-run", is_flag=True, help="Print what would be deleted, kept and pushed.")
 @click.option("--yes", is_flag=True, help="Do it without asking.")

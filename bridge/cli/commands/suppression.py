@@ -17,7 +17,7 @@ def suppression_group() -> None:
 
 
 @suppression_group.command("lift")
-@click.option("--email", required=True)
+@click.option("--email", required=True, help="The returning customer's e-mail address.")
 @click.option("--evidence", required=True, help="Why the person may come back.")
 @click.pass_obj
 def suppression_lift(app: App, email: str, evidence: str) -> None:

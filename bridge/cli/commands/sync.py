@@ -2,8 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import click
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    Progress,
+    ProgressColumn,
+    SpinnerColumn,
+    Task,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.text import Text
 
 from bridge.cli.app import App
 from bridge.cli.guard import requires
@@ -13,8 +25,23 @@ from bridge.errors import OperationFailed, UsageError
 from bridge.services.sync.engine import RunResult, StreamStats, SyncOptions, run_sync
 
 
+class _Remaining(ProgressColumn):
+    """Time left where the total is known (the run's streams), nothing where it is not (a
+    stream's pages), rather than a row of dashes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.eta = TimeRemainingColumn()
+
+    def render(self, task: Task) -> Text:
+        if task.total is None or task.finished:
+            return Text("")
+        return Text.assemble("ETA ", self.eta.render(task))
+
+
 class RichProgress:
-    """One progress line per stream, with its counts, on stderr."""
+    """A line for the whole run (streams done of the total, time left) and one per
+    stream with its counts, on stderr."""
 
     def __init__(self) -> None:
         self.bar = Progress(
@@ -23,10 +50,12 @@ class RichProgress:
             BarColumn(bar_width=20),
             TextColumn("{task.fields[counts]}"),
             TimeElapsedColumn(),
+            _Remaining(),
             console=err,
             transient=False,
         )
         self.tasks: dict[str, int] = {}
+        self.overall: int | None = None
 
     def __enter__(self) -> RichProgress:
         self.bar.start()
@@ -34,6 +63,11 @@ class RichProgress:
 
     def __exit__(self, *exc: object) -> None:
         self.bar.stop()
+
+    def streams_planned(self, streams: Sequence[str]) -> None:
+        self.overall = self.bar.add_task(
+            "", total=len(streams), stream="all streams", counts=f"0/{len(streams)} streams"
+        )
 
     def stream_started(self, stream: str) -> None:
         self.tasks[stream] = self.bar.add_task("", total=None, stream=stream, counts="starting")
@@ -44,6 +78,10 @@ class RichProgress:
     def stream_finished(self, stream: str, stats: StreamStats) -> None:
         text = _counts(stats) if stats.status == "ok" else f"{stats.status}: {stats.error}"
         self.bar.update(self.tasks[stream], total=1, completed=1, counts=text)
+        if self.overall is not None:
+            self.bar.advance(self.overall)
+            task = self.bar.tasks[self.overall]
+            self.bar.update(self.overall, counts=f"{task.completed:.0f}/{task.total:.0f} streams")
 
 
     def stream_abandoned(self, stream: str) -> None:

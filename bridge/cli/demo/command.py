@@ -11,7 +11,13 @@ from bridge.cli.demo.run import run_demo
 
 
 @click.command("demo")
-@click.option("--size", default="demo", show_default=True, type=click.Choice(["tiny", "demo"]))
+@click.option(
+    "--size",
+    default="demo",
+    show_default=True,
+    type=click.Choice(["tiny", "demo"]),
+    help="How big the simulated site is (tiny runs in seconds).",
+)
 @click.option("--keep", is_flag=True, help="Keep the throw-away workspace for a look around.")
 @click.pass_context
 def demo(ctx: click.Context, size: str, keep: bool) -> None:

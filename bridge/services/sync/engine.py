@@ -147,6 +147,7 @@ class _Run:
         results: dict[str, StreamStats] = {}
         skipped: dict[str, str] = {}
         warnings: list[str] = []
+        self.progress.streams_planned(streams)
         for stream in streams:
             if self.stop.is_set() or self.refused or self.unreachable:
                 break  # a refused or unreachable LMS fails every stream alike: say it once

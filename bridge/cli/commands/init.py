@@ -1,0 +1,157 @@
+"""`bridge init`: a working configuration and an empty register in one step.
+
+The person setting up is usually the privacy officer who is also the IT admin: they
+answer the questions (or give every answer as a flag, for scripts), and get a
+``bridge.toml`` that works as it is, the token in a 0600 file, the register migrated,
+themselves as ``admin``, and the three commands to run next.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import sys
+from pathlib import Path
+
+import click
+
+from bridge.cli.app import App
+from bridge.cli.commands.db import migrate
+from bridge.cli.render import out
+from bridge.services.audit.identity import operator_name
+from bridge.settings.identifiers import validate_business_id
+from bridge.settings.initial import SQLITE_FILE, InitialSetup, initial_config
+from bridge.settings.loader import config_path
+
+EXAMPLES = """\
+Examples:
+
+  bridge init
+
+  bridge --config /srv/bridge/bridge.toml init --controller-name "BPW Kraatz Oy" \\
+    --business-id 0104505-9 --address "Ruukinmestarintie 9, 02330 Espoo" \\
+    --contact-name "Heini Nyman" --contact-email heini.nyman@kraatz.fi \\
+    --register-name "Verkkokurssiasiakasrekisteri" \\
+    --moodle-url https://moodle.kraatz.fi < moodle-token.txt
+"""
+
+
+
+
+def _ask(value: str | None, flag: str, question: str, default: str | None = None) -> str:
+    """The flag's value, else a prompt on a terminal, else a usage error naming the flag."""
+    if value:
+        return value
+    if not sys.stdin.isatty():
+        if default is not None:
+            return default
+        raise click.UsageError(f"missing {flag} (no terminal to ask on: give it as a flag)")
+    return str(click.prompt(question, default=default))
+
+
+def _business_id(value: str | None) -> str:
+    while True:
+        given = _ask(value, "--business-id", "Business ID (Y-tunnus, 1234567-8)")
+        try:
+            return validate_business_id(given)
+        except ValueError as exc:
+            if value or not sys.stdin.isatty():
+                raise click.BadParameter(str(exc), param_hint="--business-id") from None
+            out.print(f"{exc}; try again")
+
+
+def _token() -> str:
+    """The web-service token from standard input (piped) or a hidden prompt; never argv."""
+    if sys.stdin.isatty():
+        return str(click.prompt("Moodle web-service token", hide_input=True)).strip()
+    token = sys.stdin.read().strip()
+    if not token:
+        raise click.UsageError(
+            "no Moodle token on standard input (pipe it in: bridge init ... < token.txt)"
+        )
+    return token
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Create ``path`` readable by its owner only, from the first byte on."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    os.chmod(path, 0o600)
+
+
+@click.command("init", epilog=EXAMPLES)
+@click.option("--register-name", help="The register's name as the privacy notice gives it.")
+@click.option("--controller-name", help="The controller's legal name.")
+@click.option("--business-id", help="The controller's business ID (Y-tunnus), checked.")
+@click.option("--address", help="The controller's postal address.")
+@click.option("--contact-name", help="Contact person for register matters.")
+@click.option("--contact-email", help="The contact person's e-mail address.")
+@click.option("--contact-phone", help="The contact person's phone (optional).")
+@click.option("--moodle-url", help="The Moodle site's address (wwwroot).")
+@click.option(
+    "--hosting-country", default="FI", show_default=True,
+    help="Where Moodle is hosted (ISO code, EU/EEA only).",
+)
+@click.option(
+    "--register-path",
+    help=f"The register's SQLite file, relative to the configuration's folder "
+    f"(default {SQLITE_FILE}).",
+)
+@click.option(
+    "--database-url", help="A PostgreSQL URL instead of a SQLite file (postgresql+psycopg://...)."
+)
+@click.option("--force", is_flag=True, help="Overwrite an existing configuration file.")
+@click.pass_obj
+def init(app: App, force: bool, **answers: str | None) -> None:
+    """Write a working bridge.toml, the token file and an empty register.
+
+    The configuration goes where --config points (default ./bridge.toml). The Moodle
+    token is read from standard input, or asked for without echo on a terminal. You are
+    added to [operators] as admin under your OS user name.
+    """
+    path = config_path(app.config_file)
+    if path.exists() and not force:
+        raise click.UsageError(f"{path} exists; give --force to overwrite it")
+    if answers["register_path"] and answers["database_url"]:
+        raise click.UsageError("give --register-path or --database-url, not both")
+    setup = InitialSetup(
+        register_name=_ask(answers["register_name"], "--register-name", "Register name"),
+        controller_name=_ask(answers["controller_name"], "--controller-name", "Controller"),
+        business_id=_business_id(answers["business_id"]),
+        address=_ask(answers["address"], "--address", "Controller's postal address"),
+        contact_name=_ask(answers["contact_name"], "--contact-name", "Contact person"),
+        contact_email=_ask(answers["contact_email"], "--contact-email", "Contact e-mail"),
+        contact_phone=answers["contact_phone"],
+        moodle_url=_ask(answers["moodle_url"], "--moodle-url", "Moodle address (https://...)"),
+        hosting_country=str(answers["hosting_country"]).upper(),
+        database_url=answers["database_url"]
+        or f"sqlite:///{answers['register_path'] or SQLITE_FILE}",
+        admin=operator_name(),
+    )
+    token = _token()
+    _write_private(path.parent / setup.token_file, token + "\n")
+    _write_private(path, initial_config(setup))
+    out.print(f"configuration written to {path} (you, {setup.admin}, are its admin)")
+    app.config_file = path
+    migrate(app)
+    _next_steps(path)
+
+
+def _next_steps(path: Path) -> None:
+    default = path == Path("bridge.toml")
+    prefix = "bridge" if default else f"bridge --config {shlex.quote(str(path))}"
+    steps = (
+        ("check", "can the bridge reach Moodle?"),
+        ("import persons customers.csv", "the office's customer list into the register"),
+        ("sync", "pull Moodle into the register"),
+    )
+    width = max(len(command) for command, _ in steps)
+    out.print("\nNext:")
+    for command, why in steps:
+        out.print(f"  {prefix} {command.ljust(width)}  # {why}")
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(init)
