@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import click
+from rich.console import Console
 from rich.progress import (
     BarColumn,
     Progress,
@@ -43,7 +44,7 @@ class RichProgress:
     """A line for the whole run (streams done of the total, time left) and one per
     stream with its counts, on stderr."""
 
-    def __init__(self) -> None:
+    def __init__(self, console: Console = err) -> None:
         self.bar = Progress(
             SpinnerColumn(),
             TextColumn("{task.fields[stream]:<18}"),
@@ -51,8 +52,10 @@ class RichProgress:
             TextColumn("{task.fields[counts]}"),
             TimeElapsedColumn(),
             _Remaining(),
-            console=err,
+            console=console,
             transient=False,
+            # A log file or a pipe gets the one-line summaries, not bar frames.
+            disable=not console.is_terminal,
         )
         self.tasks: dict[str, int] = {}
         self.overall: int | None = None
@@ -82,7 +85,6 @@ class RichProgress:
             self.bar.advance(self.overall)
             task = self.bar.tasks[self.overall]
             self.bar.update(self.overall, counts=f"{task.completed:.0f}/{task.total:.0f} streams")
-
 
     def stream_abandoned(self, stream: str) -> None:
         self.bar.remove_task(self.tasks.pop(stream))  # the one line comes at the end
