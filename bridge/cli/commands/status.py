@@ -24,7 +24,7 @@ def status(app: App, as_json: bool) -> None:
         run = connector["last_run"]
         lease = connector["lease"]
         out.print(
-            f"[bold]{name}[/]: last run "
+            f"{name}: last run "
             + (
                 f"{run['id']} {run['status']} at {run['started_at']} ({run['duration_s']} s)"
                 if run
