@@ -163,6 +163,10 @@ def parse_row(spec: KindSpec, headers: HeaderMap, row: SheetRow) -> ImportRow | 
         parse = spec.parsers.get(name)
         if parse is None:
             continue
+        if index in row.formulas:
+            errors.append(RowError(row.line, headers.label(name), f"{row.formulas[index]}: "
+                                   "formula cells are not read; paste values"))
+            continue
         text = row.cells[index] if index < len(row.cells) else None
         try:
             values[name] = None if text is None else parse(text)
