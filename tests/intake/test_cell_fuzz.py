@@ -58,7 +58,7 @@ def _for_xlsx(text: str | None) -> str | None:
     return None if text is None else ILLEGAL_CHARACTERS_RE.sub("?", text)
 
 
-@settings(max_examples=EXAMPLES, derandomize=True, deadline=None,
+@settings(max_examples=EXAMPLES, derandomize=True, deadline=None, database=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture,
                                  HealthCheck.too_slow])
 @given(rows=rows_strategy, excel=st.booleans(), note=any_text)
