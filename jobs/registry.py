@@ -17,10 +17,11 @@ from functools import partial
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
-from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bridge.registry.base import utcnow
+from bridge.settings.cron import cron_trigger
+from bridge.settings.cron import cron_weekdays as cron_weekdays  # crontab weekdays, re-exported
 from bridge.settings.durations import Schedule
 from jobs import housekeeping, push, reminders, retention, sync
 from jobs.context import JobContext, JobSkipped
@@ -29,7 +30,6 @@ log = logging.getLogger(__name__)
 
 #: A slot of a slow (cron) job that the daemon missed by up to this is still run.
 CRON_GRACE = timedelta(hours=1)
-_CRON_DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
 
 
 @dataclass(frozen=True)
@@ -69,47 +69,9 @@ def job_specs(ctx: JobContext) -> list[JobSpec]:
 
 def trigger_for(schedule: Schedule) -> BaseTrigger:
     if schedule.cron:
-        minute, hour, day, month, weekday = schedule.cron.split()
-        return CronTrigger(
-            minute=minute, hour=hour, day=day, month=month, day_of_week=cron_weekdays(weekday)
-        )
+        return cron_trigger(schedule.cron)
     assert schedule.interval is not None
     return IntervalTrigger(seconds=max(schedule.interval.total_seconds(), 0.05))
-
-
-def cron_weekdays(field: str) -> str:
-    """Crontab weekdays (0 or 7 = Sunday) as APScheduler 3 names.
-
-    APScheduler 3 counts 0 as *Monday*, so ``"cron: 0 3 * * 0"`` taken as it stands
-    would run the weekly full sync on Monday. Numbers are spelt out as day names.
-    """
-    if field == "*" or not any(c.isdigit() for c in field):
-        return field
-    days: list[str] = []
-    for part in field.split(","):
-        base, _, step = part.partition("/")
-        if base == "*":
-            first, last = 0, 6
-        elif "-" in base:
-            start, end = base.split("-", 1)
-            first, last = _day_number(start), _day_number(end)
-        else:
-            first = last = _day_number(base)
-            if step:
-                last = 6
-        if last < first:  # 5-0 = Fri..Sun
-            last += 7
-        for number in range(first, last + 1, int(step or 1)):
-            name = _CRON_DAYS[number % 7]
-            if name not in days:
-                days.append(name)
-    return ",".join(days)
-
-
-def _day_number(token: str) -> int:
-    if token.isdigit():
-        return int(token) % 7
-    return _CRON_DAYS.index(token.lower()[:3])
 
 
 def misfire_grace(schedule: Schedule) -> int:

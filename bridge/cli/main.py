@@ -12,12 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.markup import escape
+from sqlalchemy.exc import DataError
 
 from bridge import __version__
 from bridge.cli.app import App
 from bridge.cli.examples import add_examples
-from bridge.cli.render import err
+from bridge.cli.render import err, markup_text
 from bridge.errors import BridgeError
 from bridge.logs import configure_logging
 from connectors.base import ConnectorError, TerminalError, Unreachable, describe
@@ -37,6 +37,11 @@ class BridgeGroup(click.Group):
             _fail(describe(exc), 1)
         except ConnectorError as exc:
             _fail(f"{exc} (try again later)", 1)
+        except DataError as exc:
+            # A value got past the field checks and the database refused it. Its message
+            # and parameters quote the row (personal data): name only the kind of refusal.
+            _fail(f"the database refused a value ({type(exc.orig).__name__}); nothing "
+                  "was changed", 2)
         except KeyboardInterrupt:
             _fail("interrupted", 130)
         finally:
@@ -48,7 +53,7 @@ class BridgeGroup(click.Group):
 def _fail(message: str, code: int) -> None:
     # The message is text, not markup: "[operators]" in it must print as written.
     for line in message.splitlines() or [""]:  # one line per failure (e.g. per connector)
-        err.print(f"[bold red]error:[/] {escape(line)}", markup=True)
+        err.print(f"[bold red]error:[/] {markup_text(line)}", markup=True)
     sys.exit(code)
 
 

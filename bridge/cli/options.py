@@ -2,24 +2,33 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import difflib
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import click
 from sqlalchemy.orm import Session
 
+from bridge.errors import UsageError
 from bridge.registry.models import Person
 from bridge.registry.queries import find_person
+from bridge.services.register.lookup import MAX_ROW_ID
+
+#: A row id typed on the command line: positive and 64-bit (larger ones name no row, and
+#: the database drivers refuse them with a traceback).
+ROW_ID = click.IntRange(1, MAX_ROW_ID)
 
 F = Callable[..., Any]
 
 json_option = click.option(
     "--json", "as_json", is_flag=True, help="Print JSON (one object, the last stdout line)."
 )
-person_option = click.option("--person", "person_id", type=int, help="The person's register id.")
+person_option = click.option(
+    "--person", "person_id", type=ROW_ID, help="The person's register id."
+)
 email_option = click.option("--email", help="The person's e-mail address.")
 request_option = click.option(
-    "--request", "request_id", type=int, help="The data-subject request this executes."
+    "--request", "request_id", type=ROW_ID, help="The data-subject request this executes."
 )
 limit_option = click.option(
     "--limit",
@@ -59,3 +68,16 @@ def field_options(names: tuple[str, ...]) -> Callable[[F], F]:
 def given_fields(options: dict[str, Any], names: tuple[str, ...]) -> dict[str, str | None]:
     """Take the field options out of a command's keyword arguments."""
     return {name: options.pop(name) for name in names}
+
+
+def known_connector(name: str, configured: Iterable[str]) -> str:
+    """``name`` if it is a configured connector; otherwise a usage error that lists the
+    configured ones and, for a near miss, the one probably meant."""
+    names = list(configured)
+    if name in names:
+        return name
+    shown = name.encode("unicode_escape").decode("ascii")[:60]
+    close = difflib.get_close_matches(name, names, n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    listed = ", ".join(names) or "none ([connectors.NAME] in the config file)"
+    raise UsageError(f"--connector: no connector named {shown!r} (configured: {listed}){hint}")

@@ -31,7 +31,7 @@ from pydantic import (
 
 from bridge.files import chmod_fix, exposure_of, open_bits
 from bridge.settings.connector_kinds import connector_class
-from bridge.settings.durations import Duration, ScheduleSpec
+from bridge.settings.durations import Duration, ScheduleSpec, interval_within, within
 from bridge.settings.identifiers import is_eu_eea
 from bridge.settings.transport import url_errors
 from connectors.base import STREAM_NAMES, LmsSettings, StreamName
@@ -60,7 +60,7 @@ class ConnectorSettings(BaseModel):
     streams: list[StreamName] = Field(
         default_factory=lambda: list(STREAM_NAMES), description="Streams to pull."
     )
-    schedule: dict[StreamName, ScheduleSpec] = Field(
+    schedule: dict[StreamName, Annotated[ScheduleSpec, interval_within("1s", "366d")]] = Field(
         default_factory=dict,
         description='Cadence per stream: a duration ("5m") or "cron: ..."; the connector '
         "gives the default of each stream left out.",
@@ -71,7 +71,9 @@ class ConnectorSettings(BaseModel):
     erasure: Literal["delete_user", "privacy_request"] = Field(
         "privacy_request", description="How erasure is carried out in the LMS (N11)."
     )
-    timeout: Duration = Field(timedelta(seconds=30), description="Timeout of one request.")
+    timeout: Annotated[Duration, within("1s", "10m")] = Field(
+        timedelta(seconds=30), description="Timeout of one request."
+    )
     ca_bundle: Path | None = Field(None, description="CA bundle for TLS verification.")
     verify_tls: bool = Field(
         True, description="Verify the LMS's TLS certificate; false warns on every run."

@@ -1,5 +1,10 @@
 """Durations and schedules as written in the configuration: "30s", "5m", "1h", "1d",
-"cron: */5 * * * *", and calendar periods for retention ("12 months", "6 years")."""
+"cron: */5 * * * *", and calendar periods for retention ("12 months", "6 years").
+
+Every duration key has bounds (``within``), so ``timeout = "999999999d"`` is refused by
+``bridge config check`` naming the key and line instead of failing at sync time; a cron
+schedule is parsed by APScheduler (``cron``) at load, so the daemon cannot die on it at
+start. The bounds of each key are listed in ``config.example.toml``."""
 
 from __future__ import annotations
 
@@ -9,7 +14,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Annotated
 
-from pydantic import BeforeValidator, PlainSerializer
+from pydantic import AfterValidator, BeforeValidator, PlainSerializer
+
+from bridge.settings.cron import cron_trigger
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
@@ -24,8 +31,9 @@ def parse_duration(value: object) -> timedelta:
     if isinstance(value, str):
         match = _DURATION.match(value)
         if match:
-            return _seconds(float(match.group(1)) * _UNITS[match.group(2)], value)
-    raise ValueError(f'not a duration: {value!r} (write e.g. "30s", "5m", "1h", "1d")')
+            return _seconds(float(match.group(1)) * _UNITS[match.group(2)], value[:40])
+    shown = value[:40] if isinstance(value, str) else value
+    raise ValueError(f'not a duration: {shown!r} (write e.g. "30s", "5m", "1h", "1d")')
 
 
 def _seconds(amount: float, value: object) -> timedelta:
@@ -34,7 +42,7 @@ def _seconds(amount: float, value: object) -> timedelta:
     try:
         return timedelta(seconds=float(amount))
     except (OverflowError, ValueError):
-        raise ValueError(f"duration {value!r} is out of range") from None
+        raise ValueError(f"duration {value!r} is out of range (far too long)") from None
 
 
 def format_duration(value: timedelta) -> str:
@@ -50,6 +58,39 @@ Duration = Annotated[
     BeforeValidator(parse_duration),
     PlainSerializer(format_duration, return_type=str, when_used="json"),
 ]
+
+
+def _bounds(low: str, high: str) -> tuple[timedelta, timedelta]:
+    return parse_duration(low), parse_duration(high)
+
+
+def _check_bounds(value: timedelta, low: str, high: str) -> None:
+    least, most = _bounds(low, high)
+    if not least <= value <= most:
+        raise ValueError(
+            f"{format_duration(value)} is out of bounds: give between {low} and {high}"
+        )
+
+
+def within(low: str, high: str) -> AfterValidator:
+    """Bounds of a ``Duration`` key: ``Annotated[Duration, within("1s", "10m")]``."""
+
+    def check(value: timedelta) -> timedelta:
+        _check_bounds(value, low, high)
+        return value
+
+    return AfterValidator(check)
+
+
+def interval_within(low: str, high: str) -> AfterValidator:
+    """Bounds of the interval of a ``ScheduleSpec`` key (a cron schedule has its own)."""
+
+    def check(value: Schedule) -> Schedule:
+        if value.interval is not None:
+            _check_bounds(value.interval, low, high)
+        return value
+
+    return AfterValidator(check)
 
 
 @dataclass(frozen=True)
@@ -68,8 +109,7 @@ def parse_schedule(value: object) -> Schedule:
         return value
     if isinstance(value, str) and value.strip().startswith("cron:"):
         expression = value.split(":", 1)[1].strip()
-        if len(expression.split()) != 5:
-            raise ValueError(f"a cron schedule has five fields: {value!r}")
+        cron_trigger(expression)  # refuses what the daemon could not schedule
         return Schedule(cron=expression)
     return Schedule(interval=parse_duration(value))
 

@@ -124,7 +124,7 @@ def load_settings(path: str | Path | None = None) -> Settings:
         )
     refuse_environment_grants(os.environ, file)
     refuse_foreign_file(file)
-    text = file.read_text(encoding="utf-8")
+    text = _read_text(file)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -140,6 +140,27 @@ def load_settings(path: str | Path | None = None) -> Settings:
     )
     settings._source = (file, text)
     return settings
+
+
+def _read_text(file: Path) -> str:
+    """The file's text; a binary or non-UTF-8 file (a copied database, a key, a file saved
+    in another encoding) is one error naming the file and the line of the first bad byte."""
+    data = file.read_bytes()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise ConfigError(
+            f"not a UTF-8 text file (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
+            "a configuration file is TOML text in UTF-8",
+            file=str(file), line=line,
+        ) from None
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise ConfigError(
+            "contains a NUL byte: a binary file, not TOML text", file=str(file), line=line
+        )
+    return text
 
 
 def _line_of_decode_error(exc: tomllib.TOMLDecodeError) -> int | None:

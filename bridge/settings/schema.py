@@ -22,7 +22,13 @@ from pydantic import (
 )
 
 from bridge.settings.connector_section import CountryCode
-from bridge.settings.durations import Duration, PeriodSpec, ScheduleSpec
+from bridge.settings.durations import (
+    Duration,
+    PeriodSpec,
+    ScheduleSpec,
+    interval_within,
+    within,
+)
 from bridge.settings.identifiers import is_eu_eea, validate_business_id
 from bridge.settings.operators import Role
 
@@ -166,24 +172,40 @@ class ProcessorSettings(Section):
 
 
 class DaemonSettings(Section):
-    push_interval: Duration = Field(timedelta(seconds=2), description="Push worker poll interval.")
-    sync_interval: Duration = Field(timedelta(minutes=5), description="Incremental sync cadence.")
-    reconcile: ScheduleSpec = Field("cron: 30 2 * * *", description="Reconciliation pass.")
-    full_sync: ScheduleSpec = Field("cron: 0 3 * * 0", description="Full sync of every stream.")
-    retention: ScheduleSpec = Field("cron: 0 4 * * *", description="Retention run or plan.")
-    reminders: ScheduleSpec = Field("cron: 0 8 * * *", description="Request deadline reminders.")
-    privacy_poll: Duration = Field(
+    push_interval: Annotated[Duration, within("0.05s", "1h")] = Field(
+        timedelta(seconds=2), description="Push worker poll interval."
+    )
+    sync_interval: Annotated[Duration, within("1s", "7d")] = Field(
+        timedelta(minutes=5), description="Incremental sync cadence."
+    )
+    reconcile: Annotated[ScheduleSpec, interval_within("1m", "366d")] = Field(
+        "cron: 30 2 * * *", description="Reconciliation pass."
+    )
+    full_sync: Annotated[ScheduleSpec, interval_within("1m", "366d")] = Field(
+        "cron: 0 3 * * 0", description="Full sync of every stream."
+    )
+    retention: Annotated[ScheduleSpec, interval_within("1m", "366d")] = Field(
+        "cron: 0 4 * * *", description="Retention run or plan."
+    )
+    reminders: Annotated[ScheduleSpec, interval_within("1m", "366d")] = Field(
+        "cron: 0 8 * * *", description="Request deadline reminders."
+    )
+    privacy_poll: Annotated[Duration, within("0s", "1d")] = Field(
         timedelta(seconds=30),
         description="How often a push waiting on the LMS (a data-privacy request) is polled.",
     )
-    lms_request_overdue: Duration = Field(
+    lms_request_overdue: Annotated[Duration, within("1m", "366d")] = Field(
         timedelta(hours=24),
         description="A push waiting on the LMS (a data-privacy request awaiting approval or "
         "cron) longer than this shows as overdue in `bridge status` and the daemon's log.",
     )
-    heartbeat_interval: Duration = Field(timedelta(seconds=15), description="Heartbeat cadence.")
-    lease_ttl: Duration = Field(timedelta(minutes=2), description="Lease expiry without heartbeat.")
-    push_claim_ttl: Duration = Field(
+    heartbeat_interval: Annotated[Duration, within("1s", "10m")] = Field(
+        timedelta(seconds=15), description="Heartbeat cadence."
+    )
+    lease_ttl: Annotated[Duration, within("1s", "1d")] = Field(
+        timedelta(minutes=2), description="Lease expiry without heartbeat."
+    )
+    push_claim_ttl: Annotated[Duration, within("1s", "1d")] = Field(
         timedelta(minutes=2),
         description="How long a push worker's claim on a command lasts; a crashed worker's "
         "commands are taken over by another worker after it.",
@@ -196,11 +218,11 @@ class DaemonSettings(Section):
         "settable from the environment).",
     )
     reminder_days: int = Field(7, ge=0, description="Remind about requests due within N days.")
-    housekeeping_interval: Duration = Field(
+    housekeeping_interval: Annotated[Duration, within("1s", "1d")] = Field(
         timedelta(minutes=1),
         description="How often the daemon clears expired leases and marks dead runs interrupted.",
     )
-    shutdown_grace: Duration = Field(
+    shutdown_grace: Annotated[Duration, within("0s", "1h")] = Field(
         timedelta(seconds=20),
         description="On SIGTERM, how long running jobs get to reach their batch boundary before "
         "the daemon releases its leases and exits anyway (keep it under systemd's stop timeout).",

@@ -35,7 +35,7 @@ def test_init_writes_a_configuration_that_loads(tmp_path: Path) -> None:
     assert code == 0, stderr
     settings = load_settings(config)
     me = pwd.getpwuid(os.getuid()).pw_name
-    assert settings.operators[me] == "admin"
+    assert settings.operators[me] == ("admin",)
     assert settings.controller.business_id == "0104505-9"
     assert settings.connector_token("moodle").get_secret_value() == "the-token"
     token_file = config.parent / "moodle.token"

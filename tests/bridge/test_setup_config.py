@@ -19,7 +19,7 @@ from bridge.registry.models import DaemonHeartbeat, SyncBookmark
 from bridge.settings import load_settings
 from bridge.settings.template import config_text
 from tests.cli import run
-from tests.configs import write_config
+from tests.configs import write_config, write_token
 
 RELATIVE = config_text(
     register_name="Test register",
@@ -47,7 +47,7 @@ def site(tmp_path: Path) -> Path:
     folder = tmp_path / "srv"
     folder.mkdir()
     (tmp_path / "home").mkdir()
-    (folder / "moodle.token").write_text("file-token\n", encoding="utf-8")
+    write_token(folder / "moodle.token", "file-token")
     config = folder / "bridge.toml"
     config.write_text(RELATIVE, encoding="utf-8")
     return config

@@ -8,7 +8,7 @@ import click
 
 from bridge.cli.app import App
 from bridge.cli.guard import requires
-from bridge.cli.options import json_option
+from bridge.cli.options import ROW_ID, json_option
 from bridge.cli.render import emit_json, out, table
 from bridge.errors import OperationFailed
 from bridge.services.audit import list_entries
@@ -22,7 +22,7 @@ def audit() -> None:
 
 
 @audit.command("list")
-@click.option("--person", "person_id", type=int, help="Only rows about this person.")
+@click.option("--person", "person_id", type=ROW_ID, help="Only rows about this person.")
 @click.option(
     "--since",
     type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]),

@@ -17,9 +17,9 @@ import click
 
 from bridge.cli.app import App
 from bridge.cli.guard import requires
-from bridge.cli.options import json_option
+from bridge.cli.options import json_option, known_connector
 from bridge.cli.render import emit_json, out
-from bridge.errors import OperationFailed, UsageError
+from bridge.errors import OperationFailed
 from bridge.services.connectors import open_connector
 from bridge.services.local_checks import file_checks, token_file_check, transport_checks
 from bridge.settings.identifiers import is_eu_eea
@@ -114,10 +114,7 @@ def _print(name: str, report: CheckReport) -> None:
 def check(app: App, connector: str | None, as_json: bool) -> None:
     """Check the LMS connection, functions, account and capabilities; exit 1 if any is missing."""
     configured = list(app.settings.connectors)
-    if connector and connector not in configured:
-        known = ", ".join(configured) or "none configured"
-        raise UsageError(f"no connector named {connector!r} (configured: {known})")
-    names = [connector] if connector else configured
+    names = [known_connector(connector, configured)] if connector else configured
     if not names:
         raise OperationFailed("no connector is configured ([connectors.NAME] in the config file)")
     files = CheckReport(None, file_checks(app.settings, config_path(app.config_file)))

@@ -13,7 +13,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn
 from bridge.cli.app import App
 from bridge.cli.guard import requires
 from bridge.cli.options import json_option
-from bridge.cli.render import emit_json, err, table
+from bridge.cli.render import emit_json, err, markup_text, table
 from bridge.errors import OperationFailed
 from bridge.services.intake import HEADERS, KINDS, ImportOptions, ImportReport, import_file
 from bridge.services.intake.run import IMPORT_SOURCES
@@ -60,7 +60,7 @@ def _print_report(report: ImportReport) -> None:
     ]
     table(title, ("", "count"), rows)
     for message in report.errors[:SHOWN_ERRORS]:
-        err.print(f"[red]rejected[/] {message}", markup=True, highlight=False)
+        err.print(f"[red]rejected[/] {markup_text(message)}", markup=True, highlight=False)
     if report.rejected > SHOWN_ERRORS:
         err.print(
             f"… {report.rejected} rejected rows in all"

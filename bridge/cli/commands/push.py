@@ -9,7 +9,7 @@ import click
 
 from bridge.cli.app import App
 from bridge.cli.guard import requires
-from bridge.cli.options import json_option
+from bridge.cli.options import ROW_ID, json_option
 from bridge.cli.render import emit_json, out, table
 from bridge.errors import OperationFailed
 from bridge.services.push import outbox
@@ -117,7 +117,7 @@ def push_list(app: App, failed: bool, open_only: bool, as_json: bool) -> None:
 
 
 @push.command("retry")
-@click.argument("command_id", type=int)
+@click.argument("command_id", type=ROW_ID)
 @click.pass_obj
 def push_retry(app: App, command_id: int) -> None:
     """Put a failed command back in the queue (after fixing its cause)."""

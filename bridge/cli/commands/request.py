@@ -9,7 +9,14 @@ from typing import Any
 import click
 
 from bridge.cli.app import App
-from bridge.cli.options import DATE, email_option, json_option, optional_person, person_option
+from bridge.cli.options import (
+    DATE,
+    ROW_ID,
+    email_option,
+    json_option,
+    optional_person,
+    person_option,
+)
 from bridge.cli.render import emit_json, show, table
 from bridge.registry.base import utcnow
 from bridge.registry.governance import REQUEST_CHANNELS, REQUEST_TYPES
@@ -122,7 +129,7 @@ def request_list(
 
 
 @request_group.command("close")
-@click.argument("request_id", type=int)
+@click.argument("request_id", type=ROW_ID)
 @click.option("--outcome", required=True, help="What was done (or why it was refused).")
 @json_option
 @click.pass_obj
@@ -136,7 +143,7 @@ def request_close(app: App, request_id: int, outcome: str, as_json: bool) -> Non
 
 
 @request_group.command("extend")
-@click.argument("request_id", type=int)
+@click.argument("request_id", type=ROW_ID)
 @click.option("--reason", required=True, help="Why more time is needed (told to the person).")
 @json_option
 @click.pass_obj

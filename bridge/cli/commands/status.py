@@ -75,7 +75,7 @@ def status(app: App, as_json: bool) -> None:
         run = connector["last_run"]
         lease = connector["lease"]
         out.print(
-            f"[bold]{name}[/]: last run "
+            f"{name}: last run "
             + (
                 f"{run['id']} {run['status']} at {_iso_text(run['started_at'])} "
                 f"({run['duration_s']} s)"

@@ -20,8 +20,8 @@ from rich.text import Text
 
 from bridge.cli.app import App
 from bridge.cli.guard import requires
-from bridge.cli.options import json_option
-from bridge.cli.render import emit_json, err, table
+from bridge.cli.options import json_option, known_connector
+from bridge.cli.render import emit_json, err, table, terminal_text
 from bridge.errors import OperationFailed, UsageError
 from bridge.services.sync.engine import RunResult, StreamStats, SyncOptions, run_sync
 
@@ -47,9 +47,9 @@ class RichProgress:
     def __init__(self, console: Console = err) -> None:
         self.bar = Progress(
             SpinnerColumn(),
-            TextColumn("{task.fields[stream]:<18}"),
+            TextColumn("{task.fields[stream]:<18}", markup=False),
             BarColumn(bar_width=20),
-            TextColumn("{task.fields[counts]}"),
+            TextColumn("{task.fields[counts]}", markup=False),
             TimeElapsedColumn(),
             _Remaining(),
             console=console,
@@ -79,7 +79,8 @@ class RichProgress:
         self.bar.update(self.tasks[stream], counts=_counts(stats))
 
     def stream_finished(self, stream: str, stats: StreamStats) -> None:
-        text = _counts(stats) if stats.status == "ok" else f"{stats.status}: {stats.error}"
+        text = (_counts(stats) if stats.status == "ok"
+                else f"{stats.status}: {terminal_text(stats.error)}")
         self.bar.update(self.tasks[stream], total=1, completed=1, counts=text)
         if self.overall is not None:
             self.bar.advance(self.overall)
@@ -100,10 +101,7 @@ def _counts(stats: StreamStats) -> str:
 def _connectors(app: App, connector: str | None) -> list[str]:
     names = list(app.settings.connectors)
     if connector:
-        if connector not in names:
-            known = ", ".join(names) or "none configured"
-            raise UsageError(f"no connector named {connector!r} (configured: {known})")
-        return [connector]
+        return [known_connector(connector, names)]
     if not names:
         raise OperationFailed("no connector is configured ([connectors.NAME] in the config file)")
     return names

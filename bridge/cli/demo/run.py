@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from bridge.cli.demo.steps import Demo, Outcome
-from bridge.cli.render import out, table
+from bridge.cli.render import markup_text, out, table
 from bridge.files import write_private
 from bridge.services.audit.identity import operator_name
 from bridge.settings.template import config_text
@@ -56,8 +56,9 @@ def run_demo(cli: click.Group, size: str = "demo", keep: bool = False) -> int:
             encoding="utf-8",
         )
         out.print(
-            f"[bold]lms-registry-bridge demo[/]: simulated Moodle ({size}) at {url}, "
-            f"workspace {workspace}"
+            f"[bold]lms-registry-bridge demo[/]: simulated Moodle ({size}) at "
+            f"{markup_text(url)}, workspace {markup_text(workspace)}",
+            markup=True,
         )
         demo = Demo(cli, workspace, url, sim)
         demo.all_steps()

@@ -42,7 +42,7 @@ class Demo:
     def bridge(self, *args: str) -> int:
         """Run one `bridge` command in-process; returns its exit code."""
         shown = " ".join(args)
-        out.print(f"[dim]$ bridge {shown}[/]")
+        out.print(f"$ bridge {shown}", style="dim")
         try:
             self.cli.main(
                 ["--config", str(self.config), *args],
@@ -67,7 +67,7 @@ class Demo:
     def step(self, title: str, needs: tuple[str, ...], body: Callable[[], str | None]) -> None:
         out.rule(f"[bold]{title}")
         if not self.available(*needs):
-            out.print(f"[yellow]not available yet[/] (`bridge {' '.join(needs)}`)")
+            out.print(f"not available yet (`bridge {' '.join(needs)}`)", style="yellow")
             self.outcomes.append(Outcome(title, "not available yet"))
             return
         started = time.monotonic()
@@ -76,7 +76,7 @@ class Demo:
             status = "done"
         except StepFailed as exc:
             note, status = str(exc), "failed"
-            out.print(f"[bold red]step failed:[/] {exc}")
+            out.print(f"step failed: {exc}", style="bold red")
         self.outcomes.append(Outcome(title, status, time.monotonic() - started, note))
 
     def run(self, *args: str, ok: tuple[int, ...] = (0,)) -> None:

@@ -19,6 +19,7 @@ from bridge.services.intake.headers import HeaderMap, column_label, names_of
 from bridge.services.intake.sources import SheetRow
 from bridge.services.register import values as v
 from bridge.services.register.fields import (
+    ORGANISATION_NAME_MAX,
     ORGANISATION_PARSERS,
     PERSON_PARSERS,
     Parser,
@@ -104,7 +105,7 @@ def build_spec(kind: str, channels: tuple[str, ...] = CHANNELS) -> KindSpec:
         return KindSpec(
             kind,
             {**PERSON_PARSERS, "business_id": v.parse_business_id,
-             "employer": v.parse_text, "title": v.parse_text},
+             "employer": v.text_parser(ORGANISATION_NAME_MAX), "title": v.parse_text},
             (("email",),), ("email",), _person_key, unhashed=frozenset({"employer"}),
         )
     if kind == "organisations":
@@ -119,7 +120,7 @@ def build_spec(kind: str, channels: tuple[str, ...] = CHANNELS) -> KindSpec:
             kind,
             {"email": v.parse_email, "business_id": v.parse_business_id,
              "kind": code_parser("kind"), "start": v.parse_date, "end": v.parse_date,
-             "reference": v.parse_text},
+             "reference": v.text_parser(300)},
             (("email", "business_id"), ("kind",), ("start",)), ("kind", "start"),
             lambda values: (*_subject_key(values), values["kind"], values["start"]),
             _check_relationship, default_source="admin",
@@ -129,7 +130,7 @@ def build_spec(kind: str, channels: tuple[str, ...] = CHANNELS) -> KindSpec:
             kind,
             {"email": v.parse_email, "purpose": code_parser("purpose"),
              "channel": code_parser("channel", channels), "status": code_parser("status"),
-             "date": v.parse_moment, "evidence": v.parse_text},
+             "date": v.parse_moment, "evidence": v.text_parser(v.LONG_TEXT_MAX, multiline=True)},
             (("email",), ("purpose",), ("date",)), ("email", "purpose", "date"),
             lambda values: (v.email_key(values["email"]), values["purpose"],
                             values.get("channel"), values["date"]),
@@ -161,6 +162,10 @@ def parse_row(spec: KindSpec, headers: HeaderMap, row: SheetRow) -> ImportRow | 
     for name, index in headers.index_of.items():
         parse = spec.parsers.get(name)
         if parse is None:
+            continue
+        if index in row.formulas:
+            errors.append(RowError(row.line, headers.label(name), f"{row.formulas[index]}: "
+                                   "formula cells are not read; paste values"))
             continue
         text = row.cells[index] if index < len(row.cells) else None
         try:

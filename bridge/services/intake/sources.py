@@ -11,7 +11,7 @@ from __future__ import annotations
 import codecs
 import csv
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,9 @@ _CHUNK = 1 << 20
 class SheetRow:
     line: int
     cells: list[str | None]
+    #: Column index → cell reference (``Sheet1!C7``) of the formula cells: their value
+    #: is not read (it is whatever Excel last computed, or nothing), so they are rejected.
+    formulas: dict[int, str] = field(default_factory=dict)
 
 
 def _clean(value: str | None) -> str | None:
@@ -45,6 +48,38 @@ def _line_of(path: Path, offset: int) -> int:
             chunk = handle.read(min(offset, _CHUNK))
             lines, offset = lines + chunk.count(b"\n"), offset - len(chunk)
     return lines
+
+
+def _check_cp1252(path: Path) -> None:
+    """Five bytes (0x81, 0x8D, 0x8F, 0x90, 0x9D) are no Windows-1252 character: a file
+    holding one is in some other encoding, and guessing would garble it. Refused naming
+    the line and the byte's column, before any row is read."""
+    decoder = codecs.getincrementaldecoder("cp1252")()
+    offset = 0
+    with path.open("rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                where = offset + exc.start
+                line = _line_of(path, where)
+                start = chunk.rfind(b"\n", 0, exc.start)
+                column = exc.start - start if start >= 0 else _column_of(path, where)
+                raise UsageError(
+                    f"{path.name}: line {line}, byte {column}: 0x{chunk[exc.start]:02x} is "
+                    "neither UTF-8 nor Windows-1252 text; save the file as UTF-8"
+                ) from None
+            offset += len(chunk)
+
+
+def _column_of(path: Path, offset: int) -> int:
+    """The 1-based byte column of ``offset`` when its line began in an earlier chunk."""
+    with path.open("rb") as handle:
+        start = max(0, offset - _CHUNK)
+        handle.seek(start)
+        before = handle.read(offset - start)
+    newline = before.rfind(b"\n")
+    return offset - (start + newline) if newline >= 0 else offset + 1
 
 
 def detect_encoding(path: Path) -> str:
@@ -72,6 +107,7 @@ def detect_encoding(path: Path) -> str:
                         f"{path.name}: line {line} is not UTF-8 although the lines before it "
                         "are; save the whole file again as UTF-8"
                     ) from None
+                _check_cp1252(path)
                 return "cp1252"
             non_ascii = non_ascii or not chunk.isascii()
             offset += len(chunk)
@@ -164,24 +200,55 @@ class ExcelSheet(Sheet):
         self.description = f"Excel, sheet {self.sheet_title!r}"
 
     def _records(self) -> Iterator[SheetRow]:
-        import zipfile
-
         import openpyxl  # imported here: only Excel imports pay for it
-        from openpyxl.utils.exceptions import InvalidFileException
 
         try:
-            book = openpyxl.load_workbook(self.path, read_only=True, data_only=True)
-        except (InvalidFileException, zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
-            raise UsageError(f"{self.name}: not a readable .xlsx workbook ({exc})") from None
+            # Formulas as formulas (not data_only): a formula cell is reported, not read
+            # as empty. openpyxl parses with defusedxml, which refuses entity expansion.
+            book = openpyxl.load_workbook(self.path, read_only=True, data_only=False)
+        except _UNREADABLE as exc:
+            raise UsageError(f"{self.name}: not a readable .xlsx workbook ({_why(exc)})") from None
         try:
             sheet = book.worksheets[0]
             self.sheet_title = sheet.title
-            for line, values in enumerate(sheet.iter_rows(min_row=1, values_only=True), 1):
-                cells = [_cell_text(v) for v in values]
-                if any(cells):
-                    yield SheetRow(line, cells)
+            for line, row in enumerate(sheet.iter_rows(min_row=1), 1):
+                cells: list[str | None] = []
+                formulas: dict[int, str] = {}
+                for index, cell in enumerate(row):
+                    if getattr(cell, "data_type", None) == "f":
+                        formulas[index] = f"{sheet.title}!{cell.coordinate}"
+                        cells.append(None)
+                    else:
+                        cells.append(_cell_text(cell.value))
+                if any(cells) or formulas:
+                    yield SheetRow(line, cells, formulas)
+        except _UNREADABLE as exc:
+            raise UsageError(f"{self.name}: not a readable .xlsx workbook ({_why(exc)})") from None
         finally:
             book.close()
+
+
+def _unreadable() -> tuple[type[BaseException], ...]:
+    import zipfile
+    from xml.etree.ElementTree import ParseError
+
+    return (zipfile.BadZipFile, OSError, KeyError, ValueError, TypeError, ParseError)
+
+
+#: What openpyxl raises on a broken or hostile workbook (its InvalidFileException and
+#: defusedxml's refusals are ValueErrors; expat's are ParseErrors).
+_UNREADABLE = _unreadable()
+
+
+def _why(exc: BaseException) -> str:
+    """The reason in one line: defusedxml's refusal by name, else the first line."""
+    chain: BaseException | None = exc
+    while chain is not None:
+        if type(chain).__module__.startswith("defusedxml"):
+            return "it declares XML entities, which are refused (a hostile or broken file)"
+        chain = chain.__cause__ or chain.__context__
+    text = str(exc).strip().splitlines()
+    return text[0][:200] if text else type(exc).__name__
 
 
 def open_sheet(path: Path) -> Sheet:

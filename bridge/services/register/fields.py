@@ -31,6 +31,10 @@ ORGANISATION_FIELDS = (
 )
 
 
+#: An organisation's name may be longer than a person's (the column holds 300).
+ORGANISATION_NAME_MAX = 300
+
+
 def code_parser(kind: str, allowed: tuple[str, ...] | None = None) -> Parser:
     """A parser for one of the codes of ``kind`` (``legal_basis``, ``channel`` …)."""
     return lambda text: v.parse_code(kind, text, allowed)
@@ -48,13 +52,13 @@ PERSON_PARSERS: Mapping[str, Parser] = {
 #: An organisation's key and fields (``ORGANISATION_FIELDS``).
 ORGANISATION_PARSERS: Mapping[str, Parser] = {
     "business_id": v.parse_business_id,
-    "name": v.parse_text,
+    "name": v.text_parser(ORGANISATION_NAME_MAX),
     "contact_name": v.parse_text,
     "contact_email": v.parse_email,
     "contact_phone": v.parse_phone,
-    "billing_address": v.parse_text,
+    "billing_address": v.text_parser(v.LONG_TEXT_MAX, multiline=True),
     "billing_email": v.parse_email,
-    "e_invoice_address": v.parse_text,
+    "e_invoice_address": v.text_parser(100),
 }
 
 

@@ -39,6 +39,7 @@ from bridge.services.register.fields import (
     PERSON_PARSERS,
     new_provenance,
     parse_given,
+    parse_option,
 )
 from bridge.services.register.lookup import org_by_business_id, person_by_ref
 from bridge.services.register.relationships import link_employer, relationship_view
@@ -71,6 +72,7 @@ def add_person(
     """Add a person (source admin), optionally with an employer; an LMS account with the
     same e-mail and no person yet is linked to it."""
     values = parse_given(PERSON_PARSERS, given, PERSON_FIELDS)
+    title = parse_option("title", v.parse_text, title)
     if not values.get("email"):
         raise UsageError("--email is required: it is the person's key")
     values["email_normalised"] = email_free(session, values["email"])

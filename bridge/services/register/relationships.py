@@ -66,6 +66,7 @@ def link_person(
     session: Session, actor: Actor, ref: str, business_id: str, title: str | None
 ) -> dict[str, Any]:
     """Link a person to an employer (or change the title of an existing link)."""
+    title = parse_option("title", v.parse_text, title)
     person, org = person_by_ref(session, ref), org_by_business_id(session, business_id)
     link = link_employer(session, actor, person, org, title, "person link")
     audit.record(

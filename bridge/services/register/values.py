@@ -8,6 +8,7 @@ import adds the file, line and column; the CLI adds the option name.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
@@ -26,6 +27,20 @@ from bridge.settings.identifiers import validate_business_id
 LOCAL_ZONE = ZoneInfo("Europe/Helsinki")
 DEFAULT_REGION = "FI"
 CONSENT_STATUSES = ("granted", "withdrawn")
+
+#: Field limits, the same on SQLite (which stores any length) and PostgreSQL (which
+#: refuses with an error that quotes the row): checked here, before the database sees them.
+NAME_MAX = 200
+LONG_TEXT_MAX = 2000
+EMAIL_MAX, EMAIL_LOCAL_MAX = 254, 64
+#: C0 and C1 control characters (NUL and ESC among them) and DEL; tab and line breaks
+#: are allowed only in multi-line fields (an address, a consent's evidence).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_LINE_BREAKS = re.compile(r"[\t\n\r]")
+#: Bidirectional embeddings, overrides and isolates: they make a name read differently
+#: from what is stored (``Trojan Source``), so the register never takes them in.
+BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+_BIDI = re.compile(f"[{BIDI_CONTROLS}]")
 
 _EMAIL = re.compile(
     r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@"
@@ -83,9 +98,37 @@ def parse_code(kind: str, text: str, allowed: tuple[str, ...] | None = None) -> 
     return code
 
 
+def check_text(text: str, limit: int = NAME_MAX, *, multiline: bool = False) -> str:
+    """``text`` unchanged if it fits the register: at most ``limit`` characters, no
+    control or bidirectional-override characters. The message names the character by its
+    code point and never quotes the value (it may be long, and it is personal data)."""
+    found = _CONTROL.search(text) or _BIDI.search(text)
+    if found is None and not multiline:
+        found = _LINE_BREAKS.search(text)
+    if found is not None:
+        kind = "a bidirectional-override" if _BIDI.match(found.group()) else "a control"
+        raise ValueError(
+            f"contains {kind} character (U+{ord(found.group()):04X}) at position "
+            f"{found.start() + 1}; remove it"
+        )
+    if len(text) > limit:
+        raise ValueError(f"is {len(text)} characters long; at most {limit} are kept")
+    return text
+
+
+def text_parser(limit: int = NAME_MAX, *, multiline: bool = False) -> Callable[[str], str]:
+    """A parser for a free-text field of at most ``limit`` characters."""
+    return lambda text: check_text(text.strip(), limit, multiline=multiline)
+
+
 def parse_email(text: str) -> str:
-    """An e-mail address as written (trimmed); its key is ``normalise_email`` of it."""
-    email = text.strip()
+    """An e-mail address as written (trimmed); its key is ``normalise_email`` of it.
+    At most 254 characters with a local part of at most 64 (RFC 5321)."""
+    email = check_text(text.strip(), EMAIL_MAX)
+    if len(email.partition("@")[0]) > EMAIL_LOCAL_MAX:
+        raise ValueError(
+            f"the part before @ is longer than {EMAIL_LOCAL_MAX} characters; not an e-mail "
+            "address")
     if not _EMAIL.match(email) or ".." in email:
         raise ValueError(f"not an e-mail address: {text!r}")
     return email
@@ -163,4 +206,5 @@ def parse_moment(text: str) -> datetime:
 
 
 def parse_text(text: str) -> str:
-    return text.strip()
+    """A one-line text such as a name: at most ``NAME_MAX`` characters."""
+    return check_text(text.strip())

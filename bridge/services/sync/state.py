@@ -13,11 +13,11 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy.orm import Session
 
 from bridge.registry.dialect import insert_for
 from bridge.registry.models import QuarantinedRecord, SyncBookmark
+from bridge.settings.cron import cron_trigger
 from bridge.settings.durations import Schedule
 from connectors.records import Reject
 from connectors.redaction import redact
@@ -60,7 +60,7 @@ def next_due(schedule: Schedule, last_completed: datetime | None) -> datetime | 
     if last_completed is None:
         return None
     if schedule.cron:
-        trigger = CronTrigger.from_crontab(schedule.cron, timezone="UTC")
+        trigger = cron_trigger(schedule.cron, timezone="UTC")
         return trigger.get_next_fire_time(None, last_completed)
     assert schedule.interval is not None
     return last_completed + schedule.interval
