@@ -3,12 +3,16 @@
 Prints, as its last stdout line, one JSON object:
 {"size", "records", "requests", "full_s", "fetch_only_s", "insert_only_s", "overhead_ratio",
  "incremental_s", "incremental_requests", "incremental_writes", "incremental_all_s",
- "incremental_all_writes", "peak_rss_mb"}
+ "incremental_all_writes", "peak_rss_mb", "insert_rows_per_s", "limit_rows_per_s", "limit_ratio"}
 
 - full_s: `bridge sync --full` into an empty register (a child process; its peak RSS is
   peak_rss_mb);
 - fetch_only_s: the same pulls with every batch discarded;
-- insert_only_s: the same records written from memory into an empty register;
+- insert_only_s: the same records written from memory into an empty register
+  (insert_rows_per_s = records / insert_only_s);
+- limit_rows_per_s: the same rows written by the database's plainest fast path into bare
+  tables (SQLite executemany in one transaction, PostgreSQL COPY; see write_limit.py), and
+  limit_ratio = insert_rows_per_s / limit_rows_per_s (goal ≥ 0.25);
 - incremental_*: an immediate second plain `bridge sync`, and one with --all-streams.
 
 Usage: python benchmarks/sync_throughput.py [--size bench-10k] [--database-url URL]
@@ -31,6 +35,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from benchmarks.write_limit import measure as measure_limit  # noqa: E402
 from bridge.registry.base import utcnow  # noqa: E402
 from bridge.registry.db import make_engine, session_factory  # noqa: E402
 from bridge.registry.models import Base  # noqa: E402
@@ -52,10 +57,16 @@ def start_simulator(size: str) -> tuple[subprocess.Popen[str], dict[str, str]]:
 
 
 def reset(database_url: str) -> None:
+    """An empty register at the head revision (on PostgreSQL the whole schema goes: the
+    migrations also create functions and triggers that ``drop_all`` leaves behind)."""
     engine = make_engine(database_url)
-    Base.metadata.drop_all(engine)
     with engine.begin() as connection:
-        connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+        if engine.dialect.name == "postgresql":
+            connection.exec_driver_sql("DROP SCHEMA public CASCADE")
+            connection.exec_driver_sql("CREATE SCHEMA public")
+        else:
+            Base.metadata.drop_all(connection)
+            connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
     upgrade(engine)
     engine.dispose()
 
@@ -136,6 +147,8 @@ def main() -> None:
         batches, fetch_only_s = fetch_all(config)
         reset(database_url)
         insert_only_s = insert_all(database_url, batches)
+        limit_rows, limit_s = measure_limit(
+            database_url, [r for batch in batches for r in batch.records])
     finally:
         simulator.send_signal(signal.SIGTERM)
         simulator.wait(timeout=60)
@@ -155,6 +168,9 @@ def main() -> None:
         "incremental_all_s": round(incremental_all_s, 2),
         "incremental_all_writes": incremental_all_writes,
         "peak_rss_mb": round(peak_rss_mb, 1),
+        "insert_rows_per_s": round(records / insert_only_s),
+        "limit_rows_per_s": round(limit_rows / limit_s),
+        "limit_ratio": round((records / insert_only_s) / (limit_rows / limit_s), 3),
     }))
 
 

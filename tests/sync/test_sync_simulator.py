@@ -148,7 +148,8 @@ def test_killed_syncs_leave_a_register_the_next_run_completes(tmp_path, db_url, 
     assert snapshot(db_url) == reference
     engine = make_engine(db_url)
     with engine.connect() as connection:
-        statuses = [r[0] for r in connection.execute(sa.text("SELECT status FROM sync_runs"))]
+        runs = connection.execute(sa.text("SELECT status FROM sync_runs ORDER BY id"))
+        statuses = [r[0] for r in runs]
     engine.dispose()
     assert statuses[-1] == "ok"
     assert "running" not in statuses

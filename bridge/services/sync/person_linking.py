@@ -61,17 +61,39 @@ def link_accounts(
                 "updated_at": now,
             }
         )
+    connection = session.connection()
     if new_persons:
-        created = session.execute(
-            sa.insert(Person).returning(Person.email_normalised, Person.id), new_persons
+        # Core executemany, then one read of the new ids (e-mails are unique among persons):
+        # an ORM insert with RETURNING costs more than the rows themselves.
+        connection.execute(sa.insert(Person.__table__), new_persons)
+        created = connection.execute(
+            sa.select(Person.email_normalised, Person.id).where(
+                Person.email_normalised.in_(pending)
+            )
         )
         person_of.update({email: pid for email, pid in created})
-    links = [{"uid": row.lms_user_id, "pid": person_of[row.email_normalised]} for row in unlinked]
+    links = [(row.lms_user_id, person_of[row.email_normalised]) for row in unlinked]
+    _set_person_ids(connection, connector, links)
+    return len(new_persons), len(links)
+
+
+def _set_person_ids(
+    connection: sa.Connection, connector: str, links: Sequence[tuple[int, int]]
+) -> None:
+    """One set-based UPDATE on PostgreSQL (two arrays); an executemany on SQLite."""
     table = LmsAccount.__table__
-    session.execute(
+    if connection.dialect.name == "postgresql":
+        uids, pids = zip(*links, strict=True)
+        connection.exec_driver_sql(
+            "UPDATE lms_accounts AS a SET person_id = v.pid "
+            "FROM unnest(%s::bigint[], %s::bigint[]) AS v(uid, pid) "
+            "WHERE a.connector = %s AND a.lms_user_id = v.uid",
+            (list(uids), list(pids), connector),
+        )
+        return
+    connection.execute(
         sa.update(table)
         .where(table.c.connector == connector, table.c.lms_user_id == sa.bindparam("uid"))
         .values(person_id=sa.bindparam("pid")),
-        links,
+        [{"uid": uid, "pid": pid} for uid, pid in links],
     )
-    return len(new_persons), len(links)

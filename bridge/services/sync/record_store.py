@@ -1,14 +1,15 @@
 """How typed LMS records become register rows: bulk, idempotent, written only when changed.
 
-One batch is one transaction (the caller's session). Existing rows are read by
-key first; only new rows and rows whose content hash changed are written, with
-one ``INSERT … ON CONFLICT DO UPDATE`` statement per table. A record that is
-already stored with the same hash costs a read and nothing else.
+One batch is one transaction (the caller's session). The stored hashes of a batch are
+read per table in one statement; only new rows and rows whose content hash changed are
+built (plain tuples, :mod:`row_codec`) and written, in one bulk upsert per table
+(:mod:`bridge.registry.bulk`: ``executemany`` on SQLite, ``COPY`` into a staging table
+and one ``INSERT … SELECT`` on PostgreSQL). A record already stored with the same hash
+costs its share of one read and nothing else.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,7 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from bridge.registry.base import Base
-from bridge.registry.dialect import insert_for
+from bridge.registry.bulk import read_hashes, upsert_rows
 from bridge.registry.models import (
     LmsAccount,
     LmsAssignment,
@@ -31,10 +32,10 @@ from bridge.registry.models import (
     LmsMessage,
     LmsSubmission,
 )
-from bridge.registry.people import normalise_email
 from bridge.services.rights.suppression import SuppressionList
 from bridge.services.sync.person_linking import link_accounts
 from bridge.services.sync.retention_guard import RetentionGuard
+from bridge.services.sync.row_codec import bind_value, codec_for
 from connectors.records import (
     AssignmentGradeRecord,
     AssignmentRecord,
@@ -70,25 +71,6 @@ def stream_tables(stream: str) -> tuple[type[Base], ...]:
     return tuple(dict.fromkeys(t for r, t in TABLE_OF.items() if r.stream == stream))
 
 
-#: Record fields holding (name, value) pairs, stored as a JSON object.
-_PAIR_FIELDS = {"custom_fields", "settings"}
-
-
-def row_values(record: Record) -> dict[str, Any]:
-    """A record's content as column values (tuples become JSON lists or objects)."""
-    values: dict[str, Any] = {}
-    for f in dataclasses.fields(record):
-        value = getattr(record, f.name)
-        if f.name in _PAIR_FIELDS:
-            value = {str(k): v for k, v in value}
-        elif isinstance(value, tuple):
-            value = [dataclasses.asdict(v) if dataclasses.is_dataclass(v) else v for v in value]
-        values[f.name] = value
-    if isinstance(record, UserRecord):
-        values["email_normalised"] = normalise_email(record.email)
-    return values
-
-
 @dataclass
 class WriteStats:
     """What storing one or more batches did."""
@@ -111,12 +93,6 @@ class WriteStats:
         self.linked += other.linked
         self.suppressed += other.suppressed
         self.retained += other.retained
-
-
-@dataclass(frozen=True)
-class _Existing:
-    content_hash: str
-    removed: bool
 
 
 class RecordStore:
@@ -157,87 +133,45 @@ class RecordStore:
     def _store_table(
         self, session: Session, record_type: type[Record], keyed: dict[tuple[Any, ...], Record]
     ) -> WriteStats:
-        model = TABLE_OF[record_type]
-        table = model.__table__
-        key_columns = [table.c[name] for name in record_type.key_fields]
-        existing = self._existing(session, model, key_columns, list(keyed))
+        table = TABLE_OF[record_type].__table__
+        codec = codec_for(record_type, table)
+        connection = session.connection()
+        existing = {
+            tuple(row[:-2]): (row[-2], bool(row[-1]))
+            for row in read_hashes(connection, table, codec.key_fields, self.connector, list(keyed))
+        }
         stats = WriteStats()
-        rows: list[dict[str, Any]] = []
-        for key, record in keyed.items():
-            digest = record.hash
+        tail = self._tail(table, connection.dialect)
+        rows: list[tuple[Any, ...]] = []
+        written_ids: list[int] = []
+        for record in keyed.values():
+            key, digest = codec.key_and_hash(record)
             before = existing.get(key)
-            if before is not None and before.content_hash == digest and not before.removed:
+            if before is not None and before[0] == digest and not before[1]:
                 stats.unchanged += 1
                 continue
             if before is None:
                 stats.created += 1
             else:
                 stats.updated += 1
-            rows.append(self._row(record, digest, key))
-        if rows:
-            stats.rows_written += self._upsert(session, model, key_columns, rows)
-        if record_type is UserRecord and rows:
-            created, linked = link_accounts(
-                session, self.connector, [r["lms_user_id"] for r in rows], self.now
-            )
+            rows.append(codec.row(record, digest, self.connector, tail))
+            if codec.with_email:
+                written_ids.append(key[0])
+        stats.rows_written += upsert_rows(
+            connection, table, codec.columns, codec.key_fields, codec.update_columns, rows
+        )
+        if written_ids:
+            created, linked = link_accounts(session, self.connector, written_ids, self.now)
             stats.persons_created += created
             stats.linked += linked
             stats.rows_written += created + linked
         return stats
 
-    def _row(self, record: Record, digest: str, key: tuple[Any, ...]) -> dict[str, Any]:
-        values = row_values(record)
-        values.update(
-            connector=self.connector,
-            content_hash=digest,
-            run_id=self.run_id,
-            source="lms_sync",
-            source_ref=f"{self.connector}:{type(record).__name__}:{'/'.join(map(str, key))}",
-            first_seen_at=self.now,
-            changed_at=self.now,
-            removed_in_lms_at=None,
-        )
-        return values
-
-    def _existing(
-        self,
-        session: Session,
-        model: type[Base],
-        key_columns: list[sa.Column[Any]],
-        keys: list[tuple[Any, ...]],
-    ) -> dict[tuple[Any, ...], _Existing]:
-        table = model.__table__
-        condition = (
-            key_columns[0].in_([k[0] for k in keys])
-            if len(key_columns) == 1
-            else sa.tuple_(*key_columns).in_(keys)
-        )
-        query = sa.select(
-            *key_columns, table.c.content_hash, table.c.removed_in_lms_at.is_not(None)
-        ).where(table.c.connector == self.connector, condition)
-        found: dict[tuple[Any, ...], _Existing] = {}
-        for row in session.execute(query):
-            found[tuple(row[: len(key_columns)])] = _Existing(row[-2], bool(row[-1]))
-        return found
-
-    def _upsert(
-        self,
-        session: Session,
-        model: type[Base],
-        key_columns: list[sa.Column[Any]],
-        rows: list[dict[str, Any]],
-    ) -> int:
-        table = model.__table__
-        statement = insert_for(session)(table)
-        keep_on_update = {"id", "connector", "first_seen_at", "person_id", "source"}
-        keep_on_update.update(c.name for c in key_columns)
-        columns = rows[0].keys()
-        statement = statement.on_conflict_do_update(
-            index_elements=[table.c.connector, *key_columns],
-            set_={name: statement.excluded[name] for name in columns if name not in keep_on_update},
-        )
-        session.execute(statement, rows)
-        return len(rows)
+    def _tail(self, table: sa.Table, dialect: sa.Dialect) -> tuple[Any, ...]:
+        """(run_id, source, first_seen_at, changed_at) as the driver takes them: the
+        timestamps are the same for the whole batch, so they are converted once."""
+        stamp = bind_value(table, "first_seen_at", dialect)(self.now)
+        return (self.run_id, "lms_sync", stamp, stamp)
 
 
 def keys_of(records: Iterable[Record]) -> list[tuple[type[Base], tuple[Any, ...]]]:
