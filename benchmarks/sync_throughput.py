@@ -56,6 +56,8 @@ def reset(database_url: str) -> None:
     Base.metadata.drop_all(engine)
     with engine.begin() as connection:
         connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+        if connection.dialect.name == "postgresql":  # drop_all leaves the audit trigger function
+            connection.exec_driver_sql("DROP FUNCTION IF EXISTS audit_log_refuse_change() CASCADE")
     upgrade(engine)
     engine.dispose()
 
