@@ -6,13 +6,15 @@
 A simulated Moodle (``demo`` size, plus extra learners when ``--n`` needs them) is served
 over real HTTP; a register is created (SQLite in a temporary directory, or a fresh
 database on the given PostgreSQL server) and fully synced; a push worker runs continuously
-in its own process (`bridge push run`, daemon.push_interval 0.2 s) and is warmed up with one
-withdrawal that is not counted (process start-up is not revocation latency). The service
+in its own process (`bridge push run`, daemon.push_interval 0.2 s). The first withdrawal
+meets a worker that is still starting: it is reported on its own (``warmup_s``), not mixed
+into the percentiles, and every sample is listed (``samples_s``). The service
 consent of N persons is then withdrawn one by one through the service function, and for
 each the time from the withdrawal's commit to the account reading back as suspended
 through the web service (``core_user_get_users``, polled every 10 ms) is measured.
 
-The last stdout line is JSON: ``{"n": n, "p50_s": x, "p95_s": x, "max_s": x}``.
+The last stdout line is JSON: ``{"n": n, "warmup_s": x, "p50_s": x, "p95_s": x, "max_s": x,
+"samples_s": [x, ...]}`` (percentiles over the n samples after the warm-up one).
 Target: p95 < 5 s.
 """
 
@@ -139,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
         engine = make_engine(db_url)
         upgrade(engine)
         bridge(config, "sync", "--full")
-        people = learners(db_url)[: args.n + 1]  # the first one warms the worker up
+        people = learners(db_url)[: args.n + 1]  # the first one meets a starting worker
         if len(people) < args.n + 1:
             raise SystemExit(f"only {len(people)} learners to withdraw, --n {args.n} asked")
         settings, sessions = load_settings(config), session_factory(engine)
@@ -164,7 +166,6 @@ def main(argv: list[str] | None = None) -> int:
                         raise SystemExit(f"user {lms_user_id} not suspended after {TIMEOUT_S}s")
                     time.sleep(POLL_S)
                 latencies.append(time.monotonic() - started)
-            latencies = latencies[1:]  # the worker was still starting for the first one
         finally:
             worker.send_signal(signal.SIGINT)
             try:
@@ -173,10 +174,14 @@ def main(argv: list[str] | None = None) -> int:
                 worker.kill()
             engine.dispose()
     backend = "postgresql" if args.database_url else "sqlite"
-    print(f"{backend}: {len(latencies)} withdrawals, mean {statistics.mean(latencies):.3f} s")
-    result = {"n": len(latencies), "p50_s": round(percentile(latencies, 0.50), 3),
-              "p95_s": round(percentile(latencies, 0.95), 3),
-              "max_s": round(max(latencies), 3)}
+    warmup, counted = latencies[0], latencies[1:]
+    print(f"{backend}: {len(counted)} withdrawals after the warm-up one ({warmup:.3f} s), "
+          f"mean {statistics.mean(counted):.3f} s")
+    result = {"n": len(counted), "warmup_s": round(warmup, 3),
+              "p50_s": round(percentile(counted, 0.50), 3),
+              "p95_s": round(percentile(counted, 0.95), 3),
+              "max_s": round(max(counted), 3),
+              "samples_s": [round(x, 3) for x in counted]}
     print(json.dumps(result), flush=True)
     return 0
 

@@ -12,7 +12,7 @@ so a second LMS is one more package and one more entry point.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from threading import Event
 from typing import Any, ClassVar, Literal
@@ -246,6 +246,15 @@ class Connector(ABC):
     @abstractmethod
     def push(self, command: PushCommand) -> PushResult:
         """Carry out one command idempotently and read its effect back (``PushResult.state``)."""
+
+    def push_many(self, commands: Sequence[PushCommand]) -> list[PushResult]:
+        """Carry out many commands, one result each in order, verified like :meth:`push`.
+
+        A connector whose LMS takes many accounts per call overrides this to use far
+        fewer requests (a thousand revocations at once); each command is still one
+        person's, settled by its own read-back. The default pushes one by one.
+        """
+        return [self.push(command) for command in commands]
 
     @abstractmethod
     def read_state(self, lms_user_id: int) -> LmsState:

@@ -52,6 +52,9 @@ class Unit:
     partial: bool = False
     checkpoint: Bookmark | None = None
     why: str = ""
+    #: A change time the fetcher saw outside the rows (a course's ``timemodified``, a
+    #: change hint), so the bookmark moves past it although no row carries it.
+    cursor: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +62,9 @@ class Replication:
     """How a stream resumes and when its listing is complete.
 
     * ``full``: no server filter; the whole listing is one scope ``{"kind": "all"}``.
-    * ``per_course``: no server filter; each course's batch is its own scope.
+    * ``per_course``: no server filter; each course's batch is its own scope. With a
+      ``bookmark_key`` the fetcher reads only the courses changed since it (change hints),
+      and the bookmark is the newest change time seen, as for ``incremental``.
     * ``incremental``: a server ``since``-style filter; the bookmark is the
       highest ``cursor_field`` seen (server time, never the local clock) and
       is only safe once the whole run is read, so it rides on the last batch.
@@ -117,7 +122,7 @@ def run_stream(
             why = why or unit.why or "the LMS left something out"
         if rep.cursor_field:
             seen = (getattr(r, rep.cursor_field, None) for r in records)
-            cursor = max([cursor, *(s for s in seen if isinstance(s, int))])
+            cursor = max([cursor, unit.cursor, *(s for s in seen if isinstance(s, int))])
         meta = _meta(rep, unit, final=final, cursor=cursor, why=why, scratch=start == 0)
         yield Batch(spec.name, records, rejects, **meta)
 
@@ -134,9 +139,10 @@ def _meta(
     if final:
         checkpoint = {rep.bookmark_key: cursor} if rep.bookmark_key else {}
     if rep.mode == "per_course":
-        if unit.scope is None:  # no course listed at all: a complete listing of nothing
-            complete = final and not why
-            return {"checkpoint": checkpoint, "complete": complete, "scope": ALL}
+        if unit.scope is None:  # no course read: from scratch, a complete listing of nothing
+            complete = final and not why and scratch
+            scope = ALL if complete else None
+            return {"checkpoint": checkpoint, "complete": complete, "scope": scope}
         partial = (unit.why or "the LMS left something out") if unit.partial else None
         return {
             "checkpoint": checkpoint,

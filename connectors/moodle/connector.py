@@ -12,7 +12,7 @@ with ``core_user_get_users_by_field``, which fails for one (CONTRACTS 13).
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import requests
@@ -30,6 +30,7 @@ from connectors.base import (
     describe,
 )
 from connectors.moodle import functions as fn
+from connectors.moodle.batch_push import BatchPush
 from connectors.moodle.checks import diagnose
 from connectors.moodle.client import MoodleClient
 from connectors.moodle.config import MoodleConfig, MoodleSettings
@@ -197,6 +198,15 @@ class MoodleConnector(Connector):
             return PushResult.terminal_error(describe(exc, fix))
         except ValueError as exc:  # a read-back Moodle answered in an unexpected shape
             return PushResult.terminal_error(f"unexpected answer from Moodle: {exc}")
+
+    def push_many(self, commands: Sequence[PushCommand]) -> list[PushResult]:
+        """Suspensions and unsuspensions in batches (:mod:`connectors.moodle.batch_push`)."""
+        try:
+            return BatchPush(self._client, self.push).run(commands)
+        except TransientError as exc:
+            return [PushResult.transient_error(str(exc)) for _ in commands]
+        except TerminalError as exc:
+            return [PushResult.terminal_error(describe(exc)) for _ in commands]
 
     def _update_user(self, user: Mapping[str, Any]) -> None:
         """``core_user_update_users`` for one user; a per-item warning is a refusal."""

@@ -62,6 +62,10 @@ ERASURE_FUNCTIONS: dict[str, tuple[str, ...]] = {
 
 RECTIFY_FUNCTIONS: tuple[str, ...] = ("core_user_update_users", "core_user_get_users")
 
+#: Change hints: optional. With it, an incremental run re-reads only the courses whose
+#: assignments changed (reference 2.22); without it, every course is read as before.
+HINT_FUNCTION = "core_course_get_updates_since"
+
 #: The companion plugin's function (activity logs).
 LOG_FUNCTION = "local_registrybridge_get_log_entries"
 
@@ -80,7 +84,7 @@ PRIVACY_STATUS_DELETED = 10
 
 def all_functions() -> tuple[str, ...]:
     """Every function the bridge may call, sorted."""
-    names: set[str] = {SITE_INFO, *RECTIFY_FUNCTIONS}
+    names: set[str] = {SITE_INFO, HINT_FUNCTION, *RECTIFY_FUNCTIONS}
     for group in (STREAM_FUNCTIONS, REVOKE_FUNCTIONS, ERASURE_FUNCTIONS):
         for functions in group.values():
             names.update(functions)

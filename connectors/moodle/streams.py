@@ -27,6 +27,7 @@ from connectors.moodle.errors import (
 )
 from connectors.moodle.fields import Raw, kind_of
 from connectors.moodle.functions import LOG_FUNCTION, TEACHER_CAPABILITY
+from connectors.moodle.hints import changed_courses, course_times
 from connectors.moodle.paging import (
     StreamContext,
     entries,
@@ -95,11 +96,15 @@ def _is_person(raw: Raw, ctx: StreamContext) -> bool:
     )
 
 
-def _course_ids(ctx: StreamContext) -> list[int]:
+def _course_times(ctx: StreamContext) -> dict[int, int]:
+    """Every course (front page excluded) with its ``timemodified``."""
     function = "core_course_get_courses_by_field"
     courses = object_list(ctx.client.call(function), "courses", function)
-    ids = {int_or_none(course.get("id")) for course in courses}
-    return sorted(i for i in ids if i is not None and i != ctx.site.site_id)
+    return {c: t for c, t in course_times(courses).items() if c != ctx.site.site_id}
+
+
+def _course_ids(ctx: StreamContext) -> list[int]:
+    return sorted(_course_times(ctx))
 
 
 def _course_batches(
@@ -191,10 +196,15 @@ def fetch_enrolments(ctx: StreamContext, _start: int) -> Iterator[Unit]:
         yield Unit(rows=rows, scope={"course": course_id}, partial=shifted, why=why)
 
 
-def fetch_gradebook(ctx: StreamContext, _start: int) -> Iterator[Unit]:
-    """One ``gradereport_user_get_grade_items`` call per course (all graded users)."""
+def fetch_gradebook(ctx: StreamContext, since: int) -> Iterator[Unit]:
+    """One ``gradereport_user_get_grade_items`` call per course (all graded users); after
+    the first run only for the courses the change hints name (:mod:`connectors.moodle.hints`).
+    """
     function = "gradereport_user_get_grade_items"
-    course_ids = _course_ids(ctx)
+    hints = changed_courses(ctx, _course_times(ctx), since)
+    course_ids = sorted(hints.changed)
+    if not course_ids:
+        yield Unit(cursor=hints.newest)
     answers = ctx.client.call_many((function, {"courseid": c}) for c in course_ids)
     for course_id, answer in zip(course_ids, answers, strict=True):
         rows = [
@@ -204,7 +214,8 @@ def fetch_gradebook(ctx: StreamContext, _start: int) -> Iterator[Unit]:
         ]
         partial = _warned(ctx, function, answer)
         why = WARNED if partial else ""
-        yield Unit(rows=rows, scope={"course": course_id}, partial=partial, why=why)
+        scope = {"course": course_id}
+        yield Unit(rows=rows, scope=scope, partial=partial, why=why, cursor=hints.newest)
 
 
 def fetch_assignments(ctx: StreamContext, _start: int) -> Iterator[Unit]:
@@ -323,6 +334,8 @@ def fetch_logs(ctx: StreamContext, since_id: int) -> Iterator[Unit]:
 _SUBMISSIONS = AssignmentChildren("mod_assign_get_submissions", "submissions")
 _GRADES = AssignmentChildren("mod_assign_get_grades", "grades")
 _MESSAGES = Replication("incremental", "timefrom", "time_created")
+#: Per course, re-read only where the change hints say something changed since the bookmark.
+_HINTED = Replication("per_course", "since", "graded_at")
 
 #: Every stream, in the order a full sync runs them.
 STREAMS: dict[str, StreamSpec[StreamContext]] = {
@@ -331,7 +344,7 @@ STREAMS: dict[str, StreamSpec[StreamContext]] = {
         StreamSpec("users", parse.parse_user, fetch_users, FULL),
         StreamSpec("courses", parse.parse_course, fetch_courses, FULL),
         StreamSpec("enrolments", parse.parse_enrolment, fetch_enrolments, PER_COURSE),
-        StreamSpec("gradebook", parse.parse_grade_cell, fetch_gradebook, PER_COURSE),
+        StreamSpec("gradebook", parse.parse_grade_cell, fetch_gradebook, _HINTED),
         StreamSpec("assignments", parse.parse_assignment, fetch_assignments, FULL),
         StreamSpec("submissions", parse.parse_submission, _SUBMISSIONS, SINCE_MODIFIED),
         StreamSpec("assignment_grades", parse.parse_assignment_grade, _GRADES, SINCE_MODIFIED),

@@ -40,6 +40,11 @@ class CountingConnector:
             self.counts[command.lms_user_id] += 1
         return self.inner.push(command)
 
+    def push_many(self, commands: list[PushCommand]) -> list[PushResult]:
+        with self.lock:
+            self.counts.update(command.lms_user_id for command in commands)
+        return self.inner.push_many(commands)
+
     def __getattr__(self, name: str) -> object:
         return getattr(self.inner, name)
 

@@ -84,4 +84,5 @@ def test_commands_wait_out_an_outage_with_growing_backoff(
         worker.close()
     assert {c.state for c in site.commands()} == {"done"}
     assert all(site.suspended(uid) for _, _, uid in people)
-    assert len(site.sim.faults.injected) >= 9
+    # the three suspensions go in one batch: at least one refused request per attempt
+    assert len(site.sim.faults.injected) >= 3

@@ -6,12 +6,14 @@ from __future__ import annotations
 import click
 
 from bridge.cli.app import App
+from bridge.cli.commands.relationship import print_revocation
 from bridge.cli.options import email_option, json_option, person_option
 from bridge.cli.render import emit_json, out
-from bridge.errors import OperationFailed
+from bridge.errors import OperationFailed, UsageError
 from bridge.registry.queries import find_person
 from bridge.services.delivery import Delivery, deliver_now, when_it_happens
 from bridge.services.rights import consent as consent_service
+from bridge.services.rights import employer
 
 
 @click.group("consent")
@@ -25,6 +27,12 @@ def _consent_command(verb: str) -> None:
     )
     @person_option
     @email_option
+    @click.option(
+        "--org",
+        "business_id",
+        hidden=verb != "withdraw",
+        help="Every employee of this employer (business ID) with no other basis (service).",
+    )
     @click.option(
         "--purpose",
         required=True,
@@ -50,6 +58,7 @@ def _consent_command(verb: str) -> None:
         app: App,
         person_id: int | None,
         email: str | None,
+        business_id: str | None,
         purpose: str,
         channel: str | None,
         reason: str,
@@ -57,6 +66,9 @@ def _consent_command(verb: str) -> None:
         now: bool,
         as_json: bool,
     ) -> None:
+        if business_id is not None:
+            _for_org(app, verb, business_id, person_id, email, purpose, reason, as_json)
+            return
         change = getattr(consent_service, verb)
         if now:
             app.authorise("push")  # before anything changes: --now also runs the pushes
@@ -108,6 +120,29 @@ def _say_what_happens_next(
         out.print(f"  pushed and verified by reading back (push {pushes}): {result}")
     for line in delivery.waiting:
         out.print(f"  {line}")
+
+
+def _for_org(
+    app: App,
+    verb: str,
+    business_id: str,
+    person_id: int | None,
+    email: str | None,
+    purpose: str,
+    reason: str,
+    as_json: bool,
+) -> None:
+    """``--org``: the service consent of an employer's people, withdrawn together."""
+    if verb != "withdraw" or purpose != "service" or person_id is not None or email:
+        raise UsageError("--org withdraws the service consent only: use it with "
+                         "`consent withdraw --purpose service` and without --person/--email")
+    with app.unit_of_work("subject") as work:
+        result = employer.withdraw_for_org(work.session, app.settings, work.actor, business_id,
+                                           reason)
+    if as_json:
+        emit_json(result.as_dict())
+    else:
+        print_revocation(result)
 
 
 _consent_command("withdraw")

@@ -1,4 +1,4 @@
-"""`bridge relationship add`: customer relationships, contracts and other relevant
+"""`bridge relationship add|end`: customer relationships, contracts and other relevant
 connections of a person or an organisation (N3, N6c)."""
 
 from __future__ import annotations
@@ -9,6 +9,8 @@ from bridge.cli.app import App
 from bridge.cli.options import json_option
 from bridge.cli.render import emit_json, out
 from bridge.services.register import relationships
+from bridge.services.rights import employer
+from bridge.services.rights.employer import EmployerRevocation
 
 
 @click.group("relationship")
@@ -60,6 +62,37 @@ def relationship_add(
         emit_json(result)
     else:
         out.print(f"relationship {added.id} ({added.kind} from {added.start_date}) recorded")
+
+
+@relationship.command("end")
+@click.option("--org", "business_id", required=True, help="The employer (business ID).")
+@click.option("--date", "day", required=True, help="The last day: 31.1.2026 or 2026-01-31.")
+@json_option
+@click.pass_obj
+def relationship_end(app: App, business_id: str, day: str, as_json: bool) -> None:
+    """End an employer's relationships; employees with no other basis lose access (N3)."""
+    with app.unit_of_work("subject") as work:
+        result = employer.end_relationship(work.session, app.settings, work.actor, business_id, day)
+    if as_json:
+        emit_json(result.as_dict())
+        return
+    ended = ", ".join(str(i) for i in result.ended) or "none open on that day"
+    out.print(f"relationships of {result.business_id} ended on {result.date}: {ended}")
+    print_revocation(result)
+
+
+def print_revocation(result: EmployerRevocation) -> None:
+    """Who lost access and who kept it, with the basis that keeps it."""
+    pushes = sum(w["pushes"] for w in result.withdrawn)
+    out.print(
+        f"service consent withdrawn for {len(result.withdrawn)} person(s); "
+        f"{pushes} push(es) queued (`bridge push run` or the daemon carries them out)"
+    )
+    for kept in result.kept:
+        out.print(f"  person {kept['person_id']} keeps access: {'; '.join(kept['because'])}")
+    if result.unchanged:
+        listed = ", ".join(str(i) for i in result.unchanged)
+        out.print(f"  already withdrawn or erased: person(s) {listed}")
 
 
 def register(cli: click.Group) -> None:

@@ -115,14 +115,23 @@ class PushWorker:
             self._connectors[name] = self._factory(name, self.stop)
         return self._connectors[name]
 
+    @property
+    def request_count(self) -> int:
+        """LMS requests of this worker's connectors so far (for benchmarks and run stats)."""
+        return sum(c.request_count for c in self._connectors.values())
+
     def close(self) -> None:
         for connector in self._connectors.values():
             connector.close()
         self._connectors.clear()
 
-    def run_once(self, limit: int = 50, *, only: Sequence[int] | None = None) -> PushRunStats:
-        """Carry out every command that is due now (in batches of ``limit``); with ``only``,
-        just those commands (the ones a command run with ``--now`` queued)."""
+    def run_once(self, limit: int = 500, *, only: Sequence[int] | None = None) -> PushRunStats:
+        """Carry out every command that is due now (in claims of ``limit``); with ``only``,
+        just those commands (the ones a command run with ``--now`` queued).
+
+        A claim is large so that a thousand revocations at once go to the LMS in a few
+        batches (``Connector.push_many``); each command is still settled on its own.
+        """
         stats = PushRunStats()
         self.unreachable = {}
         seen: set[int] = set()  # each command at most once per pass, however short its poll
@@ -133,8 +142,13 @@ class PushWorker:
                 break
             seen.update(c.id for c in commands)
             stats.claimed += len(commands)
-            for command in commands:
+            batched, single = _batches(commands)
+            for group in batched:
                 if self.stop.is_set():  # unclaimed work is taken over when the claim expires
+                    break
+                self._execute_batch(group, stats)
+            for command in single:
+                if self.stop.is_set():
                     break
                 self._execute(command, stats)
         if stats.claimed and self.actor is not None:
@@ -142,8 +156,30 @@ class PushWorker:
                 audit.record(session, self.actor, "push run", details=stats.as_dict())
         return stats
 
-    def _execute(self, command: OutboxCommand, stats: PushRunStats) -> None:
-        outcome = self._carry_out(command)
+    def _execute_batch(self, group: list[OutboxCommand], stats: PushRunStats) -> None:
+        """Commands of one connector and action, applied together by the connector."""
+        name = group[0].connector
+        if name in self.unreachable:  # said once this pass: the commands stay pending
+            results = [PushResult.transient_error(self.unreachable[name])] * len(group)
+            for command, result in zip(group, results, strict=True):
+                self._execute(command, stats, _judged(command, result))
+            return
+        try:
+            results = self.connector(name).push_many([_request(c) for c in group])
+        except TerminalError as exc:
+            results = [PushResult.terminal_error(describe(exc))] * len(group)
+        except Unreachable as exc:
+            self.unreachable[name] = describe(exc)
+            results = [PushResult.transient_error(describe(exc))] * len(group)
+        except ConnectorError as exc:
+            results = [PushResult.transient_error(str(exc))] * len(group)
+        for command, result in zip(group, results, strict=True):
+            self._execute(command, stats, _judged(command, result))
+
+    def _execute(
+        self, command: OutboxCommand, stats: PushRunStats, outcome: Outcome | None = None
+    ) -> None:
+        outcome = outcome or self._carry_out(command)
         poll = self.settings.daemon.privacy_poll
         if not settle(self.sessions, command.id, self.worker, outcome, waiting_poll=poll):
             stats.lost += 1
@@ -190,24 +226,10 @@ class PushWorker:
             )
 
     def _carry_out(self, command: OutboxCommand) -> Outcome:
-        payload = command.payload or {}
-        request = PushCommand(
-            action=command.action,  # type: ignore[arg-type]
-            lms_user_id=command.lms_user_id,
-            course_ids=tuple(payload.get("course_ids") or ()),
-            changes=payload.get("changes") or {},
-            lms_request_id=command.lms_request_id,
-        )
         if command.connector in self.unreachable:
             return Outcome("pending", self.unreachable[command.connector], command.lms_request_id)
         try:
-            result = self.connector(command.connector).push(request)
-            if result.outcome in ("applied", "already_applied"):
-                problem = _verified(command, result.state)
-                if problem:
-                    return Outcome(
-                        "pending", f"{result.reason}; but {problem}", result.lms_request_id
-                    )
+            result = self.connector(command.connector).push(_request(command))
         except TerminalError as exc:
             result = PushResult.terminal_error(describe(exc))
         except Unreachable as exc:
@@ -215,7 +237,58 @@ class PushWorker:
             result = PushResult.transient_error(describe(exc))
         except ConnectorError as exc:
             result = PushResult.transient_error(str(exc))
-        return _outcome(result)
+        return _judged(command, result)
+
+
+#: Actions a connector may apply to many accounts at once (``Connector.push_many``).
+BATCH_ACTIONS = frozenset({"suspend", "unsuspend"})
+
+
+def _batches(
+    commands: list[OutboxCommand],
+) -> tuple[list[list[OutboxCommand]], list[OutboxCommand]]:
+    """Split a claim into groups pushed together and commands pushed one by one.
+
+    A suspend or unsuspend is batched only when it is its account's one command in the
+    claim, so an account's commands still run in the order they were queued (suspend,
+    then unenrol; unsuspend, then suspend again).
+    """
+    per_account: dict[tuple[str, int], int] = {}
+    for command in commands:
+        key = (command.connector, command.lms_user_id)
+        per_account[key] = per_account.get(key, 0) + 1
+    groups: dict[tuple[str, str], list[OutboxCommand]] = {}
+    single: list[OutboxCommand] = []
+    for command in commands:
+        if command.action in BATCH_ACTIONS and per_account[
+            (command.connector, command.lms_user_id)
+        ] == 1:
+            groups.setdefault((command.connector, command.action), []).append(command)
+        else:
+            single.append(command)
+    for group in [g for g in groups.values() if len(g) == 1]:  # one alone: the plain push
+        single.extend(group)
+    return [g for g in groups.values() if len(g) > 1], sorted(single, key=lambda c: c.id)
+
+
+def _request(command: OutboxCommand) -> PushCommand:
+    payload = command.payload or {}
+    return PushCommand(
+        action=command.action,  # type: ignore[arg-type]
+        lms_user_id=command.lms_user_id,
+        course_ids=tuple(payload.get("course_ids") or ()),
+        changes=payload.get("changes") or {},
+        lms_request_id=command.lms_request_id,
+    )
+
+
+def _judged(command: OutboxCommand, result: PushResult) -> Outcome:
+    """The outcome to record: done only when the read-back shows the intended state."""
+    if result.outcome in ("applied", "already_applied"):
+        problem = _verified(command, result.state)
+        if problem:
+            return Outcome("pending", f"{result.reason}; but {problem}", result.lms_request_id)
+    return _outcome(result)
 
 
 def _outcome(result: PushResult) -> Outcome:

@@ -119,3 +119,91 @@ def add_relationship(
         },
     )
     return relationship
+
+
+def _active_on(on: date) -> sa.ColumnElement[bool]:
+    """A relationship that gives a basis on ``on``: started, and not ended by that day."""
+    return sa.and_(
+        CustomerRelationship.start_date <= on,
+        sa.or_(CustomerRelationship.end_date.is_(None), CustomerRelationship.end_date > on),
+    )
+
+
+def end_org_relationships(
+    session: Session, actor: Actor, org: Organisation, on: date
+) -> list[CustomerRelationship]:
+    """End the organisation's relationships on ``on`` (those open then); the ones ended."""
+    ending = list(
+        session.scalars(
+            sa.select(CustomerRelationship)
+            .where(CustomerRelationship.organisation_id == org.id, _active_on(on))
+            .order_by(CustomerRelationship.id)
+        )
+    )
+    now = utcnow()
+    for relationship in ending:
+        relationship.end_date, relationship.changed_at = on, now
+    if ending:
+        audit.record(
+            session,
+            actor,
+            "relationship end",
+            details={
+                "business_id": org.business_id,
+                "date": on.isoformat(),
+                "relationship_ids": [r.id for r in ending],
+            },
+        )
+    return ending
+
+
+def employees(session: Session, org: Organisation) -> list[Person]:
+    """The persons linked to the organisation as their employer, by id."""
+    return list(
+        session.scalars(
+            sa.select(Person)
+            .join(PersonOrganisation, PersonOrganisation.person_id == Person.id)
+            .where(PersonOrganisation.organisation_id == org.id)
+            .order_by(Person.id)
+        )
+    )
+
+
+def other_bases(
+    session: Session, person_ids: list[int], org: Organisation, on: date
+) -> dict[int, list[str]]:
+    """Per person, the relationships other than ``org``'s that give a basis on ``on`` (N3):
+    the person's own contract or connection, or one of another employer they are linked to.
+    Persons without one are left out. Two statements, whatever the number of persons.
+    """
+    bases: dict[int, list[str]] = {}
+    own = session.execute(
+        sa.select(
+            CustomerRelationship.person_id, CustomerRelationship.id, CustomerRelationship.kind
+        )
+        .where(CustomerRelationship.person_id.in_(person_ids), _active_on(on))
+        .order_by(CustomerRelationship.id)
+    )
+    for person_id, rel_id, kind in own:
+        bases.setdefault(person_id, []).append(f"own {kind} (relationship {rel_id})")
+    employers = session.execute(
+        sa.select(
+            PersonOrganisation.person_id,
+            Organisation.business_id,
+            CustomerRelationship.id,
+            CustomerRelationship.kind,
+        )
+        .join(Organisation, Organisation.id == PersonOrganisation.organisation_id)
+        .join(CustomerRelationship, CustomerRelationship.organisation_id == Organisation.id)
+        .where(
+            PersonOrganisation.person_id.in_(person_ids),
+            PersonOrganisation.organisation_id != org.id,
+            _active_on(on),
+        )
+        .order_by(CustomerRelationship.id)
+    )
+    for person_id, business_id, rel_id, kind in employers:
+        bases.setdefault(person_id, []).append(
+            f"employer {business_id}'s {kind} (relationship {rel_id})"
+        )
+    return bases

@@ -26,7 +26,9 @@ COMPONENT_VERSIONS: dict[str, str] = {
 }
 
 #: Functions the simulator implements besides the bridge's own list.
-EXTRA_FUNCTIONS = ("core_course_get_courses", "tool_dataprivacy_get_data_requests")
+EXTRA_FUNCTIONS = (
+    "core_course_get_courses", "tool_dataprivacy_get_data_requests", "core_course_check_updates",
+)
 
 #: Real Moodle functions the simulator does not implement: they exist on the
 #: site (so calling one is ``accessexception``, not ``invalidrecord``) but are
@@ -35,8 +37,6 @@ OTHER_INSTALLED_FUNCTIONS = frozenset(
     {
         "core_course_create_courses",
         "core_course_get_categories",
-        "core_course_get_updates_since",
-        "core_course_check_updates",
         "core_enrol_get_users_courses",
         "core_enrol_get_course_enrolment_methods",
         "core_enrol_submit_user_enrolment_form",

@@ -8,6 +8,7 @@ from connectors.moodle.simulator.handlers import (  # noqa: F401 - imported to r
     messages,
     privacy,
     site,
+    updates,
     users,
 )
 from connectors.moodle.simulator.handlers.registry import REGISTRY, Call, WsFunction

@@ -1,0 +1,129 @@
+"""When an employer's relationship ends, its employees lose access the same day (N3).
+
+``bridge relationship end --org`` ends the employer's relationships on a date and
+withdraws the service consent of every employee whose only legal basis was that
+relationship; ``bridge consent withdraw --org`` withdraws it without ending anything.
+A person keeps access, and the result says why, when another basis holds on that day:
+their own contract or connection, another employer's relationship, or their own consent
+(legal basis ``consent`` with the service consent granted).
+
+The withdrawals are the ordinary per-person ones of :func:`consent.withdraw` (one audit
+row and one outbox command per person, CONTRACTS 5 and 9); the push worker then takes a
+thousand of them to the LMS in a few batches.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from bridge.errors import UsageError
+from bridge.registry.base import utcnow
+from bridge.registry.models import Consent, Organisation, Person
+from bridge.services.audit import Actor
+from bridge.services.register import relationships
+from bridge.services.register import values as v
+from bridge.services.register.fields import parse_option
+from bridge.services.register.lookup import org_by_business_id
+from bridge.services.rights import consent
+from bridge.settings import Settings
+
+
+@dataclass
+class EmployerRevocation:
+    """Who lost access, who kept it and why, and the relationships ended."""
+
+    business_id: str
+    date: date
+    ended: list[int] = field(default_factory=list)
+    withdrawn: list[dict[str, Any]] = field(default_factory=list)
+    kept: list[dict[str, Any]] = field(default_factory=list)
+    unchanged: list[int] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "business_id": self.business_id,
+            "date": self.date.isoformat(),
+            "relationships_ended": self.ended,
+            "withdrawn": self.withdrawn,
+            "kept": self.kept,
+            "already_withdrawn": self.unchanged,
+        }
+
+
+def end_relationship(
+    session: Session, settings: Settings, actor: Actor, business_id: str, day: str
+) -> EmployerRevocation:
+    """End the employer's relationships on ``day`` and revoke the access that rested on them."""
+    org = org_by_business_id(session, business_id)
+    on: date = parse_option("date", v.parse_date, day)
+    _not_future(on)
+    ended = relationships.end_org_relationships(session, actor, org, on)
+    reason = f"relationship of employer {org.business_id} ended on {on.isoformat()}"
+    result = _withdraw_employees(session, settings, actor, org, on, reason)
+    result.ended = [r.id for r in ended]
+    return result
+
+
+def withdraw_for_org(
+    session: Session, settings: Settings, actor: Actor, business_id: str, reason: str
+) -> EmployerRevocation:
+    """Withdraw the service consent of the employer's people who have no other basis today."""
+    org = org_by_business_id(session, business_id)
+    return _withdraw_employees(session, settings, actor, org, utcnow().date(), reason)
+
+
+def _not_future(on: date) -> None:
+    if on > utcnow().date():
+        raise UsageError(
+            f"--date {on.isoformat()} is in the future: access ends when this command runs, "
+            "so run it on the day the relationship ends"
+        )
+
+
+def _own_consent(session: Session, person_ids: list[int]) -> set[int]:
+    """Persons whose legal basis is their own service consent, still granted."""
+    latest = (
+        sa.select(Consent.person_id, sa.func.max(Consent.id).label("id"))
+        .where(Consent.person_id.in_(person_ids), Consent.purpose == "service")
+        .group_by(Consent.person_id)
+        .subquery()
+    )
+    query = (
+        sa.select(Person.id)
+        .join(latest, latest.c.person_id == Person.id)
+        .join(Consent, Consent.id == latest.c.id)
+        .where(Person.legal_basis == "consent", Consent.status == "granted")
+    )
+    return set(session.scalars(query))
+
+
+def _withdraw_employees(
+    session: Session,
+    settings: Settings,
+    actor: Actor,
+    org: Organisation,
+    on: date,
+    reason: str,
+) -> EmployerRevocation:
+    result = EmployerRevocation(org.business_id, on)
+    people = relationships.employees(session, org)
+    ids = [p.id for p in people]
+    bases = relationships.other_bases(session, ids, org, on)
+    for person_id in _own_consent(session, ids):
+        bases.setdefault(person_id, []).append("own service consent")
+    for person in people:
+        if person.id in bases:
+            result.kept.append({"person_id": person.id, "because": bases[person.id]})
+        elif person.status != "active":
+            result.unchanged.append(person.id)
+        else:
+            change = consent.withdraw(
+                session, settings, actor, person, purpose="service", reason=reason
+            )
+            result.withdrawn.append({"person_id": person.id, "pushes": len(change.pushes)})
+    return result
