@@ -36,6 +36,12 @@ from connectors.moodle.client import MoodleClient
 from connectors.moodle.config import MoodleConfig, MoodleSettings
 from connectors.moodle.errors import MissingCapability, MoodleError, RecordNotFound
 from connectors.moodle.parse import SiteInfo, parse_site_info, parse_user, req_id
+from connectors.moodle.privacy_states import (
+    FINAL_FAILURES,
+    ONGOING,
+    PRIVACY_FIXES,
+    WAITING_FOR,
+)
 from connectors.moodle.profile import RECTIFIABLE, RECTIFY_NAMES, differences, profile_text
 from connectors.moodle.streams import STREAMS, StreamContext, roster_pages
 from connectors.records import Batch, Bookmark
@@ -52,29 +58,6 @@ GET_REQUESTS = "tool_dataprivacy_get_data_requests"
 _NOT_STATE_FIELDS = frozenset(
     {"lms_user_id", "suspended", "deleted", "first_access", "last_access"}
 )
-
-#: Data-request statuses still on their way to 10 (reference 3.5), said in words: what
-#: Moodle is doing with request {id} and who or what the erasure waits for.
-_WAITING_FOR = {
-    0: "Moodle received data request {id}; its cron prepares it for approval",
-    1: "Moodle's cron is preparing data request {id} for approval",
-    2: "waiting for Moodle's privacy officer to approve data request {id}",
-    3: "Moodle approved data request {id}; its cron deletes the account",
-    4: "Moodle's cron is deleting the account (data request {id})",
-}
-_ONGOING = frozenset(_WAITING_FOR)
-_FINAL_FAILURES = {
-    5: "was marked complete by a privacy officer without running the deletion",
-    6: "was cancelled",
-    7: "was rejected by a privacy officer",
-}
-_PRIVACY_FIXES = {
-    "contactdpoviaprivacypolicy": "Turn on tool_dataprivacy | contactdataprotectionofficer.",
-    "errorcannotrequestdeleteforother": (
-        "Give the bridge's role tool/dataprivacy:requestdeleteforotheruser at system level."
-    ),
-}
-
 
 class _Refused(TerminalError):
     """Moodle answered a write with a per-item warning instead of applying it."""
@@ -194,7 +177,7 @@ class MoodleConnector(Connector):
         except TransientError as exc:
             return PushResult.transient_error(str(exc))
         except TerminalError as exc:
-            fix = _PRIVACY_FIXES.get(getattr(exc, "errorcode", None) or "")
+            fix = PRIVACY_FIXES.get(getattr(exc, "errorcode", None) or "")
             return PushResult.terminal_error(describe(exc, fix))
         except ValueError as exc:  # a read-back Moodle answered in an unexpected shape
             return PushResult.terminal_error(f"unexpected answer from Moodle: {exc}")
@@ -322,7 +305,7 @@ class MoodleConnector(Connector):
                 raise
         # A retry after a lost answer: continue with the ongoing request.
         listed = self._client.call(GET_REQUESTS, {"userid": user_id, "types": [2]}) or {}
-        ongoing = [r for r in listed.get("requests") or () if r.get("status") in _ONGOING]
+        ongoing = [r for r in listed.get("requests") or () if r.get("status") in ONGOING]
         if not ongoing:
             raise TerminalError("Moodle reports an ongoing delete request but lists none")
         return max(req_id(r) for r in ongoing)
@@ -341,11 +324,11 @@ class MoodleConnector(Connector):
                 "tool_dataprivacy_approve_data_request", {"requestid": request_id}
             )
         except MissingCapability:
-            waiting = _WAITING_FOR[fn.PRIVACY_STATUS_AWAITING_APPROVAL].format(id=request_id)
+            waiting = WAITING_FOR[fn.PRIVACY_STATUS_AWAITING_APPROVAL].format(id=request_id)
             return f"{waiting} (the bridge's role may not approve it)"
         except MoodleError as exc:
             if exc.errorcode == "privacyofficeronly":
-                waiting = _WAITING_FOR[fn.PRIVACY_STATUS_AWAITING_APPROVAL].format(id=request_id)
+                waiting = WAITING_FOR[fn.PRIVACY_STATUS_AWAITING_APPROVAL].format(id=request_id)
                 return f"{waiting} (the bridge's role is not among the privacy officer roles)"
             if exc.errorcode != "errorrequestnotwaitingforapproval":
                 raise
@@ -362,10 +345,10 @@ class MoodleConnector(Connector):
             left = "account deleted" if after is None else "the account row is still listed"
             reason = f"Moodle completed data request {request_id}; {left}"
             return PushResult("applied", reason, request_id, _seen(user_id, after))
-        if status in _ONGOING:
-            reason = _WAITING_FOR[status].format(id=request_id)
+        if status in ONGOING:
+            reason = WAITING_FOR[status].format(id=request_id)
             return PushResult("pending", reason, request_id)
-        failure = _FINAL_FAILURES.get(status) if isinstance(status, int) else None
+        failure = FINAL_FAILURES.get(status) if isinstance(status, int) else None
         failure = failure or f"ended in unexpected status {status!r}"
         return PushResult("terminal_error", f"data request {request_id} {failure}", request_id)
 
