@@ -15,7 +15,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from bridge.services.sync.record_store import TABLE_OF, row_values
+from bridge.services.sync.record_store import TABLE_OF
+from bridge.services.sync.row_codec import row_values
 from connectors.records import Record, Reject
 
 _INT32 = 2**31

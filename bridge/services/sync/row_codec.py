@@ -51,6 +51,22 @@ def _stored(name: str, value: Any) -> Any:
     return _json([dataclasses.asdict(v) if dataclasses.is_dataclass(v) else v for v in value])
 
 
+def row_values(record: Record) -> dict[str, Any]:
+    """A record's content as column values, JSON columns as the objects they store (for
+    checks that look at values, e.g. :mod:`bridge.services.sync.column_fit`)."""
+    values: dict[str, Any] = {}
+    for f in dataclasses.fields(record):
+        value = getattr(record, f.name)
+        if f.name in PAIR_FIELDS:
+            value = {str(k): v for k, v in value}
+        elif isinstance(value, tuple):
+            value = [dataclasses.asdict(v) if dataclasses.is_dataclass(v) else v for v in value]
+        values[f.name] = value
+    if isinstance(record, UserRecord):
+        values["email_normalised"] = normalise_email(record.email)
+    return values
+
+
 @dataclass(frozen=True)
 class TableCodec:
     """How one record type becomes rows of one table."""
