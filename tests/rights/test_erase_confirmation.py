@@ -3,6 +3,8 @@ sits between them, so no transaction waits for the operator (CONTRACTS 9)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import sqlalchemy as sa
 
 from bridge.registry.models import AuditEntry, Person
@@ -35,3 +37,20 @@ def test_dry_run_is_audited_and_erasure_then_runs_in_its_own_unit(register: Regi
     assert status == "erased" and actions[0] == "subject erase dry-run" and len(actions) > 1
     again = register.bridge("subject", "erase", "--person", "1", "--yes")
     assert again.exit_code == 2 and "already erased" in again.stderr
+
+
+def test_an_existing_receipt_file_is_refused_before_anything_is_erased(
+    register: Register, tmp_path: Path
+) -> None:
+    register.add(person(1))
+    target = tmp_path / "receipt.json"
+    target.write_text("an earlier receipt\n", encoding="utf-8")
+    outcome = register.bridge("subject", "erase", "--person", "1", "--yes", "--out", str(target))
+    assert outcome.exit_code == 2 and "--force" in outcome.stderr
+    assert _state(register) == ("active", [])
+    assert target.read_text(encoding="utf-8") == "an earlier receipt\n"
+    forced = register.bridge(
+        "subject", "erase", "--person", "1", "--yes", "--out", str(target), "--force"
+    )
+    assert forced.exit_code == 0 and _state(register)[0] == "erased"
+    assert '"systems"' in target.read_text(encoding="utf-8")

@@ -4,6 +4,7 @@ names the person's request and what was kept about them)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,9 @@ from bridge.registry.base import utcnow
 from bridge.services.rights.export import serialise, voice
 from bridge.services.rights.letter import render_plan, render_receipt
 from bridge.settings import Settings
+
+#: How a letter is drawn from the document and the language's voice.
+Draw = Callable[[dict[str, Any], Any], str]
 
 
 def write_receipt(
@@ -24,10 +28,7 @@ def write_receipt(
     replace: bool = False,
 ) -> dict[str, Any]:
     """Write an erasure receipt (:func:`bridge.services.rights.erasure.execute`)."""
-    letter = voice(settings, lang)
-    data = serialise(receipt, fmt, lambda plain: render_receipt(plain, letter))
-    write_private(out, data, replace=replace)
-    return {"path": str(out.resolve()), "format": fmt, "bytes": len(data)}
+    return _write(settings, receipt, render_receipt, fmt, out, lang, replace)
 
 
 def write_plan(
@@ -40,14 +41,24 @@ def write_plan(
     replace: bool = False,
 ) -> dict[str, Any]:
     """Write an erasure plan (``--dry-run``): nothing is erased, the letter says so."""
-    letter = voice(settings, lang)
     prepared = utcnow()
-    data = serialise(
-        plan,
-        fmt,
-        lambda plain: render_plan(
-            plain, letter, register_name=settings.register.name, prepared=prepared
-        ),
-    )
+
+    def draw(plain: dict[str, Any], letter: Any) -> str:
+        return render_plan(plain, letter, register_name=settings.register.name, prepared=prepared)
+
+    return _write(settings, plan, draw, fmt, out, lang, replace)
+
+
+def _write(
+    settings: Settings,
+    document: dict[str, Any],
+    draw: Draw,
+    fmt: str,
+    out: Path,
+    lang: str | None,
+    replace: bool,
+) -> dict[str, Any]:
+    letter = voice(settings, lang)
+    data = serialise(document, fmt, lambda plain: draw(plain, letter))
     write_private(out, data, replace=replace)
     return {"path": str(out.resolve()), "format": fmt, "bytes": len(data)}
