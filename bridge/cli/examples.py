@@ -23,6 +23,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         'bridge consent withdraw --email maija@example.fi --purpose service --reason "phone call"',
         "bridge consent withdraw --person 42 --purpose marketing --channel email "
         '--reason "unsubscribe link"',
+        'bridge consent withdraw --org 0104505-9 --purpose service --reason "contract ended"',
     ),
     "consent grant": (
         "bridge consent grant --email maija@example.fi --purpose marketing --channel email "
@@ -70,6 +71,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "relationship add": (
         "bridge relationship add --person 42 --kind customer --start 2026-01-15",
     ),
+    "relationship end": ("bridge relationship end --org 0104505-9 --date 2026-01-31",),
     "request open": (
         "bridge request open --email maija@example.fi --type access",
         "bridge request open --person 42 --type erasure --received 2026-03-01 --channel letter",
