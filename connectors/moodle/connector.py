@@ -186,6 +186,8 @@ class MoodleConnector(Connector):
         """Suspensions and unsuspensions in batches (:mod:`connectors.moodle.batch_push`)."""
         try:
             return BatchPush(self._client, self.push).run(commands)
+        except Unreachable:
+            raise  # said once per connector by the caller, not once per command
         except TransientError as exc:
             return [PushResult.transient_error(str(exc)) for _ in commands]
         except TerminalError as exc:

@@ -9,7 +9,7 @@ import click
 
 from bridge.cli.app import App
 from bridge.cli.options import json_option
-from bridge.cli.render import emit_json, out, table
+from bridge.cli.render import emit_json, markup_text, out, table
 from bridge.services.status import collect_status
 from bridge.settings.durations import format_duration
 
@@ -113,8 +113,9 @@ def status(app: App, as_json: bool) -> None:
     for wait in push["overdue"]:
         hours = (wait["waiting_s"] or 0) / 3600
         out.print(
-            f"[bold red]overdue[/]: push {wait['id']} in {wait['connector']} has waited "
-            f"{hours:.0f} h (more than {limit}): {wait['note']}"
+            f"[bold red]overdue[/]: push {wait['id']} in {markup_text(wait['connector'])} has "
+            f"waited {hours:.0f} h (more than {limit}): {markup_text(wait['note'])}",
+            markup=True,
         )
 
 
