@@ -4,29 +4,32 @@ The sync writes about a hundred thousand rows per ten thousand learners; going t
 SQLAlchemy's per-row parameter handling costs more than the database does. These
 functions take rows already converted to the driver's values and hand them over in bulk:
 
-- **lookups** read ``(key…, content_hash, removed)`` for a whole batch in one statement:
-  PostgreSQL gets one array parameter per key column (``= ANY`` / ``unnest``), SQLite an
-  ``IN`` list (row values for composite keys), chunked below its variable limit;
-- **upserts** on SQLite are one ``executemany`` of ``INSERT … ON CONFLICT DO UPDATE`` in
-  the caller's transaction; on PostgreSQL the rows are ``COPY``'d into a temporary staging
-  table and moved by one set-based ``INSERT … SELECT … ON CONFLICT DO UPDATE``.
+- **lookups** read ``(key…, content_hash, removed)`` for a whole batch in one statement
+  of fixed text that probes the unique index once per key: PostgreSQL gets one array
+  parameter per key column (``unnest``), SQLite one JSON array (``json_each``);
+- **new rows** (keys the lookup did not find) go in as they are built: a ``COPY`` into
+  the table on PostgreSQL, one ``executemany`` of a plain ``INSERT`` on SQLite;
+- **changed rows** are upserted: on SQLite one ``executemany`` of ``INSERT … ON CONFLICT
+  DO UPDATE``; on PostgreSQL they are ``COPY``'d into a temporary staging table and moved
+  by one set-based ``INSERT … SELECT … ON CONFLICT DO UPDATE``.
 
 Both upserts update a row only when its content hash differs or it was marked removed,
 so the database itself keeps CONTRACTS 1's "a no-change sync writes nothing" even if a
-caller sends an unchanged row. Statements that touch data tables go through
-SQLAlchemy's connection, so :class:`~bridge.registry.write_counter.WriteCounter` sees
-them (the COPY into the staging table is not a data-table write).
+caller sends an unchanged row. :class:`~bridge.registry.write_counter.WriteCounter` sees
+every data-table write: statements through SQLAlchemy's cursor events, COPYs through
+:func:`~bridge.registry.write_counter.note_copied`.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
-from typing import Any
+from contextlib import contextmanager
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 
-#: Keys per SQLite lookup (two variables each at most; SQLite allows 32,766).
-_SQLITE_CHUNK = 5_000
+from bridge.registry.write_counter import note_copied
 
 
 def _names(columns: Sequence[str]) -> str:
@@ -43,32 +46,43 @@ def read_hashes(
     """``(key…, content_hash, removed)`` of the stored rows among ``keys``."""
     if not keys:
         return
+    if connection.dialect.name == "postgresql":
+        sql, params = _postgres_lookup(table, key_columns, connector, keys)
+        yield from connection.exec_driver_sql(sql, params)
+        return
+    # One JSON parameter for the whole batch: the statement's text does not grow with the
+    # batch (so SQLite keeps one prepared copy), and CROSS JOIN makes SQLite walk the keys
+    # and probe the unique index for each, where a row-value IN list scanned every row of
+    # the connector.
+    wanted = [list(key) for key in keys]
+    matched = " AND ".join(
+        f"t.\"{c}\" = json_extract(k.value, '$[{i}]')" for i, c in enumerate(key_columns)
+    )
     selected = ", ".join(
         [*(f't."{c}"' for c in key_columns), "t.content_hash", "t.removed_in_lms_at IS NOT NULL"]
     )
-    source = f'"{table.name}" AS t'
-    if connection.dialect.name == "postgresql":
-        # one array per key column: the statement and its plan do not grow with the batch
-        arrays = ", ".join("%s::bigint[]" for _ in key_columns)
-        names = ", ".join(f"k{i}" for i in range(len(key_columns)))
-        joined = " AND ".join(f't."{c}" = k.k{i}' for i, c in enumerate(key_columns))
-        sql = (f"SELECT {selected} FROM {source} JOIN unnest({arrays}) AS k({names}) "
-               f"ON {joined} WHERE t.connector = %s")
-        columns = [list(column) for column in zip(*keys, strict=True)]
-        yield from connection.exec_driver_sql(sql, (*columns, connector))
-        return
-    for start in range(0, len(keys), _SQLITE_CHUNK):
-        chunk = keys[start : start + _SQLITE_CHUNK]
-        if len(key_columns) == 1:
-            where = f't."{key_columns[0]}" IN ({", ".join("?" * len(chunk))})'
-            params: list[Any] = [k[0] for k in chunk]
-        else:
-            one = f"({', '.join('?' * len(key_columns))})"
-            keys_sql = ", ".join(f't."{c}"' for c in key_columns)
-            where = f"({keys_sql}) IN (VALUES {', '.join([one] * len(chunk))})"
-            params = [value for key in chunk for value in key]
-        sql = f"SELECT {selected} FROM {source} WHERE t.connector = ? AND {where}"
-        yield from connection.exec_driver_sql(sql, (connector, *params))
+    sql = (f'SELECT {selected} FROM json_each(?) AS k CROSS JOIN "{table.name}" AS t '
+           f"ON t.connector = ? AND {matched}")
+    yield from connection.exec_driver_sql(sql, (json.dumps(wanted), connector))
+
+
+def _postgres_lookup(
+    table: sa.Table, key_columns: Sequence[str], connector: str, keys: Sequence[tuple[Any, ...]]
+) -> tuple[str, tuple[Any, ...]]:
+    """One array per key column (the statement and its plan do not grow with the batch;
+    each array goes as its text form, which the server parses faster than the driver
+    adapts a list), probed one key at a time through the unique index: the ``LIMIT 1``
+    keeps the planner from hashing the whole table, which it does for a table that grew
+    since it was last analysed (every table, during a first full sync)."""
+    arrays = ", ".join("%s::bigint[]" for _ in key_columns)
+    names = ", ".join(f"k{i}" for i in range(len(key_columns)))
+    matched = " AND ".join(f't."{c}" = k.k{i}' for i, c in enumerate(key_columns))
+    sql = (f"SELECT {names}, x.content_hash, x.removed FROM unnest({arrays}) AS k({names}) "
+           f"CROSS JOIN LATERAL (SELECT t.content_hash, t.removed_in_lms_at IS NOT NULL "
+           f'AS removed FROM "{table.name}" AS t WHERE t.connector = %s AND {matched} '
+           f"LIMIT 1) AS x")
+    columns = ["{" + ",".join(map(str, column)) + "}" for column in zip(*keys, strict=True)]
+    return sql, (*columns, connector)
 
 
 def _conflict_clause(
@@ -81,6 +95,71 @@ def _conflict_clause(
         f'WHERE "{table.name}".content_hash IS DISTINCT FROM excluded.content_hash '
         f'OR "{table.name}".removed_in_lms_at IS NOT NULL'
     )
+
+
+class RowSink(Protocol):
+    """Takes rows one at a time (see :func:`new_rows`)."""
+
+    count: int
+
+    def append(self, row: tuple[Any, ...]) -> None: ...
+
+
+class _CopySink:
+    def __init__(self, copy: Any) -> None:
+        self.copy, self.count = copy, 0
+
+    def append(self, row: tuple[Any, ...]) -> None:
+        self.copy.write_row(row)
+        self.count += 1
+
+
+class _ListSink(list[tuple[Any, ...]]):
+    @property
+    def count(self) -> int:
+        return len(self)
+
+
+@contextmanager
+def new_rows(
+    connection: sa.Connection, table: sa.Table, columns: Sequence[str]
+) -> Iterator[RowSink]:
+    """Where rows of keys the caller found absent go, in ``columns`` order, as they are
+    built: on PostgreSQL straight into a ``COPY`` of the table (the server inserts them
+    while the next ones are built), on SQLite into one ``executemany`` of a plain
+    ``INSERT`` when the block ends. A key stored meanwhile fails the batch's transaction
+    rather than being overwritten: only the connector's sync, one at a time under its
+    lease, writes these tables."""
+    if connection.dialect.name == "postgresql":
+        raw = connection.connection.driver_connection
+        assert raw is not None
+        with raw.cursor() as cursor, cursor.copy(
+            f'COPY "{table.name}" ({_names(columns)}) FROM STDIN'
+        ) as copy:
+            sink = _CopySink(copy)
+            yield sink
+        note_copied(connection, table.name, sink.count)
+        return
+    rows = _ListSink()
+    yield rows
+    if rows:
+        connection.exec_driver_sql(
+            f'INSERT INTO "{table.name}" ({_names(columns)}) '
+            f"VALUES ({', '.join('?' * len(columns))})",
+            rows,
+        )
+
+
+def _copy(
+    connection: sa.Connection, table: str, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
+) -> None:
+    raw = connection.connection.driver_connection
+    assert raw is not None
+    with raw.cursor() as cursor, cursor.copy(
+        f'COPY "{table}" ({_names(columns)}) FROM STDIN'
+    ) as copy:
+        for row in rows:
+            copy.write_row(row)
 
 
 def upsert_rows(
@@ -120,13 +199,8 @@ def _staged_upsert(
         f'CREATE TEMPORARY TABLE IF NOT EXISTS "{stage}" ON COMMIT DELETE ROWS AS '
         f'SELECT {names} FROM "{table.name}" WITH NO DATA'
     )
-    raw = connection.connection.driver_connection
-    assert raw is not None
-    with raw.cursor() as cursor:
-        cursor.execute(f'DELETE FROM "{stage}"')  # an earlier batch of this transaction
-        with cursor.copy(f'COPY "{stage}" ({names}) FROM STDIN') as copy:
-            for row in rows:
-                copy.write_row(row)
+    connection.exec_driver_sql(f'DELETE FROM "{stage}"')  # an earlier batch of this transaction
+    _copy(connection, stage, columns, rows)
     result = connection.exec_driver_sql(
         f'INSERT INTO "{table.name}" AS "{table.name}" ({names}) '
         f'SELECT {names} FROM "{stage}" {conflict}'

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from weakref import WeakKeyDictionary
 
 import sqlalchemy as sa
 
@@ -36,6 +37,17 @@ DATA_TABLES = frozenset(
 _WRITE = re.compile(r"^\s*(INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+\"?(\w+)\"?", re.IGNORECASE)
 
 
+#: The counters attached to each engine, for writes that bypass the cursor events.
+_attached: WeakKeyDictionary[sa.Engine, list[WriteCounter]] = WeakKeyDictionary()
+
+
+def note_copied(connection: sa.Connection, table: str, rows: int) -> None:
+    """Count rows a ``COPY`` wrote: COPY runs on the driver's own cursor, which
+    SQLAlchemy's events do not see."""
+    for counter in _attached.get(connection.engine, ()):
+        counter.add(f"COPY {table}", table, rows)
+
+
 class WriteCounter:
     """Attach to an engine; ``rows`` is the number of data-table rows written since."""
 
@@ -44,17 +56,22 @@ class WriteCounter:
         self.rows = 0
         self.statements: list[str] = []
         sa.event.listen(engine, "after_cursor_execute", self._after)
+        _attached.setdefault(engine, []).append(self)
+
+    def add(self, statement: str, table: str, rows: int) -> None:
+        if table in DATA_TABLES:
+            self.rows += rows
+            if rows:
+                self.statements.append(statement.split("\n", 1)[0][:120])
 
     def _after(
         self, conn: Any, cursor: Any, statement: str, params: Any, context: Any, executemany: bool
     ) -> None:
         match = _WRITE.match(statement)
-        if match and match.group(2) in DATA_TABLES:
+        if match:
             # -1 means the driver does not know (e.g. INSERT … RETURNING): count it as one.
-            count = cursor.rowcount if cursor.rowcount >= 0 else 1
-            self.rows += count
-            if count:
-                self.statements.append(statement.split("\n", 1)[0][:120])
+            self.add(statement, match.group(2), cursor.rowcount if cursor.rowcount >= 0 else 1)
 
     def close(self) -> None:
         sa.event.remove(self.engine, "after_cursor_execute", self._after)
+        _attached[self.engine].remove(self)

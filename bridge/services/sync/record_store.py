@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from bridge.registry.base import Base
-from bridge.registry.bulk import read_hashes, upsert_rows
+from bridge.registry.bulk import new_rows, read_hashes, upsert_rows
 from bridge.registry.models import (
     LmsAccount,
     LmsAssignment,
@@ -114,9 +114,10 @@ class RecordStore:
         self.active_suppressed: set[int] = set()
 
     def store(self, session: Session, records: Sequence[Record]) -> WriteStats:
+        """Write ``records`` in the caller's transaction (one batch of one stream)."""
         stats = WriteStats()
-        by_type: dict[type[Record], dict[tuple[Any, ...], Record]] = {}
-        for record in records:  # the last of duplicates wins (overlapping reads)
+        by_type: dict[type[Record], list[Record]] = {}
+        for record in records:
             if self.suppression is not None and self.suppression.blocks(record):
                 stats.suppressed += 1
                 if isinstance(record, UserRecord) and not record.suspended and not record.deleted:
@@ -125,43 +126,34 @@ class RecordStore:
             if self.retention is not None and self.retention.blocks(self.stream, record):
                 stats.retained += 1  # deleted by retention: never imported again
                 continue
-            by_type.setdefault(type(record), {})[record.key] = record
-        for record_type, keyed in by_type.items():
-            stats.add(self._store_table(session, record_type, keyed))
+            by_type.setdefault(type(record), []).append(record)
+        for record_type, typed in by_type.items():
+            stats.add(self._store_table(session, record_type, typed))
         return stats
 
     def _store_table(
-        self, session: Session, record_type: type[Record], keyed: dict[tuple[Any, ...], Record]
+        self, session: Session, record_type: type[Record], records: list[Record]
     ) -> WriteStats:
         table = TABLE_OF[record_type].__table__
         codec = codec_for(record_type, table)
+        # the last of duplicates wins (overlapping reads)
+        keyed = dict(zip(map(codec.read_key, records), records, strict=True))
         connection = session.connection()
-        existing = {
+        stored = {
             tuple(row[:-2]): (row[-2], bool(row[-1]))
             for row in read_hashes(connection, table, codec.key_fields, self.connector, list(keyed))
         }
-        stats = WriteStats()
         tail = self._tail(table, connection.dialect)
-        rows: list[tuple[Any, ...]] = []
-        written_ids: list[int] = []
-        for record in keyed.values():
-            key, digest = codec.key_and_hash(record)
-            before = existing.get(key)
-            if before is not None and before[0] == digest and not before[1]:
-                stats.unchanged += 1
-                continue
-            if before is None:
-                stats.created += 1
-            else:
-                stats.updated += 1
-            rows.append(codec.row(record, digest, self.connector, tail))
-            if codec.with_email:
-                written_ids.append(key[0])
+        with new_rows(connection, table, codec.columns) as sink:
+            changes = codec.changes(keyed, stored, self.connector, tail, sink)
+        stats = WriteStats(created=sink.count, updated=len(changes.changed),
+                           unchanged=changes.unchanged, rows_written=sink.count)
         stats.rows_written += upsert_rows(
-            connection, table, codec.columns, codec.key_fields, codec.update_columns, rows
+            connection, table, codec.columns, codec.key_fields, codec.update_columns,
+            changes.changed,
         )
-        if written_ids:
-            created, linked = link_accounts(session, self.connector, written_ids, self.now)
+        if changes.written_ids:
+            created, linked = link_accounts(session, self.connector, changes.written_ids, self.now)
             stats.persons_created += created
             stats.linked += linked
             stats.rows_written += created + linked
@@ -169,8 +161,12 @@ class RecordStore:
 
     def _tail(self, table: sa.Table, dialect: sa.Dialect) -> tuple[Any, ...]:
         """(run_id, source, first_seen_at, changed_at) as the driver takes them: the
-        timestamps are the same for the whole batch, so they are converted once."""
+        timestamps are the same for the whole batch, so they are converted once (on
+        PostgreSQL to ISO text, which COPY parses faster than the driver formats a
+        datetime for every row)."""
         stamp = bind_value(table, "first_seen_at", dialect)(self.now)
+        if isinstance(stamp, datetime):
+            stamp = stamp.isoformat()
         return (self.run_id, "lms_sync", stamp, stamp)
 
 

@@ -11,15 +11,18 @@ as dicts, and turns a record into ``(key, hash, values)`` with attribute reads, 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
-from collections.abc import Callable
-from dataclasses import dataclass
-from functools import cache
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache, lru_cache
+from hashlib import sha256
+from json.encoder import c_make_encoder, encode_basestring_ascii  # type: ignore[attr-defined]
+from operator import attrgetter
 from typing import Any
 
 import sqlalchemy as sa
 
+from bridge.registry.bulk import RowSink
 from bridge.registry.people import normalise_email
 from connectors.records import Record, UserRecord
 
@@ -40,7 +43,6 @@ BOOKKEEPING = (
 #: Columns an update leaves as they were (besides the key).
 KEEP_ON_UPDATE = frozenset({"id", "connector", "first_seen_at", "person_id", "source"})
 
-_dumps = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=str).encode
 _json = json.dumps  # what SQLAlchemy's JSON type stores on both dialects
 
 
@@ -48,7 +50,14 @@ def _stored(name: str, value: Any) -> Any:
     """A tuple field as the JSON its column stores (pairs as an object, others as a list)."""
     if name in PAIR_FIELDS:
         return _json({str(k): v for k, v in value})
-    return _json([dataclasses.asdict(v) if dataclasses.is_dataclass(v) else v for v in value])
+    return _json([_plain(item) for item in value])
+
+
+#: The same few role, group and setting lists recur on thousands of rows: their JSON is
+#: kept. Only for fields of text, where equal tuples always mean equal JSON (``(1,)``
+#: and ``(True,)`` are equal tuples with different JSON).
+_stored_text = lru_cache(maxsize=4096)(_stored)
+_TEXT_TUPLES = ("tuple[str, ...]", "tuple[tuple[str, str], ...]")
 
 
 def row_values(record: Record) -> dict[str, Any]:
@@ -67,78 +76,161 @@ def row_values(record: Record) -> dict[str, Any]:
     return values
 
 
-@dataclass(frozen=True)
+@dataclass
+class Changes:
+    """What one batch of one record type needs written besides its new rows."""
+
+    changed: list[tuple[Any, ...]] = field(default_factory=list)
+    unchanged: int = 0
+    #: The first key field of every row written (the account ids, for user rows).
+    written_ids: list[Any] = field(default_factory=list)
+
+
+def _hash_encoder() -> Callable[[Any], str]:
+    """``connectors.records.content_hash``'s JSON for a dict whose keys are already in
+    sorted order. CPython's C encoder is called directly: ``JSONEncoder.encode`` costs
+    more per call than encoding a record does."""
+    if c_make_encoder is None:
+        return json.JSONEncoder(separators=(",", ":"), default=str).encode
+    # markers=None: records hold no cycles; allow_nan as json.dumps's default
+    encoder = c_make_encoder(None, str, encode_basestring_ascii, None, ":", ",",
+                             False, False, True)
+    return lambda value: "".join(encoder(value, 0))
+
+
+_encode_sorted = _hash_encoder()
+
+
+def _getter(names: Sequence[str]) -> Callable[[Any], tuple[Any, ...]]:
+    """Reads ``names`` off a record as one tuple (one C call for several fields)."""
+    if len(names) == 1:
+        name = names[0]
+        return lambda record: (getattr(record, name),)
+    return attrgetter(*names)
+
+
+@cache
+def _field_names(kind: type) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(kind))
+
+
+def _plain(item: Any, *, ordered: bool = False) -> Any:
+    """A nested record part (e.g. a submitted file) as the dict ``dataclasses.asdict``
+    makes of it; its fields are plain values, so a shallow copy is the same dict.
+    ``ordered`` gives the keys sorted, as the hash's encoder would."""
+    if not dataclasses.is_dataclass(item):
+        return item
+    names = _field_names(type(item))
+    return {name: getattr(item, name) for name in (sorted(names) if ordered else names)}
+
+
 class TableCodec:
-    """How one record type becomes rows of one table."""
+    """How one record type becomes rows of one table.
 
-    table: sa.Table
-    key_fields: tuple[str, ...]
-    fields: tuple[str, ...]  # the record's fields, in column order
-    hashed: tuple[str, ...]  # the fields the content hash covers
-    nested: tuple[str, ...]  # hashed tuple fields (any dataclass in them is a dict to the hash)
-    json_fields: frozenset[str]
-    with_email: bool
+    Built once per (record type, table): the attribute getters, the hashed fields in
+    the order the hash encodes them and the JSON columns' positions are worked out here,
+    so that the per-record work is a few C-level calls.
+    """
 
-    @property
-    def columns(self) -> tuple[str, ...]:
-        """The columns :meth:`row` fills, in its order."""
+    def __init__(self, record_type: type[Record], table: sa.Table) -> None:
+        self.table = table
+        self.key_fields: tuple[str, ...] = record_type.key_fields
+        self.fields = _field_names(record_type)
+        self.json_fields = frozenset(
+            name for name in self.fields if isinstance(table.c[name].type, sa.JSON)
+        )
+        self.with_email = record_type is UserRecord
         email = ("email_normalised",) if self.with_email else ()
-        return ("connector", *self.fields, *email, *BOOKKEEPING)
-
-    @property
-    def update_columns(self) -> tuple[str, ...]:
+        #: The columns :meth:`row` fills, in its order.
+        self.columns: tuple[str, ...] = ("connector", *self.fields, *email, *BOOKKEEPING)
         keep = KEEP_ON_UPDATE | set(self.key_fields)
-        return tuple(c for c in self.columns if c not in keep)
+        self.update_columns = tuple(c for c in self.columns if c not in keep)
+        # The hash encodes a dict with sorted keys; building it in sorted order lets the
+        # encoder skip the sort and the dict be made by ``zip``.
+        self._hashed = tuple(sorted(set(self.fields) - set(record_type.hash_exclude)))
+        self._read_hashed = _getter(self._hashed)
+        tuples = {f.name for f in dataclasses.fields(record_type)
+                  if str(f.type).startswith("tuple[")}
+        self._nested = tuple(i for i, name in enumerate(self._hashed) if name in tuples)
+        self._read_fields = _getter(self.fields)
+        #: The record's key as a tuple.
+        self.read_key = _getter(self.key_fields)
+        # positions in the row, after ``connector``
+        text = {f.name for f in dataclasses.fields(record_type) if str(f.type) in _TEXT_TUPLES}
+        self._json_at = tuple(
+            (i, name, _stored_text if name in text else _stored)
+            for i, name in enumerate(self.fields, 1) if name in self.json_fields
+        )
+        self._email_at = self.fields.index("email") + 1 if self.with_email else -1
+        self._ref_infix = f":{record_type.__name__}:"
 
-    def key_and_hash(self, record: Record) -> tuple[tuple[Any, ...], str]:
-        values = {name: getattr(record, name) for name in self.hashed}
-        for name in self.nested:
-            items = values[name]
-            if items and dataclasses.is_dataclass(items[0]):
-                values[name] = tuple(dataclasses.asdict(v) for v in items)
-        digest = hashlib.sha256(_dumps(values).encode("utf-8")).hexdigest()
-        return tuple(getattr(record, name) for name in self.key_fields), digest
+    def digest(self, record: Record) -> str:
+        """The record's content hash (the same string as ``Record.hash``)."""
+        values = self._read_hashed(record)
+        if self._nested:
+            values = list(values)
+            for i in self._nested:
+                values[i] = [_plain(item, ordered=True) for item in values[i]]
+        encoded = _encode_sorted(dict(zip(self._hashed, values, strict=True)))
+        return sha256(encoded.encode()).hexdigest()
+
+    def changes(
+        self,
+        keyed: Mapping[tuple[Any, ...], Record],
+        stored: Mapping[tuple[Any, ...], tuple[str, bool]],
+        connector: str,
+        tail: tuple[Any, ...],
+        new: RowSink,
+    ) -> Changes:
+        """The rows to write for ``keyed`` given the ``stored`` (hash, removed) by key:
+        rows of absent keys go to ``new`` as they are built; rows whose hash changed or
+        that were marked removed, and a count of the rest, are returned. This is the
+        write path's inner loop, so it reads its attributes once."""
+        digest, row = self.digest, self.row
+        changes = Changes()
+        changed = changes.changed
+        for key, record in keyed.items():
+            value = digest(record)
+            before = stored.get(key)
+            if before is None:
+                new.append(row(record, key, value, connector, tail))
+            elif before[0] != value or before[1]:
+                changed.append(row(record, key, value, connector, tail))
+            else:
+                changes.unchanged += 1
+                continue
+            if self.with_email:
+                changes.written_ids.append(key[0])
+        return changes
 
     def row(
-        self, record: Record, digest: str, connector: str, tail: tuple[Any, ...]
+        self,
+        record: Record,
+        key: tuple[Any, ...],
+        digest: str,
+        connector: str,
+        tail: tuple[Any, ...],
     ) -> tuple[Any, ...]:
         """The row's values; ``tail`` is (run_id, source, first_seen_at, changed_at),
         converted once per batch by the caller."""
-        values: list[Any] = [connector]
-        json_fields = self.json_fields
-        for name in self.fields:
-            value = getattr(record, name)
-            values.append(_stored(name, value) if name in json_fields else value)
+        values = [connector, *self._read_fields(record)]
+        for i, name, encode in self._json_at:
+            values[i] = encode(name, values[i])
         if self.with_email:
-            values.append(normalise_email(record.email))  # type: ignore[attr-defined]
+            values.append(normalise_email(values[self._email_at]))
         run_id, source, first_seen_at, changed_at = tail
-        key = "/".join(str(getattr(record, name)) for name in self.key_fields)
-        ref = f"{connector}:{type(record).__name__}:{key}"
+        ref = connector + self._ref_infix + "/".join(map(str, key))
         values += (digest, run_id, source, ref, first_seen_at, changed_at, None)
         return tuple(values)
 
 
 @cache
 def codec_for(record_type: type[Record], table: sa.Table) -> TableCodec:
-    fields = tuple(f.name for f in dataclasses.fields(record_type))
-    json_fields = frozenset(
-        name for name in fields if isinstance(table.c[name].type, sa.JSON)
-    )
-    hashed = tuple(name for name in fields if name not in record_type.hash_exclude)
-    tuples = {f.name for f in dataclasses.fields(record_type) if str(f.type).startswith("tuple[")}
-    nested = tuple(name for name in hashed if name in tuples)
-    return TableCodec(
-        table=table,
-        key_fields=record_type.key_fields,
-        fields=fields,
-        hashed=hashed,
-        nested=nested,
-        json_fields=json_fields,
-        with_email=record_type is UserRecord,
-    )
+    return TableCodec(record_type, table)
 
 
 def bind_value(table: sa.Table, column: str, dialect: sa.Dialect) -> Callable[[Any], Any]:
-    """The dialect's conversion of one column's value (used once per batch for timestamps)."""
-    processor = table.c[column].type.bind_processor(dialect)
+    """The dialect's conversion of one column's value (used once per batch for timestamps),
+    down to what the driver takes (on SQLite the timestamp's text)."""
+    processor = table.c[column].type.dialect_impl(dialect).bind_processor(dialect)
     return processor if processor is not None else (lambda value: value)

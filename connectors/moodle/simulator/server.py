@@ -45,6 +45,10 @@ class SimulatorServer(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     server: SimulatorServer
     protocol_version = "HTTP/1.1"
+    #: The headers and the body go out in two writes: with Nagle's algorithm the body of
+    #: a small answer waited for the client's delayed ACK, 40 ms a call that a web server
+    #: in front of Moodle (TCP_NODELAY on) does not add.
+    disable_nagle_algorithm = True
 
     def do_GET(self) -> None:
         self._answer()
