@@ -114,14 +114,21 @@ def _field_names(kind: type) -> tuple[str, ...]:
     return tuple(f.name for f in dataclasses.fields(kind))
 
 
+@cache
+def _part_reader(kind: type, ordered: bool) -> Callable[[Any], dict[str, Any]] | None:
+    if not dataclasses.is_dataclass(kind):
+        return None
+    names = tuple(sorted(_field_names(kind))) if ordered else _field_names(kind)
+    read = _getter(names)
+    return lambda item: dict(zip(names, read(item), strict=True))
+
+
 def _plain(item: Any, *, ordered: bool = False) -> Any:
     """A nested record part (e.g. a submitted file) as the dict ``dataclasses.asdict``
     makes of it; its fields are plain values, so a shallow copy is the same dict.
     ``ordered`` gives the keys sorted, as the hash's encoder would."""
-    if not dataclasses.is_dataclass(item):
-        return item
-    names = _field_names(type(item))
-    return {name: getattr(item, name) for name in (sorted(names) if ordered else names)}
+    reader = _part_reader(type(item), ordered)
+    return item if reader is None else reader(item)
 
 
 class TableCodec:
