@@ -13,7 +13,7 @@ declares its streams against the same engine (Moodle's are in
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Generic, Literal, TypeVar
 
 from connectors.base import TerminalError
@@ -116,8 +116,7 @@ def run_stream(
             yield Batch(spec.name, complete=True, scope=ALL)
         return
     cursor, why = start, ""
-    for unit, final in _with_last(spec.fetch(ctx, start), empty=Unit()):
-        records, rejects = _parse_unit(spec, unit)
+    for (unit, records, rejects), final in _with_last(_parsed(spec, ctx, start), empty=_NONE):
         if unit.partial:
             why = why or unit.why or "the LMS left something out"
         if rep.cursor_field:
@@ -158,6 +157,23 @@ def _meta(
         "scope": ALL if complete else None,
         "incomplete_reason": why if final and why else None,
     }
+
+
+#: What :func:`_parsed` yields when a fetcher yields nothing.
+_NONE: tuple[Unit, tuple[Record, ...], tuple[Reject, ...]] = (Unit(), (), ())
+
+
+def _parsed(
+    spec: StreamSpec[Context], ctx: Context, start: int
+) -> Iterator[tuple[Unit, tuple[Record, ...], tuple[Reject, ...]]]:
+    """Each fetched unit parsed at once, without its raw rows: the lookahead that tells
+    the last batch then holds records, not a second answer of the LMS (which, decoded, is
+    many times the size of its records)."""
+    for unit in spec.fetch(ctx, start):
+        records, rejects = _parse_unit(spec, unit)
+        bare = replace(unit, rows=(), invalid=())
+        del unit  # not kept while the parsed unit waits
+        yield bare, records, rejects
 
 
 def _parse_unit(

@@ -138,8 +138,10 @@ class MoodleClient:
     def call_many(self, calls: Iterable[tuple[str, Mapping[str, Any] | None]]) -> Iterator[Any]:
         """Run ``calls`` with at most ``max_parallel_requests`` in flight; yield answers in order.
 
-        ``calls`` is read lazily: only a few calls beyond the one being yielded
-        are started. The first failure is raised at its place in the order.
+        ``calls`` is read lazily: while the caller holds one answer, at most
+        ``max_parallel_requests`` further calls are started (a decoded roster or
+        submission list is many megabytes: a slow caller must not find a row of
+        them waiting). The first failure is raised at its place in the order.
         When the caller stops iterating (or a call fails), calls not yet started
         are dropped and running ones give up before their next attempt.
         """
@@ -163,8 +165,9 @@ class MoodleClient:
                 pass
             while pending:
                 result = pending.popleft().result()
-                submit_next()
                 yield result
+                del result  # not kept while the next one is awaited
+                submit_next()  # only now: the caller is done with its answer
         finally:
             abandoned.set()
             # Do not block on calls that may be waiting out a backoff: they stop

@@ -100,6 +100,28 @@ def test_call_many_reads_its_calls_lazily(rsps: responses.RequestsMock) -> None:
     assert pulled <= 2 * 2 + 1
 
 
+def test_call_many_starts_no_call_ahead_while_its_caller_holds_an_answer(
+    rsps: responses.RequestsMock,
+) -> None:
+    """A decoded answer can be many megabytes: while the caller works on one (a slow
+    writer), at most ``max_parallel_requests`` further answers are fetched and kept."""
+    rsps.add_callback(responses.POST, ENDPOINT, callback=_echo_n)
+    width = 2
+    pulled = 0
+
+    def calls() -> Iterator[tuple[str, dict[str, int]]]:
+        nonlocal pulled
+        for n in range(10):
+            pulled += 1
+            yield "local_echo", {"n": n}
+
+    answers = make_client(max_parallel_requests=width).call_many(calls())
+    for held in range(1, 8):
+        assert next(answers) == {"n": held - 1}
+        assert pulled == held + width  # the one held and `width` ahead, no more
+    answers.close()
+
+
 def test_call_many_raises_a_failure_at_its_place(rsps: responses.RequestsMock) -> None:
     def answer(request: Any) -> tuple[int, dict[str, str], str]:
         if dict(parse_qsl(request.body))["n"] == "1":
