@@ -16,14 +16,6 @@ from bridge.files import PRIVATE_MODE, create_empty_private, open_bits
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
-#: Prepared statements each SQLite connection keeps (the ``sqlite3`` module's default is
-#: 128). The sync's bulk key lookup is one statement per batch whose text grows with the
-#: batch (``IN (VALUES (?, ?), …)``, up to thousands of keys, ~250 bytes each once
-#: prepared), so nearly every batch adds a statement that is never used again: 128 of them
-#: held 74 MB at the end of a bench-100k sync (16 MB on bench-10k). The statements a run
-#: repeats (BEGIN, the upserts, the run row) are a handful and stay cached.
-SQLITE_CACHED_STATEMENTS = 8
-
 
 def normalise_url(url: str) -> str:
     """Use psycopg 3 for PostgreSQL whatever driver the URL names (or none)."""
@@ -61,11 +53,9 @@ def make_engine(url: str, *, create: bool = True, **kwargs: Any) -> sa.Engine:
             # it to the -wal and -shm files too; _private_companions makes sure of the latter.
             database.parent.mkdir(parents=True, exist_ok=True)
             create_empty_private(database)
-        connect_args = {
-            "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000,
-            "cached_statements": SQLITE_CACHED_STATEMENTS,
-        }
-        engine = sa.create_engine(url, connect_args=connect_args, **kwargs)
+        engine = sa.create_engine(
+            url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs
+        )
         sa.event.listen(engine, "connect", _sqlite_pragmas)
         if database is not None:
             sa.event.listen(engine, "connect", _private_companions(database))
