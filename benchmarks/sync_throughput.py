@@ -17,7 +17,7 @@ Prints, as its last stdout line, one JSON object:
   measure the neighbours;
 - incremental_*: an immediate second plain `bridge sync`, and one with --all-streams.
 
-Usage: python benchmarks/sync_throughput.py [--size bench-10k] [--database-url URL] [--repeat 3]
+Usage: python benchmarks/sync_throughput.py [--size bench-10k] [--database-url URL] [--repeat 5]
 """
 
 from __future__ import annotations
@@ -131,7 +131,7 @@ def main() -> None:
     parser.add_argument("--size", default="bench-10k",
                         choices=["tiny", "demo", "bench-10k", "bench-100k"])
     parser.add_argument("--database-url", help="default: a SQLite file in a temporary folder")
-    parser.add_argument("--repeat", type=int, default=3,
+    parser.add_argument("--repeat", type=int, default=5,
                         help="runs of the insert-only and limit measurements (the best counts)")
     args = parser.parse_args()
     workspace = Path(tempfile.mkdtemp(prefix="bridge-bench-"))
