@@ -23,7 +23,7 @@ every data-table write: statements through SQLAlchemy's cursor events, COPYs thr
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, Protocol
 
@@ -66,12 +66,17 @@ def read_hashes(
     yield from connection.exec_driver_sql(sql, (json.dumps(wanted), connector))
 
 
+def bigint_array(values: Iterable[int]) -> str:
+    """A PostgreSQL ``bigint[]`` parameter as its text form (cast with ``::bigint[]``):
+    the server parses it faster than the driver adapts a long list."""
+    return "{" + ",".join(map(str, values)) + "}"
+
+
 def _postgres_lookup(
     table: sa.Table, key_columns: Sequence[str], connector: str, keys: Sequence[tuple[Any, ...]]
 ) -> tuple[str, tuple[Any, ...]]:
-    """One array per key column (the statement and its plan do not grow with the batch;
-    each array goes as its text form, which the server parses faster than the driver
-    adapts a list), probed one key at a time through the unique index: the ``LIMIT 1``
+    """One array per key column (the statement and its plan do not grow with the batch),
+    probed one key at a time through the unique index: the ``LIMIT 1``
     keeps the planner from hashing the whole table, which it does for a table that grew
     since it was last analysed (every table, during a first full sync)."""
     arrays = ", ".join("%s::bigint[]" for _ in key_columns)
@@ -81,7 +86,7 @@ def _postgres_lookup(
            f"CROSS JOIN LATERAL (SELECT t.content_hash, t.removed_in_lms_at IS NOT NULL "
            f'AS removed FROM "{table.name}" AS t WHERE t.connector = %s AND {matched} '
            f"LIMIT 1) AS x")
-    columns = ["{" + ",".join(map(str, column)) + "}" for column in zip(*keys, strict=True)]
+    columns = [bigint_array(column) for column in zip(*keys, strict=True)]
     return sql, (*columns, connector)
 
 
@@ -131,11 +136,7 @@ def new_rows(
     rather than being overwritten: only the connector's sync, one at a time under its
     lease, writes these tables."""
     if connection.dialect.name == "postgresql":
-        raw = connection.connection.driver_connection
-        assert raw is not None
-        with raw.cursor() as cursor, cursor.copy(
-            f'COPY "{table.name}" ({_names(columns)}) FROM STDIN'
-        ) as copy:
+        with _copying(connection, table.name, columns) as copy:
             sink = _CopySink(copy)
             yield sink
         note_copied(connection, table.name, sink.count)
@@ -150,14 +151,21 @@ def new_rows(
         )
 
 
-def _copy(
-    connection: sa.Connection, table: str, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
-) -> None:
+@contextmanager
+def _copying(connection: sa.Connection, table: str, columns: Sequence[str]) -> Iterator[Any]:
+    """A ``COPY … FROM STDIN`` into ``table`` on the connection's own driver cursor."""
     raw = connection.connection.driver_connection
     assert raw is not None
     with raw.cursor() as cursor, cursor.copy(
         f'COPY "{table}" ({_names(columns)}) FROM STDIN'
     ) as copy:
+        yield copy
+
+
+def _copy(
+    connection: sa.Connection, table: str, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
+) -> None:
+    with _copying(connection, table, columns) as copy:
         for row in rows:
             copy.write_row(row)
 

@@ -15,6 +15,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from bridge.registry.bulk import bigint_array
 from bridge.registry.models import Person
 from bridge.services.sync.row_codec import bind_value
 
@@ -49,7 +50,7 @@ def link_accounts(
     stamp = bind_value(Person.__table__, "created_at", connection.dialect)(now)
     if connection.dialect.name == "postgresql":
         mark, ids_sql = "%s", "(SELECT unnest(%s::bigint[]))"
-        ids: str = "{" + ",".join(map(str, lms_user_ids)) + "}"
+        ids = bigint_array(lms_user_ids)
     else:  # one parameter, whatever the batch's size
         mark, ids_sql = "?", "(SELECT value FROM json_each(?))"
         ids = json.dumps(list(lms_user_ids))
