@@ -51,7 +51,7 @@ class Settings(BaseSettings):
         env_prefix=ENV_PREFIX, env_nested_delimiter="__", extra="forbid", case_sensitive=False
     )
 
-    register: RegisterSettings
+    register: RegisterSettings = Field(...)  # required; without it pydantic takes ABCMeta.register
     controller: ControllerSettings
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     connectors: dict[str, ConnectorSettings] = Field(default_factory=dict)

@@ -78,3 +78,12 @@ def test_the_check_and_the_daemon_read_a_cron_line_the_same_way() -> None:
     assert str(cron_trigger(schedule.cron).fields[4]) == "sun"
     with pytest.raises(ValueError, match="weekday 9"):
         parse_schedule("cron: 0 3 * * 9")
+
+
+def test_a_missing_register_section_is_named_as_missing(tmp_path) -> None:
+    """``register`` is also a method of the settings' metaclass: without the section the
+    message once quoted that method instead of saying the section is missing."""
+    code, lines = check(tmp_path, raw=b'[controller]\nname = "Koulutus Oy"\n')
+    assert code == 2 and len(lines) == 1, lines
+    assert "register: missing: this key is required" in lines[0]
+    assert "bound method" not in lines[0]
