@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from bridge.registry.models import QuarantinedRecord
-from bridge.services.sync.record_store import TABLE_OF
+from bridge.services.sync.tables import TABLE_OF
 from tests.sync.helpers import VOLATILE
 
 #: Table name → {record key → the row's content without ids and timestamps}.

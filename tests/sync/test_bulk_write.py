@@ -14,8 +14,9 @@ from bridge.registry.db import make_engine, session_factory
 from bridge.registry.models import LmsAccount, LmsGrade
 from bridge.registry.schema import upgrade
 from bridge.registry.write_counter import WriteCounter
-from bridge.services.sync.record_store import TABLE_OF, RecordStore
+from bridge.services.sync.record_store import RecordStore
 from bridge.services.sync.row_codec import codec_for
+from bridge.services.sync.tables import TABLE_OF
 from connectors.records import (
     AssignmentRecord,
     EnrolmentRecord,

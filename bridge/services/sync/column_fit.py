@@ -14,18 +14,19 @@ import dataclasses
 import math
 from collections.abc import Sequence
 from functools import cache
-from operator import attrgetter
 from typing import Any
 
 import sqlalchemy as sa
 
-from bridge.registry.people import normalise_email
-from bridge.services.sync.record_store import TABLE_OF
-from bridge.services.sync.row_codec import row_values
-from connectors.records import Record, Reject, UserRecord
+from bridge.services.sync.row_codec import BOOKKEEPING, row_values
+from bridge.services.sync.tables import TABLE_OF
+from connectors.records import Record, Reject
 
 _INT32 = 2**31
 _INT64 = 2**63
+
+#: Row columns whose values the bridge sets itself.
+NOT_CONTENT = frozenset({"connector", *BOOKKEEPING})
 
 
 def misfit(record: Record) -> str | None:
@@ -71,72 +72,59 @@ def _has_nul(value: Any) -> bool:
     return False
 
 
-class _FitCheck:
-    """A quick yes for a record type's records that fit (nearly all of them): the columns
-    that can refuse a value, read with one attribute getter. A record it does not pass
-    gets :func:`misfit`'s full, ordered look, which names the first field at fault."""
+class RowFit:
+    """A quick yes for the rows that fit (nearly all of them), checked on the row as it
+    goes to the database: text within its column's length and free of NUL, integers
+    within their column's range, and JSON documents free of an escaped NUL (``\\u0000``,
+    which a backslash written as text can also show, so a no here is only a doubt).
+    A row it does not pass gets :func:`misfit`'s full, ordered look at the record, which
+    names the first field at fault or clears the doubt."""
 
-    def __init__(self, record_type: type[Record]) -> None:
-        table = TABLE_OF[record_type].__table__
-        names = [f.name for f in dataclasses.fields(record_type)]
-        self.read = attrgetter(*names)
+    def __init__(self, table: sa.Table, columns: Sequence[str]) -> None:
         self.texts: list[tuple[int, float]] = []
         self.numbers: list[tuple[int, int]] = []
         self.documents: list[int] = []
-        for i, name in enumerate(names):
-            kind = table.c[name].type if name in table.c else None
+        for i, name in enumerate(columns):
+            if name in NOT_CONTENT or name not in table.c:
+                continue
+            kind = table.c[name].type
             if isinstance(kind, sa.String):
                 self.texts.append((i, getattr(kind, "length", None) or math.inf))
             elif isinstance(kind, sa.Integer):
                 self.numbers.append((i, _INT64 if isinstance(kind, sa.BigInteger) else _INT32))
             elif isinstance(kind, sa.JSON):
                 self.documents.append(i)
-        # a derived column: the normalised e-mail can outgrow the e-mail (case folding)
-        self.email_at, self.email_length = -1, math.inf
-        if record_type is UserRecord:
-            self.email_at = names.index("email")
-            self.email_length = table.c["email_normalised"].type.length or math.inf
 
-    def fits(self, record: Record) -> bool:
-        values = self.read(record)
+    def __call__(self, row: Sequence[Any]) -> bool:
         for i, length in self.texts:
-            value = values[i]
-            if isinstance(value, str) and (len(value) > length or "\x00" in value):
+            value = row[i]
+            if value.__class__ is str and (len(value) > length or "\x00" in value):
                 return False
         for i, limit in self.numbers:
-            value = values[i]
-            if isinstance(value, int) and not -limit <= value < limit:
+            value = row[i]
+            if value.__class__ is int and not -limit <= value < limit:
                 return False
-        if any(_has_nul(values[i]) for i in self.documents):
-            return False
-        if self.email_at < 0 or values[self.email_at] is None:
-            return True
-        return len(normalise_email(values[self.email_at]) or "") <= self.email_length
+        for i in self.documents:
+            value = row[i]
+            if value.__class__ is str and "\\u0000" in value:
+                return False
+        return True
 
 
 @cache
-def _fit_check(record_type: type[Record]) -> _FitCheck:
-    return _FitCheck(record_type)
+def row_fit(table: sa.Table, columns: tuple[str, ...]) -> RowFit:
+    return RowFit(table, columns)
 
 
-def split_misfits(
-    stream: str, records: Sequence[Record]
-) -> tuple[list[Record], list[Reject]]:
-    """``records`` that fit, and a reject (with the reason) for each one that does not."""
-    fit: list[Record] = []
-    rejects: list[Reject] = []
-    for record in records:
-        if _fit_check(type(record)).fits(record):
-            fit.append(record)
-            continue
-        reason = misfit(record)
-        if reason is None:
-            fit.append(record)
-            continue
-        key = "/".join(map(str, record.key))
-        payload = {k: _clipped(v) for k, v in row_values(record).items()}
-        rejects.append(Reject(stream, reason, payload, key[:100]))
-    return fit, rejects
+def misfit_reject(stream: str, record: Record) -> Reject | None:
+    """The quarantine entry for a record the register cannot hold, with the reason, or
+    ``None`` when it fits after all."""
+    reason = misfit(record)
+    if reason is None:
+        return None
+    key = "/".join(map(str, record.key))
+    payload = {k: _clipped(v) for k, v in row_values(record).items()}
+    return Reject(stream, reason, payload, key[:100])
 
 
 def _clipped(value: Any) -> Any:

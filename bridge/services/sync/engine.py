@@ -27,12 +27,11 @@ from bridge.services.connectors import open_connector
 from bridge.services.leases import held_lease, holder_name
 from bridge.services.push import drift
 from bridge.services.rights.suppression import SuppressionList
-from bridge.services.sync.column_fit import split_misfits
 from bridge.services.sync.dead_runs import mark_dead_runs_interrupted
 from bridge.services.sync.listing import Listing
 from bridge.services.sync.pipeline import prefetch
 from bridge.services.sync.reconcile import forget_seen, remember_seen
-from bridge.services.sync.record_store import RecordStore, stream_tables
+from bridge.services.sync.record_store import RecordStore
 from bridge.services.sync.removal_valve import RemovalPass
 from bridge.services.sync.retention_guard import RetentionGuard
 from bridge.services.sync.run_plan import (
@@ -44,6 +43,7 @@ from bridge.services.sync.run_plan import (
     select_streams,
 )
 from bridge.services.sync.state import load_bookmarks, quarantine, save_bookmark
+from bridge.services.sync.tables import stream_tables
 from bridge.settings import Settings
 from connectors.base import (
     ConnectionRefused,
@@ -291,11 +291,10 @@ class _Run:
             retention=self.retention,
             stream=stream,
         )
-        records, misfits = split_misfits(stream, batch.records)
         with self.sessions() as session, session.begin():
-            written = store.store(session, records)
+            written = store.store(session, batch.records)
             stats.quarantined += quarantine(
-                session, self.name, run_id, [*batch.rejects, *misfits], self.secrets, now
+                session, self.name, run_id, [*batch.rejects, *store.rejects], self.secrets, now
             )
             if self.options.reconcile:  # a misfit is still listed: not removed in the LMS
                 remember_seen(session, run_id, batch.records)

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from bridge.registry.base import Base
 from bridge.registry.models import LmsCourse, SyncSeenKey
-from bridge.services.sync.record_store import TABLE_OF
+from bridge.services.sync.tables import TABLE_OF
 from connectors.records import Record
 
 KEY_FIELDS_OF: dict[type[Base], tuple[str, ...]] = {

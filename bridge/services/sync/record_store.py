@@ -20,55 +20,13 @@ from sqlalchemy.orm import Session
 
 from bridge.registry.base import Base
 from bridge.registry.bulk import new_rows, read_hashes, upsert_rows
-from bridge.registry.models import (
-    LmsAccount,
-    LmsAssignment,
-    LmsAssignmentGrade,
-    LmsCourse,
-    LmsEnrolment,
-    LmsGrade,
-    LmsGradeItem,
-    LmsLogEntry,
-    LmsMessage,
-    LmsSubmission,
-)
 from bridge.services.rights.suppression import SuppressionList
+from bridge.services.sync.column_fit import misfit_reject, row_fit
 from bridge.services.sync.person_linking import link_accounts
 from bridge.services.sync.retention_guard import RetentionGuard
-from bridge.services.sync.row_codec import bind_value, codec_for
-from connectors.records import (
-    AssignmentGradeRecord,
-    AssignmentRecord,
-    CourseRecord,
-    EnrolmentRecord,
-    GradeItemRecord,
-    GradeRecord,
-    LogEntryRecord,
-    MessageRecord,
-    Record,
-    SubmissionRecord,
-    UserRecord,
-)
-
-#: Record type → register table.
-TABLE_OF: dict[type[Record], type[Base]] = {
-    UserRecord: LmsAccount,
-    CourseRecord: LmsCourse,
-    EnrolmentRecord: LmsEnrolment,
-    GradeItemRecord: LmsGradeItem,
-    GradeRecord: LmsGrade,
-    AssignmentRecord: LmsAssignment,
-    SubmissionRecord: LmsSubmission,
-    AssignmentGradeRecord: LmsAssignmentGrade,
-    MessageRecord: LmsMessage,
-    LogEntryRecord: LmsLogEntry,
-}
-
-
-
-def stream_tables(stream: str) -> tuple[type[Base], ...]:
-    """The register tables a stream's records are stored in."""
-    return tuple(dict.fromkeys(t for r, t in TABLE_OF.items() if r.stream == stream))
+from bridge.services.sync.row_codec import Changes, bind_value, codec_for
+from bridge.services.sync.tables import TABLE_OF
+from connectors.records import Record, Reject, UserRecord
 
 
 @dataclass
@@ -112,6 +70,8 @@ class RecordStore:
         self.suppression, self.retention, self.stream = suppression, retention, stream
         #: Suppressed accounts the LMS shows active: drift enforcement revokes them.
         self.active_suppressed: set[int] = set()
+        #: Records the register's columns cannot hold, for the quarantine.
+        self.rejects: list[Reject] = []
 
     def store(self, session: Session, records: Sequence[Record]) -> WriteStats:
         """Write ``records`` in the caller's transaction (one batch of one stream)."""
@@ -145,8 +105,12 @@ class RecordStore:
         }
         tail = self._tail(table, connection.dialect)
         with new_rows(connection, table, codec.columns) as sink:
-            changes = codec.changes(keyed, stored, self.connector, tail, sink)
-        stats = WriteStats(created=sink.count, updated=len(changes.changed),
+            changes = codec.changes(
+                keyed, stored, self.connector, tail, sink, row_fit(table, codec.columns)
+            )
+        upserted_new = self._look_closer(changes, codec.with_email)
+        stats = WriteStats(created=sink.count + upserted_new,
+                           updated=len(changes.changed) - upserted_new,
                            unchanged=changes.unchanged, rows_written=sink.count)
         stats.rows_written += upsert_rows(
             connection, table, codec.columns, codec.key_fields, codec.update_columns,
@@ -158,6 +122,21 @@ class RecordStore:
             stats.linked += linked
             stats.rows_written += created + linked
         return stats
+
+    def _look_closer(self, changes: Changes, with_email: bool) -> int:
+        """Sets aside the doubtful rows the register cannot hold (with the reason) and
+        adds the others to the upsert; returns how many of those are new."""
+        new = 0
+        for doubt in changes.doubtful:
+            reject = misfit_reject(self.stream, doubt.record)
+            if reject is not None:
+                self.rejects.append(reject)
+                continue
+            changes.changed.append(doubt.row)
+            new += doubt.new
+            if with_email:
+                changes.written_ids.append(doubt.key[0])
+        return new
 
     def _tail(self, table: sa.Table, dialect: sa.Dialect) -> tuple[Any, ...]:
         """(run_id, source, first_seen_at, changed_at) as the driver takes them: the

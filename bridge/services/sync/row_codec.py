@@ -18,7 +18,7 @@ from functools import cache, lru_cache
 from hashlib import sha256
 from json.encoder import c_make_encoder, encode_basestring_ascii  # type: ignore[attr-defined]
 from operator import attrgetter
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 
@@ -76,12 +76,23 @@ def row_values(record: Record) -> dict[str, Any]:
     return values
 
 
+class Doubt(NamedTuple):
+    """A row the quick fit check did not pass, with what its closer look needs."""
+
+    key: tuple[Any, ...]
+    record: Record
+    row: tuple[Any, ...]
+    new: bool
+
+
 @dataclass
 class Changes:
     """What one batch of one record type needs written besides its new rows."""
 
     changed: list[tuple[Any, ...]] = field(default_factory=list)
     unchanged: int = 0
+    #: Rows the quick fit check did not pass: the caller looks closer.
+    doubtful: list[Doubt] = field(default_factory=list)
     #: The first key field of every row written (the account ids, for user rows).
     written_ids: list[Any] = field(default_factory=list)
 
@@ -188,26 +199,34 @@ class TableCodec:
         connector: str,
         tail: tuple[Any, ...],
         new: RowSink,
+        fits: Callable[[tuple[Any, ...]], bool],
     ) -> Changes:
         """The rows to write for ``keyed`` given the ``stored`` (hash, removed) by key:
         rows of absent keys go to ``new`` as they are built; rows whose hash changed or
-        that were marked removed, and a count of the rest, are returned. This is the
-        write path's inner loop, so it reads its attributes once."""
-        digest, row = self.digest, self.row
+        that were marked removed, the rows ``fits`` doubts, and a count of the rest, are
+        returned. A record stored with the same hash costs its hash and nothing else, not
+        even the fit check. This is the write path's inner loop, so it reads its
+        attributes once."""
+        digest, row, add_new = self.digest, self.row, new.append
         changes = Changes()
-        changed = changes.changed
+        changed, doubtful, written_ids = changes.changed, changes.doubtful, changes.written_ids
+        with_email = self.with_email
         for key, record in keyed.items():
             value = digest(record)
             before = stored.get(key)
-            if before is None:
-                new.append(row(record, key, value, connector, tail))
-            elif before[0] != value or before[1]:
-                changed.append(row(record, key, value, connector, tail))
-            else:
+            if before is not None and before[0] == value and not before[1]:
                 changes.unchanged += 1
                 continue
-            if self.with_email:
-                changes.written_ids.append(key[0])
+            values = row(record, key, value, connector, tail)
+            if not fits(values):
+                doubtful.append(Doubt(key, record, values, before is None))
+                continue
+            if before is None:
+                add_new(values)
+            else:
+                changed.append(values)
+            if with_email:
+                written_ids.append(key[0])
         return changes
 
     def row(
