@@ -23,7 +23,7 @@ from bridge.registry.base import utcnow
 from bridge.settings.cron import cron_trigger
 from bridge.settings.cron import cron_weekdays as cron_weekdays  # crontab weekdays, re-exported
 from bridge.settings.durations import Schedule
-from jobs import housekeeping, push, reminders, retention, sync
+from jobs import contract_ends, housekeeping, push, reminders, retention, sync
 from jobs.context import JobContext, JobSkipped
 
 log = logging.getLogger(__name__)
@@ -60,6 +60,7 @@ def job_specs(ctx: JobContext) -> list[JobSpec]:
         JobSpec("push", push.run, Schedule(interval=daemon.push_interval), "push", at_start=True),
         JobSpec("retention", retention.run, daemon.retention),
         JobSpec("reminders", reminders.run, daemon.reminders),
+        JobSpec("contract_ends", contract_ends.run, daemon.contract_ends, at_start=True),
         JobSpec("heartbeat", housekeeping.beat, Schedule(interval=daemon.heartbeat_interval)),
         JobSpec("housekeeping", housekeeping.clean,
                 Schedule(interval=daemon.housekeeping_interval), at_start=True),

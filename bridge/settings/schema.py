@@ -190,6 +190,10 @@ class DaemonSettings(Section):
     reminders: Annotated[ScheduleSpec, interval_within("1m", "366d")] = Field(
         "cron: 0 8 * * *", description="Request deadline reminders."
     )
+    contract_ends: Annotated[ScheduleSpec, interval_within("1m", "366d")] = Field(
+        "1h", description="Carry out employer relationship ends recorded ahead (their "
+        "employees with no other basis lose access on the day)."
+    )
     privacy_poll: Annotated[Duration, within("0s", "1d")] = Field(
         timedelta(seconds=30),
         description="How often a push waiting on the LMS (a data-privacy request) is polled.",

@@ -1,17 +1,26 @@
 """A thousand revocations at once: an employer's relationship ends, its employees whose only
-basis it was lose access; those with another basis keep it; the pushes go in batches within
-the form-field budget and every account is verified by reading it back."""
+basis it was lose access; those with another basis keep it; an end recorded ahead takes
+effect on its day, once; the pushes go in batches within the form-field budget and every
+account is verified by reading it back."""
 
 from __future__ import annotations
 
-from datetime import date
+import logging
+from datetime import date, timedelta
 from urllib.parse import parse_qsl
 
+import pytest
 import sqlalchemy as sa
 
-from bridge.registry.models import Person
+from bridge.registry.models import AuditEntry, CustomerRelationship, Person
+from bridge.services.audit import Actor
+from bridge.services.audit.identity import DAEMON
+from bridge.services.rights.contract_ends import ACTION, DueEnd, carry_out_due, due_ends
+from bridge.services.rights.employer import EmployerRevocation
+from jobs import contract_ends
+from jobs.context import JobContext, JobSkipped
 from tests.pushback.conftest import SiteFactory
-from tests.pushback.helpers import Site
+from tests.pushback.helpers import ACTOR, Site
 
 EMPLOYER, OTHER = "0104505-9", "2345678-0"
 
@@ -57,11 +66,98 @@ def test_ending_a_relationship_withdraws_only_those_with_no_other_basis(site: Si
     assert again["withdrawn"] == [] and again["relationships_ended"] == []
 
 
-def test_a_future_end_date_is_refused_with_one_line(site: Site) -> None:
+def _withdrawn(done: list[tuple[DueEnd, EmployerRevocation]]) -> list[int]:
+    return [w["person_id"] for _, result in done for w in result.withdrawn]
+
+
+def test_an_end_ahead_takes_effect_on_its_day_and_once(site: Site) -> None:
+    only, employed_elsewhere, _, _ = _setup_employers(site)
+    site.ok("person", "link", str(employed_elsewhere[0]), "--org", OTHER)
+    today = date.today()
+    ahead = today + timedelta(days=30)
+
+    result = site.json("relationship", "end", "--org", EMPLOYER, "--date", ahead.isoformat())
+
+    assert result["scheduled"] is True and result["withdrawn"] == []
+    assert len(result["relationships_ended"]) == 1
+    assert carry_out_due(site.sessions, site.settings, ACTOR, today) == []
+    assert not site.commands()  # nobody loses access before the day
+
+    done = carry_out_due(site.sessions, site.settings, ACTOR, ahead)
+
+    assert [end.business_id for end, _ in done] == [EMPLOYER]
+    assert only[0] in _withdrawn(done) and employed_elsewhere[0] not in _withdrawn(done)
+    kept = {k["person_id"]: " ".join(k["because"]) for _, r in done for k in r.kept}
+    assert OTHER in kept[employed_elsewhere[0]]
+    assert site.push_once()["done"] >= 1
+    assert site.suspended(only[2]) and not site.suspended(employed_elsewhere[2])
+    assert carry_out_due(site.sessions, site.settings, ACTOR, ahead + timedelta(days=1)) == []
+
+
+def test_a_renewed_contract_keeps_everyone_s_access(site: Site) -> None:
     _setup_employers(site)
-    outcome = site.bridge("relationship", "end", "--org", EMPLOYER, "--date", "2999-01-01")
-    assert outcome.exit_code == 2
-    assert "in the future" in outcome.stderr and "Traceback" not in outcome.stderr
+    ahead = date.today() + timedelta(days=30)
+    site.ok("relationship", "end", "--org", EMPLOYER, "--date", ahead.isoformat())
+    site.ok("relationship", "add", "--org", EMPLOYER, "--kind", "contract",
+            "--start", ahead.isoformat())
+
+    done = carry_out_due(site.sessions, site.settings, ACTOR, ahead)
+
+    assert len(done) == 1 and _withdrawn(done) == [] and not site.commands()
+    with site.sessions() as session:
+        row = session.scalars(sa.select(AuditEntry).where(AuditEntry.action == ACTION)).one()
+    assert row.details is not None and row.details["renewed_by"] is not None
+
+
+def test_an_end_already_past_when_entered_is_history_not_an_instruction(site: Site) -> None:
+    _setup_employers(site)
+    site.ok("relationship", "add", "--org", EMPLOYER, "--kind", "contract",
+            "--start", "2020-01-01", "--end", "2021-01-01")
+    with site.sessions() as session:
+        assert due_ends(session, date.today()) == []
+
+
+def _end_due_today(site: Site) -> None:
+    """An end entered two days ago for today (the relationship row is backdated)."""
+    site.ok("org", "add", "--business-id", "1572860-0", "--name", "Kolmas Oy")
+    site.ok("relationship", "add", "--org", "1572860-0", "--kind", "contract",
+            "--start", "2024-01-01", "--end", date.today().isoformat())
+    person_id = site.students()[0][0]
+    site.ok("person", "link", str(person_id), "--org", "1572860-0")
+    with site.sessions() as session, session.begin():
+        for relationship in session.scalars(sa.select(CustomerRelationship)):
+            relationship.first_seen_at -= timedelta(days=2)
+
+
+def _job_context(site: Site, role: str) -> JobContext:
+    return JobContext(site.settings, site.sessions, site.settings.connector_token,
+                      Actor(DAEMON, role))
+
+
+def test_the_daemon_job_carries_out_an_end_with_a_role_that_may(site: Site) -> None:
+    _end_due_today(site)
+
+    assert contract_ends.run(_job_context(site, "dpo")) == 1
+
+    assert len(site.commands()) >= 1
+    with pytest.raises(JobSkipped):
+        contract_ends.run(_job_context(site, "dpo"))
+
+
+def test_the_daemon_job_only_warns_with_a_role_that_may_not(
+    site: Site, caplog: pytest.LogCaptureFixture
+) -> None:
+    _end_due_today(site)
+    root = logging.getLogger()
+    root.addHandler(caplog.handler)  # the CLI runs above replaced the root's handlers
+    try:
+        with caplog.at_level(logging.WARNING, logger="jobs"), pytest.raises(JobSkipped):
+            contract_ends.run(_job_context(site, "operator"))
+    finally:
+        root.removeHandler(caplog.handler)
+
+    assert not site.commands()
+    assert "1572860-0" in caplog.text and 'daemon.role = "dpo"' in caplog.text
 
 
 def test_consent_withdraw_for_an_employer_works_directly(site: Site) -> None:

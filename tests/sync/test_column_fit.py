@@ -4,7 +4,6 @@ sets misfits aside with their reason while it writes the rest (and what was only
 from __future__ import annotations
 
 import pytest
-
 import sqlalchemy as sa
 
 from bridge.registry.base import utcnow

@@ -66,7 +66,8 @@ def relationship_add(
 
 @relationship.command("end")
 @click.option("--org", "business_id", required=True, help="The employer (business ID).")
-@click.option("--date", "day", required=True, help="The last day: 31.1.2026 or 2026-01-31.")
+@click.option("--date", "day", required=True,
+              help="The day it ends: 31.1.2026 or 2026-01-31 (a day ahead takes effect then).")
 @json_option
 @click.pass_obj
 def relationship_end(app: App, business_id: str, day: str, as_json: bool) -> None:
@@ -77,6 +78,12 @@ def relationship_end(app: App, business_id: str, day: str, as_json: bool) -> Non
         emit_json(result.as_dict())
         return
     ended = ", ".join(str(i) for i in result.ended) or "none open on that day"
+    if result.scheduled:
+        out.print(
+            f"relationships of {result.business_id} end on {result.date}: {ended}; on that day "
+            "the daemon's contract_ends job withdraws the access that rests on them"
+        )
+        return
     out.print(f"relationships of {result.business_id} ended on {result.date}: {ended}")
     print_revocation(result)
 

@@ -3,6 +3,8 @@
 ``bridge relationship end --org`` ends the employer's relationships on a date and
 withdraws the service consent of every employee whose only legal basis was that
 relationship; ``bridge consent withdraw --org`` withdraws it without ending anything.
+An end date ahead is recorded now and carried out on its day by the daemon
+(:mod:`bridge.services.rights.contract_ends`).
 A person keeps access, and the result says why, when another basis holds on that day:
 their own contract or connection, another employer's relationship, or their own consent
 (legal basis ``consent`` with the service consent granted).
@@ -21,7 +23,6 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from bridge.errors import UsageError
 from bridge.registry.base import utcnow
 from bridge.registry.models import Consent, Organisation, Person
 from bridge.services.audit import Actor
@@ -43,6 +44,8 @@ class EmployerRevocation:
     withdrawn: list[dict[str, Any]] = field(default_factory=list)
     kept: list[dict[str, Any]] = field(default_factory=list)
     unchanged: list[int] = field(default_factory=list)
+    #: The end lies ahead: nobody loses access before its day.
+    scheduled: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -52,19 +55,23 @@ class EmployerRevocation:
             "withdrawn": self.withdrawn,
             "kept": self.kept,
             "already_withdrawn": self.unchanged,
+            "scheduled": self.scheduled,
         }
 
 
 def end_relationship(
     session: Session, settings: Settings, actor: Actor, business_id: str, day: str
 ) -> EmployerRevocation:
-    """End the employer's relationships on ``day`` and revoke the access that rested on them."""
+    """End the employer's relationships on ``day`` and revoke the access that rested on
+    them; a ``day`` ahead is recorded, and its access ends on that day."""
     org = org_by_business_id(session, business_id)
     on: date = parse_option("date", v.parse_date, day)
-    _not_future(on)
     ended = relationships.end_org_relationships(session, actor, org, on)
-    reason = f"relationship of employer {org.business_id} ended on {on.isoformat()}"
-    result = _withdraw_employees(session, settings, actor, org, on, reason)
+    if on > utcnow().date():
+        result = EmployerRevocation(org.business_id, on, scheduled=True)
+    else:
+        reason = f"relationship of employer {org.business_id} ended on {on.isoformat()}"
+        result = withdraw_employees(session, settings, actor, org, on, reason)
     result.ended = [r.id for r in ended]
     return result
 
@@ -74,15 +81,7 @@ def withdraw_for_org(
 ) -> EmployerRevocation:
     """Withdraw the service consent of the employer's people who have no other basis today."""
     org = org_by_business_id(session, business_id)
-    return _withdraw_employees(session, settings, actor, org, utcnow().date(), reason)
-
-
-def _not_future(on: date) -> None:
-    if on > utcnow().date():
-        raise UsageError(
-            f"--date {on.isoformat()} is in the future: access ends when this command runs, "
-            "so run it on the day the relationship ends"
-        )
+    return withdraw_employees(session, settings, actor, org, utcnow().date(), reason)
 
 
 def _own_consent(session: Session, person_ids: list[int]) -> set[int]:
@@ -102,7 +101,7 @@ def _own_consent(session: Session, person_ids: list[int]) -> set[int]:
     return set(session.scalars(query))
 
 
-def _withdraw_employees(
+def withdraw_employees(
     session: Session,
     settings: Settings,
     actor: Actor,
@@ -110,6 +109,8 @@ def _withdraw_employees(
     on: date,
     reason: str,
 ) -> EmployerRevocation:
+    """Withdraw the service consent of the employer's people who have no other basis on
+    ``on``; the others are listed with the basis that keeps their access."""
     result = EmployerRevocation(org.business_id, on)
     people = relationships.employees(session, org)
     ids = [p.id for p in people]
