@@ -10,11 +10,18 @@ import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 
 from bridge.errors import DatabaseNotReady
 from bridge.registry.db import make_engine
 from bridge.registry.models import Base
-from bridge.registry.schema import current_revision, head_revision, require_current, upgrade
+from bridge.registry.schema import (
+    alembic_config,
+    current_revision,
+    head_revision,
+    require_current,
+    upgrade,
+)
 from tests.cli import run
 from tests.configs import write_config
 
@@ -47,6 +54,16 @@ def test_models_and_migrations_agree(engine: sa.Engine) -> None:
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         assert compare_metadata(context, Base.metadata) == []
+
+
+def test_head_names_the_newest_migration_and_matches_what_alembic_stores(
+    engine: sa.Engine,
+) -> None:
+    scripts = ScriptDirectory.from_config(alembic_config())
+    assert head_revision() == scripts.get_current_head()
+    with engine.connect() as connection:
+        assert MigrationContext.configure(connection).get_current_revision() == head_revision()
+    assert current_revision(engine) == head_revision()
 
 
 def test_register_behind_is_refused_with_the_fix(empty_db_url: str) -> None:
