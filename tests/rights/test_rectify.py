@@ -83,6 +83,17 @@ def test_bad_values_are_refused(register: Register) -> None:
         ("--set", "institution=X"),  # no LMS account holds it
         ("--set", "phone=not a phone"),
     ]
+    lms_person(register, 3, uid=13, course_end=date(2024, 6, 1), activity=date(2024, 5, 1))
+    lms_only = [
+        ("--set", "city=Turku\u202egnp.exe", "city", "U+202E"),  # bidi override
+        ("--set", "institution=A\x1b[2J", "institution", "U+001B"),  # terminal escape
+        ("--set", "custom.shoe=4\x002", "custom.shoe", "U+0000"),
+        ("--set", f"department={'x' * 256}", "department", "at most 255"),
+    ]
+    for flag, value, field, why in lms_only:
+        outcome = register.bridge("subject", "rectify", "--person", "3", flag, value)
+        assert outcome.exit_code == 2 and field in outcome.stderr and why in outcome.stderr
+        assert "Traceback" not in outcome.stderr
     for args in cases:
         outcome = register.bridge("subject", "rectify", "--person", "1", *args)
         assert outcome.exit_code in (1, 2), (args, outcome.stdout)

@@ -26,6 +26,7 @@ from bridge.services.audit import Actor
 from bridge.services.push.outbox import Push, enqueue_for_accounts, reachable
 from bridge.services.register.fields import PERSON_PARSERS
 from bridge.services.register.persons import email_free
+from bridge.services.register.values import check_text
 from bridge.services.rights.requests import link_artefact
 from bridge.settings import Settings
 
@@ -40,6 +41,8 @@ PERSON_TO_LMS = {
 #: Fields only the LMS account holds.
 LMS_ONLY = ("institution", "department", "city")
 CUSTOM_PREFIX = "custom."
+#: A custom profile field's value (Moodle's text fields default to 2,048 characters).
+CUSTOM_MAX = 2048
 REQUIRED = ("email",)
 
 
@@ -79,6 +82,19 @@ def _person_value(session: Session, person: Person, name: str, text: str) -> Any
     if name == "email":
         person.email_normalised = email_free(session, value, person.id)
     return value
+
+
+def _account_value(name: str, text: str) -> str | None:
+    """An LMS-only field's value as the register keeps it and the LMS is sent it: the
+    same checks as the register's own text (no control or bidi-override characters,
+    within the column), so what goes to Moodle could also be stored here."""
+    if not text:
+        return None
+    limit = LmsAccount.__table__.c[name].type.length if name in LMS_ONLY else CUSTOM_MAX
+    try:
+        return check_text(text, limit)
+    except ValueError as exc:
+        raise UsageError(f"{name}: {exc}") from None
 
 
 def _account_changes(
@@ -132,7 +148,9 @@ def rectify(
     if person_changes:
         person.source, person.changed_at = "data_subject", utcnow()
         person.source_ref = f"bridge subject rectify by {actor.name}"
-    account_only = {k: v or None for k, v in assignments.items() if k not in PERSON_TO_LMS}
+    account_only = {
+        k: _account_value(k, v) for k, v in assignments.items() if k not in PERSON_TO_LMS
+    }
     changes = _account_changes(person_changes, account_only)
     accounts = [a for a in lms_accounts(session, person.id) if not a.deleted]
     if account_only and not accounts:
