@@ -28,7 +28,7 @@ def stop_heartbeat(ctx: JobContext) -> None:
 
 
 def clean(ctx: JobContext) -> dict[str, int]:
-    return housekeeping.clean(ctx.sessions)
+    return housekeeping.clean(ctx.sessions, ctx.actor)
 
 
 def release_own_leases(ctx: JobContext) -> int:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bridge.registry.base import utcnow
 from bridge.registry.models import DaemonHeartbeat, SyncLease
+from bridge.services.audit import Actor
 from bridge.services.sync.dead_runs import mark_dead_runs_interrupted
 
 log = logging.getLogger(__name__)
@@ -22,12 +23,13 @@ log = logging.getLogger(__name__)
 HEARTBEAT_KEEP = timedelta(days=30)
 
 
-def clean(sessions: sessionmaker[Session]) -> dict[str, int]:
-    """Delete expired leases, mark dead runs interrupted, prune old heartbeat rows."""
+def clean(sessions: sessionmaker[Session], actor: Actor) -> dict[str, int]:
+    """Delete expired leases, mark dead runs interrupted (each with an audit row of what it
+    had written, as the sync engine does), prune old heartbeat rows."""
     now = utcnow()
     with sessions() as session, session.begin():
         leases = session.execute(sa.delete(SyncLease).where(SyncLease.expires_at < now)).rowcount
-        runs = mark_dead_runs_interrupted(session, now)
+        runs = mark_dead_runs_interrupted(session, now, actor=actor)
         beats = session.execute(
             sa.delete(DaemonHeartbeat).where(DaemonHeartbeat.beat_at < now - HEARTBEAT_KEEP)
         ).rowcount

@@ -7,8 +7,8 @@ callers know a run is dead: the engine, which has just taken the lease (so every
 housekeeping, which looks for runs whose connector's lease is not held at all.
 
 A killed run wrote data before it died (each batch commits on its own, with the run's
-counts so far in its row), so the engine audits what each dead run had written: the trail
-must not show a gap where a process changed the register.
+counts so far in its row), so both callers audit what each dead run had written: the
+trail must not show a gap where a process changed the register.
 """
 
 from __future__ import annotations
