@@ -5,6 +5,7 @@ account is verified by reading it back."""
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import date, timedelta
 from urllib.parse import parse_qsl
@@ -76,8 +77,11 @@ def test_an_end_ahead_takes_effect_on_its_day_and_once(site: Site) -> None:
     today = date.today()
     ahead = today + timedelta(days=30)
 
-    result = site.json("relationship", "end", "--org", EMPLOYER, "--date", ahead.isoformat())
+    outcome = site.ok("relationship", "end", "--org", EMPLOYER, "--date", ahead.isoformat(),
+                      "--json")
+    result = json.loads(outcome.last_line)
 
+    assert 'daemon.role = "dpo"' in outcome.stderr  # the default role would never do it
     assert result["scheduled"] is True and result["withdrawn"] == []
     assert len(result["relationships_ended"]) == 1
     assert carry_out_due(site.sessions, site.settings, ACTOR, today) == []

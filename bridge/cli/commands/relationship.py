@@ -7,7 +7,9 @@ import click
 
 from bridge.cli.app import App
 from bridge.cli.options import json_option
-from bridge.cli.render import emit_json, out
+from bridge.cli.render import emit_json, err, out
+from bridge.services.audit import Actor
+from bridge.services.audit.identity import DAEMON
 from bridge.services.register import relationships
 from bridge.services.rights import employer
 from bridge.services.rights.employer import EmployerRevocation
@@ -74,6 +76,13 @@ def relationship_end(app: App, business_id: str, day: str, as_json: bool) -> Non
     """End an employer's relationships; employees with no other basis lose access (N3)."""
     with app.unit_of_work("subject") as work:
         result = employer.end_relationship(work.session, app.settings, work.actor, business_id, day)
+    if result.scheduled and not Actor(DAEMON, app.settings.daemon.role).may("subject"):
+        err.print(
+            f"warning: daemon.role {app.settings.daemon.role!r} may not withdraw consent, so "
+            "the daemon will not carry this end out on its day: set daemon.role = \"dpo\" "
+            "(or \"admin\")",
+            markup=False,
+        )
     if as_json:
         emit_json(result.as_dict())
         return
