@@ -178,7 +178,9 @@ class Demo:
             raise StepFailed("no enrolled student left in the register")
         person_id, _email, lms_id = students[0]
         self.run("subject", "erase", "--person", str(person_id), "--dry-run")
-        self.run("subject", "erase", "--person", str(person_id), "--yes")
+        letter = self.workspace / "erasure-receipt.html"
+        self.run("subject", "erase", "--person", str(person_id), "--yes",
+                 "--format", "html", "--out", str(letter))
         self.run("push", "run", "--once")
         ran = self.sim.run_cron()  # type: ignore[attr-defined]
         out.print(f"Moodle's cron ran the approved data request(s): {ran}")
@@ -186,7 +188,7 @@ class Demo:
         self.run("push", "list")
         state = self.moodle_user(lms_id)
         gone = "deleted" if not state else f"still listed (suspended={state.get('suspended')})"
-        return f"person {person_id}: Moodle user {lms_id} {gone}"
+        return f"person {person_id}: Moodle user {lms_id} {gone}; receipt letter {_file(letter)}"
 
     def export_step(self) -> str:
         person_id = self.students()[0][0]
@@ -201,7 +203,7 @@ class Demo:
             "--out",
             str(target),
         )
-        return f"{target} ({target.stat().st_size} bytes, mode {oct(target.stat().st_mode)[-3:]})"
+        return _file(target)
 
     def request_step(self) -> str:
         person_id = self.students()[0][0]
@@ -219,6 +221,11 @@ class Demo:
         )
         self.run("request", "list")
         return "request opened"
+
+
+def _file(path: Path) -> str:
+    """A written file as the demo reports it: where, how big, and who may read it."""
+    return f"{path} ({path.stat().st_size} bytes, mode {oct(path.stat().st_mode)[-3:]})"
 
 
 class StepFailed(Exception):
