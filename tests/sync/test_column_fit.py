@@ -3,6 +3,8 @@ sets misfits aside with their reason while it writes the rest (and what was only
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 import sqlalchemy as sa
 
@@ -10,7 +12,7 @@ from bridge.registry.base import utcnow
 from bridge.registry.db import make_engine, session_factory
 from bridge.registry.models import LmsAccount, LmsEnrolment
 from bridge.services.sync.column_fit import misfit, row_fit
-from bridge.services.sync.record_store import RecordStore
+from bridge.services.sync.record_store import RecordStore, WriteStats
 from bridge.services.sync.row_codec import codec_for
 from bridge.services.sync.tables import TABLE_OF
 from connectors.records import (
@@ -77,21 +79,48 @@ def test_a_lookalike_is_only_a_doubt() -> None:
     assert misfit(LOOKALIKE) is None
 
 
-def test_store_sets_misfits_aside_and_writes_the_rest(db_url: str) -> None:
-    records: list[Record] = [_user(), _user(lms_user_id=6, first_name="x" * 201), LOOKALIKE,
-                             EnrolmentRecord(lms_course_id=1, lms_user_id=5, roles=("a\x00",))]
+def _store(db_url: str, stream: str, records: list[Record]) -> WriteStats:
     engine = make_engine(db_url)
-    store = RecordStore("moodle", run_id=None, now=utcnow(), stream="users")
-    with session_factory(engine)() as session, session.begin():
-        stats = store.store(session, records)
+    store = RecordStore("moodle", run_id=None, now=utcnow(), stream=stream)
+    try:
+        with session_factory(engine)() as session, session.begin():
+            return store.store(session, records)
+    finally:
+        engine.dispose()
+
+
+def _stored(db_url: str, column: sa.ColumnElement[Any], order: sa.ColumnElement[Any]) -> list[Any]:
+    engine = make_engine(db_url)
     with engine.connect() as connection:
-        accounts = connection.scalars(sa.select(LmsAccount.lms_user_id)).all()
-        roles = connection.scalars(sa.select(LmsEnrolment.roles)).all()
+        values = list(connection.scalars(sa.select(column).order_by(order)))
     engine.dispose()
-    assert accounts == [5]
-    assert roles == [["a\\u0000b"]]
-    assert (stats.created, stats.updated) == (2, 0)
-    assert [(r.lms_id, r.reason) for r in store.rejects] == [
-        ("6", "first_name: 201 characters, at most 200 fit"),
-        ("1/5", "roles: contains a NUL character"),
+    return values
+
+
+def test_store_sets_misfits_aside_and_writes_the_rest(db_url: str) -> None:
+    users = _store(db_url, "users", [_user(), _user(lms_user_id=6, first_name="x" * 201)])
+    enrolments = _store(db_url, "enrolments", [
+        LOOKALIKE, EnrolmentRecord(lms_course_id=1, lms_user_id=5, roles=("a\x00",))])
+
+    assert _stored(db_url, LmsAccount.lms_user_id, LmsAccount.id) == [5]
+    assert _stored(db_url, LmsEnrolment.roles, LmsEnrolment.id) == [["a\\u0000b"]]
+    assert (users.created, enrolments.created, users.updated + enrolments.updated) == (1, 1, 0)
+    assert [(r.stream, r.lms_id, r.reason) for r in users.rejects + enrolments.rejects] == [
+        ("users", "6", "first_name: 201 characters, at most 200 fit"),
+        ("enrolments", "1/5", "roles: contains a NUL character"),
     ]
+
+
+def test_a_changed_row_is_looked_at_closer_too(db_url: str) -> None:
+    """A changed record that only looks doubtful is updated; one that does not fit is set
+    aside, and the row stored before stays as it was."""
+    plain = EnrolmentRecord(lms_course_id=1, lms_user_id=6, roles=("student",))
+    _store(db_url, "enrolments", [plain, EnrolmentRecord(lms_course_id=2, lms_user_id=6)])
+
+    stats = _store(db_url, "enrolments", [
+        LOOKALIKE, EnrolmentRecord(lms_course_id=2, lms_user_id=6, roles=("x\x00",))])
+
+    assert (stats.created, stats.updated, stats.unchanged) == (0, 1, 0)
+    assert [r.lms_id for r in stats.rejects] == ["2/6"]
+    assert _stored(db_url, LmsEnrolment.roles, LmsEnrolment.lms_course_id) == [
+        ["a\\u0000b"], []]

@@ -294,7 +294,7 @@ class _Run:
         with self.sessions() as session, session.begin():
             written = store.store(session, batch.records)
             stats.quarantined += quarantine(
-                session, self.name, run_id, [*batch.rejects, *store.rejects], self.secrets, now
+                session, self.name, run_id, [*batch.rejects, *written.rejects], self.secrets, now
             )
             if self.options.reconcile:  # a misfit is still listed: not removed in the LMS
                 remember_seen(session, run_id, batch.records)

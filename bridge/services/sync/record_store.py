@@ -11,7 +11,7 @@ costs its share of one read and nothing else.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -41,6 +41,8 @@ class WriteStats:
     linked: int = 0
     suppressed: int = 0
     retained: int = 0
+    #: Records the register's columns cannot hold, with the reason, for the quarantine.
+    rejects: list[Reject] = field(default_factory=list)
 
     def add(self, other: WriteStats) -> None:
         self.created += other.created
@@ -51,6 +53,7 @@ class WriteStats:
         self.linked += other.linked
         self.suppressed += other.suppressed
         self.retained += other.retained
+        self.rejects += other.rejects
 
 
 class RecordStore:
@@ -70,8 +73,6 @@ class RecordStore:
         self.suppression, self.retention, self.stream = suppression, retention, stream
         #: Suppressed accounts the LMS shows active: drift enforcement revokes them.
         self.active_suppressed: set[int] = set()
-        #: Records the register's columns cannot hold, for the quarantine.
-        self.rejects: list[Reject] = []
 
     def store(self, session: Session, records: Sequence[Record]) -> WriteStats:
         """Write ``records`` in the caller's transaction (one batch of one stream)."""
@@ -108,10 +109,12 @@ class RecordStore:
             changes = codec.changes(
                 keyed, stored, self.connector, tail, sink, row_fit(table, codec.columns)
             )
-        upserted_new = self._look_closer(changes, codec.with_email)
+        rejects: list[Reject] = []
+        upserted_new = self._look_closer(changes, codec.with_email, rejects)
         stats = WriteStats(created=sink.count + upserted_new,
                            updated=len(changes.changed) - upserted_new,
-                           unchanged=changes.unchanged, rows_written=sink.count)
+                           unchanged=changes.unchanged, rows_written=sink.count,
+                           rejects=rejects)
         stats.rows_written += upsert_rows(
             connection, table, codec.columns, codec.key_fields, codec.update_columns,
             changes.changed,
@@ -123,14 +126,14 @@ class RecordStore:
             stats.rows_written += created + linked
         return stats
 
-    def _look_closer(self, changes: Changes, with_email: bool) -> int:
-        """Sets aside the doubtful rows the register cannot hold (with the reason) and
-        adds the others to the upsert; returns how many of those are new."""
+    def _look_closer(self, changes: Changes, with_email: bool, rejects: list[Reject]) -> int:
+        """Sets the doubtful rows the register cannot hold aside in ``rejects`` (with the
+        reason) and adds the others to the upsert; returns how many of those are new."""
         new = 0
         for doubt in changes.doubtful:
             reject = misfit_reject(self.stream, doubt.record)
             if reject is not None:
-                self.rejects.append(reject)
+                rejects.append(reject)
                 continue
             changes.changed.append(doubt.row)
             new += doubt.new
