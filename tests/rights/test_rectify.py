@@ -82,6 +82,7 @@ def test_bad_values_are_refused(register: Register) -> None:
         ("--set", "shoe=42"),  # not a rectifiable field
         ("--set", "institution=X"),  # no LMS account holds it
         ("--set", "phone=not a phone"),
+        ("--set", "custom.shoe\u202e=42"),  # a field name Moodle cannot have
     ]
     lms_person(register, 3, uid=13, course_end=date(2024, 6, 1), activity=date(2024, 5, 1))
     lms_only = [

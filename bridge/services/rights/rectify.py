@@ -11,6 +11,7 @@ export right after shows the corrected data; the next sync confirms it from the 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -41,6 +42,8 @@ PERSON_TO_LMS = {
 #: Fields only the LMS account holds.
 LMS_ONLY = ("institution", "department", "city")
 CUSTOM_PREFIX = "custom."
+#: ``custom.SHORTNAME``: a Moodle profile field's short name is letters, digits and ``_``.
+CUSTOM_FIELD = re.compile(r"custom\.[A-Za-z0-9_]{1,100}", re.ASCII)
 #: A custom profile field's value (Moodle's text fields default to 2,048 characters).
 CUSTOM_MAX = 2048
 REQUIRED = ("email",)
@@ -59,11 +62,11 @@ def parse_assignments(pairs: tuple[str, ...] | list[str]) -> dict[str, str]:
         known = (
             name in PERSON_TO_LMS
             or name in LMS_ONLY
-            or (name.startswith(CUSTOM_PREFIX) and len(name) > len(CUSTOM_PREFIX))
+            or CUSTOM_FIELD.fullmatch(name) is not None
         )
         if not known:
             fields = ", ".join([*PERSON_TO_LMS, *LMS_ONLY, "custom.SHORTNAME"])
-            raise UsageError(f"--set {name}: not a field that can be rectified ({fields})")
+            raise UsageError(f"--set {name!r}: not a field that can be rectified ({fields})")
         changes[name] = value.strip()
     if not changes:
         raise UsageError("give at least one --set field=value")
