@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 
-from bridge.registry.base import utcnow
+from bridge.services.register.values import register_today
 from bridge.services.rights.contract_ends import DueEnd, carry_out_due, due_ends
 from jobs.context import JobContext, JobSkipped
 
@@ -22,7 +22,7 @@ LEASE = "job:contract_ends"
 
 def run(ctx: JobContext) -> int:
     """Carry out the ends due today; returns how many employers' ends were carried out."""
-    today = utcnow().date()
+    today = register_today()
     if not ctx.actor.may("subject"):
         with ctx.sessions() as session:
             due = due_ends(session, today)
@@ -31,12 +31,13 @@ def run(ctx: JobContext) -> int:
                 f"contract-ends-role:{today.isoformat()}",
                 "%d employer relationship end(s) are due (%s) but the daemon's role %r may not "
                 "withdraw consent: set daemon.role = \"dpo\" (or \"admin\") to let it carry "
-                "them out, or run `bridge consent withdraw --org BUSINESS_ID --purpose service`",
+                "them out, or run `bridge relationship end --org BUSINESS_ID --date DATE` "
+                "for each",
                 len(due), _named(due), ctx.actor.role,
             )
         raise JobSkipped("the daemon's role may not withdraw consent", quiet=True)
     with ctx.exclusive(LEASE, "contract ends"):
-        done = carry_out_due(ctx.sessions, ctx.settings, ctx.actor, today)
+        done = carry_out_due(ctx.sessions, ctx.settings, ctx.actor, today, ctx.stop)
     if not done:
         raise JobSkipped("no relationship end is due", quiet=True)
     for end, result in done:

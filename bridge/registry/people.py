@@ -88,6 +88,9 @@ class CustomerRelationship(Provenance, Base):
     start_date: Mapped[date] = mapped_column(sa.Date)
     end_date: Mapped[date | None] = mapped_column(sa.Date)
     reference: Mapped[str | None] = mapped_column(sa.String(300))
+    #: An employer relationship's end recorded ahead that the daemon has yet to carry out
+    #: (:mod:`bridge.services.rights.contract_ends`).
+    pending_end_on: Mapped[date | None] = mapped_column(sa.Date)
 
 
 class Consent(Provenance, Base):

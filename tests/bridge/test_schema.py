@@ -87,3 +87,28 @@ def test_cli_db_upgrade_twice_and_secret_file(empty_db_url: str, tmp_path: Path)
     assert secret.read_bytes() == content
     status = run("db", "status", "--json", config=config)
     assert '"up_to_date": true' in status.last_line
+
+
+def test_0003_makes_employer_ends_ahead_pending_and_leaves_history(empty_db_url: str) -> None:
+    from alembic import command
+
+    engine = make_engine(empty_db_url)
+    with engine.begin() as connection:
+        command.upgrade(alembic_config(connection), "0002")
+        connection.execute(sa.text(
+            "INSERT INTO organisations (id, business_id, name, source, first_seen_at, created_at, "
+            "updated_at) "
+            "VALUES (1, '0104505-9', 'Oy', 'admin', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, "
+            "CURRENT_TIMESTAMP)"))
+        for rel_id, end in ((1, "2999-01-31"), (2, "2001-01-31"), (3, None)):
+            connection.execute(sa.text(
+                "INSERT INTO customer_relationships (id, organisation_id, kind, start_date, "
+                "end_date, source, first_seen_at) VALUES (:id, 1, 'contract', '2000-01-01', "
+                ":end, 'admin', CURRENT_TIMESTAMP)"), {"id": rel_id, "end": end})
+    upgrade(engine)
+    with engine.connect() as connection:
+        pending = dict(connection.execute(sa.text(
+            "SELECT id, pending_end_on FROM customer_relationships ORDER BY id")).all())
+    engine.dispose()
+    assert {k: str(v) if v else None for k, v in pending.items()} == {
+        1: "2999-01-31", 2: None, 3: None}

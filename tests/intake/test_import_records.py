@@ -3,7 +3,7 @@ idempotent, and consents never overwritten by an older file."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -17,6 +17,7 @@ from bridge.registry.models import (
     OutboxCommand,
     Person,
 )
+from bridge.services.register.values import register_today
 from tests.intake.factories import FI_PERSON_HEADERS, count, person_row, write_csv
 
 ORG_HEADERS = ("Y-tunnus", "Nimi", "Yhteyshenkilö", "Yhteyshenkilön sähköposti",
@@ -92,6 +93,28 @@ def test_relationships_of_persons_and_organisations(tmp_path, sessions, importer
     rows[1] = ("person1@example.fi", None, "sopimus", "1.2.2025", None, "S-2025-001")
     changed = importer("relationships", write_csv(tmp_path / "v2.csv", rows), skip_invalid=True)
     assert (changed.counts.updated, changed.counts.unchanged) == (1, 2)
+
+
+def test_an_imported_employer_end_ahead_is_pending_and_history_is_not(
+    tmp_path, sessions, importer
+) -> None:
+    """The daemon carries out an employer's end recorded ahead (contract_ends); an end
+    already past when imported is history, and an end moved is pending on its new day."""
+    persons(tmp_path, importer)
+    ahead = register_today() + timedelta(days=10)
+    header = ("Y-tunnus", "Laji", "Alkaa", "Päättyy", "Sopimusnumero")
+
+    def imported(end: date) -> dict[str | None, date | None]:
+        rows = [header, ("0104505-9", "contract", "2024-01-01", end.isoformat(), "A"),
+                ("0104505-9", "other", "2020-01-01", "2021-01-01", "B")]
+        assert importer("relationships", write_csv(tmp_path / "r.csv", rows)).status == "ok"
+        with sessions() as session:
+            return dict(session.execute(sa.select(CustomerRelationship.reference,
+                                                  CustomerRelationship.pending_end_on)).all())
+
+    assert imported(ahead) == {"A": ahead, "B": None}
+    assert imported(ahead + timedelta(days=30)) == {"A": ahead + timedelta(days=30), "B": None}
+    assert imported(register_today() - timedelta(days=1)) == {"A": None, "B": None}
 
 
 def test_consents_keep_evidence_and_unknown_purpose_is_rejected(tmp_path, sessions,

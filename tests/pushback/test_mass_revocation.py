@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import date, timedelta
+from datetime import timedelta
 from urllib.parse import parse_qsl
 
 import pytest
@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from bridge.registry.models import AuditEntry, CustomerRelationship, Person
 from bridge.services.audit import Actor
 from bridge.services.audit.identity import DAEMON
+from bridge.services.register.values import register_today
 from bridge.services.rights.contract_ends import ACTION, DueEnd, carry_out_due, due_ends
 from bridge.services.rights.employer import EmployerRevocation
 from jobs import contract_ends
@@ -48,7 +49,7 @@ def test_ending_a_relationship_withdraws_only_those_with_no_other_basis(site: Si
         session.get(Person, own_consent[0]).legal_basis = "consent"
     site.grant(own_consent[0])
 
-    today = date.today().isoformat()
+    today = register_today().isoformat()
     result = site.json("relationship", "end", "--org", EMPLOYER, "--date", today)
 
     assert [w["person_id"] for w in result["withdrawn"]] == [only[0]]
@@ -74,7 +75,7 @@ def _withdrawn(done: list[tuple[DueEnd, EmployerRevocation]]) -> list[int]:
 def test_an_end_ahead_takes_effect_on_its_day_and_once(site: Site) -> None:
     only, employed_elsewhere, _, _ = _setup_employers(site)
     site.ok("person", "link", str(employed_elsewhere[0]), "--org", OTHER)
-    today = date.today()
+    today = register_today()
     ahead = today + timedelta(days=30)
 
     outcome = site.ok("relationship", "end", "--org", EMPLOYER, "--date", ahead.isoformat(),
@@ -98,9 +99,27 @@ def test_an_end_ahead_takes_effect_on_its_day_and_once(site: Site) -> None:
     assert carry_out_due(site.sessions, site.settings, ACTOR, ahead + timedelta(days=1)) == []
 
 
+def test_an_end_moved_ahead_again_is_carried_out_on_its_new_day(site: Site) -> None:
+    only = _setup_employers(site)[0]
+    ahead = register_today() + timedelta(days=30)
+    site.ok("relationship", "end", "--org", EMPLOYER, "--date", ahead.isoformat())
+    assert len(carry_out_due(site.sessions, site.settings, ACTOR, ahead)) == 1
+    site.grant(only[0])  # the contract was extended after all: access given back
+    later = ahead + timedelta(days=60)
+    with site.sessions() as session, session.begin():
+        for relationship in session.scalars(sa.select(CustomerRelationship)):
+            if relationship.end_date == ahead:  # as an import of the new end date does
+                relationship.end_date = relationship.pending_end_on = later
+
+    assert carry_out_due(site.sessions, site.settings, ACTOR, later - timedelta(days=1)) == []
+    done = carry_out_due(site.sessions, site.settings, ACTOR, later)
+
+    assert _withdrawn(done) == [only[0]]
+
+
 def test_a_renewed_contract_keeps_everyone_s_access(site: Site) -> None:
     _setup_employers(site)
-    ahead = date.today() + timedelta(days=30)
+    ahead = register_today() + timedelta(days=30)
     site.ok("relationship", "end", "--org", EMPLOYER, "--date", ahead.isoformat())
     site.ok("relationship", "add", "--org", EMPLOYER, "--kind", "contract",
             "--start", ahead.isoformat())
@@ -113,24 +132,43 @@ def test_a_renewed_contract_keeps_everyone_s_access(site: Site) -> None:
     assert row.details is not None and row.details["renewed_by"] is not None
 
 
-def test_an_end_already_past_when_entered_is_history_not_an_instruction(site: Site) -> None:
-    _setup_employers(site)
+def test_only_an_employer_s_end_recorded_ahead_is_an_instruction(site: Site) -> None:
+    students = _setup_employers(site)
     site.ok("relationship", "add", "--org", EMPLOYER, "--kind", "contract",
-            "--start", "2020-01-01", "--end", "2021-01-01")
+            "--start", "2020-01-01", "--end", "2021-01-01")  # history
+    ahead = register_today() + timedelta(days=3)
+    site.ok("relationship", "add", "--person", str(students[0][0]), "--kind", "contract",
+            "--start", "2024-01-01", "--end", ahead.isoformat())  # a person's own
     with site.sessions() as session:
-        assert due_ends(session, date.today()) == []
+        assert due_ends(session, ahead + timedelta(days=365)) == []
 
 
-def _end_due_today(site: Site) -> None:
-    """An end entered two days ago for today (the relationship row is backdated)."""
+def test_the_command_on_the_day_carries_out_a_pending_end(site: Site) -> None:
+    """With a daemon that may not withdraw, the operator does it: the end is then done."""
+    person_id = _make_due_today(site)
+    today = register_today().isoformat()
+
+    result = site.json("relationship", "end", "--org", "1572860-0", "--date", today)
+
+    assert [w["person_id"] for w in result["withdrawn"]] == [person_id]
+    with site.sessions() as session:
+        assert due_ends(session, register_today()) == []
+
+
+def _make_due_today(site: Site) -> int:
+    """An employer whose relationship end was recorded ahead and whose day is today; the
+    person who learned under it."""
     site.ok("org", "add", "--business-id", "1572860-0", "--name", "Kolmas Oy")
+    ahead = register_today() + timedelta(days=2)
     site.ok("relationship", "add", "--org", "1572860-0", "--kind", "contract",
-            "--start", "2024-01-01", "--end", date.today().isoformat())
+            "--start", "2024-01-01", "--end", ahead.isoformat())
     person_id = site.students()[0][0]
     site.ok("person", "link", str(person_id), "--org", "1572860-0")
-    with site.sessions() as session, session.begin():
+    with site.sessions() as session, session.begin():  # two days later
         for relationship in session.scalars(sa.select(CustomerRelationship)):
-            relationship.first_seen_at -= timedelta(days=2)
+            if relationship.pending_end_on == ahead:
+                relationship.end_date = relationship.pending_end_on = register_today()
+    return person_id
 
 
 def _job_context(site: Site, role: str) -> JobContext:
@@ -139,7 +177,7 @@ def _job_context(site: Site, role: str) -> JobContext:
 
 
 def test_the_daemon_job_carries_out_an_end_with_a_role_that_may(site: Site) -> None:
-    _end_due_today(site)
+    _make_due_today(site)
 
     assert contract_ends.run(_job_context(site, "dpo")) == 1
 
@@ -151,7 +189,7 @@ def test_the_daemon_job_carries_out_an_end_with_a_role_that_may(site: Site) -> N
 def test_the_daemon_job_only_warns_with_a_role_that_may_not(
     site: Site, caplog: pytest.LogCaptureFixture
 ) -> None:
-    _end_due_today(site)
+    _make_due_today(site)
     root = logging.getLogger()
     root.addHandler(caplog.handler)  # the CLI runs above replaced the root's handlers
     try:

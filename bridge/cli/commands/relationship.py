@@ -8,8 +8,6 @@ import click
 from bridge.cli.app import App
 from bridge.cli.options import json_option
 from bridge.cli.render import emit_json, err, out
-from bridge.services.audit import Actor
-from bridge.services.audit.identity import DAEMON
 from bridge.services.register import relationships
 from bridge.services.rights import employer
 from bridge.services.rights.employer import EmployerRevocation
@@ -76,18 +74,13 @@ def relationship_end(app: App, business_id: str, day: str, as_json: bool) -> Non
     """End an employer's relationships; employees with no other basis lose access (N3)."""
     with app.unit_of_work("subject") as work:
         result = employer.end_relationship(work.session, app.settings, work.actor, business_id, day)
-    if result.scheduled and not Actor(DAEMON, app.settings.daemon.role).may("subject"):
-        err.print(
-            f"warning: daemon.role {app.settings.daemon.role!r} may not withdraw consent, so "
-            "the daemon will not carry this end out on its day: set daemon.role = \"dpo\" "
-            "(or \"admin\")",
-            markup=False,
-        )
+    for warning in result.warnings:
+        err.print(f"warning: {warning}", markup=False)
     if as_json:
         emit_json(result.as_dict())
         return
     ended = ", ".join(str(i) for i in result.ended) or "none open on that day"
-    if result.scheduled:
+    if result.scheduled and result.ended:
         out.print(
             f"relationships of {result.business_id} end on {result.date}: {ended}; on that day "
             "the daemon's contract_ends job withdraws the access that rests on them"

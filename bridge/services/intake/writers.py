@@ -32,6 +32,7 @@ from bridge.services.register.fields import (
     ORGANISATION_FIELDS,
     PERSON_FIELDS,
 )
+from bridge.services.register.relationships import pending_end
 
 #: Updatable relationship columns and the import fields they come from.
 RELATIONSHIP_COLUMNS = {"end_date": "end", "reference": "reference"}
@@ -210,8 +211,11 @@ def write_relationships(session: Session, ctx: WriteContext, rows: Sequence[Impo
             inserts.append({"person_id": subject[0], "organisation_id": subject[1],
                             "kind": row.get("kind"), "start_date": row.get("start"),
                             "end_date": row.get("end"), "reference": row.get("reference"),
+                            "pending_end_on": pending_end(subject[1], row.get("end")),
                             **ctx.provenance(row.line, new=True)})
         else:
+            if "end_date" in values:
+                values["pending_end_on"] = pending_end(subject[1], values["end_date"])
             updates.append(values | {"id": before.id, **ctx.provenance(row.line, new=False)})
     bulk_write(session, CustomerRelationship, inserts, updates)
     ctx.counts.created += len(inserts)

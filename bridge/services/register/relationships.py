@@ -75,6 +75,15 @@ def link_person(
     return {"person_id": person.id, "business_id": org.business_id, "title": link.title}
 
 
+def pending_end(organisation_id: int | None, end: date | None) -> date | None:
+    """The end the daemon must carry out: an employer relationship's end that lies ahead
+    (:mod:`bridge.services.rights.contract_ends`). An end already past when it is recorded
+    is history, and a person's own relationship ends no one else's access."""
+    if organisation_id is None or end is None or end <= v.register_today():
+        return None
+    return end
+
+
 def add_relationship(
     session: Session,
     actor: Actor,
@@ -102,6 +111,7 @@ def add_relationship(
         kind=parse_option("kind", lambda t: v.parse_code("kind", t), kind),
         start_date=start_date,
         end_date=end_date,
+        pending_end_on=pending_end(organisation.id if organisation else None, end_date),
         reference=reference,
         **new_provenance(actor, "relationship add"),
     )
@@ -121,7 +131,7 @@ def add_relationship(
     return relationship
 
 
-def _active_on(on: date) -> sa.ColumnElement[bool]:
+def active_on(on: date) -> sa.ColumnElement[bool]:
     """A relationship that gives a basis on ``on``: started, and not ended by that day."""
     return sa.and_(
         CustomerRelationship.start_date <= on,
@@ -132,17 +142,19 @@ def _active_on(on: date) -> sa.ColumnElement[bool]:
 def end_org_relationships(
     session: Session, actor: Actor, org: Organisation, on: date
 ) -> list[CustomerRelationship]:
-    """End the organisation's relationships on ``on`` (those open then); the ones ended."""
+    """End the organisation's relationships on ``on`` (those open then); the ones ended.
+    An end ahead stays pending until the daemon carries it out on its day."""
     ending = list(
         session.scalars(
             sa.select(CustomerRelationship)
-            .where(CustomerRelationship.organisation_id == org.id, _active_on(on))
+            .where(CustomerRelationship.organisation_id == org.id, active_on(on))
             .order_by(CustomerRelationship.id)
         )
     )
     now = utcnow()
     for relationship in ending:
         relationship.end_date, relationship.changed_at = on, now
+        relationship.pending_end_on = pending_end(org.id, on)
     if ending:
         audit.record(
             session,
@@ -155,6 +167,15 @@ def end_org_relationships(
             },
         )
     return ending
+
+
+def clear_pending_ends(session: Session, organisation_id: int, up_to: date) -> list[int]:
+    """Mark the employer's pending ends up to ``up_to`` carried out; their relationship ids."""
+    pending = (CustomerRelationship.organisation_id == organisation_id,
+               CustomerRelationship.pending_end_on <= up_to)
+    ids = sorted(session.scalars(sa.select(CustomerRelationship.id).where(*pending)))
+    session.execute(sa.update(CustomerRelationship).where(*pending).values(pending_end_on=None))
+    return ids
 
 
 def employees(session: Session, org: Organisation) -> list[Person]:
@@ -181,7 +202,7 @@ def other_bases(
         sa.select(
             CustomerRelationship.person_id, CustomerRelationship.id, CustomerRelationship.kind
         )
-        .where(CustomerRelationship.person_id.in_(person_ids), _active_on(on))
+        .where(CustomerRelationship.person_id.in_(person_ids), active_on(on))
         .order_by(CustomerRelationship.id)
     )
     for person_id, rel_id, kind in own:
@@ -198,7 +219,7 @@ def other_bases(
         .where(
             PersonOrganisation.person_id.in_(person_ids),
             PersonOrganisation.organisation_id != org.id,
-            _active_on(on),
+            active_on(on),
         )
         .order_by(CustomerRelationship.id)
     )

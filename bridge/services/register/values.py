@@ -196,6 +196,12 @@ def parse_date(text: str) -> date:
     return _fi_or_iso(text)[0]
 
 
+def register_today() -> date:
+    """Today in the register's calendar (Finland's): the day a date such as a contract's
+    end refers to."""
+    return datetime.now(LOCAL_ZONE).date()
+
+
 def parse_moment(text: str) -> datetime:
     """A point in time (UTC) from a date, or a date and time (Finnish time unless the
     ISO text names its offset)."""

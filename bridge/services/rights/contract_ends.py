@@ -1,27 +1,27 @@
 """Employer relationships whose end was recorded ahead: access ends when the day comes (N3).
 
 ``bridge relationship end --org X --date D`` with ``D`` today or earlier ends the
-relationships and withdraws access at once. An end recorded ahead, with a future ``--date``
-or with ``relationship add --end``, can only be carried out on its day: the daemon's
-``contract_ends`` job does it then (or at its first run after), with the same rule as the
+relationships and withdraws access at once. An end recorded ahead (``relationship end``
+with a future ``--date``, ``relationship add --end`` or an imported end date in the future)
+is kept as the relationship's ``pending_end_on``; the daemon's ``contract_ends`` job
+carries it out on that day (or at its first run after), with the same rule as the
 command: employees whose only basis was the employer's relationship lose their service
-consent, and the others keep access, with the reason in the audit row.
+consent, the others keep access, with the reason in the audit row.
 
-Which ends are due:
-
-* only ends recorded before they came: ``end_date`` after the day the relationship row was
-  written (an end set ahead by ``relationship end`` always is). An end date already past
-  when it was entered, e.g. imported history, is a fact, not an instruction: the command
-  is how an operator ends access for it;
-* each once: a ``relationship end`` audit row dated on or after its date, or this module's
-  own audit row, says it was carried out;
-* an employer with another relationship in force on the day keeps its employees' access
-  (a renewed contract); the end is recorded as carried out with nobody withdrawn.
+* An end date already past when it is recorded (imported history) is never pending: it
+  is a fact, not an instruction; ``relationship end`` is how an operator ends access for it.
+* A pending end is carried out once, then cleared. Moved ahead again (a contract extended
+  after all), it is pending again and carried out on its new day.
+* An employer with another relationship in force on the day keeps its employees' access
+  (a renewed contract); the end is carried out with nobody withdrawn.
+* ``relationship end`` on a day not ahead carries out the employer's pending ends up to
+  that day itself.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import logging
+import threading
 from dataclasses import dataclass
 from datetime import date
 from itertools import groupby
@@ -29,16 +29,17 @@ from itertools import groupby
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
-from bridge.registry.models import AuditEntry, CustomerRelationship, Organisation
+from bridge.registry.models import CustomerRelationship, Organisation
 from bridge.services import audit
 from bridge.services.audit import Actor
+from bridge.services.register.relationships import active_on, clear_pending_ends
 from bridge.services.rights.employer import EmployerRevocation, withdraw_employees
 from bridge.settings import Settings
 
-#: The audit action of an end carried out by the job; with ``relationship end`` also how
-#: "already carried out" is found.
+log = logging.getLogger(__name__)
+
+#: The audit action of an end carried out by the job.
 ACTION = "relationship end carried out"
-COMMAND_ACTION = "relationship end"
 
 
 @dataclass(frozen=True)
@@ -52,54 +53,43 @@ class DueEnd:
 
 
 def due_ends(session: Session, today: date) -> list[DueEnd]:
-    """The ends recorded ahead that have come by ``today`` and were not carried out, by
-    employer and date (oldest first)."""
-    ended = session.execute(
-        sa.select(CustomerRelationship, Organisation.business_id)
+    """The pending ends that have come by ``today``, by employer and date (oldest first)."""
+    rows = session.execute(
+        sa.select(CustomerRelationship.id, Organisation.id, Organisation.business_id,
+                  CustomerRelationship.pending_end_on)
         .join(Organisation, Organisation.id == CustomerRelationship.organisation_id)
-        .where(CustomerRelationship.end_date <= today)
-        .order_by(CustomerRelationship.end_date, Organisation.id, CustomerRelationship.id)
+        .where(CustomerRelationship.pending_end_on <= today)
+        .order_by(CustomerRelationship.pending_end_on, Organisation.id, CustomerRelationship.id)
     ).all()
-    done = _carried_out(session)
-    due = [
-        (r, business_id)
-        for r, business_id in ended
-        if r.id not in done and r.end_date > r.first_seen_at.date()
+    return [
+        DueEnd(org_id, business_id, day, tuple(row[0] for row in group))
+        for (org_id, business_id, day), group in groupby(rows, key=lambda row: row[1:])
     ]
-    ends: list[DueEnd] = []
-    for (org_id, business_id, day), group in groupby(
-        due, key=lambda item: (item[0].organisation_id, item[1], item[0].end_date)
-    ):
-        assert org_id is not None and day is not None
-        ends.append(DueEnd(org_id, business_id, day, tuple(r.id for r, _ in group)))
-    return ends
 
 
 def carry_out(
     session: Session, settings: Settings, actor: Actor, end: DueEnd, today: date
 ) -> EmployerRevocation:
     """Withdraw the access that rested on ``end``'s relationships, in the caller's
-    transaction, and audit it (also when a renewed relationship keeps everyone's access)."""
+    transaction, clear the end and audit it (also when a renewed relationship keeps
+    everyone's access)."""
     org = session.get_one(Organisation, end.organisation_id)
     renewal = session.scalar(
         sa.select(CustomerRelationship.id)
-        .where(CustomerRelationship.organisation_id == org.id,
-               CustomerRelationship.start_date <= today,
-               sa.or_(CustomerRelationship.end_date.is_(None),
-                      CustomerRelationship.end_date > today))
+        .where(CustomerRelationship.organisation_id == org.id, active_on(today))
         .order_by(CustomerRelationship.id)
         .limit(1)
     )
     if renewal is not None:
-        result = EmployerRevocation(org.business_id, end.date)
+        result = EmployerRevocation(org.business_id, today)
     else:
         reason = f"relationship of employer {org.business_id} ended on {end.date.isoformat()}"
         result = withdraw_employees(session, settings, actor, org, today, reason)
-    result.ended = list(end.relationship_ids)
+    result.ended = clear_pending_ends(session, org.id, end.date)
     audit.record(session, actor, ACTION, details={
         "business_id": org.business_id,
         "date": end.date.isoformat(),
-        "relationship_ids": list(end.relationship_ids),
+        "relationship_ids": result.ended,
         "withdrawn": len(result.withdrawn),
         "kept": len(result.kept),
         "renewed_by": renewal,
@@ -107,32 +97,29 @@ def carry_out(
     return result
 
 
-def _audited(session: Session, action: str) -> Iterable[AuditEntry]:
-    return session.scalars(sa.select(AuditEntry).where(AuditEntry.action == action))
-
-
-def _carried_out(session: Session) -> set[int]:
-    """Relationships whose end took effect: ended by the command on a day not ahead of
-    the command, or carried out by the job."""
-    done: set[int] = set()
-    for row in _audited(session, ACTION):
-        done.update((row.details or {}).get("relationship_ids", []))
-    for row in _audited(session, COMMAND_ACTION):
-        details = row.details or {}
-        if details.get("date", "9999-12-31") <= row.at.date().isoformat():
-            done.update(details.get("relationship_ids", []))
-    return done
-
-
-
 def carry_out_due(
-    sessions: sessionmaker[Session], settings: Settings, actor: Actor, today: date
+    sessions: sessionmaker[Session],
+    settings: Settings,
+    actor: Actor,
+    today: date,
+    stop: threading.Event | None = None,
 ) -> list[tuple[DueEnd, EmployerRevocation]]:
-    """Carry out every end due by ``today``, each employer's in its own transaction."""
+    """Carry out every end due by ``today``, each employer's in its own transaction. One
+    that fails is logged and the others go on (it is retried at the next run); a set
+    ``stop`` ends the loop between employers."""
     with sessions() as session:
         due = due_ends(session, today)
     done = []
     for end in due:
-        with sessions() as session, session.begin():
-            done.append((end, carry_out(session, settings, actor, end, today)))
+        if stop is not None and stop.is_set():
+            break
+        try:
+            with sessions() as session, session.begin():
+                done.append((end, carry_out(session, settings, actor, end, today)))
+        except Exception as exc:  # one employer's failure must not hold up the others
+            # The error's type only: a database error's text can quote the row.
+            log.error("relationship end of employer %s on %s not carried out: %s (retried at "
+                      "the next run)", end.business_id, end.date.isoformat(),
+                      type(exc).__name__, extra={"ctx_business_id": end.business_id,
+                                                 "ctx_error_type": type(exc).__name__})
     return done

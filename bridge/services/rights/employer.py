@@ -23,9 +23,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from bridge.registry.base import utcnow
 from bridge.registry.models import Consent, Organisation, Person
 from bridge.services.audit import Actor
+from bridge.services.audit.identity import DAEMON
 from bridge.services.register import relationships
 from bridge.services.register import values as v
 from bridge.services.register.fields import parse_option
@@ -46,6 +46,7 @@ class EmployerRevocation:
     unchanged: list[int] = field(default_factory=list)
     #: The end lies ahead: nobody loses access before its day.
     scheduled: bool = False
+    warnings: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -56,6 +57,7 @@ class EmployerRevocation:
             "kept": self.kept,
             "already_withdrawn": self.unchanged,
             "scheduled": self.scheduled,
+            "warnings": self.warnings,
         }
 
 
@@ -67,11 +69,19 @@ def end_relationship(
     org = org_by_business_id(session, business_id)
     on: date = parse_option("date", v.parse_date, day)
     ended = relationships.end_org_relationships(session, actor, org, on)
-    if on > utcnow().date():
+    if on > v.register_today():
         result = EmployerRevocation(org.business_id, on, scheduled=True)
+        if ended and not Actor(DAEMON, settings.daemon.role).may("subject"):
+            result.warnings.append(
+                f"daemon.role {settings.daemon.role!r} may not withdraw consent, so the "
+                "daemon will not carry this end out on its day: set daemon.role = \"dpo\" "
+                "(or \"admin\")"
+            )
     else:
         reason = f"relationship of employer {org.business_id} ended on {on.isoformat()}"
         result = withdraw_employees(session, settings, actor, org, on, reason)
+        # ends recorded ahead for this employer up to ``on`` are carried out by this command
+        relationships.clear_pending_ends(session, org.id, on)
     result.ended = [r.id for r in ended]
     return result
 
@@ -81,7 +91,7 @@ def withdraw_for_org(
 ) -> EmployerRevocation:
     """Withdraw the service consent of the employer's people who have no other basis today."""
     org = org_by_business_id(session, business_id)
-    return withdraw_employees(session, settings, actor, org, utcnow().date(), reason)
+    return withdraw_employees(session, settings, actor, org, v.register_today(), reason)
 
 
 def _own_consent(session: Session, person_ids: list[int]) -> set[int]:
