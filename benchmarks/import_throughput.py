@@ -77,14 +77,14 @@ def write_files(directory: Path, rows: int, organisations: int) -> tuple[Path, P
 
 def child(url: str, directory: Path, files: list[Path]) -> dict[str, float]:
     """One measured run: migrate an empty register, import the files in order."""
-    from bridge.registry.db import make_engine, session_factory
-    from bridge.registry.schema import upgrade
     from bridge.services.audit import Actor
     from bridge.services.audit.chain import bind_register_secret
     from bridge.services.intake import ImportOptions, import_file
     from bridge.services.secrets import ensure_register_secret
     from bridge.settings import load_settings
     from bridge.settings.template import config_text
+    from bridge.store.db import make_engine, session_factory
+    from bridge.store.schema import upgrade
 
     config = directory / f"bridge-{uuid.uuid4().hex[:6]}.toml"
     config.write_text(config_text(register_name="Import benchmark",
@@ -124,7 +124,7 @@ def postgres_database(server_url: str) -> tuple[str, object]:
     import sqlalchemy as sa
     from sqlalchemy.engine import make_url
 
-    from bridge.registry.db import normalise_url
+    from bridge.store.db import normalise_url
 
     server = make_url(normalise_url(server_url))
     name = f"bridge_bench_{uuid.uuid4().hex[:8]}"

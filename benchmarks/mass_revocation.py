@@ -41,9 +41,6 @@ from revocation_latency import (  # noqa: E402
     register_database,
 )
 
-from bridge.registry.db import make_engine, session_factory  # noqa: E402
-from bridge.registry.models import OutboxCommand, Person  # noqa: E402
-from bridge.registry.schema import upgrade  # noqa: E402
 from bridge.services.audit import Actor  # noqa: E402
 from bridge.services.audit.chain import bind_register_secret  # noqa: E402
 from bridge.services.push.worker import PushWorker  # noqa: E402
@@ -52,6 +49,9 @@ from bridge.services.rights import employer  # noqa: E402
 from bridge.services.secrets import ensure_register_secret  # noqa: E402
 from bridge.settings import load_settings  # noqa: E402
 from bridge.settings.template import config_text  # noqa: E402
+from bridge.store.db import make_engine, session_factory  # noqa: E402
+from bridge.store.models import OutboxCommand, Person  # noqa: E402
+from bridge.store.schema import upgrade  # noqa: E402
 from connectors.moodle.simulator import SimulatedMoodle  # noqa: E402
 from connectors.moodle.simulator.server import running_server  # noqa: E402
 

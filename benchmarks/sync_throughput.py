@@ -38,15 +38,15 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from benchmarks.write_limit import measure as measure_limit  # noqa: E402
-from bridge.registry.base import utcnow  # noqa: E402
-from bridge.registry.db import make_engine, session_factory  # noqa: E402
-from bridge.registry.models import Base  # noqa: E402
-from bridge.registry.schema import upgrade  # noqa: E402
+from bridge.clock import utcnow  # noqa: E402
 from bridge.services.audit.identity import operator_name  # noqa: E402
-from bridge.services.connectors import open_connector  # noqa: E402
+from bridge.services.lms import open_connector  # noqa: E402
 from bridge.services.sync.record_store import RecordStore  # noqa: E402
 from bridge.settings import load_settings  # noqa: E402
 from bridge.settings.template import config_text  # noqa: E402
+from bridge.store.db import make_engine, session_factory  # noqa: E402
+from bridge.store.models import Base  # noqa: E402
+from bridge.store.schema import upgrade  # noqa: E402
 
 
 def start_simulator(size: str) -> tuple[subprocess.Popen[str], dict[str, str]]:

@@ -24,8 +24,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from bridge.registry.db import make_engine
-from bridge.registry.lms import LMS_TABLES
+from bridge.store.db import make_engine
+from bridge.store.lms import LMS_TABLES
 from connectors.records import Record, UserRecord
 
 _PAIRS = {"custom_fields", "settings"}

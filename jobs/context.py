@@ -1,7 +1,7 @@
 """What every job is given: settings, the register, tokens, the acting identity and the shared
 stop event, plus the little state the daemon keeps between runs (for metrics and logs).
 
-Jobs are plain functions ``job(ctx: JobContext) -> None``; the registry wraps them so that
+Jobs are plain functions ``job(ctx: JobContext) -> None``; the catalogue wraps them so that
 a failure is logged and the job simply runs again at its next slot.
 """
 

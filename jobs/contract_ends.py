@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 
-from bridge.services.register.values import register_today
+from bridge.clock import register_today
 from bridge.services.rights.contract_ends import DueEnd, carry_out_due, due_ends
 from jobs.context import JobContext, JobSkipped
 

@@ -32,9 +32,9 @@ from bridge.services.leases import Lease
 from bridge.services.ops.sqlite_guard import take_sqlite_guard
 from bridge.settings import Settings
 from jobs import housekeeping, push
+from jobs.catalogue import build_scheduler, quiet_scheduler_logs
 from jobs.context import JobContext
 from jobs.metrics import MetricsServer
-from jobs.registry import build_scheduler, quiet_scheduler_logs
 
 log = logging.getLogger(__name__)
 

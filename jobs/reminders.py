@@ -6,7 +6,7 @@ Several daemons take the ``job:reminders`` lease, so one sends it.
 
 from __future__ import annotations
 
-from bridge.registry.base import utcnow
+from bridge.clock import utcnow
 from bridge.services.ops.deadlines import Due
 from bridge.services.ops.reminders import send_reminders
 from jobs.context import JobContext, JobSkipped

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bridge.registry.base import utcnow
+from bridge.clock import utcnow
 from bridge.services.ops.retention_pass import retention_pass
 from jobs.context import JobContext
 

@@ -15,11 +15,11 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from bridge.registry.db import make_engine, normalise_url, session_factory
-from bridge.registry.models import Base
-from bridge.registry.schema import upgrade
 from bridge.services.audit.chain import default_register_secret
 from bridge.services.secrets import ensure_register_secret
+from bridge.store.db import make_engine, normalise_url, session_factory
+from bridge.store.models import Base
+from bridge.store.schema import upgrade
 from tests.audit_guard import bypassing_audit_guard
 
 TEST_DATABASE_URL = os.environ.get("BRIDGE_TEST_DATABASE_URL")

@@ -13,12 +13,12 @@ from pydantic import SecretStr
 from sqlalchemy.orm import Session, sessionmaker
 
 from bridge.logs import secret_filter
-from bridge.registry.db import make_engine, session_factory
-from bridge.registry.schema import require_current
 from bridge.services.audit import Actor, acting_operator, authorise
 from bridge.services.audit.chain import bind_register_secret
 from bridge.services.unit_of_work import Work, unit_of_work
 from bridge.settings import Settings, load_settings
+from bridge.store.db import make_engine, session_factory
+from bridge.store.schema import require_current
 
 
 @dataclass

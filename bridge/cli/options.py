@@ -10,9 +10,9 @@ import click
 from sqlalchemy.orm import Session
 
 from bridge.errors import UsageError
-from bridge.registry.models import Person
-from bridge.registry.queries import find_person
 from bridge.services.register.lookup import MAX_ROW_ID
+from bridge.store.models import Person
+from bridge.store.queries import find_person
 
 #: A row id typed on the command line: positive and 64-bit (larger ones name no row, and
 #: the database drivers refuse them with a traceback).

@@ -22,10 +22,10 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
+from bridge.clock import utcnow
 from bridge.errors import LeaseHeld
-from bridge.registry.base import utcnow
-from bridge.registry.dialect import insert_for
-from bridge.registry.models import SyncLease
+from bridge.store.dialect import insert_for
+from bridge.store.models import SyncLease
 
 log = logging.getLogger(__name__)
 

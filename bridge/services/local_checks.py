@@ -16,11 +16,11 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 from bridge.files import chmod_fix, exposure
-from bridge.registry.db import sqlite_companions, sqlite_file
 from bridge.services.audit.anchor import anchor_path
 from bridge.settings import Settings
 from bridge.settings.connector_section import ConnectorSettings
 from bridge.settings.transport import transport_warnings
+from bridge.store.db import sqlite_companions, sqlite_file
 from connectors.base import Check
 
 

@@ -11,17 +11,17 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from bridge.registry.base import utcnow
-from bridge.registry.models import (
+from bridge.clock import utcnow
+from bridge.services.leases import current_lease
+from bridge.services.sync.state import load_bookmarks, next_due
+from bridge.settings import Settings
+from bridge.store.models import (
     DaemonHeartbeat,
     OutboxCommand,
     QuarantinedRecord,
     SubjectRequest,
     SyncRun,
 )
-from bridge.services.leases import current_lease
-from bridge.services.sync.state import load_bookmarks, next_due
-from bridge.settings import Settings
 
 
 def _iso(value: datetime | None) -> str | None:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from bridge.registry.models import AuditEntry
 from bridge.services.audit import Actor, record, verify_chain
+from bridge.store.models import AuditEntry
 from tests.audit_guard import bypassing_audit_guard
 from tests.cli import run
 from tests.configs import set_roles, write_config

@@ -14,11 +14,11 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from bridge.registry.models import AuditEntry, Person
 from bridge.services.audit import Actor, record
 from bridge.services.audit.chain import GENESIS, canonical, legacy_digest, row_content, row_mac
 from bridge.services.rights import erasure, retention
 from bridge.settings import load_settings
+from bridge.store.models import AuditEntry, Person
 from tests.audit_guard import bypassing_audit_guard
 from tests.cli import run
 from tests.configs import write_config

@@ -14,13 +14,13 @@ import sqlalchemy as sa
 from alembic import command
 from sqlalchemy.engine import make_url
 
-from bridge.registry.base import utcnow
-from bridge.registry.db import make_engine, session_factory
-from bridge.registry.models import AuditEntry
-from bridge.registry.schema import alembic_config, upgrade
+from bridge.clock import utcnow
 from bridge.services.audit import Actor, record, verify_chain
 from bridge.services.audit.anchor import anchor_path, read_anchor
 from bridge.services.audit.chain import GENESIS, legacy_content, legacy_digest
+from bridge.store.db import make_engine, session_factory
+from bridge.store.models import AuditEntry
+from bridge.store.schema import alembic_config, upgrade
 
 pytestmark = pytest.mark.registry
 

@@ -13,9 +13,9 @@ import sqlalchemy as sa
 
 from bridge.errors import UsageError
 from bridge.files import private_file, write_private
-from bridge.registry.db import make_engine, sqlite_companions
 from bridge.services.audit.anchor import anchor_path
 from bridge.services.secrets import ensure_register_secret
+from bridge.store.db import make_engine, sqlite_companions
 from connectors.moodle.simulator import SimulatedMoodle
 from connectors.moodle.simulator.server import running_server
 from tests.cli import run

@@ -14,9 +14,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
 from bridge.errors import NotPermitted
-from bridge.registry.models import AuditEntry, Person
 from bridge.services.audit import DAEMON, Actor
 from bridge.services.audit.identity import operator_name
+from bridge.store.models import AuditEntry, Person
 from connectors.moodle.simulator import SimulatedMoodle
 from connectors.moodle.simulator.server import running_server
 from tests.cli import run

@@ -13,9 +13,9 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
 from bridge.errors import DatabaseNotReady
-from bridge.registry.db import make_engine
-from bridge.registry.models import Base
-from bridge.registry.schema import (
+from bridge.store.db import make_engine
+from bridge.store.models import Base
+from bridge.store.schema import (
     alembic_config,
     current_revision,
     head_revision,

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from bridge.registry.base import utcnow
-from bridge.registry.db import make_engine, session_factory
-from bridge.registry.models import DaemonHeartbeat, SyncBookmark
+from bridge.clock import utcnow
 from bridge.settings import load_settings
 from bridge.settings.template import config_text
+from bridge.store.db import make_engine, session_factory
+from bridge.store.models import DaemonHeartbeat, SyncBookmark
 from tests.cli import run
 from tests.configs import write_config, write_token
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from bridge.registry.db import make_engine
+from bridge.store.db import make_engine
 
 MARK = "Qworpenheimo-secure-delete"
 

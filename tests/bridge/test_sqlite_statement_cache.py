@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from bridge.registry.bulk import read_hashes
-from bridge.registry.db import make_engine
+from bridge.store.bulk import read_hashes
+from bridge.store.db import make_engine
 
 _LIBRARY = ctypes.CDLL(_sqlite3.__file__)
 _LIBRARY.sqlite3_memory_used.restype = ctypes.c_int64

@@ -52,7 +52,7 @@ def test_status_is_allowed_for_a_viewer(tmp_path: Path, db_url: str) -> None:
 def test_sync_is_refused_for_a_viewer_and_audited(tmp_path: Path, db_url: str, sessions) -> None:
     import sqlalchemy as sa
 
-    from bridge.registry.models import AuditEntry
+    from bridge.store.models import AuditEntry
 
     config = write_config(tmp_path, db_url, roles=())
     outcome = run("sync", config=config)

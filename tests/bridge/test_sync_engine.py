@@ -11,10 +11,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
 from bridge.errors import LeaseHeld
-from bridge.registry.models import LmsAccount, LmsCourse, Person, QuarantinedRecord, SyncRun
-from bridge.registry.write_counter import WriteCounter
 from bridge.services.sync.engine import RunResult, SyncOptions, run_sync
 from bridge.settings import Settings, load_settings
+from bridge.store.models import LmsAccount, LmsCourse, Person, QuarantinedRecord, SyncRun
+from bridge.store.write_counter import WriteCounter
 from connectors.base import TerminalError
 from connectors.records import Reject
 from tests.bridge.fake_connector import FakeConnector, ScriptedLms, course

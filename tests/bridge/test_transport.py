@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bridge.errors import ConfigError
-from bridge.services.connectors import open_connector
+from bridge.services.lms import open_connector
 from bridge.settings import load_settings
 from tests.cli import run
 from tests.configs import SENTINEL_TOKEN, write_config

@@ -6,9 +6,9 @@ import pytest
 import sqlalchemy as sa
 
 from bridge.errors import NotPermitted
-from bridge.registry.models import AuditEntry
 from bridge.services.audit import Actor, record
 from bridge.services.unit_of_work import unit_of_work
+from bridge.store.models import AuditEntry
 
 DPO = Actor("dora.dpo", "dpo")
 VIEWER = Actor("vera.viewer", "viewer")

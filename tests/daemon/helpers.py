@@ -18,8 +18,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
-from bridge.registry.db import make_engine, session_factory
-from bridge.registry.models import OutboxCommand, SyncLease, SyncRun
+from bridge.store.db import make_engine, session_factory
+from bridge.store.models import OutboxCommand, SyncLease, SyncRun
 from connectors.moodle.simulator import SimulatedMoodle
 from connectors.moodle.simulator.protocol import Response
 from connectors.moodle.simulator.server import running_server

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from bridge.registry.models import DaemonHeartbeat, Person
 from bridge.services.leases import release, try_acquire
 from bridge.services.push import outbox
+from bridge.store.models import DaemonHeartbeat, Person
 from tests.configs import write_token
 from tests.daemon.helpers import Site, daemon, job_failures, served, wait_until
 

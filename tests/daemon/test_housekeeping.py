@@ -9,11 +9,11 @@ from datetime import timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
-from bridge.registry.base import utcnow
-from bridge.registry.models import AuditEntry, SyncLease, SyncRun
+from bridge.clock import utcnow
 from bridge.services.audit import Actor
 from bridge.services.audit.identity import DAEMON
 from bridge.services.ops.housekeeping import clean
+from bridge.store.models import AuditEntry, SyncLease, SyncRun
 
 
 def test_a_dead_run_is_marked_interrupted_and_audited(sessions: sessionmaker[Session]) -> None:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bridge.settings.durations import parse_schedule
-from jobs.registry import cron_weekdays, misfire_grace, trigger_for
+from jobs.catalogue import cron_weekdays, misfire_grace, trigger_for
 
 
 @pytest.mark.parametrize(

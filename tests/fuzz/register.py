@@ -7,8 +7,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from bridge.registry.models import QuarantinedRecord
 from bridge.services.sync.tables import TABLE_OF
+from bridge.store.models import QuarantinedRecord
 from tests.sync.helpers import VOLATILE
 
 #: Table name → {record key → the row's content without ids and timestamps}.

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bridge.registry.models import Person
+from bridge.store.models import Person
 from tests.cli import Outcome, run
 from tests.intake.factories import FI_PERSON_HEADERS, count, person_row, write_csv, write_xlsx
 

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from bridge.registry.models import Person
+from bridge.store.models import Person
 from tests.intake.factories import write_csv, write_xlsx
 
 HEADERS = ("Etunimi", "Sukunimi", "Sähköposti", "Muistiinpano")

@@ -9,10 +9,10 @@ import responses
 import sqlalchemy as sa
 from pydantic import SecretStr
 
-from bridge.registry.models import LmsAccount, Person
-from bridge.registry.people import normalise_email
 from bridge.services.sync.engine import SyncOptions, run_sync
 from bridge.settings import load_settings
+from bridge.store.models import LmsAccount, Person
+from bridge.store.people import normalise_email
 from connectors.moodle.simulator import SimulatedMoodle, build_dataset
 from connectors.moodle.simulator.inprocess import mount
 from tests.configs import write_config

@@ -10,21 +10,21 @@ import pytest
 import sqlalchemy as sa
 from pydantic import SecretStr
 
+from bridge.clock import utcnow
 from bridge.errors import UsageError
-from bridge.registry.base import utcnow
-from bridge.registry.models import (
+from bridge.services.register.persons import edit_person
+from bridge.services.rights.suppression import suppress
+from bridge.services.secrets import ensure_register_secret
+from bridge.services.sync.engine import SyncOptions, run_sync
+from bridge.settings import load_settings
+from bridge.store.models import (
     AuditEntry,
     LmsAccount,
     Organisation,
     Person,
     PersonOrganisation,
 )
-from bridge.registry.write_counter import WriteCounter
-from bridge.services.register.persons import edit_person
-from bridge.services.rights.suppression import suppress
-from bridge.services.secrets import ensure_register_secret
-from bridge.services.sync.engine import SyncOptions, run_sync
-from bridge.settings import load_settings
+from bridge.store.write_counter import WriteCounter
 from tests.bridge.fake_connector import FakeConnector, ScriptedLms
 from tests.configs import SENTINEL_TOKEN, write_config
 from tests.intake.conftest import ADMIN

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from bridge.registry.base import utcnow
-from bridge.registry.models import (
+from bridge.clock import register_today, utcnow
+from bridge.store.models import (
     Consent,
     CustomerRelationship,
     LmsAccount,
@@ -17,7 +17,6 @@ from bridge.registry.models import (
     OutboxCommand,
     Person,
 )
-from bridge.services.register.values import register_today
 from tests.intake.factories import FI_PERSON_HEADERS, count, person_row, write_csv
 
 ORG_HEADERS = ("Y-tunnus", "Nimi", "Yhteyshenkilö", "Yhteyshenkilön sähköposti",

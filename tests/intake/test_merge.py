@@ -7,8 +7,8 @@ import json
 
 import sqlalchemy as sa
 
-from bridge.registry.base import utcnow
-from bridge.registry.models import (
+from bridge.clock import utcnow
+from bridge.store.models import (
     AuditEntry,
     Consent,
     CustomerRelationship,

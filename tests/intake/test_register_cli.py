@@ -8,8 +8,8 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from bridge.registry.base import utcnow
-from bridge.registry.models import AuditEntry, LmsAccount, Person
+from bridge.clock import utcnow
+from bridge.store.models import AuditEntry, LmsAccount, Person
 from tests.cli import run
 from tests.configs import OS_USER, set_roles
 from tests.intake.factories import FI_PERSON_HEADERS, count, person_row, write_csv

@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from bridge.errors import UsageError
-from bridge.registry.models import Person
+from bridge.store.models import Person
 from tests.cli import run
 from tests.intake.conftest import Importer
 from tests.intake.factories import FI_PERSON_HEADERS, person_row, write_csv

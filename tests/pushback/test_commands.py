@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bridge.registry.models import OutboxCommand
+from bridge.store.models import OutboxCommand
 from tests.pushback.conftest import SiteFactory
 from tests.pushback.helpers import OPERATOR, Site, row_counts
 

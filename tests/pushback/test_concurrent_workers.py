@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from bridge.registry.db import make_engine, session_factory
 from bridge.services.push import outbox
 from bridge.services.push.worker import PushRunStats, PushWorker
+from bridge.store.db import make_engine, session_factory
 from connectors.base import Connector, PushCommand, PushResult
 from tests.conftest import TEST_DATABASE_URL
 from tests.pushback.helpers import ACTOR, Site, served_site

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from bridge.registry.models import AuditEntry, LmsAccount, OutboxCommand
+from bridge.store.models import AuditEntry, LmsAccount, OutboxCommand
 from tests.pushback.conftest import SiteFactory
 from tests.pushback.helpers import Site
 

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 
-from bridge.registry.models import AuditEntry, LegalHold, LmsAccount, Person
+from bridge.store.models import AuditEntry, LegalHold, LmsAccount, Person
 from connectors.moodle.simulator import SimulatedMoodle
 from connectors.moodle.simulator.activity import course_students, course_teacher
 from tests.pushback.conftest import SiteFactory

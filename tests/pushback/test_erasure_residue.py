@@ -18,10 +18,10 @@ import sqlalchemy as sa
 from pydantic import SecretStr
 from sqlalchemy.engine import make_url
 
-from bridge.registry.base import utcnow
-from bridge.registry.models import OutboxCommand, QuarantinedRecord, SyncRun
+from bridge.clock import utcnow
 from bridge.services.sync.engine import run_sync
 from bridge.services.sync.run_plan import SyncOptions
+from bridge.store.models import OutboxCommand, QuarantinedRecord, SyncRun
 from connectors.base import Connector
 from connectors.moodle.config import MoodleConfig
 from connectors.moodle.connector import MoodleConnector

@@ -11,9 +11,9 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from bridge.registry.base import utcnow
-from bridge.registry.models import OutboxCommand
+from bridge.clock import utcnow
 from bridge.services.push.worker import PushWorker
+from bridge.store.models import OutboxCommand
 from connectors.moodle.simulator import SimulatedMoodle
 from connectors.moodle.simulator.cron import Cron
 from tests.cli import run

@@ -13,12 +13,12 @@ from urllib.parse import parse_qsl
 import pytest
 import sqlalchemy as sa
 
-from bridge.registry.models import AuditEntry, CustomerRelationship, Person
+from bridge.clock import register_today
 from bridge.services.audit import Actor
 from bridge.services.audit.identity import DAEMON
-from bridge.services.register.values import register_today
 from bridge.services.rights.contract_ends import ACTION, DueEnd, carry_out_due, due_ends
 from bridge.services.rights.employer import EmployerRevocation
+from bridge.store.models import AuditEntry, CustomerRelationship, Person
 from jobs import contract_ends
 from jobs.context import JobContext, JobSkipped
 from tests.pushback.conftest import SiteFactory

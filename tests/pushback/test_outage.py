@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from bridge.registry.base import utcnow
+from bridge.clock import utcnow
 from bridge.services.push import outbox
 from bridge.services.push.worker import PushWorker
 from connectors.base import Connector

@@ -12,7 +12,9 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from bridge.registry.models import (
+from bridge.services.audit import Actor
+from bridge.settings import Settings, load_settings
+from bridge.store.models import (
     Consent,
     CustomerRelationship,
     LmsAccount,
@@ -29,8 +31,6 @@ from bridge.registry.models import (
     Person,
     PersonOrganisation,
 )
-from bridge.services.audit import Actor
-from bridge.settings import Settings, load_settings
 from tests.cli import Outcome, run
 from tests.configs import set_roles, write_config
 

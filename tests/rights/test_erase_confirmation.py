@@ -7,7 +7,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from bridge.registry.models import AuditEntry, Person
+from bridge.store.models import AuditEntry, Person
 from tests.rights.conftest import Register, person
 
 

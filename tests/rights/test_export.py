@@ -10,7 +10,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from bridge.registry.models import AuditEntry, SubjectRequest
+from bridge.store.models import AuditEntry, SubjectRequest
 from tests.rights.conftest import Register, employee, lms_person, organisation
 
 

@@ -17,7 +17,7 @@ import pytest
 import sqlalchemy as sa
 from pypdf import PdfReader
 
-from bridge.registry.models import Person
+from bridge.store.models import Person
 from tests.cli import run
 from tests.rights.browser import screenshot, visible_text
 from tests.rights.conftest import Register, employee, lms_person, organisation

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bridge.registry.models import MarketingProhibition
+from bridge.store.models import MarketingProhibition
 from tests.rights.conftest import Register, consent, employee, organisation, person
 
 

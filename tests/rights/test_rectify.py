@@ -7,7 +7,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from bridge.registry.models import AuditEntry, LmsAccount, OutboxCommand, Person, SubjectRequest
+from bridge.store.models import AuditEntry, LmsAccount, OutboxCommand, Person, SubjectRequest
 from tests.rights.conftest import Register, lms_person, person
 
 

@@ -6,10 +6,10 @@ from datetime import date, timedelta
 
 import pytest
 
-from bridge.registry.base import utcnow
-from bridge.registry.models import SubjectRequest
+from bridge.clock import utcnow
 from bridge.services.rights.requests import due_soon
 from bridge.settings.durations import add_months
+from bridge.store.models import SubjectRequest
 from tests.rights.conftest import Register, person
 
 

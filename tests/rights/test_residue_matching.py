@@ -3,8 +3,8 @@ in plain text or JSON (escaped or not), and never a short name inside another wo
 
 from __future__ import annotations
 
-from bridge.registry.models import LmsAccount, Person
 from bridge.services.rights.residue import Identifiers
+from bridge.store.models import LmsAccount, Person
 
 
 def identifiers() -> Identifiers:

@@ -8,15 +8,15 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from bridge.registry.models import (
+from bridge.services.rights import retention
+from bridge.settings import load_settings
+from bridge.store.models import (
     AuditEntry,
     CustomerRelationship,
     LegalHold,
     RetentionFloor,
     Tombstone,
 )
-from bridge.services.rights import retention
-from bridge.settings import load_settings
 from tests.configs import write_config
 from tests.rights.conftest import ADMIN, Register, lms_person, organisation
 

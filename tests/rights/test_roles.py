@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from bridge.registry.models import AuditEntry
+from bridge.store.models import AuditEntry
 from tests.configs import OS_USER
 from tests.rights.conftest import Register, person
 

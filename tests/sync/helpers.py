@@ -10,8 +10,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from bridge.registry.db import make_engine
-from bridge.registry.write_counter import DATA_TABLES
+from bridge.store.db import make_engine
+from bridge.store.write_counter import DATA_TABLES
 from connectors.moodle.simulator import SimulatedMoodle
 from connectors.moodle.simulator.server import running_server
 from tests.audit_guard import bypassing_audit_guard
@@ -78,7 +78,7 @@ def row_counts(db_url: str) -> dict[str, int]:
 
 def reset_register(db_url: str) -> None:
     """Empty every table (the schema stays), so one database can hold two runs in turn."""
-    from bridge.registry.models import Base
+    from bridge.store.models import Base
 
     engine = make_engine(db_url)
     try:

@@ -9,14 +9,14 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from bridge.registry.base import utcnow
-from bridge.registry.db import make_engine, session_factory
-from bridge.registry.models import LmsAccount, LmsGrade
-from bridge.registry.schema import upgrade
-from bridge.registry.write_counter import WriteCounter
+from bridge.clock import utcnow
 from bridge.services.sync.record_store import RecordStore
 from bridge.services.sync.row_codec import codec_for
 from bridge.services.sync.tables import TABLE_OF
+from bridge.store.db import make_engine, session_factory
+from bridge.store.models import LmsAccount, LmsGrade
+from bridge.store.schema import upgrade
+from bridge.store.write_counter import WriteCounter
 from connectors.records import (
     AssignmentRecord,
     EnrolmentRecord,

@@ -8,13 +8,13 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from bridge.registry.base import utcnow
-from bridge.registry.db import make_engine, session_factory
-from bridge.registry.models import LmsAccount, LmsEnrolment
+from bridge.clock import utcnow
 from bridge.services.sync.column_fit import misfit, row_fit
 from bridge.services.sync.record_store import RecordStore, WriteStats
 from bridge.services.sync.row_codec import codec_for
 from bridge.services.sync.tables import TABLE_OF
+from bridge.store.db import make_engine, session_factory
+from bridge.store.models import LmsAccount, LmsEnrolment
 from connectors.records import (
     EnrolmentRecord,
     GradeRecord,

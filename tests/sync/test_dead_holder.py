@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from bridge.registry.models import AuditEntry, SyncLease, SyncRun
+from bridge.store.models import AuditEntry, SyncLease, SyncRun
 from tests.pushback.helpers import OPERATOR, REPO, kill, served_site, wait_until
 
 pytestmark = [pytest.mark.registry, pytest.mark.slow]

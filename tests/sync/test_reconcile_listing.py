@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from bridge.registry.models import AuditEntry, LmsAccount, OutboxCommand
+from bridge.store.models import AuditEntry, LmsAccount, OutboxCommand
 from connectors.moodle.simulator import lifecycle
 from connectors.moodle.simulator.state import ADMIN_ID
 from tests.configs import OS_USER

@@ -8,7 +8,7 @@ import json
 
 import sqlalchemy as sa
 
-from bridge.registry.db import make_engine
+from bridge.store.db import make_engine
 from connectors.moodle.simulator import sample_site
 from tests.cli import run
 from tests.sync.helpers import config_for, served

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from bridge.registry.db import make_engine
-from bridge.registry.write_counter import WriteCounter
+from bridge.store.db import make_engine
+from bridge.store.write_counter import WriteCounter
 from connectors.base import STREAM_NAMES
 from tests.cli import run
 from tests.sync.helpers import config_for, reset_register, row_counts, served, snapshot
@@ -189,8 +189,8 @@ def test_sync_against_the_simulator_subprocess_over_http(tmp_path, db_url) -> No
 
 
 def test_what_retention_deleted_is_not_imported_again(tmp_path, db_url) -> None:
-    from bridge.registry.models import LmsLogEntry, LmsSubmission, RetentionFloor, Tombstone
     from bridge.services.secrets import read_register_secret, tombstone_hash
+    from bridge.store.models import LmsLogEntry, LmsSubmission, RetentionFloor, Tombstone
 
     with served("demo") as (sim, url):
         config = config_for(tmp_path, db_url, url, sim.token)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from bridge.registry.db import make_engine
-from bridge.registry.models import Base
+from bridge.store.db import make_engine
+from bridge.store.models import Base
 from tests.cli import run
 from tests.configs import SENTINEL_TOKEN
 from tests.sync.helpers import config_for, served

@@ -20,7 +20,7 @@ from bridge.cli.guard import requires
 from bridge.cli.options import json_option, known_connector
 from bridge.cli.render import emit_json, out
 from bridge.errors import OperationFailed
-from bridge.services.connectors import open_connector
+from bridge.services.lms import open_connector
 from bridge.services.local_checks import file_checks, token_file_check, transport_checks
 from bridge.settings.identifiers import is_eu_eea
 from bridge.settings.loader import config_path

@@ -7,9 +7,9 @@ import click
 from bridge.cli.app import App
 from bridge.cli.options import json_option
 from bridge.cli.render import emit_json, out
-from bridge.registry.db import redacted_url
-from bridge.registry.schema import current_revision, head_revision, upgrade
 from bridge.services.secrets import ensure_register_secret
+from bridge.store.db import redacted_url
+from bridge.store.schema import current_revision, head_revision, upgrade
 
 
 @click.group("db")

@@ -8,9 +8,9 @@ import click
 from bridge.cli.app import App
 from bridge.cli.options import email_option, json_option, person_option
 from bridge.cli.render import emit_json, show, table
-from bridge.registry.people import CHANNELS
-from bridge.registry.queries import find_person
 from bridge.services.rights import marketing as marketing_service
+from bridge.store.people import CHANNELS
+from bridge.store.queries import find_person
 
 
 @click.group("marketing")

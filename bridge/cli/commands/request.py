@@ -18,9 +18,9 @@ from bridge.cli.options import (
     person_option,
 )
 from bridge.cli.render import emit_json, show, table
-from bridge.registry.base import utcnow
-from bridge.registry.governance import REQUEST_CHANNELS, REQUEST_TYPES
+from bridge.clock import utcnow
 from bridge.services.rights import requests as request_service
+from bridge.store.governance import REQUEST_CHANNELS, REQUEST_TYPES
 
 
 @click.group("request")

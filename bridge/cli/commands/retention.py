@@ -10,8 +10,8 @@ import click
 from bridge.cli.app import App
 from bridge.cli.options import json_option
 from bridge.cli.render import emit_json, out, show, table
+from bridge.clock import utcnow
 from bridge.errors import UsageError
-from bridge.registry.base import utcnow
 from bridge.services.rights import retention as retention_service
 
 

@@ -23,12 +23,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
+from bridge.clock import utcnow
 from bridge.errors import NotPermitted
-from bridge.registry.base import utcnow
-from bridge.registry.models import AuditEntry
 from bridge.services.audit import chain, verify
 from bridge.services.audit.identity import DAEMON, operator_name
 from bridge.settings import Settings
+from bridge.store.models import AuditEntry
 
 #: What each role may do. Permissions name command categories.
 PERMISSIONS: dict[str, frozenset[str]] = {

@@ -42,9 +42,9 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from bridge.errors import OperationFailed
-from bridge.registry.models import AuditEntry
 from bridge.services.audit.anchor import Anchor, advance_anchor, anchor_path
 from bridge.services.secrets import read_register_secret
+from bridge.store.models import AuditEntry
 
 log = logging.getLogger("bridge.audit")
 

@@ -34,7 +34,6 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from bridge.registry.models import AuditEntry
 from bridge.services.audit.anchor import Anchor, anchor_path, read_anchor
 from bridge.services.audit.chain import (
     GENESIS,
@@ -44,6 +43,7 @@ from bridge.services.audit.chain import (
     row_mac,
     secret_file_of,
 )
+from bridge.store.models import AuditEntry
 
 CHANGED = "changed"
 MISSING = "missing"

@@ -23,10 +23,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from bridge.registry.models import Consent, Person
-from bridge.registry.queries import among
 from bridge.services.intake.rows import ImportRow
 from bridge.services.intake.writers import WriteContext, bulk_write, ids_by
+from bridge.store.models import Consent, Person
+from bridge.store.queries import among
 
 
 @dataclass

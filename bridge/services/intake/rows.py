@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bridge.errors import UsageError
-from bridge.registry.people import CHANNELS
 from bridge.services.intake.headers import HeaderMap, column_label, names_of
 from bridge.services.intake.sources import SheetRow
 from bridge.services.register import values as v
@@ -25,6 +24,7 @@ from bridge.services.register.fields import (
     Parser,
     code_parser,
 )
+from bridge.store.people import CHANNELS
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from bridge.clock import utcnow
 from bridge.errors import UsageError
-from bridge.registry.base import utcnow
 from bridge.services import audit
 from bridge.services.audit import Actor
 from bridge.services.intake.consents import write_consents

@@ -22,13 +22,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
 from bridge.files import private_file
-from bridge.registry.models import Organisation, Person
-from bridge.registry.queries import among
 from bridge.services.intake.formulas import as_text
 from bridge.services.intake.headers import HeaderMap
 from bridge.services.intake.rows import ImportRow, KindSpec, RowError, parse_row
 from bridge.services.intake.sources import Sheet, SheetRow
 from bridge.services.intake.writers import ids_by
+from bridge.store.models import Organisation, Person
+from bridge.store.queries import among
 
 #: How many messages a report keeps (all rejected rows go to the rejects file).
 KEPT_MESSAGES = 100

@@ -17,14 +17,6 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from bridge.errors import OperationFailed
-from bridge.registry.dialect import insert_for
-from bridge.registry.models import (
-    CustomerRelationship,
-    Organisation,
-    Person,
-    PersonOrganisation,
-)
-from bridge.registry.queries import among
 from bridge.services.intake.rows import ImportRow
 from bridge.services.register.accounts import link_lms_accounts
 from bridge.services.register.fields import (
@@ -33,6 +25,14 @@ from bridge.services.register.fields import (
     PERSON_FIELDS,
 )
 from bridge.services.register.relationships import pending_end
+from bridge.store.dialect import insert_for
+from bridge.store.models import (
+    CustomerRelationship,
+    Organisation,
+    Person,
+    PersonOrganisation,
+)
+from bridge.store.queries import among
 
 #: Updatable relationship columns and the import fields they come from.
 RELATIONSHIP_COLUMNS = {"end_date": "end", "reference": "reference"}

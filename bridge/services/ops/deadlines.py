@@ -8,8 +8,8 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
-from bridge.registry.models import SubjectRequest
 from bridge.services.rights.requests import due_soon
+from bridge.store.models import SubjectRequest
 
 
 @dataclass(frozen=True)

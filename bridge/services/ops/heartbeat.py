@@ -14,9 +14,9 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
-from bridge.registry.base import utcnow
-from bridge.registry.models import DaemonHeartbeat
+from bridge.clock import utcnow
 from bridge.services.audit.anchor import anchor_path, read_anchor
+from bridge.store.models import DaemonHeartbeat
 
 log = logging.getLogger(__name__)
 

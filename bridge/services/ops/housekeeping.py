@@ -12,10 +12,10 @@ from datetime import timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
-from bridge.registry.base import utcnow
-from bridge.registry.models import DaemonHeartbeat, SyncLease
+from bridge.clock import utcnow
 from bridge.services.audit import Actor
 from bridge.services.sync.dead_runs import mark_dead_runs_interrupted
+from bridge.store.models import DaemonHeartbeat, SyncLease
 
 log = logging.getLogger(__name__)
 

@@ -14,11 +14,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from bridge.registry.base import utcnow
-from bridge.registry.models import OutboxCommand, SubjectRequest, SyncRun
+from bridge.clock import utcnow
 from bridge.services.status import collect_status
 from bridge.services.sync.state import load_bookmarks
 from bridge.settings import Settings
+from bridge.store.models import OutboxCommand, SubjectRequest, SyncRun
 
 #: Suspend pushes finished within this window make up the revocation latency summary.
 LATENCY_WINDOW = timedelta(hours=24)

@@ -14,12 +14,12 @@ from datetime import UTC, date, datetime, time
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
-from bridge.registry.models import AuditEntry
 from bridge.services import audit
 from bridge.services.audit import Actor
 from bridge.services.ops import reminder_mail, smtp
 from bridge.services.ops.deadlines import Due, due_requests
 from bridge.settings import Settings
+from bridge.store.models import AuditEntry
 
 log = logging.getLogger(__name__)
 

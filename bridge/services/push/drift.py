@@ -14,7 +14,6 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from bridge.registry.models import LmsAccount, Person
 from bridge.services import audit
 from bridge.services.audit import Actor
 from bridge.services.push.outbox import (
@@ -23,6 +22,7 @@ from bridge.services.push.outbox import (
     enqueue_for_accounts,
     latest_access_command,
 )
+from bridge.store.models import LmsAccount, Person
 
 NO_ACCESS = ("withdrawn", "erased")
 

@@ -18,9 +18,9 @@ from typing import Any, Protocol
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
+from bridge.clock import utcnow
 from bridge.errors import UsageError
-from bridge.registry.base import utcnow
-from bridge.registry.models import LmsAccount, OutboxCommand
+from bridge.store.models import LmsAccount, OutboxCommand
 
 #: Backoff of transient failures: 2 s, 4 s, 8 s … capped at 10 minutes, with jitter.
 BACKOFF_BASE_S = 2.0

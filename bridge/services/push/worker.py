@@ -14,15 +14,15 @@ from datetime import timedelta
 from pydantic import SecretStr
 from sqlalchemy.orm import Session, sessionmaker
 
-from bridge.registry.base import utcnow
-from bridge.registry.models import OutboxCommand
+from bridge.clock import utcnow
 from bridge.services import audit
 from bridge.services.audit import Actor
-from bridge.services.connectors import open_connector
 from bridge.services.leases import holder_name
+from bridge.services.lms import open_connector
 from bridge.services.push.outbox import CLAIM_TTL, Outcome, claim, settle
 from bridge.settings import Settings
 from bridge.settings.durations import format_duration
+from bridge.store.models import OutboxCommand
 from connectors.base import (
     Connector,
     ConnectorError,

@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from bridge.registry.models import LmsAccount, Person
-from bridge.registry.queries import among
+from bridge.store.models import LmsAccount, Person
+from bridge.store.queries import among
 
 
 def link_lms_accounts(session: Session, emails: Sequence[str]) -> int:

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from bridge.clock import utcnow
 from bridge.errors import UsageError
-from bridge.registry.base import utcnow
 from bridge.services.audit import Actor
 from bridge.services.register import values as v
 

@@ -7,10 +7,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from bridge.errors import UsageError
-from bridge.registry.models import Organisation, Person
-from bridge.registry.queries import find_person
 from bridge.services.register import values as v
 from bridge.services.register.fields import parse_option
+from bridge.store.models import Organisation, Person
+from bridge.store.queries import find_person
 
 #: Row ids are 64-bit on both databases; a larger number names no row and would make
 #: the database driver fail (SQLite) or the server refuse the query (PostgreSQL).

@@ -10,14 +10,15 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from bridge.clock import utcnow
 from bridge.errors import OperationFailed, UsageError
-from bridge.registry.base import Base, utcnow
-from bridge.registry.models import LmsAccount, Person, PersonOrganisation
 from bridge.services import audit
 from bridge.services.audit import Actor
 from bridge.services.register import values as v
 from bridge.services.register.fields import PERSON_FIELDS, new_provenance
 from bridge.services.register.lookup import person_by_ref
+from bridge.store.base import Base
+from bridge.store.models import LmsAccount, Person, PersonOrganisation
 
 
 def _personcolumns_of() -> list[sa.Column[Any]]:

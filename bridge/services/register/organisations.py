@@ -9,8 +9,6 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from bridge.errors import OperationFailed, UsageError
-from bridge.registry.models import CustomerRelationship, Organisation, Person, PersonOrganisation
-from bridge.registry.queries import provenance_of
 from bridge.services import audit
 from bridge.services.audit import Actor
 from bridge.services.register.fields import (
@@ -22,6 +20,8 @@ from bridge.services.register.fields import (
 from bridge.services.register.lookup import org_by_business_id
 from bridge.services.register.persons import columns_of
 from bridge.services.register.relationships import relationship_view
+from bridge.store.models import CustomerRelationship, Organisation, Person, PersonOrganisation
+from bridge.store.queries import provenance_of
 
 
 def add_org(session: Session, actor: Actor, given: Mapping[str, str | None]) -> Organisation:

@@ -16,19 +16,6 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from bridge.errors import OperationFailed, UsageError
-from bridge.registry.base import Base
-from bridge.registry.models import (
-    MarketingProhibition,
-    Person,
-    PersonOrganisation,
-)
-from bridge.registry.queries import (
-    consents_of,
-    employers_of,
-    lms_accounts,
-    provenance_of,
-    relationships_of,
-)
 from bridge.services import audit
 from bridge.services.audit import Actor
 from bridge.services.register import values as v
@@ -43,6 +30,19 @@ from bridge.services.register.fields import (
 )
 from bridge.services.register.lookup import org_by_business_id, person_by_ref
 from bridge.services.register.relationships import link_employer, relationship_view
+from bridge.store.base import Base
+from bridge.store.models import (
+    MarketingProhibition,
+    Person,
+    PersonOrganisation,
+)
+from bridge.store.queries import (
+    consents_of,
+    employers_of,
+    lms_accounts,
+    provenance_of,
+    relationships_of,
+)
 
 EDIT_SOURCES = ("admin", "data_subject")
 

@@ -12,15 +12,15 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from bridge.clock import register_today, utcnow
 from bridge.errors import UsageError
-from bridge.registry.base import utcnow
-from bridge.registry.models import CustomerRelationship, Organisation, Person, PersonOrganisation
-from bridge.registry.queries import provenance_of
 from bridge.services import audit
 from bridge.services.audit import Actor
 from bridge.services.register import values as v
 from bridge.services.register.fields import new_provenance, parse_option
 from bridge.services.register.lookup import org_by_business_id, person_by_ref
+from bridge.store.models import CustomerRelationship, Organisation, Person, PersonOrganisation
+from bridge.store.queries import provenance_of
 
 
 def relationship_view(rel: CustomerRelationship, via: str) -> dict[str, Any]:
@@ -79,7 +79,7 @@ def pending_end(organisation_id: int | None, end: date | None) -> date | None:
     """The end the daemon must carry out: an employer relationship's end that lies ahead
     (:mod:`bridge.services.rights.contract_ends`). An end already past when it is recorded
     is history, and a person's own relationship ends no one else's access."""
-    if organisation_id is None or end is None or end <= v.register_today():
+    if organisation_id is None or end is None or end <= register_today():
         return None
     return end
 

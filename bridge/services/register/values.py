@@ -10,21 +10,20 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time
-from zoneinfo import ZoneInfo
 
 import phonenumbers
 
-from bridge.registry.people import (
+from bridge.clock import LOCAL_ZONE
+from bridge.settings.identifiers import validate_business_id
+from bridge.store.people import (
     CHANNELS,
     LEGAL_BASES,
     PURPOSES,
     RELATIONSHIP_KINDS,
     normalise_email,
 )
-from bridge.settings.identifiers import validate_business_id
 
 #: Dates without a time are taken as midnight in Finland (where the spreadsheets are kept).
-LOCAL_ZONE = ZoneInfo("Europe/Helsinki")
 DEFAULT_REGION = "FI"
 CONSENT_STATUSES = ("granted", "withdrawn")
 
@@ -194,12 +193,6 @@ def _fi_or_iso(text: str) -> tuple[date, time | None, datetime | None]:
 def parse_date(text: str) -> date:
     """A date written ``31.1.2026`` or ``2026-01-31``."""
     return _fi_or_iso(text)[0]
-
-
-def register_today() -> date:
-    """Today in the register's calendar (Finland's): the day a date such as a contract's
-    end refers to."""
-    return datetime.now(LOCAL_ZONE).date()
 
 
 def parse_moment(text: str) -> datetime:

@@ -10,11 +10,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from bridge.clock import utcnow
 from bridge.errors import UsageError
-from bridge.registry.base import utcnow
-from bridge.registry.models import Consent, LmsEnrolment, Person
-from bridge.registry.people import CHANNELS, PURPOSES
-from bridge.registry.queries import lms_accounts
 from bridge.services import audit
 from bridge.services.audit import Actor
 from bridge.services.push.outbox import (
@@ -25,6 +22,9 @@ from bridge.services.push.outbox import (
     reachable,
 )
 from bridge.settings import Settings
+from bridge.store.models import Consent, LmsEnrolment, Person
+from bridge.store.people import CHANNELS, PURPOSES
+from bridge.store.queries import lms_accounts
 
 
 @dataclass

@@ -23,7 +23,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from bridge.registry.models import Consent, Organisation, Person
+from bridge.clock import register_today
 from bridge.services.audit import Actor
 from bridge.services.audit.identity import DAEMON
 from bridge.services.register import relationships
@@ -32,6 +32,7 @@ from bridge.services.register.fields import parse_option
 from bridge.services.register.lookup import org_by_business_id
 from bridge.services.rights import consent
 from bridge.settings import Settings
+from bridge.store.models import Consent, Organisation, Person
 
 
 @dataclass
@@ -69,7 +70,7 @@ def end_relationship(
     org = org_by_business_id(session, business_id)
     on: date = parse_option("date", v.parse_date, day)
     ended = relationships.end_org_relationships(session, actor, org, on)
-    if on > v.register_today():
+    if on > register_today():
         result = EmployerRevocation(org.business_id, on, scheduled=True)
         if ended and not Actor(DAEMON, settings.daemon.role).may("subject"):
             result.warnings.append(
@@ -91,7 +92,7 @@ def withdraw_for_org(
 ) -> EmployerRevocation:
     """Withdraw the service consent of the employer's people who have no other basis today."""
     org = org_by_business_id(session, business_id)
-    return withdraw_employees(session, settings, actor, org, v.register_today(), reason)
+    return withdraw_employees(session, settings, actor, org, register_today(), reason)
 
 
 def _own_consent(session: Session, person_ids: list[int]) -> set[int]:

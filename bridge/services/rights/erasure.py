@@ -13,8 +13,20 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from bridge.registry.base import utcnow
-from bridge.registry.models import (
+from bridge.clock import utcnow
+from bridge.services import audit
+from bridge.services.audit import Actor
+from bridge.services.push.outbox import OPEN_STATES, Push, enqueue_for_accounts, reachable
+from bridge.services.rights.holds import HOLD_KEEPS
+from bridge.services.rights.requests import link_artefact
+from bridge.services.rights.residue import (
+    Identifiers,
+    checkpoint_after_commit,
+    scrub_bookkeeping,
+)
+from bridge.services.rights.suppression import suppress
+from bridge.settings import Settings
+from bridge.store.models import (
     Consent,
     CustomerRelationship,
     LegalHold,
@@ -30,19 +42,7 @@ from bridge.registry.models import (
     Person,
     PersonOrganisation,
 )
-from bridge.registry.queries import active_holds_on, conversation_message_ids, lms_accounts
-from bridge.services import audit
-from bridge.services.audit import Actor
-from bridge.services.push.outbox import OPEN_STATES, Push, enqueue_for_accounts, reachable
-from bridge.services.rights.holds import HOLD_KEEPS
-from bridge.services.rights.requests import link_artefact
-from bridge.services.rights.residue import (
-    Identifiers,
-    checkpoint_after_commit,
-    scrub_bookkeeping,
-)
-from bridge.services.rights.suppression import suppress
-from bridge.settings import Settings
+from bridge.store.queries import active_holds_on, conversation_message_ids, lms_accounts
 
 #: What each erasure mode leaves in Moodle (reference 3.2, 3.5; CONTRACTS 6).
 MODE_LIMITS = {

@@ -8,8 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from bridge.clock import utcnow
 from bridge.files import write_private
-from bridge.registry.base import utcnow
 from bridge.services.rights.export import serialise, voice
 from bridge.services.rights.letter import render_plan, render_receipt
 from bridge.settings import Settings

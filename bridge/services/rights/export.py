@@ -35,11 +35,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from bridge import notice
+from bridge.clock import utcnow
 from bridge.errors import UsageError
 from bridge.files import write_private
-from bridge.registry.base import utcnow
-from bridge.registry.models import Person
-from bridge.registry.queries import effective_deadline, list_requests
 from bridge.services import audit
 from bridge.services.audit import Actor
 from bridge.services.rights.export_lms import lms_data
@@ -47,6 +45,8 @@ from bridge.services.rights.export_register import register_categories, retentio
 from bridge.services.rights.letter import Voice, render_export, to_pdf
 from bridge.services.rights.requests import link_artefact
 from bridge.settings import Settings
+from bridge.store.models import Person
+from bridge.store.queries import effective_deadline, list_requests
 
 FORMATS = ("json", "html", "pdf")
 

@@ -11,8 +11,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from bridge.registry.base import Base, Provenance
-from bridge.registry.queries import provenance_of
+from bridge.store.base import Base, Provenance
+from bridge.store.queries import provenance_of
 
 
 def lms_time(value: int | None) -> str | None:

@@ -10,7 +10,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from bridge.registry.models import (
+from bridge.services.rights.export_items import all_rows, item
+from bridge.store.models import (
     LmsAccount,
     LmsAssignment,
     LmsAssignmentGrade,
@@ -23,8 +24,7 @@ from bridge.registry.models import (
     LmsSubmission,
     Person,
 )
-from bridge.registry.queries import conversation_message_ids, lms_accounts
-from bridge.services.rights.export_items import all_rows, item
+from bridge.store.queries import conversation_message_ids, lms_accounts
 
 
 def _course_data(session: Session, account: LmsAccount) -> list[dict[str, Any]]:

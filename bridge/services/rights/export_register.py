@@ -11,19 +11,19 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from bridge.registry.models import (
+from bridge.services.rights.export_items import all_rows, item
+from bridge.settings import Settings
+from bridge.store.models import (
     MarketingProhibition,
     Person,
 )
-from bridge.registry.queries import (
+from bridge.store.queries import (
     active_holds_on,
     consents_of,
     employers_of,
     provenance_of,
     relationships_of,
 )
-from bridge.services.rights.export_items import all_rows, item
-from bridge.settings import Settings
 
 
 def register_categories(session: Session, person: Person) -> dict[str, list[dict[str, Any]]]:

@@ -16,10 +16,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from bridge.errors import UsageError
-from bridge.registry.models import LegalHold, Organisation, Person
 from bridge.services import audit
 from bridge.services.audit import Actor
 from bridge.settings import Settings
+from bridge.store.models import LegalHold, Organisation, Person
 
 #: What each hold category keeps through erasure (the parts erasure knows).
 HOLD_KEEPS = {

@@ -17,20 +17,20 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from bridge.clock import utcnow
 from bridge.errors import UsageError
-from bridge.registry.base import utcnow
-from bridge.registry.models import (
+from bridge.services import audit
+from bridge.services.audit import Actor
+from bridge.services.rights.consent import latest_consent, record_consent
+from bridge.settings import Settings
+from bridge.settings.schema import ChannelRule
+from bridge.store.models import (
     Consent,
     MarketingProhibition,
     Organisation,
     Person,
     PersonOrganisation,
 )
-from bridge.services import audit
-from bridge.services.audit import Actor
-from bridge.services.rights.consent import latest_consent, record_consent
-from bridge.settings import Settings
-from bridge.settings.schema import ChannelRule
 
 
 def _rule(settings: Settings, channel: str) -> ChannelRule:

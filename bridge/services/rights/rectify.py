@@ -17,11 +17,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from bridge.clock import utcnow
 from bridge.errors import UsageError
-from bridge.registry.base import utcnow
-from bridge.registry.models import LmsAccount, Person
-from bridge.registry.people import normalise_email
-from bridge.registry.queries import lms_accounts
 from bridge.services import audit
 from bridge.services.audit import Actor
 from bridge.services.push.outbox import Push, enqueue_for_accounts, reachable
@@ -30,6 +27,9 @@ from bridge.services.register.persons import email_free
 from bridge.services.register.values import check_text
 from bridge.services.rights.requests import link_artefact
 from bridge.settings import Settings
+from bridge.store.models import LmsAccount, Person
+from bridge.store.people import normalise_email
+from bridge.store.queries import lms_accounts
 
 #: Register person field → LMS account field (the push worker's change names).
 PERSON_TO_LMS = {

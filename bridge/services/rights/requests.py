@@ -14,14 +14,14 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from bridge.clock import utcnow
 from bridge.errors import UsageError
-from bridge.registry.base import utcnow
-from bridge.registry.governance import REQUEST_CHANNELS, REQUEST_TYPES
-from bridge.registry.models import Person, SubjectRequest
-from bridge.registry.queries import effective_deadline, effective_deadline_column, list_requests
 from bridge.services import audit
 from bridge.services.audit import Actor
 from bridge.settings.durations import add_months
+from bridge.store.governance import REQUEST_CHANNELS, REQUEST_TYPES
+from bridge.store.models import Person, SubjectRequest
+from bridge.store.queries import effective_deadline, effective_deadline_column, list_requests
 
 #: One month to answer (art. 12(3)); an extension adds two further months.
 ANSWER_MONTHS = 1

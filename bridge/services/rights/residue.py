@@ -27,7 +27,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from bridge.registry.models import (
+from bridge.store.models import (
     LmsAccount,
     OutboxCommand,
     Person,

@@ -29,7 +29,6 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from bridge.registry.models import LegalHold, RetentionFloor, Tombstone
 from bridge.services import audit
 from bridge.services.audit import Actor
 from bridge.services.rights.holds import active_holds, covers
@@ -37,6 +36,7 @@ from bridge.services.rights.retention_rows import HANDLED, MODELS, Lookup, Row, 
 from bridge.services.secrets import register_secret, tombstone_hash
 from bridge.settings import Settings
 from bridge.settings.durations import Period, add_period
+from bridge.store.models import LegalHold, RetentionFloor, Tombstone
 
 
 @dataclass

@@ -13,8 +13,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from bridge.registry.base import Base
-from bridge.registry.models import (
+from bridge.store.base import Base
+from bridge.store.models import (
     CustomerRelationship,
     LmsAccount,
     LmsAssignment,

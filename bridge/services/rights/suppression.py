@@ -12,13 +12,13 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from bridge.registry.base import utcnow
-from bridge.registry.models import Suppression
-from bridge.registry.people import normalise_email
+from bridge.clock import utcnow
 from bridge.services import audit
 from bridge.services.audit import Actor
 from bridge.services.secrets import keyed_hash, register_secret
 from bridge.settings import Settings
+from bridge.store.models import Suppression
+from bridge.store.people import normalise_email
 from connectors.records import Record, UserRecord
 
 #: Record fields that name an LMS user.

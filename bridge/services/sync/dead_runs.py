@@ -18,9 +18,9 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from bridge.registry.models import SyncLease, SyncRun
 from bridge.services import audit
 from bridge.services.audit import Actor
+from bridge.store.models import SyncLease, SyncRun
 
 #: The counts of a stream that say what a run wrote.
 WRITE_COUNTS = ("fetched", "created", "updated", "unchanged", "removed", "quarantined")

@@ -19,12 +19,11 @@ import sqlalchemy as sa
 from pydantic import SecretStr
 from sqlalchemy.orm import Session, sessionmaker
 
-from bridge.registry.base import utcnow
-from bridge.registry.models import SyncRun
+from bridge.clock import utcnow
 from bridge.services import audit
 from bridge.services.audit import Actor
-from bridge.services.connectors import open_connector
 from bridge.services.leases import held_lease, holder_name
+from bridge.services.lms import open_connector
 from bridge.services.push import drift
 from bridge.services.rights.suppression import SuppressionList
 from bridge.services.sync.dead_runs import mark_dead_runs_interrupted
@@ -45,6 +44,7 @@ from bridge.services.sync.run_plan import (
 from bridge.services.sync.state import load_bookmarks, quarantine, save_bookmark
 from bridge.services.sync.tables import stream_tables
 from bridge.settings import Settings
+from bridge.store.models import SyncRun
 from connectors.base import (
     ConnectionRefused,
     Connector,

@@ -15,9 +15,9 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from bridge.registry.bulk import bigint_array
-from bridge.registry.models import Person
 from bridge.services.sync.row_codec import bind_value
+from bridge.store.bulk import bigint_array
+from bridge.store.models import Person
 
 _CREATE = """
 INSERT INTO persons (first_name, last_name, email, email_normalised, legal_basis, status,

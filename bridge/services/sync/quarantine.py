@@ -7,7 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from bridge.registry.models import QuarantinedRecord
+from bridge.store.models import QuarantinedRecord
 
 
 def list_quarantine(session: Session, connector: str | None = None) -> list[dict[str, Any]]:

@@ -18,9 +18,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from bridge.registry.base import Base
-from bridge.registry.models import LmsCourse, SyncSeenKey
 from bridge.services.sync.tables import TABLE_OF
+from bridge.store.base import Base
+from bridge.store.models import LmsCourse, SyncSeenKey
 from connectors.records import Record
 
 KEY_FIELDS_OF: dict[type[Base], tuple[str, ...]] = {

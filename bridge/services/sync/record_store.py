@@ -3,7 +3,7 @@
 One batch is one transaction (the caller's session). The stored hashes of a batch are
 read per table in one statement; only new rows and rows whose content hash changed are
 built (plain tuples, :mod:`row_codec`) and written, in one bulk upsert per table
-(:mod:`bridge.registry.bulk`: ``executemany`` on SQLite, ``COPY`` into a staging table
+(:mod:`bridge.store.bulk`: ``executemany`` on SQLite, ``COPY`` into a staging table
 and one ``INSERT … SELECT`` on PostgreSQL). A record already stored with the same hash
 costs its share of one read and nothing else.
 """
@@ -18,14 +18,14 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from bridge.registry.base import Base
-from bridge.registry.bulk import new_rows, read_hashes, upsert_rows
 from bridge.services.rights.suppression import SuppressionList
 from bridge.services.sync.column_fit import misfit_reject, row_fit
 from bridge.services.sync.person_linking import link_accounts
 from bridge.services.sync.retention_guard import RetentionGuard
 from bridge.services.sync.row_codec import Changes, bind_value, codec_for
 from bridge.services.sync.tables import TABLE_OF
+from bridge.store.base import Base
+from bridge.store.bulk import new_rows, read_hashes, upsert_rows
 from connectors.records import Record, Reject, UserRecord
 
 

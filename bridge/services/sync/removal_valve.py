@@ -20,12 +20,12 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from bridge.registry.base import Base
 from bridge.services import audit
 from bridge.services.audit import Actor
 from bridge.services.sync.listing import Listing
 from bridge.services.sync.reconcile import Removals, count_removals, forget_seen, mark_removed
 from bridge.settings.schema import ReconcileSettings
+from bridge.store.base import Base
 
 log = logging.getLogger(__name__)
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from bridge.registry.models import RetentionFloor, Tombstone
 from bridge.services.secrets import register_secret, tombstone_hash
 from bridge.settings import Settings
+from bridge.store.models import RetentionFloor, Tombstone
 from connectors.records import Record
 
 #: The record time a floor is compared with, in order of preference.

@@ -22,8 +22,8 @@ from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 
-from bridge.registry.bulk import RowSink
-from bridge.registry.people import normalise_email
+from bridge.store.bulk import RowSink
+from bridge.store.people import normalise_email
 from connectors.records import Record, UserRecord
 
 #: Record fields holding (name, value) pairs, stored as a JSON object.

@@ -9,8 +9,8 @@ from typing import Any, Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from bridge.clock import utcnow
 from bridge.errors import UsageError
-from bridge.registry.base import utcnow
 from bridge.services.sync.state import is_due, load_bookmarks
 from bridge.settings import Settings
 

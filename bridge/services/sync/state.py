@@ -15,10 +15,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from bridge.registry.dialect import insert_for
-from bridge.registry.models import QuarantinedRecord, SyncBookmark
 from bridge.settings.cron import cron_trigger
 from bridge.settings.durations import Schedule
+from bridge.store.dialect import insert_for
+from bridge.store.models import QuarantinedRecord, SyncBookmark
 from connectors.records import Reject
 from connectors.redaction import redact
 

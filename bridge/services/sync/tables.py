@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bridge.registry.base import Base
-from bridge.registry.models import (
+from bridge.store.base import Base
+from bridge.store.models import (
     LmsAccount,
     LmsAssignment,
     LmsAssignmentGrade,

@@ -1,7 +1,7 @@
 """Every table of the register, in one import."""
 
-from bridge.registry.base import Base
-from bridge.registry.governance import (
+from bridge.store.base import Base
+from bridge.store.governance import (
     AuditEntry,
     LegalHold,
     RetentionFloor,
@@ -9,7 +9,7 @@ from bridge.registry.governance import (
     Suppression,
     Tombstone,
 )
-from bridge.registry.lms import (
+from bridge.store.lms import (
     LMS_TABLES,
     LmsAccount,
     LmsAssignment,
@@ -22,7 +22,7 @@ from bridge.registry.lms import (
     LmsMessage,
     LmsSubmission,
 )
-from bridge.registry.operations import (
+from bridge.store.operations import (
     DaemonHeartbeat,
     OutboxCommand,
     QuarantinedRecord,
@@ -31,7 +31,7 @@ from bridge.registry.operations import (
     SyncRun,
     SyncSeenKey,
 )
-from bridge.registry.people import (
+from bridge.store.people import (
     Consent,
     CustomerRelationship,
     MarketingProhibition,

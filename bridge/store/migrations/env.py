@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from bridge.registry.models import Base
+from bridge.store.models import Base
 
 connection = context.config.attributes["connection"]
 context.configure(

@@ -12,8 +12,8 @@ from weakref import WeakKeyDictionary
 
 import sqlalchemy as sa
 
-from bridge.registry.lms import LMS_TABLES
-from bridge.registry.people import (
+from bridge.store.lms import LMS_TABLES
+from bridge.store.people import (
     Consent,
     CustomerRelationship,
     MarketingProhibition,

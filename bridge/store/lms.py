@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bridge.registry.base import Base, LmsRow
+from bridge.store.base import Base, LmsRow
 
 _BIG = sa.BigInteger
 

@@ -8,7 +8,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bridge.registry.base import Base, Provenance, utcnow
+from bridge.clock import utcnow
+from bridge.store.base import Base, Provenance
 
 #: Legal bases of N3, checked in code.
 LEGAL_BASES = ("customer_relationship", "other_connection", "consent")

@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from bridge.errors import UsageError
-from bridge.registry.base import Provenance
-from bridge.registry.models import (
+from bridge.store.base import Provenance
+from bridge.store.models import (
     Consent,
     CustomerRelationship,
     LegalHold,
@@ -26,7 +26,7 @@ from bridge.registry.models import (
     PersonOrganisation,
     SubjectRequest,
 )
-from bridge.registry.people import normalise_email
+from bridge.store.people import normalise_email
 
 
 def find_person(session: Session, *, person_id: int | None, email: str | None) -> Person:

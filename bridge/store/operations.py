@@ -9,7 +9,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bridge.registry.base import Base, utcnow
+from bridge.clock import utcnow
+from bridge.store.base import Base
 
 RUN_STATUSES = ("running", "ok", "partial", "failed", "interrupted")
 OUTBOX_STATES = ("pending", "in_progress", "waiting", "done", "failed")

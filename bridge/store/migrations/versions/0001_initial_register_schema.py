@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import bridge.registry.base
+import bridge.store.base
 
 revision = "0001"
 down_revision = None
@@ -23,7 +23,7 @@ def upgrade() -> None:
     op.create_table(
         "audit_log",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("at", bridge.registry.base.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("at", bridge.store.base.UtcDateTime(timezone=True), nullable=False),
         sa.Column("operator", sa.String(length=100), nullable=False),
         sa.Column("role", sa.String(length=20), nullable=False),
         sa.Column("action", sa.String(length=60), nullable=False),
@@ -45,9 +45,9 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("host", sa.String(length=200), nullable=False),
         sa.Column("pid", sa.Integer(), nullable=False),
-        sa.Column("started_at", bridge.registry.base.UtcDateTime(timezone=True), nullable=False),
-        sa.Column("beat_at", bridge.registry.base.UtcDateTime(timezone=True), nullable=False),
-        sa.Column("stopped_at", bridge.registry.base.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("started_at", bridge.store.base.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("beat_at", bridge.store.base.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("stopped_at", bridge.store.base.UtcDateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_daemon_heartbeats")),
     )
     op.create_table(
@@ -66,11 +66,11 @@ def upgrade() -> None:
         sa.Column("content_hash", sa.String(length=64), nullable=False),
         sa.Column("run_id", sa.Integer(), nullable=True),
         sa.Column("source_ref", sa.String(length=300), nullable=True),
-        sa.Column("first_seen_at", bridge.registry.base.UtcDateTime(timezone=True), nullable=False),
-        sa.Column("changed_at", bridge.registry.base.UtcDateTime(timezone=True), nullable=True),
-        sa.Column("last_seen_at", bridge.registry.base.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("first_seen_at", bridge.store.base.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("changed_at", bridge.store.base.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("last_seen_at", bridge.store.base.UtcDateTime(timezone=True), nullable=True),
         sa.Column(
-            "removed_in_lms_at", bridge.registry.base.UtcDateTime(timezone=True), nullable=True
+            "removed_in_lms_at", bridge.store.base.UtcDateTime(timezone=True), nullable=True
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_lms_assignment_grades")),
         sa.UniqueConstraint(
@@ -108,11 +108,11 @@ def upgrade() -> None:
         sa.Column("content_hash", sa.String(length=64), nullable=False),
         sa.Column("run_id", sa.Integer(), nullable=True),
         sa.Column("source_ref", sa.String(length=300), nullable=True),
-        sa.Column("first_seen_at", bridge.registry.base.UtcDateTime(timezone=True), nullable=False),
-        sa.Column("changed_at", bridge.registry.base.UtcDateTime(timezone=True), nullable=True),
-        sa.Column("last_seen_at", bridge.registry.base.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("first_seen_at", bridge.store.base.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("changed_at", bridge.store.base.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("last_seen_at", bridge.store.base.UtcDateTime(timezone=True), nullable=True),
         sa.Column(
-            "removed_in_lms_at", bridge.registry.base.UtcDateTime(timezone=True), nullable=True
+            "removed_in_lms_at", bridge.store.base.UtcDateTime(timezone=True), nullable=True
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_lms_assignments")),
         sa.UniqueConstraint(
@@ -141,11 +141,11 @@ def upgrade() -> None:
         sa.Column("content_hash", sa.String(length=64), nullable=False),
         sa.Column("run_id", sa.Integer(), nullable=True),
         sa.Column("source_ref", sa.String(length=300), nullable=True),
-        sa.Column("first_seen_at", bridge.registry.base.UtcDateTime(timezone=True), nullable=False),
-        sa.Column("changed_at", bridge.registry.base.UtcDateTime(timezone=True), nullable=True),
-        sa.Column("last_seen_at", bridge.registry.base.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("first_seen_at", bridge.store.base.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("changed_at", bridge.store.base.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("last_seen_at", bridge.store.base.UtcDateTime(timezone=True), nullable=True),
         sa.Column(
-            "removed_in_lms_at", bridge.registry.base.UtcDateTime(timezone=True), nullable=True
+            "removed_in_lms_at", bridge.store.base.UtcDateTime(timezone=True), nullable=True
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_lms_courses")),
         sa.UniqueConstraint(
@@ -166,11 +166,11 @@ def upgrade() -> None:
         sa.Column("content_hash", sa.String(length=64), nullable=False),
         sa.Column("run_id", sa.Integer(), nullable=True),
         sa.Column("source_ref", sa.String(length=300), nullable=True),
-        sa.Column("first_seen_at", bridge.registry.base.UtcDateTime(timezone=True), nullable=False),
-        sa.Column("changed_at", bridge.registry.base.UtcDateTime(timezone=True), nullable=True),
-        sa.Column("last_seen_at", bridge.registry.base.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("first_seen_at", bridge.store.base.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("changed_at", bridge.store.base.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("last_seen_at", bridge.store.base.UtcDateTime(timezone=True), nullable=True),
         sa.Column(
-            "removed_in_lms_at", bridge.registry.base.UtcDateTime(timezone=True), nullable=True
+            "removed_in_lms_at", bridge.store.base.UtcDateTime(timezone=True), nullable=True
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_lms_enrolments")),
         sa.UniqueConstraint(
@@ -201,11 +201,11 @@ def upgrade() -> None:
         sa.Column("content_hash", sa.String(length=64), nullable=False),
         sa.Column("run_id", sa.Integer(), nullable=True),
         sa.Column("source_ref", sa.String(length=300), nullable=True),
-        sa.Column("first_seen_at", bridge.registry.base.UtcDateTime(timezone=True), nullable=False),
-        sa.Column("changed_at", bridge.registry.base.UtcDateTime(timezone=True), nullable=True),
-        sa.Column("last_seen_at", bridge.registry.base.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("first_seen_at", bridge.store.base.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("changed_at", bridge.store.base.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("last_seen_at", bridge.store.base.UtcDateTime(timezone=True), nullable=True),
         sa.Column(
-            "removed_in_lms_at", bridge.registry.base.UtcDateTime(timezone=True), nullable=True
+            "removed_in_lms_at", bridge.store.base.UtcDateTime(timezone=True), nullable=True
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_lms_grade_items")),
         sa.UniqueConstraint(
@@ -233,11 +233,11 @@ def upgrade() -> None:
         sa.Column("content_hash", sa.String(length=64), nullable=False),
         sa.Column("run_id", sa.Integer(), nullable=True),
         sa.Column("source_ref", sa.String(length=300), nullable=True),
-        sa.Column("first_seen_at", bridge.registry.base.UtcDateTime(timezone=True), nullable=False),
-        sa.Column("changed_at", bridge.registry.base.UtcDateTime(timezone=True), nullable=True),
-        sa.Column("last_seen_at", bridge.registry.base.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("first_seen_at", bridge.store.base.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("changed_at", bridge.store.base.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("last_seen_at", bridge.store.base.UtcDateTime(timezone=True), nullable=True),
         sa.Column(
-            "removed_in_lms_at", bridge.registry.base.UtcDateTime(timezone=True), nullable=True
+            "removed_in_lms_at", bridge.store.base.UtcDateTime(timezone=True), nullable=True
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_lms_grades")),
         sa.UniqueConstraint(
@@ -284,11 +284,11 @@ def upgrade() -> None:
         sa.Column("content_hash", sa.String(length=64), nullable=False),
         sa.Column("run_id", sa.Integer(), nullable=True),
         sa.Column("source_ref", sa.String(length=300), nullable=True),
-        sa.Column("first_seen_at", bridge.registry.base.UtcDateTime(timezone=True), nullable=False),
-        sa.Column("changed_at", bridge.registry.base.UtcDateTime(timezone=True), nullable=True),
-        sa.Column("last_seen_at", bridge.registry.base.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("first_seen_at", bridge.store.base.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("changed_at", bridge.store.base.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("last_seen_at", bridge.store.base.UtcDateTime(timezone=True), nullable=True),
         sa.Column(
-            "removed_in_lms_at", bridge.registry.base.UtcDateTime(timezone=True), nullable=True
+            "removed_in_lms_at", bridge.store.base.UtcDateTime(timezone=True), nullable=True
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_lms_log_entries")),
         sa.UniqueConstraint(
@@ -315,11 +315,11 @@ def upgrade() -> None:
         sa.Column("content_hash", sa.String(length=64), nullable=False),
         sa.Column("run_id", sa.Integer(), nullable=True),
         sa.Column("source_ref", sa.String(length=300), nullable=True),
-        sa.Column("first_seen_at", bridge.registry.base.UtcDateTime(timezone=True), nullable=False),
-        sa.Column("changed_at", bridge.registry.base.UtcDateTime(timezone=True), nullable=True),
-        sa.Column("last_seen_at", bridge.registry.base.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("first_seen_at", bridge.store.base.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("changed_at", bridge.store.base.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("last_seen_at", bridge.store.base.UtcDateTime(timezone=True), nullable=True),
         sa.Column(
-            "removed_in_lms_at", bridge.registry.base.UtcDateTime(timezone=True), nullable=True
+            "removed_in_lms_at", bridge.store.base.UtcDateTime(timezone=True), nullable=True
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_lms_messages")),
         sa.UniqueConstraint(
@@ -353,11 +353,11 @@ def upgrade() -> None:
         sa.Column("content_hash", sa.String(length=64), nullable=False),
         sa.Column("run_id", sa.Integer(), nullable=True),
         sa.Column("source_ref", sa.String(length=300), nullable=True),
-        sa.Column("first_seen_at", bridge.registry.base.UtcDateTime(timezone=True), nullable=False),
-        sa.Column("changed_at", bridge.registry.base.UtcDateTime(timezone=True), nullable=True),
-        sa.Column("last_seen_at", bridge.registry.base.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("first_seen_at", bridge.store.base.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("changed_at", bridge.store.base.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("last_seen_at", bridge.store.base.UtcDateTime(timezone=True), nullable=True),
         sa.Column(
-            "removed_in_lms_at", bridge.registry.base.UtcDateTime(timezone=True), nullable=True
+            "removed_in_lms_at", bridge.store.base.UtcDateTime(timezone=True), nullable=True
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_lms_submissions")),
         sa.UniqueConstraint(
@@ -386,15 +386,15 @@ def upgrade() -> None:
         sa.Column("billing_email", sa.String(length=320), nullable=True),
         sa.Column("e_invoice_address", sa.String(length=100), nullable=True),
         sa.Column("content_hash", sa.String(length=64), nullable=True),
-        sa.Column("created_at", bridge.registry.base.UtcDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", bridge.registry.base.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", bridge.store.base.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", bridge.store.base.UtcDateTime(timezone=True), nullable=False),
         sa.Column("source", sa.String(length=20), nullable=False),
         sa.Column("source_ref", sa.String(length=300), nullable=True),
-        sa.Column("first_seen_at", bridge.registry.base.UtcDateTime(timezone=True), nullable=False),
-        sa.Column("changed_at", bridge.registry.base.UtcDateTime(timezone=True), nullable=True),
-        sa.Column("last_seen_at", bridge.registry.base.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("first_seen_at", bridge.store.base.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("changed_at", bridge.store.base.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("last_seen_at", bridge.store.base.UtcDateTime(timezone=True), nullable=True),
         sa.Column(
-            "removed_in_lms_at", bridge.registry.base.UtcDateTime(timezone=True), nullable=True
+            "removed_in_lms_at", bridge.store.base.UtcDateTime(timezone=True), nullable=True
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_organisations")),
         sa.UniqueConstraint("business_id", name=op.f("uq_organisations_business_id")),
@@ -411,15 +411,15 @@ def upgrade() -> None:
         sa.Column("legal_basis", sa.String(length=40), nullable=False),
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("content_hash", sa.String(length=64), nullable=True),
-        sa.Column("created_at", bridge.registry.base.UtcDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", bridge.registry.base.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", bridge.store.base.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", bridge.store.base.UtcDateTime(timezone=True), nullable=False),
         sa.Column("source", sa.String(length=20), nullable=False),
         sa.Column("source_ref", sa.String(length=300), nullable=True),
-        sa.Column("first_seen_at", bridge.registry.base.UtcDateTime(timezone=True), nullable=False),
-        sa.Column("changed_at", bridge.registry.base.UtcDateTime(timezone=True), nullable=True),
-        sa.Column("last_seen_at", bridge.registry.base.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("first_seen_at", bridge.store.base.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("changed_at", bridge.store.base.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("last_seen_at", bridge.store.base.UtcDateTime(timezone=True), nullable=True),
         sa.Column(
-            "removed_in_lms_at", bridge.registry.base.UtcDateTime(timezone=True), nullable=True
+            "removed_in_lms_at", bridge.store.base.UtcDateTime(timezone=True), nullable=True
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_persons")),
     )
@@ -435,7 +435,7 @@ def upgrade() -> None:
         sa.Column("connector", sa.String(length=64), nullable=False),
         sa.Column("stream", sa.String(length=40), nullable=False),
         sa.Column("floor", sa.BigInteger(), nullable=False),
-        sa.Column("updated_at", bridge.registry.base.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", bridge.store.base.UtcDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_retention_floors")),
         sa.UniqueConstraint(
             "connector", "stream", name=op.f("uq_retention_floors_connector_stream")
@@ -447,8 +447,8 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(length=20), nullable=False),
         sa.Column("connector", sa.String(length=64), nullable=False),
         sa.Column("identifier_hash", sa.String(length=64), nullable=False),
-        sa.Column("created_at", bridge.registry.base.UtcDateTime(timezone=True), nullable=False),
-        sa.Column("lifted_at", bridge.registry.base.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", bridge.store.base.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("lifted_at", bridge.store.base.UtcDateTime(timezone=True), nullable=True),
         sa.Column("lift_evidence", sa.Text(), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_suppressions")),
         sa.UniqueConstraint(
@@ -465,12 +465,12 @@ def upgrade() -> None:
         sa.Column("stream", sa.String(length=40), nullable=False),
         sa.Column("bookmark", sa.JSON(), nullable=True),
         sa.Column("run_id", sa.Integer(), nullable=True),
-        sa.Column("updated_at", bridge.registry.base.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", bridge.store.base.UtcDateTime(timezone=True), nullable=False),
         sa.Column(
-            "last_completed_at", bridge.registry.base.UtcDateTime(timezone=True), nullable=True
+            "last_completed_at", bridge.store.base.UtcDateTime(timezone=True), nullable=True
         ),
         sa.Column(
-            "last_reconciled_at", bridge.registry.base.UtcDateTime(timezone=True), nullable=True
+            "last_reconciled_at", bridge.store.base.UtcDateTime(timezone=True), nullable=True
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_sync_bookmarks")),
         sa.UniqueConstraint("connector", "stream", name=op.f("uq_sync_bookmarks_connector_stream")),
@@ -479,17 +479,17 @@ def upgrade() -> None:
         "sync_leases",
         sa.Column("name", sa.String(length=100), nullable=False),
         sa.Column("holder", sa.String(length=200), nullable=False),
-        sa.Column("acquired_at", bridge.registry.base.UtcDateTime(timezone=True), nullable=False),
-        sa.Column("heartbeat_at", bridge.registry.base.UtcDateTime(timezone=True), nullable=False),
-        sa.Column("expires_at", bridge.registry.base.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("acquired_at", bridge.store.base.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("heartbeat_at", bridge.store.base.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", bridge.store.base.UtcDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("name", name=op.f("pk_sync_leases")),
     )
     op.create_table(
         "sync_runs",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("connector", sa.String(length=64), nullable=False),
-        sa.Column("started_at", bridge.registry.base.UtcDateTime(timezone=True), nullable=False),
-        sa.Column("finished_at", bridge.registry.base.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("started_at", bridge.store.base.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("finished_at", bridge.store.base.UtcDateTime(timezone=True), nullable=True),
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("trigger", sa.String(length=20), nullable=False),
         sa.Column("operator", sa.String(length=100), nullable=True),
@@ -523,7 +523,7 @@ def upgrade() -> None:
         sa.Column("connector", sa.String(length=64), nullable=False),
         sa.Column("stream", sa.String(length=40), nullable=False),
         sa.Column("key_hash", sa.String(length=64), nullable=False),
-        sa.Column("created_at", bridge.registry.base.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", bridge.store.base.UtcDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_tombstones")),
         sa.UniqueConstraint(
             "connector", "stream", "key_hash", name=op.f("uq_tombstones_connector_stream_key_hash")
@@ -536,17 +536,17 @@ def upgrade() -> None:
         sa.Column("purpose", sa.String(length=40), nullable=False),
         sa.Column("channel", sa.String(length=20), nullable=True),
         sa.Column("status", sa.String(length=20), nullable=False),
-        sa.Column("granted_at", bridge.registry.base.UtcDateTime(timezone=True), nullable=True),
-        sa.Column("withdrawn_at", bridge.registry.base.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("granted_at", bridge.store.base.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("withdrawn_at", bridge.store.base.UtcDateTime(timezone=True), nullable=True),
         sa.Column("evidence", sa.Text(), nullable=True),
         sa.Column("recorded_by", sa.String(length=100), nullable=True),
         sa.Column("source", sa.String(length=20), nullable=False),
         sa.Column("source_ref", sa.String(length=300), nullable=True),
-        sa.Column("first_seen_at", bridge.registry.base.UtcDateTime(timezone=True), nullable=False),
-        sa.Column("changed_at", bridge.registry.base.UtcDateTime(timezone=True), nullable=True),
-        sa.Column("last_seen_at", bridge.registry.base.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("first_seen_at", bridge.store.base.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("changed_at", bridge.store.base.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("last_seen_at", bridge.store.base.UtcDateTime(timezone=True), nullable=True),
         sa.Column(
-            "removed_in_lms_at", bridge.registry.base.UtcDateTime(timezone=True), nullable=True
+            "removed_in_lms_at", bridge.store.base.UtcDateTime(timezone=True), nullable=True
         ),
         sa.ForeignKeyConstraint(
             ["person_id"], ["persons.id"], name=op.f("fk_consents_person_id_persons")
@@ -569,11 +569,11 @@ def upgrade() -> None:
         sa.Column("reference", sa.String(length=300), nullable=True),
         sa.Column("source", sa.String(length=20), nullable=False),
         sa.Column("source_ref", sa.String(length=300), nullable=True),
-        sa.Column("first_seen_at", bridge.registry.base.UtcDateTime(timezone=True), nullable=False),
-        sa.Column("changed_at", bridge.registry.base.UtcDateTime(timezone=True), nullable=True),
-        sa.Column("last_seen_at", bridge.registry.base.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("first_seen_at", bridge.store.base.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("changed_at", bridge.store.base.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("last_seen_at", bridge.store.base.UtcDateTime(timezone=True), nullable=True),
         sa.Column(
-            "removed_in_lms_at", bridge.registry.base.UtcDateTime(timezone=True), nullable=True
+            "removed_in_lms_at", bridge.store.base.UtcDateTime(timezone=True), nullable=True
         ),
         sa.ForeignKeyConstraint(
             ["organisation_id"],
@@ -604,8 +604,8 @@ def upgrade() -> None:
         sa.Column("until", sa.Date(), nullable=False),
         sa.Column("reason", sa.Text(), nullable=False),
         sa.Column("created_by", sa.String(length=100), nullable=True),
-        sa.Column("created_at", bridge.registry.base.UtcDateTime(timezone=True), nullable=False),
-        sa.Column("lifted_at", bridge.registry.base.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", bridge.store.base.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("lifted_at", bridge.store.base.UtcDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["organisation_id"],
             ["organisations.id"],
@@ -650,11 +650,11 @@ def upgrade() -> None:
         sa.Column("content_hash", sa.String(length=64), nullable=False),
         sa.Column("run_id", sa.Integer(), nullable=True),
         sa.Column("source_ref", sa.String(length=300), nullable=True),
-        sa.Column("first_seen_at", bridge.registry.base.UtcDateTime(timezone=True), nullable=False),
-        sa.Column("changed_at", bridge.registry.base.UtcDateTime(timezone=True), nullable=True),
-        sa.Column("last_seen_at", bridge.registry.base.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("first_seen_at", bridge.store.base.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("changed_at", bridge.store.base.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("last_seen_at", bridge.store.base.UtcDateTime(timezone=True), nullable=True),
         sa.Column(
-            "removed_in_lms_at", bridge.registry.base.UtcDateTime(timezone=True), nullable=True
+            "removed_in_lms_at", bridge.store.base.UtcDateTime(timezone=True), nullable=True
         ),
         sa.ForeignKeyConstraint(
             ["person_id"], ["persons.id"], name=op.f("fk_lms_accounts_person_id_persons")
@@ -676,17 +676,17 @@ def upgrade() -> None:
         sa.Column("person_id", sa.Integer(), nullable=True),
         sa.Column("organisation_id", sa.Integer(), nullable=True),
         sa.Column("channel", sa.String(length=20), nullable=False),
-        sa.Column("prohibited_at", bridge.registry.base.UtcDateTime(timezone=True), nullable=False),
-        sa.Column("lifted_at", bridge.registry.base.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("prohibited_at", bridge.store.base.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("lifted_at", bridge.store.base.UtcDateTime(timezone=True), nullable=True),
         sa.Column("evidence", sa.Text(), nullable=True),
         sa.Column("details", sa.JSON(), nullable=True),
         sa.Column("source", sa.String(length=20), nullable=False),
         sa.Column("source_ref", sa.String(length=300), nullable=True),
-        sa.Column("first_seen_at", bridge.registry.base.UtcDateTime(timezone=True), nullable=False),
-        sa.Column("changed_at", bridge.registry.base.UtcDateTime(timezone=True), nullable=True),
-        sa.Column("last_seen_at", bridge.registry.base.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("first_seen_at", bridge.store.base.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("changed_at", bridge.store.base.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("last_seen_at", bridge.store.base.UtcDateTime(timezone=True), nullable=True),
         sa.Column(
-            "removed_in_lms_at", bridge.registry.base.UtcDateTime(timezone=True), nullable=True
+            "removed_in_lms_at", bridge.store.base.UtcDateTime(timezone=True), nullable=True
         ),
         sa.ForeignKeyConstraint(
             ["organisation_id"],
@@ -716,11 +716,11 @@ def upgrade() -> None:
         sa.Column("title", sa.String(length=200), nullable=True),
         sa.Column("source", sa.String(length=20), nullable=False),
         sa.Column("source_ref", sa.String(length=300), nullable=True),
-        sa.Column("first_seen_at", bridge.registry.base.UtcDateTime(timezone=True), nullable=False),
-        sa.Column("changed_at", bridge.registry.base.UtcDateTime(timezone=True), nullable=True),
-        sa.Column("last_seen_at", bridge.registry.base.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("first_seen_at", bridge.store.base.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("changed_at", bridge.store.base.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("last_seen_at", bridge.store.base.UtcDateTime(timezone=True), nullable=True),
         sa.Column(
-            "removed_in_lms_at", bridge.registry.base.UtcDateTime(timezone=True), nullable=True
+            "removed_in_lms_at", bridge.store.base.UtcDateTime(timezone=True), nullable=True
         ),
         sa.ForeignKeyConstraint(
             ["organisation_id"],
@@ -755,8 +755,8 @@ def upgrade() -> None:
         sa.Column("reason", sa.Text(), nullable=False),
         sa.Column("payload", sa.JSON(), nullable=False),
         sa.Column("payload_hash", sa.String(length=64), nullable=False),
-        sa.Column("created_at", bridge.registry.base.UtcDateTime(timezone=True), nullable=False),
-        sa.Column("resolved_at", bridge.registry.base.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", bridge.store.base.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("resolved_at", bridge.store.base.UtcDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["run_id"], ["sync_runs.id"], name=op.f("fk_quarantine_run_id_sync_runs")
         ),
@@ -782,8 +782,8 @@ def upgrade() -> None:
         sa.Column("outcome", sa.Text(), nullable=True),
         sa.Column("artefact", sa.JSON(), nullable=True),
         sa.Column("opened_by", sa.String(length=100), nullable=True),
-        sa.Column("created_at", bridge.registry.base.UtcDateTime(timezone=True), nullable=False),
-        sa.Column("closed_at", bridge.registry.base.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", bridge.store.base.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("closed_at", bridge.store.base.UtcDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["person_id"], ["persons.id"], name=op.f("fk_subject_requests_person_id_persons")
         ),
@@ -809,18 +809,18 @@ def upgrade() -> None:
         sa.Column("state", sa.String(length=20), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column(
-            "next_attempt_at", bridge.registry.base.UtcDateTime(timezone=True), nullable=False
+            "next_attempt_at", bridge.store.base.UtcDateTime(timezone=True), nullable=False
         ),
         sa.Column("last_error", sa.Text(), nullable=True),
         sa.Column("claimed_by", sa.String(length=200), nullable=True),
-        sa.Column("claimed_until", bridge.registry.base.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("claimed_until", bridge.store.base.UtcDateTime(timezone=True), nullable=True),
         sa.Column("lms_request_id", sa.BigInteger(), nullable=True),
         sa.Column("request_id", sa.Integer(), nullable=True),
         sa.Column("operator", sa.String(length=100), nullable=True),
         sa.Column("reason", sa.Text(), nullable=True),
-        sa.Column("created_at", bridge.registry.base.UtcDateTime(timezone=True), nullable=False),
-        sa.Column("done_at", bridge.registry.base.UtcDateTime(timezone=True), nullable=True),
-        sa.Column("verified_at", bridge.registry.base.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", bridge.store.base.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("done_at", bridge.store.base.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("verified_at", bridge.store.base.UtcDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["person_id"], ["persons.id"], name=op.f("fk_outbox_person_id_persons")
         ),

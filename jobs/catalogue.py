@@ -19,7 +19,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bridge.registry.base import utcnow
+from bridge.clock import utcnow
 from bridge.settings.cron import cron_trigger
 from bridge.settings.cron import cron_weekdays as cron_weekdays  # crontab weekdays, re-exported
 from bridge.settings.durations import Schedule

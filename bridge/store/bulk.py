@@ -15,9 +15,9 @@ functions take rows already converted to the driver's values and hand them over 
 
 Both upserts update a row only when its content hash differs or it was marked removed,
 so the database itself keeps CONTRACTS 1's "a no-change sync writes nothing" even if a
-caller sends an unchanged row. :class:`~bridge.registry.write_counter.WriteCounter` sees
+caller sends an unchanged row. :class:`~bridge.store.write_counter.WriteCounter` sees
 every data-table write: statements through SQLAlchemy's cursor events, COPYs through
-:func:`~bridge.registry.write_counter.note_copied`.
+:func:`~bridge.store.write_counter.note_copied`.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from typing import Any, Protocol
 
 import sqlalchemy as sa
 
-from bridge.registry.write_counter import note_copied
+from bridge.store.write_counter import note_copied
 
 
 def _names(columns: Sequence[str]) -> str:
