@@ -19,13 +19,15 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, SecretStr
 
+from bridge.errors import BridgeError, describe
 from connectors.records import Batch, Bookmark
 
 # --------------------------------------------------------------------------- errors
 
 
-class ConnectorError(Exception):
-    """Root of every error a connector raises."""
+class ConnectorError(BridgeError):
+    """Root of every error a connector raises (beneath the product's root): the operation
+    failed (exit 1)."""
 
 
 class TransientError(ConnectorError):
@@ -35,6 +37,9 @@ class TransientError(ConnectorError):
         super().__init__(message)
         self.retry_after = retry_after
 
+    def described(self) -> str:
+        return f"{self} (try again later)"
+
 
 class TerminalError(ConnectorError):
     """A failure that will not go away by retrying: it needs a change of configuration."""
@@ -42,17 +47,6 @@ class TerminalError(ConnectorError):
     def __init__(self, message: str, *, fix: str | None = None) -> None:
         super().__init__(message)
         self.fix = fix
-
-
-def describe(error: TerminalError | Unreachable, fix: str | None = None) -> str:
-    """A terminal error as one line with what to do about it: ``message (fix: ...)``.
-
-    The one place the fix is worded, so a push's last error, a sync run's error
-    and the CLI's message read alike. ``fix`` replaces the error's own when the
-    caller knows a more precise one.
-    """
-    fix = fix or error.fix
-    return f"{error} (fix: {fix})" if fix else str(error)
 
 
 class Unreachable(TransientError):
@@ -75,6 +69,9 @@ class Unreachable(TransientError):
         self.url = url
         self.cause = cause
         self.fix = unreachable_fix(url, lms)
+
+    def described(self) -> str:
+        return describe(self)
 
 
 def unreachable_fix(url: str, lms: str = "the LMS") -> str:
@@ -160,7 +157,13 @@ class PushCommand:
 
 @dataclass(frozen=True, slots=True)
 class LmsState:
-    """What the LMS says about one account, for verification and drift checks."""
+    """What the LMS says about one account, for verification and drift checks.
+
+    After a push it is the connector's read-back of what that push touched:
+    ``active_course_ids`` the courses (of those an unenrolment named) where the account
+    is still actively enrolled, ``fields`` the profile values a rectification asked for,
+    under the names the command used (custom fields as a mapping of short names).
+    """
 
     lms_user_id: int
     exists: bool
@@ -174,12 +177,12 @@ class PushResult:
     """What a push did, and the account as the connector read it back afterwards.
 
     ``state`` is the connector's own read-back (CONTRACTS 13: ``applied`` and
-    ``already_applied`` only after reading back), so the worker decides from it
-    instead of asking the LMS a second time. It is ``None`` when the action
-    leaves nothing on the account to verify (an unenrolment is verified per
-    course by the connector itself); it holds existence and suspension, and
-    not the courses or profile fields that only :meth:`Connector.read_state`
-    reads.
+    ``already_applied`` only after reading back). The connector reports what it read;
+    it does not judge it: the push worker alone decides from ``state`` whether the
+    command held (``bridge.services.push.verdict``), without asking the LMS again.
+    Every action carries it: existence and suspension for the account actions, the
+    named courses still active for an unenrolment, the asked-for fields for a
+    rectification.
     """
 
     outcome: Literal["applied", "already_applied", "pending", "transient_error", "terminal_error"]
@@ -202,6 +205,17 @@ class PushResult:
     @classmethod
     def terminal_error(cls, reason: str) -> PushResult:
         return cls("terminal_error", reason)
+
+    @classmethod
+    def from_error(cls, error: ConnectorError, fix: str | None = None) -> PushResult:
+        """The one mapping from a connector's error to a push's result: a terminal error
+        fails the command with what to do about it (``fix`` when the caller knows a more
+        precise one); any other is tried again later."""
+        if isinstance(error, TerminalError):
+            return cls.terminal_error(describe(error, fix))
+        if isinstance(error, Unreachable):
+            return cls.transient_error(describe(error))
+        return cls.transient_error(str(error))
 
 
 # --------------------------------------------------------------------------- connector

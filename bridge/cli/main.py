@@ -20,7 +20,6 @@ from bridge.cli.examples import add_examples
 from bridge.cli.render import err, markup_text
 from bridge.errors import BridgeError
 from bridge.logs import configure_logging
-from connectors.base import ConnectorError, TerminalError, Unreachable, describe
 
 log = logging.getLogger(__name__)
 
@@ -31,12 +30,8 @@ class BridgeGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except BridgeError as exc:
-            _fail(str(exc), exc.exit_code)
-        except (TerminalError, Unreachable) as exc:
-            _fail(describe(exc), 1)
-        except ConnectorError as exc:
-            _fail(f"{exc} (try again later)", 1)
+        except BridgeError as exc:  # the connectors' errors too: one root (bridge.errors)
+            _fail(exc.described(), exc.exit_code)
         except DataError as exc:
             # A value got past the field checks and the database refused it. Its message
             # and parameters quote the row (personal data): name only the kind of refusal.

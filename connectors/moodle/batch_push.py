@@ -6,14 +6,14 @@ steps run per *batch*: ``core_user_get_users_by_field`` reads many accounts per 
 ``core_user_update_users`` changes many per call (two fields each), and a second
 ``core_user_get_users_by_field`` reads them back. Every batch stays within
 ``max_form_fields`` (CONTRACTS 5, reference 1.2). Each command still gets its own result
-from its own read-back (CONTRACTS 13: ``already_applied`` only after reading).
+with its own read-back (CONTRACTS 13: ``already_applied`` only after reading), which the
+push worker judges, as for a single push.
 
-Anything the batch cannot settle for certain goes through the one-person path of
-:class:`~connectors.moodle.connector.MoodleConnector`: an account missing from the
+Anything the batch cannot report for certain goes through the one-person path of
+:class:`~connectors.moodle.connector.MoodleConnector`: an account missing from a
 listing (unknown, or deleted: ``core_user_get_users`` by id tells), a per-item warning
-of the update, a read-back that does not show the change, and a batch read that fails as
-a whole (a deleted account after Moodle's context clean-up fails the whole
-``core_user_get_users_by_field`` call, CONTRACTS 13).
+of the update, and a batch read that fails as a whole (a deleted account after Moodle's
+context clean-up fails the whole ``core_user_get_users_by_field`` call, CONTRACTS 13).
 """
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ class BatchPush:
         return {u["id"]: u for u in listed if isinstance(u, Mapping) and u.get("id") in user_ids}
 
     def _apply(self, user_ids: Sequence[int], wanted: bool) -> dict[int, PushResult]:
-        """Results for the accounts this batch settled; the others are left out."""
+        """Results for the accounts this batch read back; the others are left out."""
         word = "suspended" if wanted else "unsuspended"
         before = self._read(user_ids)
         if before is None:
@@ -88,7 +88,7 @@ class BatchPush:
         after = self._read(changed) if changed else {}
         for user_id in changed:
             user = (after or {}).get(user_id)
-            if user is not None and bool(user.get("suspended")) == wanted:
-                seen = LmsState(user_id, exists=True, suspended=wanted)
+            if user is not None:
+                seen = LmsState(user_id, exists=True, suspended=bool(user.get("suspended")))
                 settled[user_id] = PushResult.applied(f"account {word}", seen)
         return settled

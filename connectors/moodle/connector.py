@@ -3,10 +3,11 @@
 Reads go through the declarative streams of :mod:`connectors.moodle.streams`.
 Pushes follow CONTRACTS 6 and reference 3.7: each is idempotent, reads the
 account first (``already_applied`` is only reported after a read-back) and
-verifies its effect afterwards; the account as read back travels in
-``PushResult.state``, so the push worker need not read it again. Accounts are looked up with
-``core_user_get_users`` by id, which answers ``[]`` for a deleted user, never
-with ``core_user_get_users_by_field``, which fails for one (CONTRACTS 13).
+reads its effect back afterwards; the account as read back travels in
+``PushResult.state``, and the push worker alone judges it (it need not read again).
+Accounts are looked up with ``core_user_get_users`` by id, which answers ``[]`` for a
+deleted user, never with ``core_user_get_users_by_field``, which fails for one
+(CONTRACTS 13).
 """
 
 from __future__ import annotations
@@ -21,13 +22,12 @@ from pydantic import SecretStr
 from connectors.base import (
     CheckReport,
     Connector,
+    ConnectorError,
     LmsState,
     PushCommand,
     PushResult,
     TerminalError,
-    TransientError,
     Unreachable,
-    describe,
 )
 from connectors.moodle import functions as fn
 from connectors.moodle.batch_push import BatchPush
@@ -42,7 +42,13 @@ from connectors.moodle.privacy_states import (
     PRIVACY_FIXES,
     WAITING_FOR,
 )
-from connectors.moodle.profile import RECTIFIABLE, RECTIFY_NAMES, differences, profile_text
+from connectors.moodle.profile import (
+    RECTIFIABLE,
+    RECTIFY_NAMES,
+    differences,
+    profile_text,
+    read_back,
+)
 from connectors.moodle.streams import STREAMS, StreamContext, roster_pages
 from connectors.records import Batch, Bookmark
 from connectors.streams import run_stream
@@ -174,11 +180,9 @@ class MoodleConnector(Connector):
             return action(command)
         except Unreachable:
             raise  # the worker says it once per connector instead of once per command
-        except TransientError as exc:
-            return PushResult.transient_error(str(exc))
-        except TerminalError as exc:
+        except ConnectorError as exc:
             fix = PRIVACY_FIXES.get(getattr(exc, "errorcode", None) or "")
-            return PushResult.terminal_error(describe(exc, fix))
+            return PushResult.from_error(exc, fix)
         except ValueError as exc:  # a read-back Moodle answered in an unexpected shape
             return PushResult.terminal_error(f"unexpected answer from Moodle: {exc}")
 
@@ -188,10 +192,8 @@ class MoodleConnector(Connector):
             return BatchPush(self._client, self.push).run(commands)
         except Unreachable:
             raise  # said once per connector by the caller, not once per command
-        except TransientError as exc:
-            return [PushResult.transient_error(str(exc)) for _ in commands]
-        except TerminalError as exc:
-            return [PushResult.terminal_error(describe(exc)) for _ in commands]
+        except ConnectorError as exc:
+            return [PushResult.from_error(exc)] * len(commands)
 
     def _update_user(self, user: Mapping[str, Any]) -> None:
         """``core_user_update_users`` for one user; a per-item warning is a refusal."""
@@ -211,10 +213,7 @@ class MoodleConnector(Connector):
         if bool(before.get("suspended")) == suspended:
             return PushResult.already_applied(f"account already {word}", _seen(user_id, before))
         self._update_user({"id": user_id, "suspended": int(suspended)})
-        after = self._user(user_id)
-        if after is None or bool(after.get("suspended")) != suspended:
-            return PushResult.terminal_error(f"read-back does not show the account {word}")
-        return PushResult.applied(f"account {word}", _seen(user_id, after))
+        return PushResult.applied(f"account {word}", _seen(user_id, self._user(user_id)))
 
     def _active_in(self, course_id: int, user_id: int) -> bool:
         active = {"name": "onlyactive", "value": 1}
@@ -222,24 +221,22 @@ class MoodleConnector(Connector):
         return any(row.get("id") == user_id for page, _ in pages for row in page)
 
     def _unenrol(self, command: PushCommand) -> PushResult:
-        """Manual unenrolment; verified per course with ``onlyactive=1`` (CONTRACTS 6)."""
+        """Manual unenrolment, read back per course with ``onlyactive=1`` (CONTRACTS 6): the
+        result's state names the courses where the account is still active (an enrolment
+        by another method, self or cohort, that the web services cannot remove)."""
         user_id = command.lms_user_id
         if not command.course_ids:
             return PushResult.terminal_error("unenrol needs at least one course id")
         enrolled = [c for c in command.course_ids if self._active_in(c, user_id)]
         if not enrolled:
-            return PushResult.already_applied("no active enrolment in the given courses")
+            none_left = LmsState(user_id, exists=True)
+            return PushResult.already_applied("no active enrolment in the given courses", none_left)
         for batch in self._client.chunk_ids(enrolled, per_item_fields=2):
             pairs = [{"userid": user_id, "courseid": c} for c in batch]
             self._client.call("enrol_manual_unenrol_users", {"enrolments": pairs})
-        still = [c for c in enrolled if self._active_in(c, user_id)]
-        if still:
-            return PushResult.terminal_error(
-                f"still actively enrolled in course(s) {still} after the manual unenrolment: "
-                "the person is enrolled by another method (self, cohort, ...) that the web "
-                "services cannot remove (fix: remove that enrolment in Moodle by hand)"
-            )
-        return PushResult.applied(f"unenrolled from course(s) {enrolled}")
+        still = tuple(c for c in enrolled if self._active_in(c, user_id))
+        seen = LmsState(user_id, exists=True, active_course_ids=still)
+        return PushResult.applied(f"unenrolled from course(s) {enrolled}", seen)
 
     def _suspend_first(self, user: Raw) -> None:
         """Erasures revoke access at once, before Moodle's slower deletion (CONTRACTS 6)."""
@@ -259,11 +256,9 @@ class MoodleConnector(Connector):
             if self._user(user_id) is None:
                 return PushResult.already_applied("account was deleted meanwhile", gone)
             raise
-        if self._user(user_id) is not None:
-            return PushResult.terminal_error("account still listed after core_user_delete_users")
         return PushResult.applied(
             "account deleted; Moodle keeps names, city, country, content and logs (reference 3.2)",
-            gone,
+            _seen(user_id, self._user(user_id)),
         )
 
     # ------------------------------------------------------------------ privacy requests
@@ -369,7 +364,7 @@ class MoodleConnector(Connector):
         if before is None:
             return PushResult.terminal_error("account does not exist in Moodle")
         if not differences(before, changes):
-            seen = _seen(user_id, before)
+            seen = _seen(user_id, before, command.changes)
             return PushResult.already_applied("Moodle already holds these values", seen)
         update: dict[str, Any] = {"id": user_id}
         for key, value in changes.items():
@@ -379,16 +374,16 @@ class MoodleConnector(Connector):
             else:
                 update[key] = profile_text(value)
         self._update_user(update)
-        after = self._user(user_id)
-        differing = ["account"] if after is None else differences(after, changes)
-        if differing:
-            return PushResult.terminal_error(f"read-back differs for: {', '.join(differing)}")
-        return PushResult.applied(f"rectified {', '.join(sorted(changes))}", _seen(user_id, after))
+        after = _seen(user_id, self._user(user_id), command.changes)
+        return PushResult.applied(f"rectified {', '.join(sorted(changes))}", after)
 
 
-def _seen(user_id: int, user: Raw | None) -> LmsState:
-    """The account as a push's read-back saw it: existence and suspension (``PushResult.state``)."""
+def _seen(user_id: int, user: Raw | None, asked: Mapping[str, Any] | None = None) -> LmsState:
+    """The account as a push's read-back saw it (``PushResult.state``): existence and
+    suspension, and with ``asked`` (a rectification's changes) the values Moodle holds for
+    those fields, under the names the command used."""
     if user is None:
         return LmsState(user_id, exists=False)
-    return LmsState(user_id, exists=True, suspended=bool(user.get("suspended")))
+    fields = {name: read_back(user, RECTIFY_NAMES.get(name, name)) for name in asked or {}}
+    return LmsState(user_id, exists=True, suspended=bool(user.get("suspended")), fields=fields)
 

@@ -26,12 +26,21 @@ def profile_text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+def read_back(user: Mapping[str, Any], key: str) -> Any:
+    """What Moodle holds for one profile field (its own name): custom fields as a mapping
+    of short names to values."""
+    if key == "customfields":
+        return {f.get("shortname"): f.get("value") for f in user.get("customfields") or ()}
+    return user.get(key)
+
+
 def differences(user: Mapping[str, Any], changes: Mapping[str, Any]) -> list[str]:
-    """Names of requested fields whose read-back value differs (missing, null and "" alike)."""
+    """Names of requested fields whose value in Moodle differs (missing, null and "" alike):
+    whether a rectification has anything to write."""
     wrong = []
     for key, wanted in changes.items():
         if key == "customfields":
-            held = {f.get("shortname"): f.get("value") for f in user.get("customfields") or ()}
+            held = read_back(user, key)
             wrong += [
                 f"customfields.{k}"
                 for k, v in dict(wanted).items()

@@ -3,6 +3,7 @@ person linking and the lease."""
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from pathlib import Path
 
@@ -11,7 +12,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
 from bridge.errors import LeaseHeld
-from bridge.services.sync.engine import RunResult, SyncOptions, run_sync
+from bridge.services.sync.engine import RunContext, RunResult, SyncOptions, run_sync
+from bridge.services.sync.run_plan import NoProgress
 from bridge.settings import Settings, load_settings
 from bridge.store.models import LmsAccount, LmsCourse, Person, QuarantinedRecord, SyncRun
 from bridge.store.write_counter import WriteCounter
@@ -194,3 +196,13 @@ def test_courses_stream_idempotent(settings, sessions, lms) -> None:
     sync(settings, sessions, lms)
     with sessions() as session:
         assert count(session, LmsCourse) == 2
+
+
+def test_a_runs_context_is_complete_when_built_and_cannot_change(settings, sessions, lms) -> None:
+    context = RunContext(
+        settings=settings, sessions=sessions, name="moodle", connector=FakeConnector(lms),
+        options=SyncOptions(), actor=None, progress=NoProgress(), stop=threading.Event(),
+        secrets=(SENTINEL_TOKEN,),
+    )
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        context.actor = None  # type: ignore[misc]

@@ -1,6 +1,7 @@
 """The push worker: carries out outbox commands in the LMS and marks them done only when the
 connector's read-back (``PushResult.state``) shows the intended state. The connector reads
-back once; the worker decides from that reading rather than asking the LMS again. Used by
+back once and reports what it read; the worker alone judges it
+(:mod:`bridge.services.push.verdict`), without asking the LMS again. Used by
 `bridge push run` and by the daemon's job."""
 
 from __future__ import annotations
@@ -20,16 +21,15 @@ from bridge.services.audit import Actor
 from bridge.services.leases import holder_name
 from bridge.services.lms import open_connector
 from bridge.services.push.outbox import CLAIM_TTL, Outcome, claim, settle
+from bridge.services.push.verdict import judge
 from bridge.settings import Settings
 from bridge.settings.durations import format_duration
 from bridge.store.models import OutboxCommand
 from connectors.base import (
     Connector,
     ConnectorError,
-    LmsState,
     PushCommand,
     PushResult,
-    TerminalError,
     Unreachable,
     describe,
 )
@@ -51,27 +51,6 @@ class PushRunStats:
 
     def as_dict(self) -> dict[str, int]:
         return {k: getattr(self, k) for k in ("claimed", "done", "waiting", "retrying", "failed")}
-
-
-#: Actions whose effect shows on the account, so their result must carry the read-back.
-_ACCOUNT_ACTIONS = frozenset({"suspend", "privacy_delete", "unsuspend", "delete_user"})
-
-
-def _verified(command: OutboxCommand, state: LmsState | None) -> str | None:
-    """Why the connector's read-back does not show the intended state, or None when it does."""
-    if state is None:
-        if command.action in _ACCOUNT_ACTIONS:
-            return "the connector reported no read-back of the account"
-        return None
-    if command.action in ("suspend", "privacy_delete"):
-        if state.exists and not state.suspended:
-            return "read-back shows the account active"
-    elif command.action == "unsuspend":
-        if not state.exists or state.suspended:
-            return "read-back does not show the account active"
-    elif command.action == "delete_user" and state.exists:
-        return "read-back still lists the account"
-    return None
 
 
 class PushWorker:
@@ -158,23 +137,28 @@ class PushWorker:
 
     def _execute_batch(self, group: list[OutboxCommand], stats: PushRunStats) -> None:
         """Commands of one connector and action, applied together by the connector."""
-        name = group[0].connector
-        if name in self.unreachable:  # said once this pass: the commands stay pending
-            results = [PushResult.transient_error(self.unreachable[name])] * len(group)
-            for command, result in zip(group, results, strict=True):
-                self._execute(command, stats, _judged(command, result))
-            return
+        requests = [_request(c) for c in group]
+        results = self._pushed(group[0].connector, requests, lambda c: c.push_many(requests))
+        for command, request, result in zip(group, requests, results, strict=True):
+            self._execute(command, stats, judge(request, result))
+
+    def _pushed(
+        self,
+        name: str,
+        requests: Sequence[PushCommand],
+        push: Callable[[Connector], list[PushResult]],
+    ) -> list[PushResult]:
+        """``push`` on connector ``name``, one result per request, a connector error mapped
+        to each. An unreachable LMS is said once per pass: its later commands stay pending
+        without being tried."""
+        if name in self.unreachable:
+            return [PushResult.transient_error(self.unreachable[name])] * len(requests)
         try:
-            results = self.connector(name).push_many([_request(c) for c in group])
-        except TerminalError as exc:
-            results = [PushResult.terminal_error(describe(exc))] * len(group)
-        except Unreachable as exc:
-            self.unreachable[name] = describe(exc)
-            results = [PushResult.transient_error(describe(exc))] * len(group)
+            return push(self.connector(name))
         except ConnectorError as exc:
-            results = [PushResult.transient_error(str(exc))] * len(group)
-        for command, result in zip(group, results, strict=True):
-            self._execute(command, stats, _judged(command, result))
+            if isinstance(exc, Unreachable):
+                self.unreachable[name] = describe(exc)
+            return [PushResult.from_error(exc)] * len(requests)
 
     def _execute(
         self, command: OutboxCommand, stats: PushRunStats, outcome: Outcome | None = None
@@ -226,18 +210,9 @@ class PushWorker:
             )
 
     def _carry_out(self, command: OutboxCommand) -> Outcome:
-        if command.connector in self.unreachable:
-            return Outcome("pending", self.unreachable[command.connector], command.lms_request_id)
-        try:
-            result = self.connector(command.connector).push(_request(command))
-        except TerminalError as exc:
-            result = PushResult.terminal_error(describe(exc))
-        except Unreachable as exc:
-            self.unreachable[command.connector] = describe(exc)
-            result = PushResult.transient_error(describe(exc))
-        except ConnectorError as exc:
-            result = PushResult.transient_error(str(exc))
-        return _judged(command, result)
+        request = _request(command)
+        [result] = self._pushed(command.connector, [request], lambda c: [c.push(request)])
+        return judge(request, result)
 
 
 #: Actions a connector may apply to many accounts at once (``Connector.push_many``).
@@ -280,23 +255,3 @@ def _request(command: OutboxCommand) -> PushCommand:
         changes=payload.get("changes") or {},
         lms_request_id=command.lms_request_id,
     )
-
-
-def _judged(command: OutboxCommand, result: PushResult) -> Outcome:
-    """The outcome to record: done only when the read-back shows the intended state."""
-    if result.outcome in ("applied", "already_applied"):
-        problem = _verified(command, result.state)
-        if problem:
-            return Outcome("pending", f"{result.reason}; but {problem}", result.lms_request_id)
-    return _outcome(result)
-
-
-def _outcome(result: PushResult) -> Outcome:
-    state = {
-        "applied": "done",
-        "already_applied": "done",
-        "pending": "waiting",
-        "transient_error": "pending",
-        "terminal_error": "failed",
-    }[result.outcome]
-    return Outcome(state, result.reason or result.outcome, result.lms_request_id)

@@ -12,7 +12,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -91,9 +91,11 @@ def run_sync(
             connector.give_up_quickly_when_unreachable()
         try:
             streams = select_streams(settings, sessions, connector_name, connector.streams, options)
-            engine = _Run(sessions, connector_name, connector, options, token, progress, stop)
-            engine.actor, engine.settings = actor, settings
-            return engine.run(streams)
+            context = RunContext(
+                settings, sessions, connector_name, connector, options, actor,
+                progress or NoProgress(), stop, secrets=(token.get_secret_value(),),
+            )
+            return _Run(context).run(streams)
         finally:
             connector.close()
 
@@ -115,25 +117,34 @@ def run_due_sync(
     return run_sync(settings, sessions, connector_name, token, options, **kwargs)
 
 
+@dataclass(frozen=True)
+class RunContext:
+    """What one run works with: complete when the run is built, never changed after."""
+
+    settings: Settings
+    sessions: sessionmaker[Session]
+    #: The connector's name in the configuration.
+    name: str
+    connector: Connector
+    options: SyncOptions
+    #: Who the run's audit rows name; None writes none (tests, scripts).
+    actor: Actor | None
+    progress: Progress
+    stop: threading.Event
+    #: Values masked in quarantined payloads (the connector's token).
+    secrets: tuple[str, ...]
+
+
 class _Run:
-    def __init__(
-        self,
-        sessions: sessionmaker[Session],
-        name: str,
-        connector: Connector,
-        options: SyncOptions,
-        token: SecretStr,
-        progress: Progress | None,
-        stop: threading.Event,
-    ) -> None:
-        self.sessions, self.name, self.connector = sessions, name, connector
-        self.options, self.stop = options, stop
-        self.progress = progress or NoProgress()
-        self.secrets = [token.get_secret_value()]
-        self.actor: Actor | None = None
+    """One run's progress: what it has read and written so far, over a fixed context."""
+
+    def __init__(self, context: RunContext) -> None:
+        self.context = context
+        self.sessions, self.name, self.connector = context.sessions, context.name, context.connector
+        self.options, self.stop, self.progress = context.options, context.stop, context.progress
+        self.settings, self.actor, self.secrets = context.settings, context.actor, context.secrets
         self.refused: str | None = None
         self.unreachable: str | None = None
-        self.settings: Settings
         self.listings: dict[str, Listing] = {}
         self.written: dict[str, dict[str, Any]] = {}  # the run row's counts so far
 
@@ -247,26 +258,29 @@ class _Run:
                     self._forget(run_id)
                     return stats
             self._finish_stream(run_id, stream, stats, listing)
-        except StreamUnavailable as exc:
-            stats.status, stats.error = "skipped", str(exc)
+        except ConnectorError as exc:
+            self._failed(stream, stats, exc)
             self._forget(run_id)
-        except TerminalError as exc:
-            stats.status = "failed"
-            stats.error = describe(exc)
+        return stats
+
+    def _failed(self, stream: str, stats: StreamStats, exc: ConnectorError) -> None:
+        """What a connector's error means for the stream, and for the rest of the run: a
+        missing plugin skips the stream; a refused or unreachable LMS ends the run (every
+        stream would fail alike); a transient error is tried again by the next run."""
+        if isinstance(exc, StreamUnavailable):
+            stats.status, stats.error = "skipped", str(exc)
+        elif isinstance(exc, TerminalError):
+            stats.status, stats.error = "failed", describe(exc)
             log.error("stream %s failed: %s", stream, stats.error)
             if isinstance(exc, ConnectionRefused):
                 self.refused = stats.error
-            self._forget(run_id)
-        except Unreachable as exc:
+        elif isinstance(exc, Unreachable):
             stats.status, stats.error = "failed", str(exc)
             self.unreachable = describe(exc)
             log.log(self._transient_level, "stream %s failed: %s", stream, exc)
-            self._forget(run_id)
-        except ConnectorError as exc:
+        else:
             stats.status, stats.error = "failed", f"{exc}{self._retried_when}"
             log.log(self._transient_level, "stream %s failed: %s", stream, exc)
-            self._forget(run_id)
-        return stats
 
     @property
     def _retried_when(self) -> str:

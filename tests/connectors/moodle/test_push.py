@@ -6,6 +6,8 @@ from typing import Any
 
 import responses
 
+from bridge.services.push.verdict import judge
+from connectors.base import PushCommand
 from tests.connectors.moodle.fake_accounts import Accounts, push, sent
 from tests.connectors.moodle.fake_moodle import (
     FakeMoodle,
@@ -116,10 +118,15 @@ def test_unenrol_removes_manual_enrolments_and_verifies_per_course(moodle: FakeM
     assert push("unenrol", 18, course_ids=(3, 4)).outcome == "already_applied"
 
 
-def test_unenrol_cannot_remove_a_self_enrolment(moodle: FakeMoodle) -> None:
+def test_unenrol_reports_a_self_enrolment_it_cannot_remove_and_the_worker_fails_it(
+    moodle: FakeMoodle,
+) -> None:
     serve_active_rosters(moodle, {4: [4, 5]}, manual=set())
+    command = PushCommand("unenrol", 5, course_ids=(4,))
     result = push("unenrol", 5, course_ids=(4,))
-    assert result.outcome == "terminal_error" and "[4]" in result.reason
+    assert result.state is not None and result.state.active_course_ids == (4,)
+    outcome = judge(command, result)
+    assert outcome.state == "failed" and "[4]" in outcome.reason
 
 
 # --------------------------------------------------------------------------- rectify
@@ -139,6 +146,11 @@ def test_rectify_writes_the_fields_and_reads_them_back(
             "users[0][customfields][0][value]": "Haminan Satama Oy",
         }
     ]
+    assert result.state is not None
+    assert result.state.fields == {
+        "city": "Hamina", "custom_fields": {"employer": "Haminan Satama Oy"}
+    }
+    assert judge(PushCommand("rectify", 17, changes=changes), result).state == "done"
     assert push("rectify", 17, changes=changes).outcome == "already_applied"
 
 
