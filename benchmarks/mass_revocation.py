@@ -41,11 +41,11 @@ from revocation_latency import (  # noqa: E402
     register_database,
 )
 
+from bridge.services.access import employer  # noqa: E402
 from bridge.services.audit import Actor  # noqa: E402
 from bridge.services.audit.chain import bind_register_secret  # noqa: E402
 from bridge.services.push.worker import PushWorker  # noqa: E402
 from bridge.services.register import organisations, relationships  # noqa: E402
-from bridge.services.rights import employer  # noqa: E402
 from bridge.services.secrets import ensure_register_secret  # noqa: E402
 from bridge.settings import load_settings  # noqa: E402
 from bridge.settings.template import config_text  # noqa: E402

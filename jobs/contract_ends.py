@@ -1,5 +1,5 @@
 """Employer relationships whose end was recorded ahead: the employees whose only basis it
-was lose access on its day; see :mod:`bridge.services.rights.contract_ends`.
+was lose access on its day; see :mod:`bridge.services.access.contract_ends`.
 
 Withdrawing consent needs a role with the ``subject`` permission (``daemon.role = "dpo"``
 or ``"admin"``). With a role that may not, the job only warns, once a day, about the ends
@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 
 from bridge.clock import register_today
-from bridge.services.rights.contract_ends import DueEnd, carry_out_due, due_ends
+from bridge.services.access.contract_ends import DueEnd, carry_out_due, due_ends
 from jobs.context import JobContext, JobSkipped
 
 log = logging.getLogger(__name__)

@@ -90,7 +90,7 @@ class CustomerRelationship(Provenance, Base):
     end_date: Mapped[date | None] = mapped_column(sa.Date)
     reference: Mapped[str | None] = mapped_column(sa.String(300))
     #: An employer relationship's end recorded ahead that the daemon has yet to carry out
-    #: (:mod:`bridge.services.rights.contract_ends`).
+    #: (:mod:`bridge.services.access.contract_ends`).
     pending_end_on: Mapped[date | None] = mapped_column(sa.Date)
 
 

@@ -12,8 +12,8 @@ from pydantic import SecretStr
 
 from bridge.clock import utcnow
 from bridge.errors import UsageError
+from bridge.services.access.suppression import suppress
 from bridge.services.register.persons import edit_person
-from bridge.services.rights.suppression import suppress
 from bridge.services.secrets import ensure_register_secret
 from bridge.services.sync.engine import SyncOptions, run_sync
 from bridge.settings import load_settings

@@ -10,9 +10,9 @@ from bridge.cli.commands.relationship import print_revocation
 from bridge.cli.options import email_option, json_option, person_option
 from bridge.cli.render import emit_json, out
 from bridge.errors import OperationFailed, UsageError
+from bridge.services.access import employer
 from bridge.services.delivery import Delivery, deliver_now, when_it_happens
 from bridge.services.rights import consent as consent_service
-from bridge.services.rights import employer
 from bridge.store.queries import find_person
 
 

@@ -8,9 +8,9 @@ import click
 from bridge.cli.app import App
 from bridge.cli.options import json_option
 from bridge.cli.render import emit_json, err, out
+from bridge.services.access import employer
+from bridge.services.access.employer import EmployerRevocation
 from bridge.services.register import relationships
-from bridge.services.rights import employer
-from bridge.services.rights.employer import EmployerRevocation
 
 
 @click.group("relationship")

@@ -8,7 +8,7 @@ import click
 from bridge.cli.app import App
 from bridge.cli.render import out
 from bridge.errors import OperationFailed
-from bridge.services.rights import suppression
+from bridge.services.access import suppression
 
 
 @click.group("suppression")

@@ -22,6 +22,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from bridge.clock import utcnow
 from bridge.errors import UsageError
 from bridge.services import audit
+from bridge.services.access.revocation import revoke_access
+from bridge.services.access.suppression import SuppressionList
 from bridge.services.audit import Actor
 from bridge.services.intake.consents import write_consents
 from bridge.services.intake.headers import KINDS, map_headers
@@ -41,8 +43,6 @@ from bridge.services.intake.writers import (
     write_persons,
     write_relationships,
 )
-from bridge.services.rights.consent import revoke_access
-from bridge.services.rights.suppression import SuppressionList
 from bridge.settings import Settings
 
 #: Provenance sources an import may give its rows (N7); ``lms_sync`` and ``data_subject``

@@ -30,8 +30,6 @@ WAITING_POLL = timedelta(seconds=30)
 #: How long a worker's claim lasts; a crashed worker's command is taken over after it.
 CLAIM_TTL = timedelta(minutes=2)
 OPEN_STATES = ("pending", "in_progress", "waiting")
-#: The commands that change whether an account can log in.
-ACCESS_ACTIONS = ("suspend", "unsuspend")
 
 
 def enqueue(
@@ -129,22 +127,6 @@ def enqueue_for_accounts(
             )
             queued.append((account, command))
     return queued
-
-
-def latest_access_command(
-    session: Session, connector: str, lms_user_id: int
-) -> OutboxCommand | None:
-    """The latest suspend or unsuspend the register asked for this account (any state)."""
-    return session.scalars(
-        sa.select(OutboxCommand)
-        .where(
-            OutboxCommand.connector == connector,
-            OutboxCommand.lms_user_id == lms_user_id,
-            OutboxCommand.action.in_(ACCESS_ACTIONS),
-        )
-        .order_by(OutboxCommand.id.desc())
-        .limit(1)
-    ).first()
 
 
 def backoff(attempts: int) -> timedelta:

@@ -1,3 +1,4 @@
-"""The register's own records: persons, organisations, customer relationships, merges and
-the field rules they share with the spreadsheet intake (``bridge.services.intake``, which
-sits above both this room and ``rights``: an imported consent withdrawal revokes access)."""
+"""The register's own records: persons, organisations, customer relationships, consents,
+merges and the field rules they share with the spreadsheet intake (``bridge.services.intake``,
+which sits above this room, ``access`` and ``rights``: an imported consent withdrawal
+revokes access)."""

@@ -77,7 +77,7 @@ def link_person(
 
 def pending_end(organisation_id: int | None, end: date | None) -> date | None:
     """The end the daemon must carry out: an employer relationship's end that lies ahead
-    (:mod:`bridge.services.rights.contract_ends`). An end already past when it is recorded
+    (:mod:`bridge.services.access.contract_ends`). An end already past when it is recorded
     is history, and a person's own relationship ends no one else's access."""
     if organisation_id is None or end is None or end <= register_today():
         return None
@@ -189,42 +189,3 @@ def employees(session: Session, org: Organisation) -> list[Person]:
         )
     )
 
-
-def other_bases(
-    session: Session, person_ids: list[int], org: Organisation, on: date
-) -> dict[int, list[str]]:
-    """Per person, the relationships other than ``org``'s that give a basis on ``on`` (N3):
-    the person's own contract or connection, or one of another employer they are linked to.
-    Persons without one are left out. Two statements, whatever the number of persons.
-    """
-    bases: dict[int, list[str]] = {}
-    own = session.execute(
-        sa.select(
-            CustomerRelationship.person_id, CustomerRelationship.id, CustomerRelationship.kind
-        )
-        .where(CustomerRelationship.person_id.in_(person_ids), active_on(on))
-        .order_by(CustomerRelationship.id)
-    )
-    for person_id, rel_id, kind in own:
-        bases.setdefault(person_id, []).append(f"own {kind} (relationship {rel_id})")
-    employers = session.execute(
-        sa.select(
-            PersonOrganisation.person_id,
-            Organisation.business_id,
-            CustomerRelationship.id,
-            CustomerRelationship.kind,
-        )
-        .join(Organisation, Organisation.id == PersonOrganisation.organisation_id)
-        .join(CustomerRelationship, CustomerRelationship.organisation_id == Organisation.id)
-        .where(
-            PersonOrganisation.person_id.in_(person_ids),
-            PersonOrganisation.organisation_id != org.id,
-            active_on(on),
-        )
-        .order_by(CustomerRelationship.id)
-    )
-    for person_id, business_id, rel_id, kind in employers:
-        bases.setdefault(person_id, []).append(
-            f"employer {business_id}'s {kind} (relationship {rel_id})"
-        )
-    return bases

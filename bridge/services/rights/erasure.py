@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from bridge.clock import utcnow
 from bridge.services import audit
+from bridge.services.access.suppression import suppress
 from bridge.services.audit import Actor
 from bridge.services.push.outbox import OPEN_STATES, Push, enqueue_for_accounts, reachable
 from bridge.services.rights.holds import HOLD_KEEPS
@@ -24,7 +25,6 @@ from bridge.services.rights.residue import (
     checkpoint_after_commit,
     scrub_bookkeeping,
 )
-from bridge.services.rights.suppression import suppress
 from bridge.settings import Settings
 from bridge.store.models import (
     Consent,

@@ -21,7 +21,7 @@ from bridge.clock import utcnow
 from bridge.errors import UsageError
 from bridge.services import audit
 from bridge.services.audit import Actor
-from bridge.services.rights.consent import latest_consent, record_consent
+from bridge.services.register.consents import latest_consent, set_consent
 from bridge.settings import Settings
 from bridge.settings.schema import ChannelRule
 from bridge.store.models import (
@@ -93,10 +93,7 @@ def allow(
     _rule(settings, channel)
     _refuse_inactive(person)
     now = utcnow()
-    latest = latest_consent(session, person.id, "marketing", channel)
-    changed = latest is None or latest.status != "granted"
-    if changed:
-        record_consent(session, actor, person, "marketing", channel, "granted", evidence)
+    changed = set_consent(session, actor, person, "marketing", channel, "granted", evidence)
     for prohibition in _active_prohibitions(session, person.id, channel):
         prohibition.lifted_at, changed = now, True
     audit.record(

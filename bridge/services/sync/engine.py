@@ -21,11 +21,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bridge.clock import utcnow
 from bridge.services import audit
+from bridge.services.access import drift
+from bridge.services.access.suppression import SuppressionList
 from bridge.services.audit import Actor
 from bridge.services.leases import held_lease, holder_name
 from bridge.services.lms import open_connector
-from bridge.services.push import drift
-from bridge.services.rights.suppression import SuppressionList
 from bridge.services.sync.dead_runs import mark_dead_runs_interrupted
 from bridge.services.sync.listing import Listing
 from bridge.services.sync.pipeline import prefetch

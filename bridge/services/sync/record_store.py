@@ -18,7 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from bridge.services.rights.suppression import SuppressionList
+from bridge.services.access.suppression import SuppressionList
 from bridge.services.sync.column_fit import misfit_reject, row_fit
 from bridge.services.sync.person_linking import link_accounts
 from bridge.services.sync.retention_guard import RetentionGuard

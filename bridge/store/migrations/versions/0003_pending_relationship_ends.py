@@ -1,5 +1,5 @@
 """pending relationship ends: an employer relationship's end recorded ahead, still to be
-carried out by the daemon (``bridge.services.rights.contract_ends``)
+carried out by the daemon (``bridge.services.access.contract_ends``)
 
 Existing employer relationships whose end date lies ahead (in Finland's calendar) become
 pending, so they take effect on their day; ends already past stay history and are not

@@ -30,9 +30,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
 from bridge.services import audit
+from bridge.services.access.employer import EmployerRevocation, withdraw_employees
 from bridge.services.audit import Actor
 from bridge.services.register.relationships import active_on, clear_pending_ends
-from bridge.services.rights.employer import EmployerRevocation, withdraw_employees
 from bridge.settings import Settings
 from bridge.store.models import CustomerRelationship, Organisation
 

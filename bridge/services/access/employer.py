@@ -4,14 +4,13 @@
 withdraws the service consent of every employee whose only legal basis was that
 relationship; ``bridge consent withdraw --org`` withdraws it without ending anything.
 An end date ahead is recorded now and carried out on its day by the daemon
-(:mod:`bridge.services.rights.contract_ends`).
-A person keeps access, and the result says why, when another basis holds on that day:
-their own contract or connection, another employer's relationship, or their own consent
-(legal basis ``consent`` with the service consent granted).
+(:mod:`bridge.services.access.contract_ends`).
+A person keeps access, and the result says why, when another basis holds on that day
+(:mod:`bridge.services.access.bases`).
 
-The withdrawals are the ordinary per-person ones of :func:`consent.withdraw` (one audit
-row and one outbox command per person, CONTRACTS 5 and 9); the push worker then takes a
-thousand of them to the LMS in a few batches.
+The withdrawals are the ordinary per-person ones of :func:`service_consent.change` (one
+audit row and one outbox command per person, CONTRACTS 5 and 9); the push worker then
+takes a thousand of them to the LMS in a few batches.
 """
 
 from __future__ import annotations
@@ -20,19 +19,19 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from bridge.clock import register_today
+from bridge.services.access import service_consent
+from bridge.services.access.bases import bases_besides
 from bridge.services.audit import Actor
 from bridge.services.audit.identity import DAEMON
 from bridge.services.register import relationships
 from bridge.services.register import values as v
 from bridge.services.register.fields import parse_option
 from bridge.services.register.lookup import org_by_business_id
-from bridge.services.rights import consent
 from bridge.settings import Settings
-from bridge.store.models import Consent, Organisation, Person
+from bridge.store.models import Organisation
 
 
 @dataclass
@@ -95,23 +94,6 @@ def withdraw_for_org(
     return withdraw_employees(session, settings, actor, org, register_today(), reason)
 
 
-def _own_consent(session: Session, person_ids: list[int]) -> set[int]:
-    """Persons whose legal basis is their own service consent, still granted."""
-    latest = (
-        sa.select(Consent.person_id, sa.func.max(Consent.id).label("id"))
-        .where(Consent.person_id.in_(person_ids), Consent.purpose == "service")
-        .group_by(Consent.person_id)
-        .subquery()
-    )
-    query = (
-        sa.select(Person.id)
-        .join(latest, latest.c.person_id == Person.id)
-        .join(Consent, Consent.id == latest.c.id)
-        .where(Person.legal_basis == "consent", Consent.status == "granted")
-    )
-    return set(session.scalars(query))
-
-
 def withdraw_employees(
     session: Session,
     settings: Settings,
@@ -125,17 +107,15 @@ def withdraw_employees(
     result = EmployerRevocation(org.business_id, on)
     people = relationships.employees(session, org)
     ids = [p.id for p in people]
-    bases = relationships.other_bases(session, ids, org, on)
-    for person_id in _own_consent(session, ids):
-        bases.setdefault(person_id, []).append("own service consent")
+    bases = bases_besides(session, ids, org, on)
     for person in people:
         if person.id in bases:
             result.kept.append({"person_id": person.id, "because": bases[person.id]})
         elif person.status != "active":
             result.unchanged.append(person.id)
         else:
-            change = consent.withdraw(
-                session, settings, actor, person, purpose="service", reason=reason
+            change = service_consent.change(
+                session, settings, actor, person, "withdrawn", reason=reason
             )
             result.withdrawn.append({"person_id": person.id, "pushes": len(change.pushes)})
     return result

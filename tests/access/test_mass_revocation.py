@@ -14,10 +14,10 @@ import pytest
 import sqlalchemy as sa
 
 from bridge.clock import register_today
+from bridge.services.access.contract_ends import ACTION, DueEnd, carry_out_due, due_ends
+from bridge.services.access.employer import EmployerRevocation
 from bridge.services.audit import Actor
 from bridge.services.audit.identity import DAEMON
-from bridge.services.rights.contract_ends import ACTION, DueEnd, carry_out_due, due_ends
-from bridge.services.rights.employer import EmployerRevocation
 from bridge.store.models import AuditEntry, CustomerRelationship, Person
 from jobs import contract_ends
 from jobs.context import JobContext, JobSkipped

@@ -15,13 +15,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from bridge.services import audit
+from bridge.services.access.intent import latest_access_command
 from bridge.services.audit import Actor
-from bridge.services.push.outbox import (
-    OPEN_STATES,
-    LmsUser,
-    enqueue_for_accounts,
-    latest_access_command,
-)
+from bridge.services.push.outbox import OPEN_STATES, LmsUser, enqueue_for_accounts
 from bridge.store.models import LmsAccount, Person
 
 NO_ACCESS = ("withdrawn", "erased")
