@@ -11,9 +11,9 @@ from bridge.cli.options import email_option, json_option, person_option
 from bridge.cli.render import emit_json, out
 from bridge.errors import OperationFailed, UsageError
 from bridge.services.delivery import Delivery, deliver_now, when_it_happens
+from bridge.services.register.lookup import find_person
 from bridge.services.rights import consent as consent_service
 from bridge.services.rights import employer
-from bridge.store.queries import find_person
 
 
 @click.group("consent")
