@@ -44,12 +44,12 @@ from sqlalchemy.engine import make_url  # noqa: E402
 from bridge.services.audit import Actor  # noqa: E402
 from bridge.services.audit.chain import bind_register_secret  # noqa: E402
 from bridge.services.audit.identity import operator_name  # noqa: E402
+from bridge.services.register.lookup import find_person  # noqa: E402
 from bridge.services.rights import consent  # noqa: E402
 from bridge.services.secrets import ensure_register_secret  # noqa: E402
 from bridge.settings import load_settings  # noqa: E402
 from bridge.settings.template import config_text  # noqa: E402
 from bridge.store.db import make_engine, normalise_url, session_factory  # noqa: E402
-from bridge.store.queries import find_person  # noqa: E402
 from bridge.store.schema import upgrade  # noqa: E402
 from connectors.moodle.simulator import SimulatedMoodle  # noqa: E402
 from connectors.moodle.simulator.app import REST_PATH  # noqa: E402

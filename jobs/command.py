@@ -20,11 +20,11 @@ from typing import Protocol
 
 import click
 from pydantic import SecretStr
-from sqlalchemy.orm import Session, sessionmaker
 
 from bridge.errors import ConfigError
 from bridge.logs import configure_logging
 from bridge.services.audit import Actor, authorise, daemon_actor
+from bridge.services.database import Sessions
 from bridge.settings import Settings
 from jobs.daemon import Daemon
 
@@ -38,7 +38,7 @@ class CommandContext(Protocol):
     def settings(self) -> Settings: ...
 
     @property
-    def sessions(self) -> sessionmaker[Session]: ...
+    def sessions(self) -> Sessions: ...
 
     @property
     def actor(self) -> Actor: ...

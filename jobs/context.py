@@ -18,10 +18,10 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import SecretStr
-from sqlalchemy.orm import Session, sessionmaker
 
 from bridge.errors import LeaseHeld
 from bridge.services.audit import Actor
+from bridge.services.database import Sessions
 from bridge.services.leases import held_lease, holder_name
 from bridge.settings import Settings
 
@@ -55,7 +55,7 @@ class JobRecord:
 @dataclass
 class JobContext:
     settings: Settings
-    sessions: sessionmaker[Session]
+    sessions: Sessions
     token_of: Callable[[str], SecretStr]
     actor: Actor
     stop: threading.Event = field(default_factory=threading.Event)

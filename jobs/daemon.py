@@ -16,19 +16,18 @@ from __future__ import annotations
 import logging
 import os
 import signal
-import socket
 import sys
 import threading
 from collections.abc import Callable
 from types import FrameType
 
 from pydantic import SecretStr
-from sqlalchemy.orm import Session, sessionmaker
 
 from bridge.errors import ConfigError
-from bridge.services import audit
 from bridge.services.audit import Actor
+from bridge.services.database import Sessions
 from bridge.services.leases import Lease
+from bridge.services.ops import lifecycle
 from bridge.services.ops.sqlite_guard import take_sqlite_guard
 from bridge.settings import Settings
 from jobs import housekeeping, push
@@ -43,7 +42,7 @@ class Daemon:
     def __init__(
         self,
         settings: Settings,
-        sessions: sessionmaker[Session],
+        sessions: Sessions,
         token_of: Callable[[str], SecretStr],
         *,
         actor: Actor,
@@ -96,8 +95,7 @@ class Daemon:
             self.ctx.sessions, self.ctx.actor.name, self.ctx.settings.daemon.lease_ttl
         )
         housekeeping.start_heartbeat(self.ctx)
-        with self.ctx.sessions() as session, session.begin():
-            audit.record(session, self.ctx.actor, "daemon start", details=self._whoami())
+        lifecycle.record_start(self.ctx.sessions, self.ctx.actor)
         port = self.ctx.settings.daemon.metrics_port
         if port:
             try:
@@ -136,8 +134,7 @@ class Daemon:
             self.guard.release()
         if self.ctx.heartbeat_id is not None:
             housekeeping.stop_heartbeat(self.ctx)
-            with self.ctx.sessions() as session, session.begin():
-                audit.record(session, self.ctx.actor, "daemon stop", details=self._whoami())
+            lifecycle.record_stop(self.ctx.sessions, self.ctx.actor)
         if self.metrics is not None:
             self.metrics.stop()
         log.info("daemon stopped")
@@ -147,6 +144,3 @@ class Daemon:
             logging.shutdown()
             sys.stdout.flush()
             os._exit(0)
-
-    def _whoami(self) -> dict[str, object]:
-        return {"host": socket.gethostname(), "pid": os.getpid()}

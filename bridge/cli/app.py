@@ -8,17 +8,13 @@ from functools import cached_property
 from pathlib import Path
 
 import click
-import sqlalchemy as sa
 from pydantic import SecretStr
-from sqlalchemy.orm import Session, sessionmaker
 
 from bridge.logs import secret_filter
 from bridge.services.audit import Actor, acting_operator, authorise
-from bridge.services.audit.chain import bind_register_secret
+from bridge.services.database import Register, Sessions, open_register
 from bridge.services.unit_of_work import Work, unit_of_work
 from bridge.settings import Settings, load_settings
-from bridge.store.db import make_engine, session_factory
-from bridge.store.schema import require_current
 
 
 @dataclass
@@ -26,7 +22,7 @@ class App:
     config_file: Path | None
     #: Only `bridge db upgrade` and `bridge init` may create the register (CONTRACTS 4).
     may_create_register: bool = False
-    _engine: sa.Engine | None = field(default=None, repr=False)
+    _register: Register | None = field(default=None, repr=False)
 
     @cached_property
     def settings(self) -> Settings:
@@ -43,19 +39,15 @@ class App:
         return token
 
     @property
-    def engine(self) -> sa.Engine:
-        if self._engine is None:
-            self._engine = make_engine(
-                self.settings.database.url, create=self.may_create_register
-            )
-            bind_register_secret(self._engine, self.settings.register.secret_file)
-        return self._engine
+    def register(self) -> Register:
+        if self._register is None:
+            self._register = open_register(self.settings, create=self.may_create_register)
+        return self._register
 
-    @cached_property
-    def sessions(self) -> sessionmaker[Session]:
+    @property
+    def sessions(self) -> Sessions:
         """Sessions on a register whose schema is current (else a clear refusal)."""
-        require_current(self.engine)
-        return session_factory(self.engine)
+        return self.register.sessions
 
     @cached_property
     def actor(self) -> Actor:
@@ -80,8 +72,8 @@ class App:
         return unit_of_work(self.sessions, self.actor, permission, command_action())
 
     def close(self) -> None:
-        if self._engine is not None:
-            self._engine.dispose()
+        if self._register is not None:
+            self._register.close()
 
 
 def command_action() -> str:

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-from sqlalchemy.exc import DataError
 
 from bridge import __version__
 from bridge.cli.app import App
@@ -20,6 +19,7 @@ from bridge.cli.examples import add_examples
 from bridge.cli.render import err, markup_text
 from bridge.errors import BridgeError
 from bridge.logs import configure_logging
+from bridge.services.database import refused_values
 
 log = logging.getLogger(__name__)
 
@@ -29,14 +29,12 @@ class BridgeGroup(click.Group):
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
-            return super().invoke(ctx)
+            # A value that got past the field checks and that the database refused comes
+            # out as a BridgeError naming only the kind of refusal (the row is personal data).
+            with refused_values():
+                return super().invoke(ctx)
         except BridgeError as exc:  # the connectors' errors too: one root (bridge.errors)
             _fail(exc.described(), exc.exit_code)
-        except DataError as exc:
-            # A value got past the field checks and the database refused it. Its message
-            # and parameters quote the row (personal data): name only the kind of refusal.
-            _fail(f"the database refused a value ({type(exc.orig).__name__}); nothing "
-                  "was changed", 2)
         except KeyboardInterrupt:
             _fail("interrupted", 130)
         finally:

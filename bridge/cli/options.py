@@ -7,12 +7,9 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import click
-from sqlalchemy.orm import Session
 
 from bridge.errors import UsageError
 from bridge.services.register.lookup import MAX_ROW_ID
-from bridge.store.models import Person
-from bridge.store.queries import find_person
 
 #: A row id typed on the command line: positive and 64-bit (larger ones name no row, and
 #: the database drivers refuse them with a traceback).
@@ -39,13 +36,6 @@ limit_option = click.option(
 )
 #: A calendar date as operators type it in options such as ``--received`` and ``--until``.
 DATE = click.DateTime(["%Y-%m-%d"])
-
-
-def optional_person(session: Session, person_id: int | None, email: str | None) -> Person | None:
-    """The person ``--person``/``--email`` name, or None when neither was given."""
-    if person_id is None and email is None:
-        return None
-    return find_person(session, person_id=person_id, email=email)
 
 
 def field_options(names: tuple[str, ...]) -> Callable[[F], F]:

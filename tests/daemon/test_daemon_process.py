@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from bridge.services.leases import release, try_acquire
 from bridge.services.push import outbox
-from bridge.store.models import DaemonHeartbeat, Person
+from bridge.store.models import AuditEntry, DaemonHeartbeat, Person
 from tests.configs import write_token
 from tests.daemon.helpers import Site, daemon, job_failures, served, wait_until
 
@@ -70,6 +70,12 @@ def test_daemon_syncs_pushes_and_exits_0_on_sigterm_with_leases_released(
     with site.sessions() as session:
         beat = session.scalars(sa.select(DaemonHeartbeat)).one()
         assert beat.stopped_at is not None
+        started, stopped = (
+            session.scalars(sa.select(AuditEntry).where(AuditEntry.action == action)).one()
+            for action in ("daemon start", "daemon stop")
+        )
+    assert started.operator == stopped.operator == "system:daemon"
+    assert started.details == stopped.details == {"host": beat.host, "pid": beat.pid}
 
 
 def test_manual_sync_exits_3_during_a_daemon_sync_and_sigterm_ends_a_300s_retry_wait(

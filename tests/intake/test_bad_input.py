@@ -113,6 +113,24 @@ def test_text_from_data_is_never_terminal_markup(config, name) -> None:
     assert f"no person with e-mail {name}@example.fi" in one_line_error(refused)
 
 
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (("person", "show", "999999"), "no person with register id 999999"),
+        (("marketing", "deny", "--person", "999999"), "no person with register id 999999"),
+        (("marketing", "deny", "--email", "nobody@example.fi"),
+         "no person with e-mail nobody@example.fi in the register"),
+        (("marketing", "deny"), "name a person by register id or by e-mail (one of the two)"),
+        (("marketing", "deny", "--person", "1", "--email", "anna@example.fi"),
+         "name a person by register id or by e-mail (one of the two)"),
+    ],
+)
+def test_a_person_who_cannot_be_found_is_named_as_a_person(config, args, expected) -> None:
+    assert run("person", "add", "--email", "anna@example.fi", config=config).exit_code == 0
+    args = (*args, "--channel", "email", "--evidence", "letter") if args[0] == "marketing" else args
+    assert one_line_error(run(*args, config=config)).endswith(expected)
+
+
 def test_moodle_text_with_escape_and_bidi_is_shown_escaped(config, sessions) -> None:
     """Sync stores what Moodle says; the terminal shows it escaped, never raw."""
     assert run("person", "add", "--email", "anna@example.fi", config=config).exit_code == 0

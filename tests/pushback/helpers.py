@@ -21,11 +21,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
 from bridge.services.audit import Actor
+from bridge.services.register.lookup import find_person
 from bridge.services.rights import consent
 from bridge.settings import Settings, load_settings
 from bridge.store.db import make_engine, session_factory
 from bridge.store.models import Base, OutboxCommand
-from bridge.store.queries import find_person
 from connectors.moodle.simulator import SimulatedMoodle
 from connectors.moodle.simulator.app import REST_PATH
 from connectors.moodle.simulator.protocol import encode_params

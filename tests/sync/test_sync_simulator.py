@@ -66,10 +66,11 @@ def test_second_run_with_no_change_writes_no_data_row(tmp_path, db_url) -> None:
         counter = WriteCounter(engine)
         try:
             from bridge.cli.app import App
+            from bridge.services.database import Register
 
             # The same engine the CLI would build, observed: run in-process with it.
             app = App(config_file=config)
-            app._engine = engine
+            app._register = Register(engine)
             from bridge.services.sync.engine import SyncOptions, run_sync
 
             result = run_sync(

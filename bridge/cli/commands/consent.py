@@ -12,8 +12,8 @@ from bridge.cli.render import emit_json, out
 from bridge.errors import OperationFailed, UsageError
 from bridge.services.access import employer
 from bridge.services.delivery import Delivery, deliver_now, when_it_happens
+from bridge.services.register.lookup import find_person
 from bridge.services.rights import consent as consent_service
-from bridge.store.queries import find_person
 
 
 @click.group("consent")

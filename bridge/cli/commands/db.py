@@ -7,9 +7,8 @@ import click
 from bridge.cli.app import App
 from bridge.cli.options import json_option
 from bridge.cli.render import emit_json, out
+from bridge.services.database import address, head_revision
 from bridge.services.secrets import ensure_register_secret
-from bridge.store.db import redacted_url
-from bridge.store.schema import current_revision, head_revision, upgrade
 
 
 @click.group("db")
@@ -32,9 +31,9 @@ def migrate(app: App) -> None:
     """Create or migrate the register and its secret; one of the two commands that may
     create a register (``bridge init`` is the other)."""
     app.may_create_register = True
-    before, after = upgrade(app.engine)
+    before, after = app.register.upgrade()
     created = ensure_register_secret(app.settings.register.secret_file)
-    where = redacted_url(app.settings.database.url)
+    where = address(app.settings)
     if before == after:
         out.print(f"register at {where} is up to date (revision {after})")
     else:
@@ -48,7 +47,7 @@ def migrate(app: App) -> None:
 @click.pass_obj
 def db_status(app: App, as_json: bool) -> None:
     """Show the schema revision of the register and of this version."""
-    current, head = current_revision(app.engine), head_revision()
+    current, head = app.register.revision(), head_revision()
     if as_json:
         emit_json({"current": current, "head": head, "up_to_date": current == head})
         return

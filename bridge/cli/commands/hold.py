@@ -7,10 +7,10 @@ from datetime import date, datetime
 import click
 
 from bridge.cli.app import App
-from bridge.cli.options import DATE, email_option, json_option, optional_person, person_option
+from bridge.cli.options import DATE, email_option, json_option, person_option
 from bridge.cli.render import emit_json, show, table
 from bridge.clock import utcnow
-from bridge.services.register.lookup import org_by_business_id
+from bridge.services.register.lookup import optional_person, org_by_business_id
 from bridge.services.rights import holds as hold_service
 
 

@@ -8,9 +8,8 @@ import click
 from bridge.cli.app import App
 from bridge.cli.options import email_option, json_option, person_option
 from bridge.cli.render import emit_json, show, table
+from bridge.services.register.lookup import find_person
 from bridge.services.rights import marketing as marketing_service
-from bridge.store.people import CHANNELS
-from bridge.store.queries import find_person
 
 
 @click.group("marketing")
@@ -19,7 +18,10 @@ def marketing_group() -> None:
 
 
 channel_option = click.option(
-    "--channel", required=True, type=click.Choice(CHANNELS), help="The marketing channel."
+    "--channel",
+    required=True,
+    type=click.Choice(marketing_service.CHANNELS),
+    help="The marketing channel.",
 )
 
 

@@ -14,13 +14,12 @@ from bridge.cli.options import (
     ROW_ID,
     email_option,
     json_option,
-    optional_person,
     person_option,
 )
 from bridge.cli.render import emit_json, show, table
 from bridge.clock import utcnow
+from bridge.services.register.lookup import optional_person
 from bridge.services.rights import requests as request_service
-from bridge.store.governance import REQUEST_CHANNELS, REQUEST_TYPES
 
 
 @click.group("request")
@@ -42,14 +41,16 @@ def _request_line(row: dict[str, Any]) -> str:
     "--type",
     "type_",
     required=True,
-    type=click.Choice(REQUEST_TYPES),
+    type=click.Choice(request_service.REQUEST_TYPES),
     help="What the person asks for.",
 )
 @click.option(
     "--received", type=DATE, help="Date the request arrived (default: today)."
 )
 @click.option(
-    "--channel", type=click.Choice(REQUEST_CHANNELS), help="How the request arrived."
+    "--channel",
+    type=click.Choice(request_service.REQUEST_CHANNELS),
+    help="How the request arrived.",
 )
 @click.option(
     "--note", help="Anything the handler should know (no more personal data than needed)."

@@ -8,7 +8,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import click
-from sqlalchemy.orm import Session
 
 from bridge.cli.app import App
 from bridge.cli.options import email_option, json_option, person_option, request_option
@@ -16,14 +15,14 @@ from bridge.cli.render import out, show, show_document
 from bridge.errors import UsageError
 from bridge.files import check_writable
 from bridge.notice import LANGUAGES
+from bridge.services.database import Session
 from bridge.services.delivery import when_it_happens
+from bridge.services.register.lookup import Person, find_person
 from bridge.services.rights import erasure
 from bridge.services.rights import export as export_service
 from bridge.services.rights.erasure_letter import write_plan, write_receipt
 from bridge.services.rights.letter.receipt_letter import DEFAULT_REASON
 from bridge.services.rights.rectify import parse_assignments, rectify
-from bridge.store.models import Person
-from bridge.store.queries import find_person
 
 lang_option = click.option(
     "--lang",

@@ -9,16 +9,20 @@ entry point (which registers the demo).
 
 from __future__ import annotations
 
-import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import click
-import sqlalchemy as sa
 
 from bridge.cli.render import out
+from bridge.services.database import Session, open_register
+from bridge.services.register.learners import Learner, enrolled_students
+from bridge.services.status import collect_status
+from bridge.settings import Settings, load_settings
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 
@@ -84,25 +88,30 @@ class Demo:
         if code not in ok:
             raise StepFailed(f"`bridge {' '.join(args)}` exited {code}")
 
-    def query(self, statement: str) -> list[tuple]:  # type: ignore[type-arg]
-        engine = sa.create_engine(f"sqlite:///{self.workspace}/register.sqlite3")
+    @contextmanager
+    def register(self) -> Iterator[tuple[Settings, Session]]:
+        """The workspace's register, read through the services as the commands read it."""
+        settings = load_settings(self.config)
+        register = open_register(settings)
         try:
-            with engine.connect() as connection:
-                return [tuple(row) for row in connection.exec_driver_sql(statement)]
+            with register.sessions() as session:
+                yield settings, session
         finally:
-            engine.dispose()
+            register.close()
 
-    def students(self) -> list[tuple[int, str, int]]:
-        """(person id, e-mail, LMS user id) of persons enrolled as students, in id order."""
-        return [
-            (row[0], row[1], row[2])
-            for row in self.query(
-                "SELECT DISTINCT p.id, p.email, a.lms_user_id FROM persons p "
-                "JOIN lms_accounts a ON a.person_id = p.id "
-                "JOIN lms_enrolments e ON e.lms_user_id = a.lms_user_id "
-                "WHERE e.roles LIKE '%student%' AND p.status = 'active' ORDER BY p.id"
-            )
-        ]
+    def students(self) -> list[Learner]:
+        """Persons enrolled as students (person id, e-mail, LMS user id), in id order."""
+        with self.register() as (_settings, session):
+            return enrolled_students(session)
+
+    def last_sync_run(self) -> dict[str, Any]:
+        """The newest sync run as `bridge status` reports it."""
+        with self.register() as (settings, session):
+            connectors = collect_status(settings, session)["connectors"].values()
+        runs = [c["last_run"] for c in connectors if c["last_run"] is not None]
+        if not runs:
+            raise StepFailed("no sync run in the register")
+        return max(runs, key=lambda run: run["id"])
 
     def moodle_user(self, lms_user_id: int) -> dict[str, object]:
         """Read the account back through the web service, as the push worker verifies."""
@@ -142,9 +151,7 @@ class Demo:
 
     def second_sync(self) -> str:
         self.run("sync", "--all-streams")
-        streams = json.loads(
-            self.query("SELECT streams FROM sync_runs ORDER BY id DESC LIMIT 1")[0][0]
-        )
+        streams = self.last_sync_run()["streams"]
         fetched = sum(s["fetched"] for s in streams.values())
         written = sum(s["rows_written"] for s in streams.values())
         changed = sum(s["created"] + s["updated"] for s in streams.values())

@@ -31,6 +31,7 @@ from bridge.store.models import (
     Person,
     PersonOrganisation,
 )
+from bridge.store.people import CHANNELS as CHANNELS  # re-exported: the commands' choices
 
 
 def _rule(settings: Settings, channel: str) -> ChannelRule:

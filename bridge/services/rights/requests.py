@@ -19,7 +19,10 @@ from bridge.errors import UsageError
 from bridge.services import audit
 from bridge.services.audit import Actor
 from bridge.settings.durations import add_months
-from bridge.store.governance import REQUEST_CHANNELS, REQUEST_TYPES
+
+# Re-exported: the commands offer them as choices.
+from bridge.store.governance import REQUEST_CHANNELS as REQUEST_CHANNELS
+from bridge.store.governance import REQUEST_TYPES as REQUEST_TYPES
 from bridge.store.models import Person, SubjectRequest
 from bridge.store.queries import effective_deadline, effective_deadline_column, list_requests
 
