@@ -64,10 +64,11 @@ def _map_sections() -> dict[str, str]:
     sections: dict[str, str] = {}
     folder = None
     for line in MAP.read_text(encoding="utf-8").splitlines():
-        heading = re.match(r"#+ .*?`([\w/]+)/`", line)
-        if heading:
-            folder = heading.group(1)
-            sections.setdefault(folder, "")
+        if line.startswith("#"):  # a heading ends the section before it
+            heading = re.match(r"#+ .*?`([\w/]+)/`", line)
+            folder = heading.group(1) if heading else None
+            if folder is not None:
+                sections.setdefault(folder, "")
         elif folder is not None:
             sections[folder] += line + "\n"
     return sections
