@@ -138,11 +138,8 @@ class RunContext:
 class _Run:
     """One run's progress: what it has read and written so far, over a fixed context."""
 
-    def __init__(self, context: RunContext) -> None:
-        self.context = context
-        self.sessions, self.name, self.connector = context.sessions, context.name, context.connector
-        self.options, self.stop, self.progress = context.options, context.stop, context.progress
-        self.settings, self.actor, self.secrets = context.settings, context.actor, context.secrets
+    def __init__(self, ctx: RunContext) -> None:
+        self.ctx = ctx
         self.refused: str | None = None
         self.unreachable: str | None = None
         self.listings: dict[str, Listing] = {}
@@ -151,18 +148,18 @@ class _Run:
     def run(self, streams: list[str]) -> RunResult:
         started = time.monotonic()
         run_id = self._open_run()
-        with self.sessions() as session:
-            self.suppression = SuppressionList.load(session, self.settings, self.name)
-            self.retention = RetentionGuard.load(session, self.settings, self.name)
+        with self.ctx.sessions() as session:
+            self.suppression = SuppressionList.load(session, self.ctx.settings, self.ctx.name)
+            self.retention = RetentionGuard.load(session, self.ctx.settings, self.ctx.name)
         self.active_suppressed: set[int] = set()
         results: dict[str, StreamStats] = {}
         skipped: dict[str, str] = {}
         warnings: list[str] = []
-        self.progress.streams_planned(streams)
+        self.ctx.progress.streams_planned(streams)
         for stream in streams:
-            if self.stop.is_set() or self.refused or self.unreachable:
+            if self.ctx.stop.is_set() or self.refused or self.unreachable:
                 break  # a refused or unreachable LMS fails every stream alike: say it once
-            self.progress.stream_started(stream)
+            self.ctx.progress.stream_started(stream)
             stats = self._sync_stream(run_id, stream)
             if stats.status == "skipped":
                 skipped[stream] = stats.error or "skipped"
@@ -172,20 +169,20 @@ class _Run:
                 if stats.note:
                     warnings.append(f"{stream}: {stats.note}")
             if self.unreachable:
-                self.progress.stream_abandoned(stream)
+                self.ctx.progress.stream_abandoned(stream)
             else:
-                self.progress.stream_finished(stream, stats)
+                self.ctx.progress.stream_finished(stream, stats)
         if "users" in results and results["users"].status == "ok":
             warnings += self._enforce_drift(self.listings["users"])
-        status = _overall(results, interrupted=self.stop.is_set())
+        status = _overall(results, interrupted=self.ctx.stop.is_set())
         if status == "ok" and any(s.listing == "withheld" for s in results.values()):
             status = "partial"  # the valve held removals back: someone must look (exit 1)
         result = RunResult(
             run_id=run_id,
-            connector=self.name,
+            connector=self.ctx.name,
             status=status,
             streams=results,
-            requests=self.connector.request_count,
+            requests=self.ctx.connector.request_count,
             duration_s=time.monotonic() - started,
             skipped=skipped,
             warnings=warnings,
@@ -196,14 +193,14 @@ class _Run:
 
     def _open_run(self) -> int:
         now = utcnow()
-        with self.sessions() as session, session.begin():
+        with self.ctx.sessions() as session, session.begin():
             # our lease proves no one else is running: earlier runs died
-            mark_dead_runs_interrupted(session, now, connector=self.name, actor=self.actor)
+            mark_dead_runs_interrupted(session, now, connector=self.ctx.name, actor=self.ctx.actor)
             run = SyncRun(
-                connector=self.name,
+                connector=self.ctx.name,
                 started_at=now,
-                trigger=self.options.trigger,
-                operator=self.options.operator,
+                trigger=self.ctx.options.trigger,
+                operator=self.ctx.options.operator,
                 status="running",
             )
             session.add(run)
@@ -216,7 +213,7 @@ class _Run:
             {name: {"status": "skipped", "error": why} for name, why in result.skipped.items()}
         )
         errors = [f"{n}: {s.error}" for n, s in result.streams.items() if s.error]
-        with self.sessions() as session, session.begin():
+        with self.ctx.sessions() as session, session.begin():
             session.execute(
                 sa.update(SyncRun)
                 .where(SyncRun.id == result.run_id)
@@ -228,13 +225,13 @@ class _Run:
                     error="\n".join(errors) or None,
                 )
             )
-            if self.actor is not None:  # one audit row per run, with counts (CONTRACTS 9)
+            if self.ctx.actor is not None:  # one audit row per run, with counts (CONTRACTS 9)
                 audit.record(
                     session,
-                    self.actor,
+                    self.ctx.actor,
                     "sync",
                     details={
-                        "connector": self.name,
+                        "connector": self.ctx.name,
                         "run_id": result.run_id,
                         "status": result.status,
                         "streams": {n: s.public() for n, s in result.streams.items()},
@@ -243,17 +240,17 @@ class _Run:
 
     def _sync_stream(self, run_id: int, stream: str) -> StreamStats:
         stats = StreamStats()
-        full_read = self.options.full or self.options.reconcile
-        with self.sessions() as session:
-            stored = load_bookmarks(session, self.name).get(stream)
+        full_read = self.ctx.options.full or self.ctx.options.reconcile
+        with self.ctx.sessions() as session:
+            stored = load_bookmarks(session, self.ctx.name).get(stream)
         bookmark = None if full_read or stored is None else stored.bookmark
         listing = self.listings[stream] = Listing()
         try:
             for batch in self._batches(stream, bookmark):
                 listing.note(batch)
                 self._store_batch(run_id, stream, batch, stats)
-                self.progress.batch_stored(stream, stats)
-                if self.stop.is_set():
+                self.ctx.progress.batch_stored(stream, stats)
+                if self.ctx.stop.is_set():
                     stats.status, stats.error = "failed", "interrupted"
                     self._forget(run_id)
                     return stats
@@ -285,35 +282,37 @@ class _Run:
     @property
     def _retried_when(self) -> str:
         """Who tries a transient failure again: nobody for a manual run (CLI tells the user)."""
-        return "" if self.options.trigger == "manual" else " (transient; the next run retries)"
+        return "" if self.ctx.options.trigger == "manual" else " (transient; the next run retries)"
 
     @property
     def _transient_level(self) -> int:
         """A manual run's transient failure is the command's answer; the daemon logs it."""
-        return logging.INFO if self.options.trigger == "manual" else logging.WARNING
+        return logging.INFO if self.ctx.options.trigger == "manual" else logging.WARNING
 
     def _batches(self, stream: str, bookmark: Any) -> Iterator[Batch]:
-        return prefetch(lambda: self.connector.pull(stream, bookmark), self.stop, depth=2)
+        return prefetch(lambda: self.ctx.connector.pull(stream, bookmark), self.ctx.stop, depth=2)
 
     def _store_batch(self, run_id: int, stream: str, batch: Batch, stats: StreamStats) -> None:
         now = utcnow()
         store = RecordStore(
-            self.name,
+            self.ctx.name,
             run_id=run_id,
             now=now,
             suppression=self.suppression,
             retention=self.retention,
             stream=stream,
         )
-        with self.sessions() as session, session.begin():
+        with self.ctx.sessions() as session, session.begin():
             written = store.store(session, batch.records)
+            rejects = [*batch.rejects, *written.rejects]
             stats.quarantined += quarantine(
-                session, self.name, run_id, [*batch.rejects, *written.rejects], self.secrets, now
+                session, self.ctx.name, run_id, rejects, self.ctx.secrets, now
             )
-            if self.options.reconcile:  # a misfit is still listed: not removed in the LMS
+            if self.ctx.options.reconcile:  # a misfit is still listed: not removed in the LMS
                 remember_seen(session, run_id, batch.records)
             if batch.checkpoint is not None:
-                save_bookmark(session, self.name, stream, batch.checkpoint, run_id=run_id, now=now)
+                checkpoint = batch.checkpoint
+                save_bookmark(session, self.ctx.name, stream, checkpoint, run_id=run_id, now=now)
             stats.fetched += len(batch.records) + len(batch.rejects)
             stats.created += written.created
             stats.updated += written.updated
@@ -330,15 +329,15 @@ class _Run:
         self, run_id: int, stream: str, stats: StreamStats, listing: Listing
     ) -> None:
         now = utcnow()
-        with self.sessions() as session, session.begin():
-            if self.options.reconcile:
+        with self.ctx.sessions() as session, session.begin():
+            if self.ctx.options.reconcile:
                 removal = RemovalPass(
-                    self.name,
+                    self.ctx.name,
                     run_id,
                     stream,
-                    self.settings.reconcile,
-                    self.options.accept_removals,
-                    self.actor,
+                    self.ctx.settings.reconcile,
+                    self.ctx.options.accept_removals,
+                    self.ctx.actor,
                 )
                 outcome = removal.run(session, stream_tables(stream), listing, now)
                 stats.listing, stats.note = outcome.state, outcome.note
@@ -346,7 +345,7 @@ class _Run:
                 stats.rows_written += stats.removed
             save_bookmark(
                 session,
-                self.name,
+                self.ctx.name,
                 stream,
                 None,
                 run_id=run_id,
@@ -359,11 +358,11 @@ class _Run:
         """Drift enforcement after the users stream. When that listing was incomplete, the
         register's copy of an account it did not list may be stale: such accounts are left
         alone until a complete listing has read them again."""
-        actor = self.actor or Actor(SYNC_ACTOR, "operator")
+        actor = self.ctx.actor or Actor(SYNC_ACTOR, "operator")
         listed = None if users.complete else users.users
-        with self.sessions() as session, session.begin():
+        with self.ctx.sessions() as session, session.begin():
             revoked, skipped = drift.enforce(
-                session, actor, self.name, self.active_suppressed, listed=listed
+                session, actor, self.ctx.name, self.active_suppressed, listed=listed
             )
         warnings = [
             f"drift: queued revocation of LMS user {r['lms_user_id']} ({r['reason']})"
@@ -376,8 +375,8 @@ class _Run:
         return warnings
 
     def _forget(self, run_id: int) -> None:
-        if self.options.reconcile:
-            with self.sessions() as session, session.begin():
+        if self.ctx.options.reconcile:
+            with self.ctx.sessions() as session, session.begin():
                 forget_seen(session, run_id)
 
 
