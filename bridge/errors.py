@@ -1,10 +1,11 @@
 """The product's one exception root, each error carrying the exit code the CLI maps it to
 and, where there is one, what to do about it.
 
-The connectors' errors (``connectors.base.ConnectorError`` and its transient and
-terminal branches) live beneath this root too, so the CLI maps every failure in one
-``except`` and a fix is worded in one place (:func:`describe`). This module imports
-nothing of the product: it is the one module of ``bridge`` a connector may import.
+The root itself, :class:`BridgeError`, is defined in :mod:`connectors.root` and named
+here: connectors never import ``bridge`` (CONTRACTS 2), yet their errors
+(``connectors.base.ConnectorError`` and its transient and terminal branches) live beneath
+the same root, so the CLI maps every failure in one ``except`` and a fix is worded in one
+place (:func:`describe`).
 
 Exit codes (CONTRACTS 3): 0 success, 1 operation failed, 2 usage or configuration
 error, 3 another process holds the lease, 4 operator not permitted.
@@ -12,28 +13,18 @@ error, 3 another process holds the lease, 4 operator not permitted.
 
 from __future__ import annotations
 
+from connectors.root import BridgeError, describe
 
-class BridgeError(Exception):
-    """Root of every error the bridge reports to a user."""
-
-    exit_code = 1
-    #: What to do about it, in the user's own terms; None when the message says it all.
-    fix: str | None = None
-
-    def described(self) -> str:
-        """The error as a person reads it: the message, and the fix when there is one."""
-        return describe(self)
-
-
-def describe(error: BridgeError, fix: str | None = None) -> str:
-    """An error as one line with what to do about it: ``message (fix: ...)``.
-
-    The one place the fix is worded, so a push's last error, a sync run's error and
-    the CLI's message read alike. ``fix`` replaces the error's own when the caller
-    knows a more precise one.
-    """
-    fix = fix or error.fix
-    return f"{error} (fix: {fix})" if fix else str(error)
+__all__ = [
+    "BridgeError",
+    "ConfigError",
+    "DatabaseNotReady",
+    "LeaseHeld",
+    "NotPermitted",
+    "OperationFailed",
+    "UsageError",
+    "describe",
+]
 
 
 class OperationFailed(BridgeError):

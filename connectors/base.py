@@ -19,8 +19,8 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, SecretStr
 
-from bridge.errors import BridgeError, describe
 from connectors.records import Batch, Bookmark
+from connectors.root import BridgeError, describe
 
 # --------------------------------------------------------------------------- errors
 
