@@ -85,6 +85,13 @@ def status(app: App, as_json: bool) -> None:
             + f"; lease {'held by ' + lease['holder'] if lease else 'free'}"
             + f"; quarantined {connector['quarantined']}"
         )
+        for stream, stats in (run["streams"] or {}).items() if run else ():
+            if stats.get("status") == "failed":  # said, never left to look like an empty stream
+                out.print(
+                    f"[bold red]failed[/]: {markup_text(stream)} in run {run['id']}: "
+                    f"{markup_text(stats.get('error') or 'no reason recorded')}",
+                    markup=True,
+                )
         table(
             f"{name} streams",
             ("stream", "bookmark", "last completed", "due at", "last reconciliation"),

@@ -147,8 +147,8 @@ def _failure(result: RunResult) -> str:
     if result.unreachable is not None:
         return f"{result.connector}: {result.unreachable}"
     errors = [f"{name}: {s.error}" for name, s in result.streams.items() if s.error]
-    first = f" ({errors[0]})" if errors else ""
-    return f"{result.connector}: run {result.run_id} {result.status}{first}"
+    named = f" ({'; '.join(errors)})" if errors else ""  # every failed stream, not the first
+    return f"{result.connector}: run {result.run_id} {result.status}{named}"
 
 
 @click.command("sync")

@@ -32,10 +32,15 @@ class StreamStats:
     #: Why, when ``listing`` is not ``complete`` (also among the run's warnings).
     note: str | None = None
 
-    def public(self) -> dict[str, int]:
-        """The counts of the ``--json`` summary (issue "Moodle connector")."""
+    def public(self) -> dict[str, Any]:
+        """The stream in the ``--json`` summary: its counts (issue "Moodle connector") and,
+        for a stream that did not complete, its ``status`` and ``error``, so that a failed
+        stream never reads as an empty one."""
         keys = ("fetched", "created", "updated", "unchanged", "removed", "quarantined")
-        return {k: getattr(self, k) for k in keys}
+        shown: dict[str, Any] = {k: getattr(self, k) for k in keys}
+        if self.status != "ok":
+            shown |= {"status": self.status, "error": self.error}
+        return shown
 
 
 @dataclass
