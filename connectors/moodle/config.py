@@ -32,6 +32,9 @@ class PageSizes(BaseModel):
     )
     conversations: int = Field(50, ge=1, le=500, description="Conversations per page.")
     logs: int = Field(2000, ge=1, le=10000, description="Log rows per page (companion plugin).")
+    grades: int = Field(
+        2000, ge=1, le=5000, description="Grades per page (companion plugin's gradebook reader)."
+    )
 
 
 class MoodleSettings(LmsSettings):

@@ -121,3 +121,28 @@ def entries(answer: Any, key: str, function: str) -> list[Any]:
     """The items of the list ``answer[key]`` where each item is one record: an item that
     is not an object is kept, so that the engine quarantines it instead of losing it."""
     return list(expect(expect(answer, dict, function).get(key) or [], list, function))
+
+
+def keyset_pages(
+    ctx: StreamContext, function: str, params: Mapping[str, Any], since_id: int, limit: int
+) -> Iterator[tuple[dict[str, Any], int]]:
+    """The companion plugin's keyset pages: each answer with its ``lastid``, calling again
+    with ``sinceid = lastid`` while ``hasmore``. A page that does not move the key forward
+    is refused rather than asked for again (the paginator never loops)."""
+    while True:
+        answer = expect(
+            ctx.client.call(function, {**params, "sinceid": since_id, "limit": limit}),
+            dict,
+            function,
+        )
+        last_id = int_or_none(answer.get("lastid")) or since_id
+        has_more = bool(answer.get("hasmore"))
+        if last_id < since_id or (has_more and last_id == since_id):
+            raise UnexpectedResponse(
+                f"{function} did not advance (sinceid {since_id}, lastid {last_id})",
+                function=function,
+            )
+        yield answer, last_id
+        if not has_more:
+            return
+        since_id = last_id

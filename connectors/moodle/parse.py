@@ -150,16 +150,7 @@ def parse_grade_cell(raw: Raw, *, course_id: int, user_id: object) -> list[Recor
     """
     item_id = req_id(raw)
     lms_user_id = req_id({"userid": user_id}, "userid")
-    item = GradeItemRecord(
-        lms_item_id=item_id,
-        lms_course_id=course_id,
-        name=opt_str(raw, "itemname"),
-        item_type=req_str(raw, "itemtype"),
-        item_module=opt_str(raw, "itemmodule"),
-        item_instance=opt_id(raw, "iteminstance"),
-        grade_max=opt_number(raw, "grademax"),
-        grade_min=opt_number(raw, "grademin"),
-    )
+    item = parse_grade_item(raw, course_id=course_id)
     grade = GradeRecord(
         lms_item_id=item_id,
         lms_user_id=lms_user_id,
@@ -173,6 +164,50 @@ def parse_grade_cell(raw: Raw, *, course_id: int, user_id: object) -> list[Recor
     if grade.grade is None and grade.feedback is None and grade.graded_at is None:
         return [item]  # an empty cell: there is no grade row in Moodle
     return [item, grade]
+
+
+def parse_grade_item(raw: Raw, *, course_id: int) -> GradeItemRecord:
+    """A grade item, as the user report and the companion plugin both name its fields."""
+    return GradeItemRecord(
+        lms_item_id=req_id(raw),
+        lms_course_id=course_id,
+        name=opt_str(raw, "itemname"),
+        item_type=req_str(raw, "itemtype"),
+        item_module=opt_str(raw, "itemmodule"),
+        item_instance=opt_id(raw, "iteminstance"),
+        grade_max=opt_number(raw, "grademax"),
+        grade_min=opt_number(raw, "grademin"),
+    )
+
+
+def parse_stored_grade(raw: Raw, *, course_id: int) -> GradeRecord:
+    """A grade of the companion plugin's ``local_registrybridge_get_grades``: the values the
+    user report shows (final grade, feedback, date graded, hidden, overridden), read as
+    stored; the plugin lists only grades that hold a value or feedback."""
+    return GradeRecord(
+        lms_item_id=req_id(raw, "itemid"),
+        lms_user_id=req_id(raw, "userid"),
+        lms_course_id=course_id,
+        grade=opt_number(raw, "finalgrade"),
+        feedback=opt_str(raw, "feedback"),
+        graded_at=timestamp(raw, "dategraded"),
+        hidden=flag(raw, "hidden"),
+        overridden=flag(raw, "overridden"),
+    )
+
+
+#: The gradebook's rows by the shape they come in: a user report cell, or the plugin's
+#: stored item and grade.
+_GRADEBOOK_PARSERS = {"item": parse_grade_item, "grade": parse_stored_grade}
+
+
+def parse_gradebook_row(
+    raw: Raw, *, course_id: int, user_id: object = None, shape: str = "cell"
+) -> Record | list[Record]:
+    """One row of the gradebook stream, whichever way it was read (see ``fetch_gradebook``)."""
+    if shape == "cell":
+        return parse_grade_cell(raw, course_id=course_id, user_id=user_id)
+    return _GRADEBOOK_PARSERS[shape](raw, course_id=course_id)
 
 
 def parse_assignment_grade(raw: Raw, *, assignment_id: int) -> AssignmentGradeRecord:

@@ -6,7 +6,7 @@ sources against it, so the plugin and the connector cannot drift apart.
 
 from __future__ import annotations
 
-from connectors.moodle.functions import LOG_FUNCTION
+from connectors.moodle.functions import GRADES_FUNCTION, LOG_FUNCTION
 
 #: Frankenstyle name of the plugin (the folder under Moodle's ``local/``).
 COMPONENT = "local_registrybridge"
@@ -52,8 +52,47 @@ LOG_NULLABLE_FIELDS: frozenset[str] = frozenset(
     {"objecttable", "objectid", "courseid", "relateduserid", "origin", "ip", "realuserid"}
 )
 
+#: Parameters of :data:`GRADES_FUNCTION`, in declaration order (``courseid`` required,
+#: ``sinceid`` default 0, ``limit`` default 1000).
+GRADES_PARAMETERS: tuple[str, ...] = ("courseid", "sinceid", "limit")
+
+#: Top-level keys of its answer; the items come with the first page only.
+GRADES_RESULT_KEYS: tuple[str, ...] = ("items", "grades", "lastid", "hasmore")
+
+#: Keys of each item: the names the user report gives the same fields.
+GRADES_ITEM_FIELDS: tuple[str, ...] = (
+    "id",
+    "itemname",
+    "itemtype",
+    "itemmodule",
+    "iteminstance",
+    "grademax",
+    "grademin",
+)
+
+#: Keys of each grade.
+GRADES_GRADE_FIELDS: tuple[str, ...] = (
+    "id",
+    "itemid",
+    "userid",
+    "finalgrade",
+    "feedback",
+    "dategraded",
+    "hidden",
+    "overridden",
+)
+
+#: What the grades reader requires in the course (and what shows hidden values).
+GRADES_CAPABILITIES: tuple[str, ...] = ("moodle/grade:viewall", "moodle/grade:viewhidden")
+
 __all__ = [
     "COMPONENT",
+    "GRADES_CAPABILITIES",
+    "GRADES_FUNCTION",
+    "GRADES_GRADE_FIELDS",
+    "GRADES_ITEM_FIELDS",
+    "GRADES_PARAMETERS",
+    "GRADES_RESULT_KEYS",
     "LOG_CAPABILITIES",
     "LOG_ENTRY_FIELDS",
     "LOG_FUNCTION",

@@ -23,16 +23,16 @@ from connectors.moodle import conversations, parse
 from connectors.moodle.errors import (
     AccessException,
     FunctionNotInstalled,
-    UnexpectedResponse,
 )
 from connectors.moodle.fields import Raw, kind_of
-from connectors.moodle.functions import LOG_FUNCTION, TEACHER_CAPABILITY
+from connectors.moodle.functions import GRADES_FUNCTION, LOG_FUNCTION, TEACHER_CAPABILITY
 from connectors.moodle.hints import changed_courses, course_times
 from connectors.moodle.paging import (
     StreamContext,
     entries,
     expect,
     int_or_none,
+    keyset_pages,
     object_list,
     recent_conversations,
     roster_pages,
@@ -197,14 +197,20 @@ def fetch_enrolments(ctx: StreamContext, _start: int) -> Iterator[Unit]:
 
 
 def fetch_gradebook(ctx: StreamContext, since: int) -> Iterator[Unit]:
-    """One ``gradereport_user_get_grade_items`` call per course (all graded users); after
-    the first run only for the courses the change hints name (:mod:`connectors.moodle.hints`).
+    """Each course's gradebook; after the first run only the courses the change hints name
+    (:mod:`connectors.moodle.hints`). With the companion plugin's reader, a bounded page of
+    stored grades at a time (:func:`_stored_gradebook`); without it, one
+    ``gradereport_user_get_grade_items`` call per course, whose cost grows with the course.
     """
     function = "gradereport_user_get_grade_items"
     hints = changed_courses(ctx, _course_times(ctx), since)
     course_ids = sorted(hints.changed)
     if not course_ids:
         yield Unit(cursor=hints.newest)
+    if GRADES_FUNCTION in ctx.site.functions:
+        for course_id in course_ids:
+            yield from _stored_gradebook(ctx, course_id, hints.newest)
+        return
     answers = ctx.client.call_many((function, {"courseid": c}) for c in course_ids)
     for course_id, answer in zip(course_ids, answers, strict=True):
         rows = [
@@ -216,6 +222,28 @@ def fetch_gradebook(ctx: StreamContext, since: int) -> Iterator[Unit]:
         why = WARNED if partial else ""
         scope = {"course": course_id}
         yield Unit(rows=rows, scope=scope, partial=partial, why=why, cursor=hints.newest)
+
+
+def _stored_gradebook(ctx: StreamContext, course_id: int, cursor: int) -> Iterator[Unit]:
+    """One course's items and grades as the companion plugin reads them, page by page; every
+    page belongs to the course's listing (its scope), so removals are still marked per
+    course. Grades of learners whose enrolment is suspended or has ended are included."""
+    limit, context = ctx.config.page_sizes.grades, {"course_id": course_id}
+    pages = keyset_pages(ctx, GRADES_FUNCTION, {"courseid": course_id}, 0, limit)
+    for answer, _ in pages:
+        rows = [
+            Row(item, {**context, "shape": "item"})
+            for item in object_list(answer, "items", GRADES_FUNCTION)
+        ] + [
+            Row(grade, {**context, "shape": "grade"}, _stored_grade_id(grade))
+            for grade in object_list(answer, "grades", GRADES_FUNCTION)
+        ]
+        yield Unit(rows=rows, scope={"course": course_id}, cursor=cursor)
+
+
+def _stored_grade_id(grade: Raw) -> str | None:
+    """A stored grade's quarantine id, in the form of a report cell's: item and user."""
+    return _cell({"id": grade.get("itemid")}, grade) if isinstance(grade, Mapping) else None
 
 
 def fetch_assignments(ctx: StreamContext, _start: int) -> Iterator[Unit]:
@@ -305,28 +333,17 @@ def fetch_logs(ctx: StreamContext, since_id: int) -> Iterator[Unit]:
     """Keyset pages of the companion plugin's log reader; each page is a safe checkpoint."""
     if LOG_FUNCTION not in ctx.site.functions:
         raise StreamUnavailable("companion plugin not installed", fix=_LOG_FIX)
-    while True:
-        params = {"sinceid": since_id, "limit": ctx.config.page_sizes.logs}
-        try:
-            answer = expect(ctx.client.call(LOG_FUNCTION, params), dict, LOG_FUNCTION)
-        except (FunctionNotInstalled, AccessException) as exc:
-            raise StreamUnavailable("companion plugin not installed", fix=_LOG_FIX) from exc
-        entries = object_list(answer, "entries", LOG_FUNCTION)
-        last_id = int_or_none(answer.get("lastid")) or since_id
-        has_more = bool(answer.get("hasmore"))
-        if last_id < since_id or (has_more and last_id == since_id):
-            raise UnexpectedResponse(
-                f"log reader did not advance (sinceid {since_id}, lastid {last_id})",
-                function=LOG_FUNCTION,
-            )
-        # The service user's own calls and the echoes of its pushes are not learner
-        # activity (CONTRACTS 1): leave them out, but still move the bookmark past them.
-        own = ctx.site.service_user_id
-        rows = [Row(e) for e in entries if not (isinstance(e, dict) and e.get("userid") == own)]
-        yield Unit(rows=rows, checkpoint={"sinceid": last_id})
-        if not has_more:
-            return
-        since_id = last_id
+    pages = keyset_pages(ctx, LOG_FUNCTION, {}, since_id, ctx.config.page_sizes.logs)
+    try:
+        for answer, last_id in pages:
+            entries = object_list(answer, "entries", LOG_FUNCTION)
+            # The service user's own calls and the echoes of its pushes are not learner
+            # activity (CONTRACTS 1): leave them out, but still move the bookmark past them.
+            own = ctx.site.service_user_id
+            rows = [Row(e) for e in entries if not (isinstance(e, dict) and e.get("userid") == own)]
+            yield Unit(rows=rows, checkpoint={"sinceid": last_id})
+    except (FunctionNotInstalled, AccessException) as exc:
+        raise StreamUnavailable("companion plugin not installed", fix=_LOG_FIX) from exc
 
 
 # --------------------------------------------------------------------------- the table
@@ -344,7 +361,7 @@ STREAMS: dict[str, StreamSpec[StreamContext]] = {
         StreamSpec("users", parse.parse_user, fetch_users, FULL),
         StreamSpec("courses", parse.parse_course, fetch_courses, FULL),
         StreamSpec("enrolments", parse.parse_enrolment, fetch_enrolments, PER_COURSE),
-        StreamSpec("gradebook", parse.parse_grade_cell, fetch_gradebook, _HINTED),
+        StreamSpec("gradebook", parse.parse_gradebook_row, fetch_gradebook, _HINTED),
         StreamSpec("assignments", parse.parse_assignment, fetch_assignments, FULL),
         StreamSpec("submissions", parse.parse_submission, _SUBMISSIONS, SINCE_MODIFIED),
         StreamSpec("assignment_grades", parse.parse_assignment_grade, _GRADES, SINCE_MODIFIED),

@@ -40,18 +40,15 @@ def _param(value: str) -> str:
     return found.group(1)
 
 
-def _service() -> php.Item:
-    source = php.read("db/services.php")
-    entries = php.top_level(php.items(source))
-    assert len(entries) == 1, "db/services.php should declare exactly one function"
-    return entries[0]
+def _services() -> list[php.Item]:
+    return php.top_level(php.items(php.read("db/services.php")))
 
 
-def _service_fields() -> dict[str, str]:
-    """The scalar settings of the function's entry in db/services.php, strings unquoted."""
+def service_fields(function: str) -> dict[str, str]:
+    """The scalar settings of ``function``'s entry in db/services.php, strings unquoted."""
     source = php.read("db/services.php")
     fields = {}
-    for item in php.children(php.items(source), _service().key):
+    for item in php.children(php.items(source), function):
         quoted = re.match(r"\s*'((?:[^'\\]|\\.)*)'\s*,", item.value)
         fields[item.key] = quoted.group(1) if quoted else item.value.split(",")[0].strip()
     return fields
@@ -109,10 +106,10 @@ def test_capability_definition() -> None:
 # --------------------------------------------------------------------------- the function
 
 
-def test_declared_function_is_the_one_the_connector_calls() -> None:
-    assert _service().key == functions.LOG_FUNCTION
+def test_declared_functions_are_the_ones_the_connector_calls() -> None:
+    assert [s.key for s in _services()] == list(functions.PLUGIN_FUNCTIONS)
     assert functions.STREAM_FUNCTIONS["logs"] == (functions.LOG_FUNCTION,)
-    fields = _service_fields()
+    fields = service_fields(functions.LOG_FUNCTION)
     assert fields["classname"] == "local_registrybridge\\external\\get_log_entries"
     assert fields["methodname"] == "execute"
     assert fields["type"] == "read"

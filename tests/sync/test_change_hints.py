@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs
 
+from connectors.moodle.functions import GRADES_FUNCTION
 from connectors.moodle.simulator import SimulatedMoodle
 from tests.sync.helpers import config_for, reset_register, served, snapshot
 from tests.sync.test_sync_simulator import sync_json
 
-GRADEBOOK = "gradereport_user_get_grade_items"
+#: The gradebook's reads: the user report, or the companion plugin's reader page by page.
+GRADEBOOK = {"gradereport_user_get_grade_items", GRADES_FUNCTION}
 
 
 def record_calls(sim: SimulatedMoodle) -> list[tuple[str, dict[str, list[str]]]]:
@@ -27,7 +29,7 @@ def record_calls(sim: SimulatedMoodle) -> list[tuple[str, dict[str, list[str]]]]
 
 
 def gradebook_courses(calls: list[tuple[str, dict[str, list[str]]]]) -> list[int]:
-    return sorted(int(fields["courseid"][0]) for name, fields in calls if name == GRADEBOOK)
+    return sorted({int(fields["courseid"][0]) for name, fields in calls if name in GRADEBOOK})
 
 
 def regrade_one(sim: SimulatedMoodle) -> int:

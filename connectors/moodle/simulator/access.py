@@ -66,10 +66,9 @@ OTHER_INSTALLED_FUNCTIONS = frozenset(
 
 
 def default_service_functions() -> set[str]:
-    """The functions of the bridge's service (the companion plugin's is added when installed)."""
-    names = set(bridge_functions.all_functions()) | set(EXTRA_FUNCTIONS)
-    names.discard(bridge_functions.LOG_FUNCTION)
-    return names
+    """The functions of the bridge's service as the set-up guide lists them (the companion
+    plugin's answer only while the plugin is installed)."""
+    return set(bridge_functions.all_functions()) | set(EXTRA_FUNCTIONS)
 
 
 #: Capabilities of the bridge's system role (reference section 6.2) with the
@@ -160,16 +159,13 @@ class SiteConfig:
 
     def installed_functions(self) -> set[str]:
         names = default_service_functions() | set(OTHER_INSTALLED_FUNCTIONS)
-        if self.plugin_installed:
-            names.add(bridge_functions.LOG_FUNCTION)
+        if not self.plugin_installed:
+            names -= set(bridge_functions.PLUGIN_FUNCTIONS)
         return names
 
     def token_functions(self) -> set[str]:
         """The token's service functions as the site info lists them."""
-        names = set(self.service_functions)
-        if self.plugin_installed:
-            names.add(bridge_functions.LOG_FUNCTION)
-        return names & self.installed_functions()
+        return set(self.service_functions) & self.installed_functions()
 
 
 def component_version(function: str) -> str:

@@ -40,4 +40,15 @@ $functions = [
         'ajax'         => false,
         'loginrequired' => true,
     ],
+    'local_registrybridge_get_grades' => [
+        'classname'    => 'local_registrybridge\external\get_grades',
+        'methodname'   => 'execute',
+        'description'  => 'One course\'s grade items and the grades holding a value or feedback, every '
+            . 'graded user whatever their enrolment, paginated by grade id.',
+        'type'         => 'read',
+        // Documentation only; the function checks moodle/grade:viewall in the course.
+        'capabilities' => 'moodle/grade:viewall, moodle/grade:viewhidden',
+        'ajax'         => false,
+        'loginrequired' => true,
+    ],
 ];

@@ -1,4 +1,5 @@
-"""``gradereport_user_get_grade_items``: the user report of the gradebook.
+"""``gradereport_user_get_grade_items``: the user report of the gradebook; and the
+companion plugin's ``local_registrybridge_get_grades``, the same values read as stored.
 
 The course uses natural aggregation with "exclude empty grades": an item's
 weight is its maximum over the maxima of the user's graded items, and the
@@ -12,9 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from connectors.moodle.functions import GRADES_FUNCTION
 from connectors.moodle.simulator import errors
 from connectors.moodle.simulator.access import ROLE_IDS
 from connectors.moodle.simulator.handlers.registry import Call, ws_function
+from connectors.moodle.simulator.handlers.site import DEFAULT_LOG_LIMIT, MAX_LOG_LIMIT
 from connectors.moodle.simulator.model import Course, GradeItem, User
 from connectors.moodle.simulator.state import SiteState
 from connectors.moodle.simulator.validation import Int
@@ -144,3 +147,56 @@ def get_grade_items(call: Call) -> dict[str, Any]:
     else:
         users = graded_users(call.state, course)
     return {"usergrades": [user_grades(call.state, course, u) for u in users], "warnings": []}
+
+
+#: The companion plugin's grade ids: stable, ascending by user and then by item, like the
+#: ids of a site whose grades were written learner by learner.
+_ID_STRIDE = 1_000_000
+
+
+def _stored_grade(user: User, cell: dict[str, Any], viewhidden: bool) -> dict[str, Any]:
+    shown = viewhidden or not cell["gradeishidden"]
+    return {
+        "id": user.id * _ID_STRIDE + cell["id"], "itemid": cell["id"], "userid": user.id,
+        "finalgrade": cell["graderaw"] if shown else None,
+        "feedback": (cell["feedback"] or None) if shown else None,
+        "dategraded": cell["gradedategraded"], "hidden": cell["gradeishidden"],
+        "overridden": cell["gradeisoverridden"],
+    }
+
+
+@ws_function(GRADES_FUNCTION, courseid=Int(), sinceid=Int(0), limit=Int(DEFAULT_LOG_LIMIT))
+def get_grades(call: Call) -> dict[str, Any]:
+    """``local_registrybridge_get_grades``, as the companion plugin implements it: the
+    course's items with the first page, then its grades that hold a value or feedback, of
+    every user with grade rows (any enrolment, suspended and ended included), by id."""
+    course = call.course(call.params["courseid"])
+    call.course_context(course)
+    call.require("moodle/grade:viewall")
+    limit, since = call.params["limit"], call.params["sinceid"]
+    if limit < 1:
+        raise errors.invalid_parameter("limit must be at least 1")
+    limit, viewhidden = min(limit, MAX_LOG_LIMIT), call.has("moodle/grade:viewhidden")
+    grades: list[dict[str, Any]] = []
+    hasmore = False
+    for userid in sorted(u for u in call.state.course_enrolments[course.id] if
+                         u >= since // _ID_STRIDE):
+        rendered = user_grades(call.state, course, call.state.users[userid])["gradeitems"]
+        cells = sorted((c for c in rendered if c["graderaw"] is not None or c["feedback"]),
+                       key=lambda c: c["id"])
+        for cell in cells:
+            if userid * _ID_STRIDE + cell["id"] <= since:
+                continue
+            if len(grades) == limit:
+                hasmore = True
+                break
+            grades.append(_stored_grade(call.state.users[userid], cell, viewhidden))
+        if hasmore:
+            break
+    items = [] if since else [
+        {"id": i.id, "itemname": i.itemname, "itemtype": i.itemtype, "itemmodule": i.itemmodule,
+         "iteminstance": i.iteminstance, "grademax": _number(i.grademax), "grademin": 0}
+        for i in (call.state.grade_items[g] for g in sorted(call.state.course_items[course.id]))
+    ]
+    lastid = grades[-1]["id"] if grades else since
+    return {"items": items, "grades": grades, "lastid": lastid, "hasmore": hasmore}

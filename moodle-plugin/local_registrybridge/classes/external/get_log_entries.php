@@ -230,11 +230,12 @@ class get_log_entries extends external_api {
     }
 
     /**
-     * Most rows one call returns (setting local_registrybridge/maxlimit).
+     * Most rows one call of any of the plugin's functions returns (setting
+     * local_registrybridge/maxlimit).
      *
      * @return int
      */
-    protected static function max_limit(): int {
+    public static function max_limit(): int {
         $max = (int)get_config('local_registrybridge', 'maxlimit');
         return $max > 0 ? $max : self::DEFAULT_MAX_LIMIT;
     }

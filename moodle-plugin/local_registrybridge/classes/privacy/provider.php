@@ -33,7 +33,8 @@ use core_privacy\local\request\userlist;
 defined('MOODLE_INTERNAL') || die();
 
 /**
- * The plugin stores no personal data, but it sends the site log to an external system.
+ * The plugin stores no personal data, but it sends the site log and the gradebook to an
+ * external system.
  *
  * A null provider would hide that transfer, so the plugin declares it as an external
  * location. Moodle's privacy registry counts a plugin as compliant only when it is a null
@@ -52,7 +53,7 @@ class provider implements
         \core_privacy\local\request\plugin\provider {
 
     /**
-     * Describes the log fields the plugin sends to the LMS registry bridge.
+     * Describes the log and grade fields the plugin sends to the LMS registry bridge.
      *
      * @param collection $collection the collection to add to
      * @return collection
@@ -69,6 +70,13 @@ class provider implements
         }
         $collection->add_external_location_link('lms_registry_bridge', $privacyfields,
             'privacy:metadata:lms_registry_bridge');
+
+        $gradefields = [];
+        foreach (['itemid', 'userid', 'finalgrade', 'feedback', 'dategraded', 'hidden', 'overridden'] as $field) {
+            $gradefields[$field] = 'privacy:metadata:lms_registry_bridge_grades:' . $field;
+        }
+        $collection->add_external_location_link('lms_registry_bridge_grades', $gradefields,
+            'privacy:metadata:lms_registry_bridge_grades');
         return $collection;
     }
 
