@@ -34,6 +34,7 @@ from connectors.moodle.classify import (
 )
 from connectors.moodle.config import MoodleConfig
 from connectors.moodle.errors import (
+    AnswerTimedOut,
     BadUrl,
     MoodleError,
     MoodleUnreachable,
@@ -43,6 +44,7 @@ from connectors.moodle.errors import (
     TlsError,
 )
 from connectors.moodle.form import build_form, chunk_request_ids
+from connectors.moodle.functions import LIGHTER_READ
 from connectors.moodle.retry import QUICK_UNREACHABLE_PAUSE_S, RetryPolicy, parse_retry_after
 from connectors.redaction import redact
 
@@ -289,8 +291,11 @@ class MoodleClient:
         """A failure after the site was reached: a read timeout, a reset connection."""
         if isinstance(exc, requests.exceptions.Timeout):
             timeout = self._config.timeout_s
-            return NetworkError(
-                f"no answer within {timeout:g}s: {self._describe(exc)}", function=wsfunction
+            lighter = LIGHTER_READ.get(wsfunction, "ask for less per call")
+            return AnswerTimedOut(
+                f"no answer within {timeout:g}s, not sent again (Moodle goes on computing an "
+                f"abandoned request): {lighter}, or raise the connector's timeout",
+                function=wsfunction,
             )
         return NetworkError(self._describe(exc), function=wsfunction)
 

@@ -232,6 +232,16 @@ class NetworkError(MoodleError, TransientError):
     default_fix = "Moodle could not be reached (timeout, connection refused or reset)."
 
 
+class AnswerTimedOut(NetworkError):
+    """Moodle took the request and did not answer within the timeout.
+
+    Not sent again as it was: PHP goes on computing an abandoned request, so each retry
+    of a heavy read adds a whole computation to a site already too busy to answer
+    (CONTRACTS 5). The run goes on without it and the next run asks again; the message
+    names what makes the read lighter.
+    """
+
+
 class MoodleUnreachable(NetworkError, Unreachable):
     """No connection to the site at all (refused, unknown host, connect timeout).
 

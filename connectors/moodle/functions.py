@@ -78,6 +78,22 @@ GRADES_FUNCTION = "local_registrybridge_get_grades"
 #: The functions the companion plugin adds to a site.
 PLUGIN_FUNCTIONS: tuple[str, ...] = (LOG_FUNCTION, GRADES_FUNCTION)
 
+#: What makes a read lighter when Moodle did not answer it in time (``AnswerTimedOut``).
+LIGHTER_READ: dict[str, str] = {
+    "gradereport_user_get_grade_items": (
+        f"add the companion plugin's {GRADES_FUNCTION} to the bridge's service: it reads "
+        "a course's gradebook a page at a time"
+    ),
+    "core_enrol_get_enrolled_users": "lower page_sizes.roster",
+    "core_user_get_users_by_field": "lower page_sizes.users",
+    "mod_assign_get_assignments": "lower page_sizes.courses",
+    "mod_assign_get_submissions": "lower page_sizes.assignments",
+    "mod_assign_get_grades": "lower page_sizes.assignments",
+    "core_message_get_conversations": "lower page_sizes.conversations",
+    LOG_FUNCTION: "lower page_sizes.logs",
+    GRADES_FUNCTION: "lower page_sizes.grades",
+}
+
 #: Capability used to find the teachers whose conversations are read.
 TEACHER_CAPABILITY = "mod/assign:grade"
 

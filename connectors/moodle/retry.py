@@ -1,11 +1,12 @@
 """When the Moodle client tries a request again, and how long it waits first.
 
-Transient failures (STYLE practice 5: timeouts, 5xx, maintenance) are retried by
-tenacity with jittered exponential backoff, honouring ``Retry-After``, capped by
-``max_backoff_s``. A site that cannot be reached at all is the exception when a person
-waits at the command line: one more try after a short pause, then the answer, because
-minutes of backoff per request only hide the cause from the person who can fix it.
-The daemon keeps the full backoff.
+Transient failures (STYLE practice 5: 5xx, maintenance, a reset connection) are retried
+by tenacity with jittered exponential backoff, honouring ``Retry-After``, capped by
+``max_backoff_s``. A read Moodle did not answer in time is not: Moodle is still computing
+it, and the same request again only doubles the load. A site that cannot be reached at
+all is the exception when a person waits at the command line: one more try after a short
+pause, then the answer, because minutes of backoff per request only hide the cause from
+the person who can fix it. The daemon keeps the full backoff.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from tenacity.wait import wait_random_exponential
 
 from connectors.base import TransientError, Unreachable
 from connectors.moodle.config import MoodleConfig
-from connectors.moodle.errors import Stopped
+from connectors.moodle.errors import AnswerTimedOut, Stopped
 
 __all__ = ["QUICK_UNREACHABLE_PAUSE_S", "RetryPolicy", "parse_retry_after"]
 
@@ -88,7 +89,9 @@ class RetryPolicy:
 
 
 def _is_retryable(error: BaseException) -> bool:
-    return isinstance(error, TransientError) and not isinstance(error, Stopped)
+    """Transient errors, but neither a stop nor a read Moodle did not answer in time (it is
+    not sent again as it was: see :class:`~connectors.moodle.errors.AnswerTimedOut`)."""
+    return isinstance(error, TransientError) and not isinstance(error, Stopped | AnswerTimedOut)
 
 
 def parse_retry_after(value: str | None) -> float | None:

@@ -9,6 +9,7 @@ import responses
 
 from connectors.base import TerminalError, TransientError
 from connectors.moodle.errors import (
+    AnswerTimedOut,
     BadUrl,
     MoodleError,
     MoodleUnreachable,
@@ -21,6 +22,7 @@ from connectors.moodle.errors import (
 from tests.connectors.moodle.samples import (
     ENDPOINT,
     call_and_catch,
+    make_client,
     register_sample,
 )
 
@@ -104,7 +106,7 @@ def test_html_page_is_described_by_kind_and_size_not_by_its_text(
 @pytest.mark.parametrize(
     ("raised", "expected"),
     [
-        (requests.exceptions.ReadTimeout("read timed out"), NetworkError),
+        (requests.exceptions.ReadTimeout("read timed out"), AnswerTimedOut),
         (requests.exceptions.ConnectTimeout("connect timed out"), MoodleUnreachable),
         (requests.exceptions.ConnectionError("Connection reset by peer"), NetworkError),
         (requests.exceptions.ChunkedEncodingError("broken"), NetworkError),
@@ -184,3 +186,26 @@ def test_a_truncated_answer_is_told_by_where_it_broke_and_its_size(
         "gradereport_user_get_grade_items: HTTP 200, invalid JSON "
         "(Expecting property name enclosed in double quotes) at char 30 of a 30-byte answer"
     )
+
+
+def test_a_read_moodle_did_not_answer_in_time_is_not_sent_again(
+    strict_rsps: responses.RequestsMock,
+) -> None:
+    """Moodle goes on computing an abandoned request: a retry doubles the load. One request
+    goes out (the strict mock refuses a second), and the error names the lighter read."""
+    timed_out = requests.exceptions.ReadTimeout("read timed out")
+    strict_rsps.add(responses.POST, ENDPOINT, body=timed_out)
+    client = make_client(max_retries=5)
+    with pytest.raises(AnswerTimedOut) as caught:
+        client.call("gradereport_user_get_grade_items", {"courseid": 6})
+    assert len(strict_rsps.calls) == 1
+    assert isinstance(caught.value, TransientError)  # the next run (or push) asks again
+    assert "not sent again" in str(caught.value)
+    assert "local_registrybridge_get_grades" in str(caught.value)
+
+
+def test_a_reset_connection_is_still_tried_again(strict_rsps: responses.RequestsMock) -> None:
+    strict_rsps.add(responses.POST, ENDPOINT, body=requests.exceptions.ConnectionError("reset"))
+    register_sample(strict_rsps, "core_webservice_get_site_info__normal")
+    answer = make_client(max_retries=2).call("core_webservice_get_site_info")
+    assert len(strict_rsps.calls) == 2 and answer["siteurl"]
