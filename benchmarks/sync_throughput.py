@@ -15,15 +15,27 @@ Prints, as its last stdout line, one JSON object:
   best of --repeat runs, and limit_ratio = insert_rows_per_s / limit_rows_per_s (goal ≥ 0.25).
   Both sides take their best run, as ``timeit`` does: on a shared machine the slower runs
   measure the neighbours;
-- incremental_*: an immediate second plain `bridge sync`, and one with --all-streams.
+- incremental_*: an immediate second plain `bridge sync`, and one with --all-streams;
+- bridge_cpu_s: the bridge's own CPU for the full sync (user + system of its process);
+  slowest_request_s, slowest_function: the answer Moodle took longest to start sending.
+
+Against a real Moodle (read-only: the bridge only reads, as a sync does), with
+``--url URL --token-file FILE``: the site's own settings apply (the default timeout
+included), the fetch-only, insert-only and limit measurements are left out (they read the
+site again) and, with ``--lms-process NAME`` (e.g. ``php``), lms_cpu_s is the CPU that
+processes of that name on this host used during the full sync (Moodle's PHP when it runs
+here). A failed full sync is reported (status, failed streams), not hidden.
 
 Usage: python benchmarks/sync_throughput.py [--size bench-10k] [--database-url URL] [--repeat 5]
+       python benchmarks/sync_throughput.py --url URL --token-file FILE [--lms-process php]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import re
 import resource
 import signal
 import subprocess
@@ -31,6 +43,7 @@ import sys
 import tempfile
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -73,16 +86,53 @@ def reset(database_url: str) -> None:
     engine.dispose()
 
 
-def bridge_sync(config: Path, *args: str) -> tuple[dict[str, Any], float]:
+@dataclass
+class Run:
+    """One `bridge sync` child process: its JSON, wall time, CPU and slowest answer."""
+
+    summary: dict[str, Any]
+    wall_s: float
+    cpu_s: float
+    slowest_s: float = 0.0
+    slowest_function: str | None = None
+
+
+ANSWER = re.compile(r"wsfunction=(\w+) status=\d+ bytes=\d+ type=\S* seconds=([\d.]+)")
+
+
+def bridge_sync(config: Path, *args: str, tolerate_failure: bool = False) -> Run:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     result = subprocess.run(
-        [sys.executable, "-m", "bridge.cli", "--config", str(config), "sync", "--json", *args],
+        [sys.executable, "-m", "bridge.cli", "--config", str(config), "-vv", "sync", "--json",
+         *args],
         capture_output=True, text=True, cwd=REPO,
     )
     elapsed = time.perf_counter() - started
-    if result.returncode != 0:
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if result.returncode != 0 and not (tolerate_failure and result.stdout.strip()):
         raise SystemExit(f"bridge sync {' '.join(args)} failed: {result.stderr[-2000:]}")
-    return json.loads(result.stdout.strip().splitlines()[-1]), elapsed
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    answers = [(float(m.group(2)), m.group(1)) for m in ANSWER.finditer(result.stderr)]
+    slowest = max(answers, default=(0.0, None))
+    summary = json.loads(result.stdout.strip().splitlines()[-1])
+    return Run(summary, elapsed, cpu, slowest[0], slowest[1])
+
+
+def process_cpu_s(name: str) -> float:
+    """CPU seconds (user + system) used so far by this host's processes called ``name``."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:  # the process ended meanwhile
+            continue
+        command, fields = text[text.index("(") + 1 : text.rindex(")")], text.rsplit(")", 1)[1]
+        if command == name:
+            values = fields.split()
+            total += int(values[11]) + int(values[12])  # utime, stime
+    return total / tick
 
 
 def rows_written(database_url: str) -> int:
@@ -133,54 +183,86 @@ def main() -> None:
     parser.add_argument("--database-url", help="default: a SQLite file in a temporary folder")
     parser.add_argument("--repeat", type=int, default=5,
                         help="runs of the insert-only and limit measurements (the best counts)")
+    parser.add_argument("--url", help="a real Moodle instead of the simulator (read-only)")
+    parser.add_argument("--token-file", type=Path, help="with --url: the token's file")
+    parser.add_argument("--lms-process", help="with --url: the LMS's process name on this host")
     args = parser.parse_args()
+    if bool(args.url) != bool(args.token_file):
+        parser.error("--url and --token-file go together")
     workspace = Path(tempfile.mkdtemp(prefix="bridge-bench-"))
     database_url = args.database_url or f"sqlite:///{workspace}/register.sqlite3"
-    simulator, ready = start_simulator(args.size)
+    simulator = None
+    if args.url:
+        url, token, extra = args.url, args.token_file.read_text().strip(), ""
+    else:
+        simulator, ready = start_simulator(args.size)
+        url, token, extra = ready["url"], ready["token"], 'timeout = "120s"\n'
     try:
         config = workspace / "bridge.toml"
         config.write_text(config_text(
             register_name="Benchmark register", secret_file=workspace / "register.secret",
-            database_url=database_url, moodle_url=ready["url"], token=ready["token"],
-            operators={operator_name(): "admin"}, connector_extra='timeout = "120s"\n'))
+            database_url=database_url, moodle_url=url, token=token,
+            operators={operator_name(): "admin"}, connector_extra=extra))
         (workspace / "register.secret").write_text("0" * 64 + "\n")
         reset(database_url)
-        full, full_s = bridge_sync(config, "--full")
+        lms_before = process_cpu_s(args.lms_process) if args.lms_process else None
+        full = bridge_sync(config, "--full", tolerate_failure=bool(args.url))
+        lms_cpu_s = process_cpu_s(args.lms_process) - lms_before if args.lms_process else None
         peak_rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-        incremental, incremental_s = bridge_sync(config)
-        incremental_writes = rows_written(database_url) if incremental["streams"] else 0
-        _, incremental_all_s = bridge_sync(config, "--all-streams")
+        incremental = bridge_sync(config, tolerate_failure=bool(args.url))
+        incremental_writes = rows_written(database_url) if incremental.summary["streams"] else 0
+        incremental_all = bridge_sync(config, "--all-streams", tolerate_failure=bool(args.url))
         incremental_all_writes = rows_written(database_url)
-        batches, fetch_only_s = fetch_all(config)
-        insert_only_s = min(insert_all(database_url, batches) for _ in range(args.repeat))
-        flat = [r for batch in batches for r in batch.records]
-        limit_rows, limit_s = min(
-            (measure_limit(database_url, flat) for _ in range(args.repeat)),
-            key=lambda measured: measured[1],
-        )
+        local = None if args.url else local_figures(config, database_url, args.repeat)
     finally:
-        simulator.send_signal(signal.SIGTERM)
-        simulator.wait(timeout=60)
-    records = sum(s["fetched"] for s in full["streams"].values())
-    print(json.dumps({
-        "size": args.size,
+        if simulator is not None:
+            simulator.send_signal(signal.SIGTERM)
+            simulator.wait(timeout=60)
+    records = sum(s["fetched"] for s in full.summary["streams"].values())
+    figures: dict[str, Any] = {
+        "site": (args.url and "live") or args.size,
         "database": database_url.split(":", 1)[0],
+        "status": full.summary["status"],
+        "failed_streams": sorted(n for n, s in full.summary["streams"].items()
+                                 if s.get("status") == "failed"),
         "records": records,
-        "requests": full["requests"],
-        "full_s": round(full_s, 2),
-        "fetch_only_s": round(fetch_only_s, 2),
-        "insert_only_s": round(insert_only_s, 2),
-        "overhead_ratio": round(full_s / (fetch_only_s + insert_only_s), 3),
-        "incremental_s": round(incremental_s, 2),
-        "incremental_requests": incremental["requests"],
+        "requests": full.summary["requests"],
+        "full_s": round(full.wall_s, 2),
+        "bridge_cpu_s": round(full.cpu_s, 2),
+        "lms_cpu_s": None if lms_cpu_s is None else round(lms_cpu_s, 2),
+        "slowest_request_s": round(full.slowest_s, 2),
+        "slowest_function": full.slowest_function,
+        "incremental_s": round(incremental.wall_s, 2),
+        "incremental_requests": incremental.summary["requests"],
         "incremental_writes": incremental_writes,
-        "incremental_all_s": round(incremental_all_s, 2),
+        "incremental_all_s": round(incremental_all.wall_s, 2),
+        "incremental_all_ratio": round(incremental_all.wall_s / full.wall_s, 3),
         "incremental_all_writes": incremental_all_writes,
         "peak_rss_mb": round(peak_rss_mb, 1),
-        "insert_rows_per_s": round(records / insert_only_s),
-        "limit_rows_per_s": round(limit_rows / limit_s),
-        "limit_ratio": round((records / insert_only_s) / (limit_rows / limit_s), 3),
-    }))
+    }
+    if local is not None:
+        fetch_only_s, insert_only_s, limit_rows, limit_s = local
+        figures |= {
+            "fetch_only_s": round(fetch_only_s, 2),
+            "insert_only_s": round(insert_only_s, 2),
+            "overhead_ratio": round(full.wall_s / (fetch_only_s + insert_only_s), 3),
+            "insert_rows_per_s": round(records / insert_only_s),
+            "limit_rows_per_s": round(limit_rows / limit_s),
+            "limit_ratio": round((records / insert_only_s) / (limit_rows / limit_s), 3),
+        }
+    print(json.dumps(figures))
+
+
+def local_figures(config: Path, database_url: str, repeat: int) -> tuple[float, float, int, float]:
+    """Fetch-only, insert-only (best of ``repeat``) and the database's write limit."""
+    batches, fetch_only_s = fetch_all(config)
+    insert_only_s = min(insert_all(database_url, batches) for _ in range(repeat))
+    flat = [r for batch in batches for r in batch.records]
+    limit_rows, limit_s = min(
+        (measure_limit(database_url, flat) for _ in range(repeat)),
+        key=lambda measured: measured[1],
+    )
+    return fetch_only_s, insert_only_s, limit_rows, limit_s
 
 
 if __name__ == "__main__":
