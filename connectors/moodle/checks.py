@@ -95,6 +95,7 @@ def diagnose(client: MoodleClient, config: MoodleConfig) -> CheckReport:
     run.add("connection", True, f"Moodle {release}, service user id {site.service_user_id}")
     _site_admin(run)
     _functions(run)
+    _gradebook_reader(run)
     _account(run)
     if run.account_ok is not False:  # a broken account fails every probe the same way
         run_probes(run)
@@ -131,6 +132,26 @@ def _functions(run: Diagnosis) -> None:
         detail,
         f"Add {', '.join(missing)} to {SERVICE}. A function Moodle does not offer there is "
         "not installed on this site (upgrade Moodle).",
+    )
+
+
+def _gradebook_reader(run: Diagnosis) -> None:
+    """The heaviest read a site can be asked for: the user report of a whole course. With
+    the companion plugin's reader in the service it is never made."""
+    if "gradebook" not in run.config.streams:
+        return
+    if fn.GRADES_FUNCTION in run.site.functions:
+        run.add("gradebook reader", True, f"{fn.GRADES_FUNCTION}: a page of grades at a time")
+        return
+    run.add(
+        "gradebook reader",
+        False,
+        "each course's gradebook is one gradereport_user_get_grade_items call, whose cost "
+        "grows with the course (about 100 s for 1,000 learners on Moodle 4.5, longer than "
+        "the default timeout)",
+        f"Install the companion plugin (1.1 or later; {SETUP_GUIDE} step 2) and add "
+        f"{fn.GRADES_FUNCTION} to {SERVICE}.",
+        warning=True,
     )
 
 

@@ -49,6 +49,7 @@ ALL_PROBES = {
     "connection",
     "service user is not a site admin",
     "functions",
+    "gradebook reader",
     "service account",
     "site roster",
     "course access",
@@ -332,3 +333,16 @@ def test_a_budget_above_the_sites_limit_fails_with_the_value_to_set(sim) -> None
 def test_a_budget_handed_over_from_the_site_passes(sim) -> None:
     check = form_check(sim, 8000, max_form_fields=8000)
     assert check.ok and "at least 8000" in check.detail
+
+
+def test_without_the_plugins_grade_reader_the_heaviest_read_is_named(
+    sim: SimulatedMoodle,
+) -> None:
+    assert by_name(diagnose(sim))["gradebook reader"].ok
+    sim.remove_function(fn.GRADES_FUNCTION)
+    report = diagnose(sim)
+    reader = by_name(report)["gradebook reader"]
+    assert reader.warning and not reader.ok
+    assert "gradereport_user_get_grade_items" in reader.detail
+    assert reader.fix and fn.GRADES_FUNCTION in reader.fix and "step 2" in reader.fix
+    assert "gradebook reader" not in failed(report)  # a warning: the sync still works
