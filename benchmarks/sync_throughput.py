@@ -19,6 +19,9 @@ Prints, as its last stdout line, one JSON object:
 - bridge_cpu_s: the bridge's own CPU for the full sync (user + system of its process);
   slowest_request_s, slowest_function: the answer Moodle took longest to start sending.
 
+The simulator answers as slowly as the measured real Moodle 4.5 with its 4 PHP workers
+(``connectors/moodle/simulator/costs.py``); ``--no-cost-model`` makes it answer at once.
+
 Against a real Moodle (read-only: the bridge only reads, as a sync does), with
 ``--url URL --token-file FILE``: the site's own settings apply (the default timeout
 included), the fetch-only, insert-only and limit measurements are left out (they read the
@@ -62,9 +65,11 @@ from bridge.store.models import Base  # noqa: E402
 from bridge.store.schema import upgrade  # noqa: E402
 
 
-def start_simulator(size: str) -> tuple[subprocess.Popen[str], dict[str, str]]:
+def start_simulator(size: str, costed: bool) -> tuple[subprocess.Popen[str], dict[str, str]]:
+    cost_model = ["--cost-model"] if costed else []
     process = subprocess.Popen(
-        [sys.executable, "-m", "connectors.moodle.simulator", "serve", "--size", size],
+        [sys.executable, "-m", "connectors.moodle.simulator", "serve", "--size", size,
+         *cost_model],
         stdout=subprocess.PIPE, text=True, cwd=REPO,
     )
     assert process.stdout is not None
@@ -186,6 +191,8 @@ def main() -> None:
     parser.add_argument("--url", help="a real Moodle instead of the simulator (read-only)")
     parser.add_argument("--token-file", type=Path, help="with --url: the token's file")
     parser.add_argument("--lms-process", help="with --url: the LMS's process name on this host")
+    parser.add_argument("--no-cost-model", action="store_true",
+                        help="the simulator answers at once instead of as a real Moodle would")
     args = parser.parse_args()
     if bool(args.url) != bool(args.token_file):
         parser.error("--url and --token-file go together")
@@ -195,7 +202,7 @@ def main() -> None:
     if args.url:
         url, token, extra = args.url, args.token_file.read_text().strip(), ""
     else:
-        simulator, ready = start_simulator(args.size)
+        simulator, ready = start_simulator(args.size, costed=not args.no_cost_model)
         url, token, extra = ready["url"], ready["token"], 'timeout = "120s"\n'
     try:
         config = workspace / "bridge.toml"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from connectors.moodle.simulator.costs import CostModel
 from connectors.moodle.simulator.dataset import dataset_sizes
 from connectors.moodle.simulator.server import LOOPBACK, serve
 
@@ -23,9 +24,11 @@ def main(argv: list[str] | None = None) -> int:
                      help="seconds a 'timeout' fault stalls")
     run.add_argument("--token", default=None, help="token to accept (default: derived from seed)")
     run.add_argument("--host", default=LOOPBACK)
+    run.add_argument("--cost-model", action="store_true",
+                     help="answer as slowly as a real Moodle 4.5 with 4 PHP workers (costs.py)")
     args = parser.parse_args(argv)
     return serve(args.size, args.port, args.seed, args.faults, host=args.host, token=args.token,
-                 fault_delay=args.fault_delay)
+                 fault_delay=args.fault_delay, costs=CostModel() if args.cost_model else None)
 
 
 if __name__ == "__main__":

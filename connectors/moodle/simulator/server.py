@@ -10,6 +10,7 @@ tests.
 from __future__ import annotations
 
 import json
+import re
 import signal
 import socket
 import struct
@@ -20,19 +21,25 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TextIO
 
+from connectors.moodle.simulator.costs import CostModel
 from connectors.moodle.simulator.cron import DEFAULT_CRON_EVERY_S, Cron
 from connectors.moodle.simulator.faults import InjectedFault
 from connectors.moodle.simulator.simulated import SimulatedMoodle
 
 LOOPBACK = "127.0.0.1"
+#: The function a request body names (the cost model charges per function).
+_FUNCTION = re.compile(rb"(?:^|&)wsfunction=([A-Za-z0-9_]+)")
 
 
 class SimulatorServer(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, sim: SimulatedMoodle, address: tuple[str, int]) -> None:
+    def __init__(self, sim: SimulatedMoodle, address: tuple[str, int],
+                 costs: CostModel | None = None) -> None:
         super().__init__(address, _Handler)
         self.sim = sim
+        #: What each answer costs (``costs.py``); None answers at once.
+        self.costs = costs
         #: Set on shutdown so that stalled ("timeout") requests end at once.
         self.stopping = threading.Event()
 
@@ -67,6 +74,10 @@ class _Handler(BaseHTTPRequestHandler):
                 self.server.stopping.wait(fault.delay)
             self._reset()
             return
+        if self.server.costs is not None:
+            function = _FUNCTION.search(body)
+            name = function.group(1).decode() if function else ""
+            self.server.costs.charge(name, len(payload), self.server.stopping.wait)
         self.send_response(status)
         for name, value in headers.items():
             self.send_header(name, value)
@@ -84,16 +95,18 @@ class _Handler(BaseHTTPRequestHandler):
         """Quiet: the simulator's stdout carries only the ready line."""
 
 
-def make_server(sim: SimulatedMoodle, host: str = LOOPBACK, port: int = 0) -> SimulatorServer:
-    server = SimulatorServer(sim, (host, port))
+def make_server(sim: SimulatedMoodle, host: str = LOOPBACK, port: int = 0,
+                costs: CostModel | None = None) -> SimulatorServer:
+    server = SimulatorServer(sim, (host, port), costs)
     sim.set_wwwroot(server.url)
     return server
 
 
 @contextmanager
-def running_server(sim: SimulatedMoodle, host: str = LOOPBACK, port: int = 0) -> Iterator[str]:
+def running_server(sim: SimulatedMoodle, host: str = LOOPBACK, port: int = 0,
+                   costs: CostModel | None = None) -> Iterator[str]:
     """Serve ``sim`` in a background thread; yields the base URL, stops on exit."""
-    server = make_server(sim, host, port)
+    server = make_server(sim, host, port, costs)
     thread = threading.Thread(target=server.serve_forever, name="moodle-simulator", daemon=True)
     thread.start()
     try:
@@ -107,7 +120,8 @@ def running_server(sim: SimulatedMoodle, host: str = LOOPBACK, port: int = 0) ->
 
 def serve(size: str = "demo", port: int = 0, seed: int = 1, faults: float = 0.0, *,
           host: str = LOOPBACK, token: str | None = None, fault_delay: float = 5.0,
-          out: TextIO | None = None, cron_every: float = DEFAULT_CRON_EVERY_S) -> int:
+          out: TextIO | None = None, cron_every: float = DEFAULT_CRON_EVERY_S,
+          costs: CostModel | None = None) -> int:
     """Build a site, serve it, print the ready line, and return 0 after SIGTERM/SIGINT.
 
     Cron runs every ``cron_every`` seconds (0: never), as on a real site, so approved
@@ -121,7 +135,7 @@ def serve(size: str = "demo", port: int = 0, seed: int = 1, faults: float = 0.0,
 
     previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
-        with running_server(sim, host, port) as url:
+        with running_server(sim, host, port, costs) as url:
             print(json.dumps({"url": url, "token": sim.token}), file=out or sys.stdout,
                   flush=True)
             cron.run_due()
