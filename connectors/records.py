@@ -264,6 +264,9 @@ class Batch:
     A batch that is not ``complete`` may still carry the ``scope`` it lists (e.g. one
     course) and, when the LMS left something out, ``incomplete_reason``: the engine
     then keeps the removal marks of that scope (or of the whole stream) as they were.
+    ``unchanged``: the LMS says nothing the stream reads changed since the bookmark's read,
+    so the stream was not read again and the register's copy is current (the batch carries
+    nothing else, and the stored bookmark stays).
     """
 
     stream: str
@@ -273,3 +276,4 @@ class Batch:
     complete: bool = False
     scope: Mapping[str, Any] | None = None
     incomplete_reason: str | None = None
+    unchanged: bool = False

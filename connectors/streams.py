@@ -93,14 +93,24 @@ PER_COURSE = Replication("per_course")
 SINCE_MODIFIED = Replication("incremental", "since", "time_modified")
 
 
+#: The bookmark key that holds the digest of what the stream's last complete read saw.
+DIGEST_KEY = "digest"
+
+
 @dataclass(frozen=True, slots=True)
 class StreamSpec(Generic[Context]):
-    """One stream as data: ``fetch(context, start)`` yields units, ``parse`` makes records."""
+    """One stream as data: ``fetch(context, start)`` yields units, ``parse`` makes records.
+
+    ``digest(context)``, when the LMS can tell, is a fingerprint of everything the stream
+    reads (``None`` when it cannot): a run whose digest equals the one stored with the
+    bookmark skips the stream, and a read that completes stores its digest.
+    """
 
     name: str
     parse: Callable[..., Record | Iterable[Record]]
     fetch: Callable[[Context, int], Iterator[Unit]]
     replication: Replication
+    digest: Callable[[Context], str | None] | None = None
 
 
 def run_stream(
@@ -109,6 +119,10 @@ def run_stream(
     """Run one stream: fetch units, parse them, and yield batches with safe checkpoints."""
     rep = spec.replication
     start = rep.start(bookmark)
+    digest = spec.digest(ctx) if spec.digest is not None else None
+    if digest is not None and bookmark and bookmark.get(DIGEST_KEY) == digest:
+        yield Batch(spec.name, unchanged=True)  # no checkpoint: the stored bookmark stays
+        return
     if rep.mode == "keyset":  # every page is safe to resume from: no lookahead needed
         for unit in spec.fetch(ctx, start):
             yield Batch(spec.name, *_parse_unit(spec, unit), checkpoint=unit.checkpoint)
@@ -123,6 +137,8 @@ def run_stream(
             seen = (getattr(r, rep.cursor_field, None) for r in records)
             cursor = max([cursor, unit.cursor, *(s for s in seen if isinstance(s, int))])
         meta = _meta(rep, unit, final=final, cursor=cursor, why=why, scratch=start == 0)
+        if final and digest is not None and not why and meta["checkpoint"] is not None:
+            meta["checkpoint"] = {**meta["checkpoint"], DIGEST_KEY: digest}
         yield Batch(spec.name, records, rejects, **meta)
 
 

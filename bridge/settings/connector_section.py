@@ -74,6 +74,12 @@ class ConnectorSettings(BaseModel):
     timeout: Annotated[Duration, within("1s", "10m")] = Field(
         timedelta(seconds=30), description="Timeout of one request."
     )
+    run_budget: Annotated[Duration, within("1m", "7d")] = Field(
+        timedelta(hours=1),
+        description="The longest one sync run may take: when it is spent the run stops at "
+        "its next batch boundary, keeps what it stored (each stream resumes from its "
+        "bookmark) and names the streams it did not finish.",
+    )
     ca_bundle: Path | None = Field(None, description="CA bundle for TLS verification.")
     verify_tls: bool = Field(
         True, description="Verify the LMS's TLS certificate; false warns on every run."

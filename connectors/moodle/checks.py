@@ -22,12 +22,14 @@ function, setting).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from connectors.base import Check, CheckReport, ConnectorError
 from connectors.moodle import functions as fn
 from connectors.moodle.client import MoodleClient
 from connectors.moodle.config import MoodleConfig
 from connectors.moodle.diagnosis import SERVICE, SETUP_GUIDE, Diagnosis
+from connectors.moodle.digests import STREAM_TABLES
 from connectors.moodle.errors import ServiceUserNotUsable
 from connectors.moodle.input_vars import check_form_fields
 from connectors.moodle.parse import parse_site_info
@@ -95,7 +97,7 @@ def diagnose(client: MoodleClient, config: MoodleConfig) -> CheckReport:
     run.add("connection", True, f"Moodle {release}, service user id {site.service_user_id}")
     _site_admin(run)
     _functions(run)
-    _gradebook_reader(run)
+    _plugin_reads(run)
     _account(run)
     if run.account_ok is not False:  # a broken account fails every probe the same way
         run_probes(run)
@@ -135,24 +137,54 @@ def _functions(run: Diagnosis) -> None:
     )
 
 
-def _gradebook_reader(run: Diagnosis) -> None:
-    """The heaviest read a site can be asked for: the user report of a whole course. With
-    the companion plugin's reader in the service it is never made."""
-    if "gradebook" not in run.config.streams:
-        return
-    if fn.GRADES_FUNCTION in run.site.functions:
-        run.add("gradebook reader", True, f"{fn.GRADES_FUNCTION}: a page of grades at a time")
-        return
-    run.add(
-        "gradebook reader",
-        False,
+@dataclass(frozen=True, slots=True)
+class _PluginRead:
+    """An optional function of the companion plugin, and what a site without it pays."""
+
+    name: str
+    function: str
+    since: str
+    streams: frozenset[str]
+    present: str
+    absent: str
+
+
+_PLUGIN_READS = (
+    _PluginRead(
+        "gradebook reader", fn.GRADES_FUNCTION, "1.1", frozenset({"gradebook"}),
+        "a page of grades at a time",
         "each course's gradebook is one gradereport_user_get_grade_items call, whose cost "
         "grows with the course (about 100 s for 1,000 learners on Moodle 4.5, longer than "
         "the default timeout)",
-        f"Install the companion plugin (1.1 or later; {SETUP_GUIDE} step 2) and add "
-        f"{fn.GRADES_FUNCTION} to {SERVICE}.",
-        warning=True,
-    )
+    ),
+    _PluginRead(
+        "change fingerprints", fn.DIGEST_FUNCTION, "1.2",
+        frozenset(STREAM_TABLES),
+        "a stream none of whose tables changed since its last read is skipped",
+        "a run in which nothing changed lists every user, roster, assignment and "
+        "conversation again (about half of a full sync's time on a site with two "
+        "1,000-learner courses)",
+    ),
+)
+
+
+def _plugin_reads(run: Diagnosis) -> None:
+    """The companion plugin's reads that spare the site the heaviest work: the user report
+    of a whole course, and listing everything again to find that nothing changed."""
+    for read in _PLUGIN_READS:
+        if not read.streams & set(run.config.streams):
+            continue
+        if read.function in run.site.functions:
+            run.add(read.name, True, f"{read.function}: {read.present}")
+            continue
+        run.add(
+            read.name,
+            False,
+            read.absent,
+            f"Install the companion plugin ({read.since} or later; {SETUP_GUIDE} step 2) and "
+            f"add {read.function} to {SERVICE}.",
+            warning=True,
+        )
 
 
 def _account(run: Diagnosis) -> None:

@@ -34,6 +34,7 @@ from connectors.moodle.batch_push import BatchPush
 from connectors.moodle.checks import diagnose
 from connectors.moodle.client import MoodleClient
 from connectors.moodle.config import MoodleConfig, MoodleSettings
+from connectors.moodle.digests import TableDigests
 from connectors.moodle.errors import MissingCapability, MoodleError, RecordNotFound
 from connectors.moodle.parse import SiteInfo, parse_site_info, parse_user, req_id
 from connectors.moodle.privacy_states import (
@@ -87,6 +88,7 @@ class MoodleConnector(Connector):
         self._own_client = client is None
         self._client = client or MoodleClient(config, session=session, stop_event=stop_event)
         self._site: SiteInfo | None = None
+        self._digests: TableDigests | None = None
         self._actions: dict[str, Callable[[PushCommand], PushResult]] = {
             "suspend": lambda c: self._set_suspended(c.lms_user_id, True),
             "unsuspend": lambda c: self._set_suspended(c.lms_user_id, False),
@@ -136,7 +138,9 @@ class MoodleConnector(Connector):
         yield from run_stream(spec, self._context(), bookmark)
 
     def _context(self) -> StreamContext:
-        return StreamContext(self._client, self.config, self.site)
+        if self._digests is None:
+            self._digests = TableDigests(self._client, lambda: self.site)
+        return StreamContext(self._client, self.config, self.site, self._digests)
 
     # ------------------------------------------------------------------ reads
 

@@ -75,8 +75,12 @@ LOG_FUNCTION = "local_registrybridge_get_log_entries"
 #: grows with the course (about 100 s for 1,000 learners on Moodle 4.5).
 GRADES_FUNCTION = "local_registrybridge_get_grades"
 
+#: The companion plugin's table fingerprints: optional. With it, a run skips each stream
+#: none of whose tables changed since its last read (:mod:`connectors.moodle.digests`).
+DIGEST_FUNCTION = "local_registrybridge_get_digests"
+
 #: The functions the companion plugin adds to a site.
-PLUGIN_FUNCTIONS: tuple[str, ...] = (LOG_FUNCTION, GRADES_FUNCTION)
+PLUGIN_FUNCTIONS: tuple[str, ...] = (LOG_FUNCTION, GRADES_FUNCTION, DIGEST_FUNCTION)
 
 #: What makes a read lighter when Moodle did not answer it in time (``AnswerTimedOut``).
 LIGHTER_READ: dict[str, str] = {
@@ -109,7 +113,8 @@ PRIVACY_STATUS_DELETED = 10
 
 def all_functions() -> tuple[str, ...]:
     """Every function the bridge may call, sorted."""
-    names: set[str] = {SITE_INFO, HINT_FUNCTION, GRADES_FUNCTION, *RECTIFY_FUNCTIONS}
+    names: set[str] = {SITE_INFO, HINT_FUNCTION, GRADES_FUNCTION, DIGEST_FUNCTION,
+                       *RECTIFY_FUNCTIONS}
     for group in (STREAM_FUNCTIONS, REVOKE_FUNCTIONS, ERASURE_FUNCTIONS):
         for functions in group.values():
             names.update(functions)

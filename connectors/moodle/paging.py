@@ -15,6 +15,7 @@ from typing import Any
 
 from connectors.moodle.client import MoodleClient
 from connectors.moodle.config import MoodleConfig
+from connectors.moodle.digests import TableDigests
 from connectors.moodle.errors import UnexpectedResponse
 from connectors.moodle.fields import Raw, req_id
 from connectors.moodle.parse import SiteInfo
@@ -24,11 +25,13 @@ ROSTER = "core_enrol_get_enrolled_users"
 
 @dataclass(frozen=True, slots=True)
 class StreamContext:
-    """What every Moodle fetcher needs: the client, the settings and the site's facts."""
+    """What every Moodle fetcher needs: the client, the settings and the site's facts
+    (with the plugin's table fingerprints, when the connector reads them)."""
 
     client: MoodleClient
     config: MoodleConfig
     site: SiteInfo
+    digests: TableDigests | None = None
 
 
 def expect(answer: Any, kind: type, function: str) -> Any:

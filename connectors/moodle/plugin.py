@@ -6,7 +6,7 @@ sources against it, so the plugin and the connector cannot drift apart.
 
 from __future__ import annotations
 
-from connectors.moodle.functions import GRADES_FUNCTION, LOG_FUNCTION
+from connectors.moodle.functions import DIGEST_FUNCTION, GRADES_FUNCTION, LOG_FUNCTION
 
 #: Frankenstyle name of the plugin (the folder under Moodle's ``local/``).
 COMPONENT = "local_registrybridge"
@@ -85,8 +85,18 @@ GRADES_GRADE_FIELDS: tuple[str, ...] = (
 #: What the grades reader requires in the course (and what shows hidden values).
 GRADES_CAPABILITIES: tuple[str, ...] = ("moodle/grade:viewall", "moodle/grade:viewhidden")
 
+#: :data:`DIGEST_FUNCTION` takes no parameters and answers ``digests``: ``name`` (a table)
+#: and ``value`` (its fingerprint) pairs. The capability, at system level.
+DIGEST_RESULT_KEYS: tuple[str, ...] = ("digests",)
+DIGEST_ENTRY_FIELDS: tuple[str, ...] = ("name", "value")
+DIGEST_CAPABILITIES: tuple[str, ...] = ("moodle/site:viewparticipants",)
+
 __all__ = [
     "COMPONENT",
+    "DIGEST_CAPABILITIES",
+    "DIGEST_ENTRY_FIELDS",
+    "DIGEST_FUNCTION",
+    "DIGEST_RESULT_KEYS",
     "GRADES_CAPABILITIES",
     "GRADES_FUNCTION",
     "GRADES_GRADE_FIELDS",

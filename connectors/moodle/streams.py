@@ -20,6 +20,7 @@ from typing import Any
 
 from connectors.base import StreamUnavailable
 from connectors.moodle import conversations, parse
+from connectors.moodle.digests import stream_digest
 from connectors.moodle.errors import (
     AccessException,
     FunctionNotInstalled,
@@ -354,18 +355,29 @@ _MESSAGES = Replication("incremental", "timefrom", "time_created")
 #: Per course, re-read only where the change hints say something changed since the bookmark.
 _HINTED = Replication("per_course", "since", "graded_at")
 
-#: Every stream, in the order a full sync runs them.
+def _fingerprinted(
+    name: str, parser: Any, fetch: Any, replication: Replication
+) -> StreamSpec[StreamContext]:
+    """A stream skipped when its tables' fingerprints did not change
+    (:mod:`connectors.moodle.digests`)."""
+    return StreamSpec(name, parser, fetch, replication, stream_digest(name))
+
+
+#: Every stream, in the order a full sync runs them; each but the log (whose keyset pages
+#: cost one short call when nothing is new) skipped when its tables did not change.
 STREAMS: dict[str, StreamSpec[StreamContext]] = {
     spec.name: spec
     for spec in (
-        StreamSpec("users", parse.parse_user, fetch_users, FULL),
-        StreamSpec("courses", parse.parse_course, fetch_courses, FULL),
-        StreamSpec("enrolments", parse.parse_enrolment, fetch_enrolments, PER_COURSE),
-        StreamSpec("gradebook", parse.parse_gradebook_row, fetch_gradebook, _HINTED),
-        StreamSpec("assignments", parse.parse_assignment, fetch_assignments, FULL),
-        StreamSpec("submissions", parse.parse_submission, _SUBMISSIONS, SINCE_MODIFIED),
-        StreamSpec("assignment_grades", parse.parse_assignment_grade, _GRADES, SINCE_MODIFIED),
-        StreamSpec("messages", parse.parse_message, fetch_messages, _MESSAGES),
+        _fingerprinted("users", parse.parse_user, fetch_users, FULL),
+        _fingerprinted("courses", parse.parse_course, fetch_courses, FULL),
+        _fingerprinted("enrolments", parse.parse_enrolment, fetch_enrolments, PER_COURSE),
+        _fingerprinted("gradebook", parse.parse_gradebook_row, fetch_gradebook, _HINTED),
+        _fingerprinted("assignments", parse.parse_assignment, fetch_assignments, FULL),
+        _fingerprinted("submissions", parse.parse_submission, _SUBMISSIONS, SINCE_MODIFIED),
+        _fingerprinted(
+            "assignment_grades", parse.parse_assignment_grade, _GRADES, SINCE_MODIFIED
+        ),
+        _fingerprinted("messages", parse.parse_message, fetch_messages, _MESSAGES),
         StreamSpec("logs", parse.parse_log_entry, fetch_logs, Replication("keyset", "sinceid")),
     )
 }

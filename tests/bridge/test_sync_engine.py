@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
 from bridge.errors import LeaseHeld
+from bridge.services.sync.budget import RunBudget
 from bridge.services.sync.engine import RunContext, RunResult, SyncOptions, run_sync
 from bridge.services.sync.run_plan import NoProgress
 from bridge.settings import Settings, load_settings
@@ -202,7 +204,7 @@ def test_a_runs_context_is_complete_when_built_and_cannot_change(settings, sessi
     context = RunContext(
         settings=settings, sessions=sessions, name="moodle", connector=FakeConnector(lms),
         options=SyncOptions(), actor=None, progress=NoProgress(), stop=threading.Event(),
-        secrets=(SENTINEL_TOKEN,),
+        secrets=(SENTINEL_TOKEN,), budget=RunBudget.starting_now(timedelta(hours=1)),
     )
     with pytest.raises(dataclasses.FrozenInstanceError):
         context.actor = None  # type: ignore[misc]

@@ -54,6 +54,22 @@ def service_fields(function: str) -> dict[str, str]:
     return fields
 
 
+def assert_declared_as_read_class(
+    function: str, class_file: str, capabilities: tuple[str, ...]
+) -> None:
+    """``function`` is a read whose class Moodle's autoloader finds at ``class_file``,
+    documented with exactly ``capabilities``."""
+    fields = service_fields(function)
+    name = class_file.removeprefix("classes/external/").removesuffix(".php")
+    assert fields["classname"] == f"local_registrybridge\\external\\{name}"
+    assert (fields["methodname"], fields["type"]) == ("execute", "read")
+    declared = {c.strip() for c in fields["capabilities"].split(",")}
+    assert declared == set(capabilities)
+    path = fields["classname"].removeprefix(f"{contract.COMPONENT}\\").replace("\\", "/")
+    assert f"classes/{path}.php" == class_file
+    assert re.search(rf"\nclass {name} extends external_api \{{", php.read(class_file))
+
+
 # --------------------------------------------------------------------------- the files
 
 

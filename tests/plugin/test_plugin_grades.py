@@ -11,7 +11,7 @@ from typing import Any
 from connectors.moodle import functions, parse
 from connectors.moodle import plugin as contract
 from tests.plugin import php
-from tests.plugin.test_plugin_contract import service_fields
+from tests.plugin.test_plugin_contract import assert_declared_as_read_class
 
 CLASS_FILE = "classes/external/get_grades.php"
 
@@ -23,14 +23,9 @@ def _param(value: str) -> str:
 
 
 def test_declared_where_moodles_autoloader_finds_it() -> None:
-    fields = service_fields(functions.GRADES_FUNCTION)
-    assert fields["classname"] == "local_registrybridge\\external\\get_grades"
-    assert (fields["methodname"], fields["type"]) == ("execute", "read")
-    declared = {c.strip() for c in fields["capabilities"].split(",")}
-    assert declared == set(contract.GRADES_CAPABILITIES)
-    path = fields["classname"].removeprefix(f"{contract.COMPONENT}\\").replace("\\", "/")
-    assert f"classes/{path}.php" == CLASS_FILE
-    assert re.search(r"\nclass get_grades extends external_api \{", php.read(CLASS_FILE))
+    assert_declared_as_read_class(
+        functions.GRADES_FUNCTION, CLASS_FILE, contract.GRADES_CAPABILITIES
+    )
 
 
 def test_parameters_are_exactly_what_the_connector_sends() -> None:

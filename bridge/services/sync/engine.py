@@ -26,6 +26,7 @@ from bridge.services.access.suppression import SuppressionList
 from bridge.services.audit import Actor
 from bridge.services.leases import held_lease, holder_name
 from bridge.services.lms import open_connector
+from bridge.services.sync.budget import RunBudget
 from bridge.services.sync.dead_runs import mark_dead_runs_interrupted
 from bridge.services.sync.listing import Listing
 from bridge.services.sync.pipeline import prefetch
@@ -39,6 +40,7 @@ from bridge.services.sync.run_plan import (
     RunResult,
     StreamStats,
     SyncOptions,
+    overall_status,
     select_streams,
 )
 from bridge.services.sync.state import load_bookmarks, quarantine, save_bookmark
@@ -73,11 +75,12 @@ def run_sync(
     stop: threading.Event | None = None,
     connector_factory: Callable[[threading.Event], Connector] | None = None,
     actor: Actor | None = None,
+    clock: Callable[[], float] = time.monotonic,
 ) -> RunResult:
     """Run one sync of one connector under its lease.
 
     ``connector_factory`` builds the connector (default: from configuration and the
-    entry point of its kind).
+    entry point of its kind). ``clock`` (monotonic seconds) measures the run's budget.
     """
     stop = stop or threading.Event()
     ttl = settings.daemon.lease_ttl
@@ -91,9 +94,11 @@ def run_sync(
             connector.give_up_quickly_when_unreachable()
         try:
             streams = select_streams(settings, sessions, connector_name, connector.streams, options)
+            budget = RunBudget.starting_now(settings.connectors[connector_name].run_budget, clock)
             context = RunContext(
                 settings, sessions, connector_name, connector, options, actor,
                 progress or NoProgress(), stop, secrets=(token.get_secret_value(),),
+                budget=budget,
             )
             return _Run(context).run(streams)
         finally:
@@ -133,6 +138,8 @@ class RunContext:
     stop: threading.Event
     #: Values masked in quarantined payloads (the connector's token).
     secrets: tuple[str, ...]
+    #: How long the run may go on asking the LMS.
+    budget: RunBudget
 
 
 class _Run:
@@ -155,10 +162,14 @@ class _Run:
         results: dict[str, StreamStats] = {}
         skipped: dict[str, str] = {}
         warnings: list[str] = []
+        not_run: list[str] = []
         self.ctx.progress.streams_planned(streams)
         for stream in streams:
             if self.ctx.stop.is_set() or self.refused or self.unreachable:
                 break  # a refused or unreachable LMS fails every stream alike: say it once
+            if self.ctx.budget.spent():
+                not_run.append(stream)
+                continue
             self.ctx.progress.stream_started(stream)
             stats = self._sync_stream(run_id, stream)
             if stats.status == "skipped":
@@ -174,7 +185,9 @@ class _Run:
                 self.ctx.progress.stream_finished(stream, stats)
         if "users" in results and results["users"].status == "ok":
             warnings += self._enforce_drift(self.listings["users"])
-        status = _overall(results, interrupted=self.ctx.stop.is_set())
+        if not_run:
+            warnings.append(self.ctx.budget.streams_not_run(not_run))
+        status = overall_status(results, interrupted=self.ctx.stop.is_set() or bool(not_run))
         if status == "ok" and any(s.listing == "withheld" for s in results.values()):
             status = "partial"  # the valve held removals back: someone must look (exit 1)
         result = RunResult(
@@ -248,10 +261,13 @@ class _Run:
         try:
             for batch in self._batches(stream, bookmark):
                 listing.note(batch)
+                stats.lms_unchanged = stats.lms_unchanged or batch.unchanged
                 self._store_batch(run_id, stream, batch, stats)
                 self.ctx.progress.batch_stored(stream, stats)
-                if self.ctx.stop.is_set():
-                    stats.status, stats.error = "failed", "interrupted"
+                if self.ctx.stop.is_set() or self.ctx.budget.spent():
+                    stopped = "interrupted" if self.ctx.stop.is_set() else None
+                    stats.status = "failed"
+                    stats.error = stopped or self.ctx.budget.stopped_stream()
                     self._forget(run_id)
                     return stats
             self._finish_stream(run_id, stream, stats, listing)
@@ -379,11 +395,3 @@ class _Run:
             with self.ctx.sessions() as session, session.begin():
                 forget_seen(session, run_id)
 
-
-def _overall(results: dict[str, StreamStats], *, interrupted: bool) -> str:
-    if interrupted:
-        return "failed" if not any(s.status == "ok" for s in results.values()) else "partial"
-    failed = [s for s in results.values() if s.status != "ok"]
-    if not failed:
-        return "ok"
-    return "failed" if len(failed) == len(results) else "partial"

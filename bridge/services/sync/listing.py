@@ -25,15 +25,19 @@ def _course_of(scope: Mapping[str, Any] | None) -> int | None:
 class Listing:
     """``whole``: a batch closed a complete listing of everything. ``scoped``: the stream
     lists course by course, and ``held`` are the courses whose listing was incomplete
-    (their marks stay as they were). ``users`` are the LMS user ids listed this run."""
+    (their marks stay as they were). ``users`` are the LMS user ids listed this run.
+    ``unchanged``: the LMS said nothing the stream reads changed since its last complete
+    read, so the register's copy is as current as a complete listing would make it."""
 
     whole: bool = False
     scoped: bool = False
     held: set[int] = field(default_factory=set)
     reasons: list[str] = field(default_factory=list)
     users: set[int] = field(default_factory=set)
+    unchanged: bool = False
 
     def note(self, batch: Batch) -> None:
+        self.unchanged = self.unchanged or batch.unchanged
         self.users.update(r.lms_user_id for r in batch.records if isinstance(r, UserRecord))
         course = _course_of(batch.scope)
         if batch.incomplete_reason and batch.incomplete_reason not in self.reasons:
@@ -52,8 +56,9 @@ class Listing:
 
     @property
     def complete(self) -> bool:
-        """Whether everything was listed: no part of the stream is held."""
-        return self.usable and not self.held
+        """Whether everything was listed (no part of the stream is held), or nothing
+        changed since the last complete listing."""
+        return self.unchanged or (self.usable and not self.held)
 
     def why(self) -> str:
         """Why the listing was not complete, for the run's warnings and `bridge status`."""

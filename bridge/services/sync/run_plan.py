@@ -31,6 +31,8 @@ class StreamStats:
     listing: str | None = None
     #: Why, when ``listing`` is not ``complete`` (also among the run's warnings).
     note: str | None = None
+    #: The LMS said nothing the stream reads changed since its last read: not read again.
+    lms_unchanged: bool = False
 
     def public(self) -> dict[str, Any]:
         """The stream in the ``--json`` summary: its counts (issue "Moodle connector") and,
@@ -40,6 +42,8 @@ class StreamStats:
         shown: dict[str, Any] = {k: getattr(self, k) for k in keys}
         if self.status != "ok":
             shown |= {"status": self.status, "error": self.error}
+        if self.lms_unchanged:
+            shown["lms_unchanged"] = True
         return shown
 
 
@@ -133,3 +137,14 @@ def select_streams(
         for s in enabled
         if is_due(section.schedule[s], marks[s].last_completed_at if s in marks else None, now)
     ]
+
+
+def overall_status(results: dict[str, StreamStats], *, interrupted: bool) -> str:
+    """``ok``, ``partial`` or ``failed`` (CONTRACTS 3): an interrupted run, or one that
+    left streams unread, is never ``ok``."""
+    if interrupted:
+        return "failed" if not any(s.status == "ok" for s in results.values()) else "partial"
+    failed = [s for s in results.values() if s.status != "ok"]
+    if not failed:
+        return "ok"
+    return "failed" if len(failed) == len(results) else "partial"

@@ -45,6 +45,7 @@ REAL_MOODLE_45: Mapping[str, Cost] = {
     "gradereport_user_get_grade_items": Cost(0.050, 0.0018),
     "local_registrybridge_get_grades": Cost(0.085, 0.0004),
     "local_registrybridge_get_log_entries": Cost(0.0, 0.0005),
+    "local_registrybridge_get_digests": Cost(0.060),
 }
 #: A function not measured: a light read.
 UNMEASURED = Cost(0.050, 0.0010)

@@ -51,4 +51,15 @@ $functions = [
         'ajax'         => false,
         'loginrequired' => true,
     ],
+    'local_registrybridge_get_digests' => [
+        'classname'    => 'local_registrybridge\external\get_digests',
+        'methodname'   => 'execute',
+        'description'  => 'Fingerprints (row counts and column sums) of the tables the bridge reads, so that '
+            . 'it can skip what has not changed since its last run. No personal data.',
+        'type'         => 'read',
+        // Documentation only; the function checks it at system level.
+        'capabilities' => 'moodle/site:viewparticipants',
+        'ajax'         => false,
+        'loginrequired' => true,
+    ],
 ];

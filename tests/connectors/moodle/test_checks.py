@@ -50,6 +50,7 @@ ALL_PROBES = {
     "service user is not a site admin",
     "functions",
     "gradebook reader",
+    "change fingerprints",
     "service account",
     "site roster",
     "course access",
@@ -79,6 +80,7 @@ def test_only_the_probes_of_enabled_streams_and_modes_run(sim: SimulatedMoodle) 
         "connection",
         "service user is not a site admin",
         "functions",
+        "change fingerprints",
         "service account",
         "form fields (max_input_vars)",
         "site roster",
@@ -346,3 +348,15 @@ def test_without_the_plugins_grade_reader_the_heaviest_read_is_named(
     assert "gradereport_user_get_grade_items" in reader.detail
     assert reader.fix and fn.GRADES_FUNCTION in reader.fix and "step 2" in reader.fix
     assert "gradebook reader" not in failed(report)  # a warning: the sync still works
+
+
+def test_without_the_plugins_fingerprints_the_cost_of_a_quiet_run_is_named(
+    sim: SimulatedMoodle,
+) -> None:
+    assert by_name(diagnose(sim))["change fingerprints"].ok
+    sim.remove_function(fn.DIGEST_FUNCTION)
+    report = diagnose(sim)
+    check = by_name(report)["change fingerprints"]
+    assert check.warning and not check.ok and "nothing changed" in check.detail
+    assert check.fix and fn.DIGEST_FUNCTION in check.fix and "1.2 or later" in check.fix
+    assert "change fingerprints" not in failed(report)

@@ -3,6 +3,7 @@
 from connectors.moodle.simulator.handlers import (  # noqa: F401 - imported to register
     assign,
     courses,
+    digests,
     enrol,
     grades,
     messages,
