@@ -21,6 +21,10 @@ Prints, as its last stdout line, one JSON object:
 
 The simulator answers as slowly as the measured real Moodle 4.5 with its 4 PHP workers
 (``connectors/moodle/simulator/costs.py``); ``--no-cost-model`` makes it answer at once.
+``--size bench-real`` is that measured site itself as data (``simulator/grown.py``): its 4
+seeded courses, two of 1,000 learners with 100 assignments each (about 56 MB of user
+report per course) and four of 100; the uniform ``bench-*`` sizes spread their learners
+over equal small courses.
 
 Against a real Moodle (read-only: the bridge only reads, as a sync does), with
 ``--url URL --token-file FILE``: the site's own settings apply (the default timeout
@@ -29,7 +33,8 @@ site again) and, with ``--lms-process NAME`` (e.g. ``php``), lms_cpu_s is the CP
 processes of that name on this host used during the full sync (Moodle's PHP when it runs
 here). A failed full sync is reported (status, failed streams), not hidden.
 
-Usage: python benchmarks/sync_throughput.py [--size bench-10k] [--database-url URL] [--repeat 5]
+Usage: python benchmarks/sync_throughput.py [--size bench-10k|bench-real] [--database-url URL]
+           [--repeat 5]
        python benchmarks/sync_throughput.py --url URL --token-file FILE [--lms-process php]
 """
 
@@ -184,7 +189,7 @@ def insert_all(database_url: str, batches: list[Any]) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--size", default="bench-10k",
-                        choices=["tiny", "demo", "bench-10k", "bench-100k"])
+                        choices=["tiny", "demo", "bench-10k", "bench-100k", "bench-real"])
     parser.add_argument("--database-url", help="default: a SQLite file in a temporary folder")
     parser.add_argument("--repeat", type=int, default=5,
                         help="runs of the insert-only and limit measurements (the best counts)")

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from connectors.moodle.simulator import SimulatedMoodle, build_dataset
+from connectors.moodle.simulator.access import ROLE_IDS
 from connectors.moodle.simulator.handlers.site import _entry
 from connectors.moodle.simulator.state import SiteState
 from tests.simulator import scenarios
@@ -34,7 +35,7 @@ def fingerprint(state: SiteState) -> str:
     return hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
-@pytest.mark.parametrize("size", ["tiny", "demo", "sample-site"])
+@pytest.mark.parametrize("size", ["tiny", "demo", "sample-site", "bench-real"])
 def test_the_same_seed_builds_the_same_site(size: str) -> None:
     assert fingerprint(build_dataset(size, 5, now=NOW)) == fingerprint(
         build_dataset(size, 5, now=NOW))
@@ -87,6 +88,83 @@ def test_the_10k_benchmark_site_is_quick_to_build() -> None:
     state = build_dataset("bench-10k", now=NOW)
     assert time.perf_counter() - started < 10
     assert len(state.users) > 10_000 and len(state.courses) == 51
+
+
+# -------------------------------------------------- bench-real: the measured site as data
+
+#: The real Moodle 4.5 that ``bench-real`` is shaped like (seeded, then grown with Moodle's
+#: test-course generator): grade rows are its ``grade_grades``, one per item of the course
+#: for each learner with any grade.
+REAL_SITE = {"users": 1_023, "enrolments": 2_454, "submissions": 10_874, "messages": 731,
+             "grade_rows": 103_333, "logs": 32_137}
+
+
+@pytest.fixture(scope="module")
+def bench_real() -> SiteState:
+    return build_dataset("bench-real", now=NOW)
+
+
+def learners(state: SiteState) -> dict[str, list[int]]:
+    student = ROLE_IDS["student"]
+    return {course.shortname: sorted(u for u, es in state.course_enrolments[course.id].items()
+                                     if any(e.roleid == student for e in es))
+            for course in state.courses.values() if course.id != 1}
+
+
+def test_bench_real_has_the_courses_of_the_measured_site(bench_real: SiteState) -> None:
+    state = bench_real
+    by_course = learners(state)
+    seeded = learners(build_dataset("sample-site", now=NOW))
+    assert list(by_course) == [*seeded, "PERFM1", "PERFM2", "PERFS1", "PERFS2", "PERFS3",
+                               "PERFS4"]
+    assert all(by_course[short] == seeded[short] for short in seeded)
+    big = by_course["PERFM1"]
+    assert len(big) == 1_000 and by_course["PERFM2"] == big
+    assert all(state.users[u].username.startswith("tool_generator_") for u in big)
+    for short in ("PERFS1", "PERFS2", "PERFS3", "PERFS4"):
+        assert by_course[short] == big[:100]
+    assignments = {c.shortname: len(state.course_assignments(c.id))
+                   for c in state.courses.values() if c.id != 1}
+    assert [assignments[f"PERFM{n}"] for n in (1, 2)] == [100, 100]
+    assert [assignments[f"PERFS{n}"] for n in (1, 2, 3, 4)] == [10] * 4
+    perfm1 = next(c for c in state.courses.values() if c.shortname == "PERFM1")
+    assert len(state.course_items[perfm1.id]) == 101  # 100 assignments and the course total
+
+
+def test_bench_real_counts_are_those_of_the_measured_site(bench_real: SiteState) -> None:
+    state = bench_real
+    graded: dict[int, set[int]] = {}
+    for assignment in state.assignments.values():
+        graded.setdefault(assignment.courseid, set()).update(state.assign_grades[assignment.id])
+    for itemid, userid in state.gradebook:
+        graded.setdefault(state.grade_items[itemid].courseid, set()).add(userid)
+    counts = {
+        "users": len(state.users), "enrolments": len(state.enrolments),
+        "submissions": sum(len(s) for s in state.submissions.values()),
+        "messages": sum(len(m) for m in state.messages.values()),
+        "grade_rows": sum(len(users) * len(state.course_items[courseid])
+                          for courseid, users in graded.items()),
+    }
+    for name, count in counts.items():
+        assert count == pytest.approx(REAL_SITE[name], rel=0.01), name
+    # The real log also holds the generator's other modules and the calls made to the site.
+    assert REAL_SITE["logs"] / 3 < len(state.logs) < REAL_SITE["logs"]
+
+
+def test_bench_real_gradebook_reads_are_as_large_as_the_real_ones() -> None:
+    sim = SimulatedMoodle("bench-real", now=NOW, clock=lambda: NOW + 60)
+    course = next(c.id for c in sim.state.courses.values() if c.shortname == "PERFM1")
+    learner = learners(sim.state)["PERFM1"][0]
+    report = sim.call("gradereport_user_get_grade_items", courseid=course, userid=learner)
+    assert len(report["usergrades"][0]["gradeitems"]) == 101
+    rows, since, hasmore = [], 0, True
+    while hasmore:
+        page = sim.call("local_registrybridge_get_grades", courseid=course, sinceid=since,
+                        limit=2_000)
+        rows += page["grades"]
+        since, hasmore = page["lastid"], page["hasmore"]
+    assert len(rows) == 500 * 6  # every second learner: 5 assignment grades and the total
+    assert {r["userid"] for r in rows} == set(learners(sim.state)["PERFM1"][::2])
 
 
 def test_log_entries_have_the_log_store_columns() -> None:

@@ -1,4 +1,5 @@
-"""Deterministic generated sites: ``tiny``, ``demo``, ``bench-10k``, ``bench-100k``.
+"""Deterministic generated sites: ``tiny``, ``demo``, ``bench-10k``, ``bench-100k``, and
+``bench-real`` (the sample site grown with uneven courses, see ``grown.py``).
 
 ``build_dataset(size, seed)`` always gives the same site for the same seed and
 reference time: people (teachers and students with Finnish-looking invented
@@ -14,7 +15,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 
-from connectors.moodle.simulator import activity, names, sample_site
+from connectors.moodle.simulator import activity, grown, names, sample_site
 from connectors.moodle.simulator.access import SiteConfig
 from connectors.moodle.simulator.activity import between, pick
 from connectors.moodle.simulator.base_site import DAY, base_site
@@ -45,6 +46,9 @@ def build_dataset(size: str = "tiny", seed: int = 1, *, now: int | None = None,
         raise ValueError(
             f"unknown dataset size {size!r}; choose one of {dataset_sizes()}") from None
     rng = random.Random(f"{size}:{seed}")
+    if spec.shapes:
+        grown.build(state, rng, spec, now)
+        return state
     base_site(state, now)
     state.add_service_user()
     people = People(state, rng, now)

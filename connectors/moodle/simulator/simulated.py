@@ -25,7 +25,7 @@ class SimulatedMoodle(Controls):
     """A Moodle 4.5 site in memory, answering the REST protocol like the real one.
 
     ``size`` is a dataset of ``dataset.py`` (``tiny``, ``demo``, ``bench-10k``,
-    ``bench-100k``) or ``sample-site``; ``faults`` the share of requests that
+    ``bench-100k``, ``bench-real``) or ``sample-site``; ``faults`` the share of requests that
     fail at the transport level (see ``faults.py``). ``clock`` and ``now``
     make time injectable: ``now`` anchors the generated data, ``clock`` is what
     "now" is while serving.
