@@ -17,6 +17,8 @@ Prints, as its last stdout line, one JSON object:
   measure the neighbours;
 - incremental_*: an immediate second plain `bridge sync`, and one with --all-streams;
 - bridge_cpu_s: the bridge's own CPU for the full sync (user + system of its process);
+  lms_wait_s: how long during the full sync at least one request waited for Moodle's
+  answer (from the client's debug lines);
   slowest_request_s, slowest_function: the answer Moodle took longest to start sending.
 
 The simulator answers as slowly as the measured real Moodle 4.5 with its 4 PHP workers
@@ -52,6 +54,7 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -105,9 +108,24 @@ class Run:
     cpu_s: float
     slowest_s: float = 0.0
     slowest_function: str | None = None
+    lms_wait_s: float = 0.0
 
 
-ANSWER = re.compile(r"wsfunction=(\w+) status=\d+ bytes=\d+ type=\S* seconds=([\d.]+)")
+ANSWER = re.compile(
+    r"^(\S+ \S+) DEBUG \S+ wsfunction=(\w+) status=\d+ bytes=\d+ type=\S* seconds=([\d.]+)",
+    re.M,
+)
+
+
+def waiting_s(answers: list[tuple[float, float]]) -> float:
+    """How long at least one request was waiting for Moodle: the union of the intervals
+    (answer time minus its seconds, answer time) of every answer."""
+    total, reach = 0.0, float("-inf")
+    for start, end in sorted((end - seconds, end) for end, seconds in answers):
+        if end > reach:
+            total += end - max(start, reach)
+            reach = end
+    return total
 
 
 def bridge_sync(config: Path, *args: str, tolerate_failure: bool = False) -> Run:
@@ -123,10 +141,17 @@ def bridge_sync(config: Path, *args: str, tolerate_failure: bool = False) -> Run
     if result.returncode != 0 and not (tolerate_failure and result.stdout.strip()):
         raise SystemExit(f"bridge sync {' '.join(args)} failed: {result.stderr[-2000:]}")
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    answers = [(float(m.group(2)), m.group(1)) for m in ANSWER.finditer(result.stderr)]
-    slowest = max(answers, default=(0.0, None))
+    found = [(_stamp(m.group(1)), m.group(2), float(m.group(3)))
+             for m in ANSWER.finditer(result.stderr)]
+    slowest = max(((seconds, name) for _, name, seconds in found), default=(0.0, None))
+    waited = waiting_s([(end, seconds) for end, _, seconds in found])
     summary = json.loads(result.stdout.strip().splitlines()[-1])
-    return Run(summary, elapsed, cpu, slowest[0], slowest[1])
+    return Run(summary, elapsed, cpu, slowest[0], slowest[1], waited)
+
+
+def _stamp(logged: str) -> float:
+    """A log line's time (``2026-12-07 18:56:45,007``) in seconds."""
+    return datetime.strptime(logged, "%Y-%m-%d %H:%M:%S,%f").timestamp()
 
 
 def process_cpu_s(name: str) -> float:
@@ -208,7 +233,7 @@ def main() -> None:
         url, token, extra = args.url, args.token_file.read_text().strip(), ""
     else:
         simulator, ready = start_simulator(args.size, costed=not args.no_cost_model)
-        url, token, extra = ready["url"], ready["token"], 'timeout = "120s"\n'
+        url, token, extra = ready["url"], ready["token"], ""  # the default settings
     try:
         config = workspace / "bridge.toml"
         config.write_text(config_text(
@@ -242,6 +267,7 @@ def main() -> None:
         "full_s": round(full.wall_s, 2),
         "bridge_cpu_s": round(full.cpu_s, 2),
         "lms_cpu_s": None if lms_cpu_s is None else round(lms_cpu_s, 2),
+        "lms_wait_s": round(full.lms_wait_s, 2),
         "slowest_request_s": round(full.slowest_s, 2),
         "slowest_function": full.slowest_function,
         "incremental_s": round(incremental.wall_s, 2),

@@ -4,7 +4,7 @@ Without it the simulator answers at once, whatever it is asked; benchmarks then 
 the bridge alone and reward asking Moodle for too much. The costs are least-squares fits
 of answer time on answer size, per function, measured on a real Moodle 4.5 (PHP 8.2,
 PostgreSQL, PHP's built-in server with 4 workers) grown to two 1,000-learner courses:
-a fixed part per call and a part per kilobyte of answer. A site has as many workers as
+a fixed part per call and a part per kilobyte of answer (``benchmarks/fit_costs.py``). A site has as many workers as
 the real one; a call waits for a free one, as it would there. Off by default (unit tests
 and the demo answer at once); benchmarks turn it on.
 """
@@ -27,25 +27,27 @@ class Cost:
         return self.fixed_s + self.per_kb_s * answer_bytes / 1024
 
 
-#: Measured on the real Moodle 4.5 described above (``bridge -vv sync --full``, the answer
-#: times of its debug lines); the user report from its 1,000-learner course: about 100 s
-#: for 56 MB.
+#: Fitted by ``benchmarks/fit_costs.py`` on two ``bridge -vv sync --full`` logs: one of the
+#: real Moodle 4.5 described above, one of its simulated copy ``bench-real``. The per-KB
+#: part is per kilobyte of the simulator's answer (its answers to some functions are larger
+#: or smaller than Moodle's). Two functions that run did not call keep their earlier fits:
+#: the hints, and the user report of a whole course (about 100 s for 56 MB).
 REAL_MOODLE_45: Mapping[str, Cost] = {
-    "core_webservice_get_site_info": Cost(0.035),
-    "core_course_get_courses_by_field": Cost(0.104),
+    "core_webservice_get_site_info": Cost(0.023),
+    "core_course_get_courses_by_field": Cost(0.045),
     "core_course_get_updates_since": Cost(0.263),
-    "core_enrol_get_enrolled_users": Cost(0.048, 0.0100),
-    "core_enrol_get_enrolled_users_with_capability": Cost(0.102),
-    "core_user_get_users_by_field": Cost(0.0, 0.0210),
-    "core_message_get_conversations": Cost(0.058, 0.0091),
-    "core_message_get_conversation_messages": Cost(0.059),
-    "mod_assign_get_assignments": Cost(0.050, 0.0096),
-    "mod_assign_get_submissions": Cost(0.200, 0.0072),
-    "mod_assign_get_grades": Cost(0.310, 0.0003),
-    "gradereport_user_get_grade_items": Cost(0.050, 0.0018),
-    "local_registrybridge_get_grades": Cost(0.085, 0.0004),
-    "local_registrybridge_get_log_entries": Cost(0.0, 0.0005),
-    "local_registrybridge_get_digests": Cost(0.060),
+    "core_enrol_get_enrolled_users": Cost(0.017, 0.00572),
+    "core_enrol_get_enrolled_users_with_capability": Cost(0.057),
+    "core_user_get_users_by_field": Cost(0.0, 0.00811),
+    "core_message_get_conversations": Cost(0.032, 0.00309),
+    "core_message_get_conversation_messages": Cost(0.019, 0.00284),
+    "mod_assign_get_assignments": Cost(0.911),
+    "mod_assign_get_submissions": Cost(0.128, 0.00133),
+    "mod_assign_get_grades": Cost(0.109, 0.00003),
+    "gradereport_user_get_grade_items": Cost(0.050, 0.00158),
+    "local_registrybridge_get_grades": Cost(0.039, 0.00012),
+    "local_registrybridge_get_log_entries": Cost(0.007, 0.00014),
+    "local_registrybridge_get_digests": Cost(0.046),
 }
 #: A function not measured: a light read.
 UNMEASURED = Cost(0.050, 0.0010)
