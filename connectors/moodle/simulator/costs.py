@@ -4,9 +4,9 @@ Without it the simulator answers at once, whatever it is asked; benchmarks then 
 the bridge alone and reward asking Moodle for too much. The costs are least-squares fits
 of answer time on answer size, per function, measured on a real Moodle 4.5 (PHP 8.2,
 PostgreSQL, PHP's built-in server with 4 workers) grown to two 1,000-learner courses:
-a fixed part per call and a part per kilobyte of answer (``benchmarks/fit_costs.py``). A site has as many workers as
-the real one; a call waits for a free one, as it would there. Off by default (unit tests
-and the demo answer at once); benchmarks turn it on.
+a fixed part per call and a part per kilobyte of answer (``benchmarks/fit_costs.py``).
+A site has as many workers as the real one; a call waits for a free one, as it would
+there. Off by default (unit tests and the demo answer at once); benchmarks turn it on.
 """
 
 from __future__ import annotations
