@@ -4,16 +4,20 @@ fingerprinted by both, and the answer is what the connector parses."""
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 
 from connectors.moodle import functions
 from connectors.moodle import plugin as contract
-from connectors.moodle.digests import STREAM_TABLES
+from connectors.moodle.digests import STREAM_TABLES, TableDigests
+from connectors.moodle.parse import SiteInfo
 from connectors.moodle.simulator.handlers.digests import _TABLES as SIMULATED_TABLES
 from tests.plugin import php
 from tests.plugin.test_plugin_contract import assert_declared_as_read_class
 
 CLASS_FILE = "classes/external/get_digests.php"
+LIVE = Path(__file__).resolve().parents[1] / "fixtures" / "moodle-live"
 
 
 def _php_tables() -> list[str]:
@@ -57,3 +61,27 @@ def test_the_caller_is_left_out_of_the_tables_its_own_calls_change() -> None:
     for table, column in (("user", "id"), ("user_lastaccess", "userid")):
         declared = rf"^        '{table}' => \[[^\n]*(\n {{12}}[^\n]*)*'caller' => '{column}'\]"
         assert re.search(declared, source, re.M)
+
+
+def test_the_answer_recorded_on_a_real_moodle_is_read_and_keeps_the_contract() -> None:
+    recorded = json.loads((LIVE / f"{functions.DIGEST_FUNCTION}__normal.json").read_text(
+        encoding="utf-8"))["response"]["json"]
+    assert list(recorded) == list(contract.DIGEST_RESULT_KEYS)
+    assert all(list(entry) == list(contract.DIGEST_ENTRY_FIELDS) for entry in recorded["digests"])
+    client = _Answering(recorded)
+    site = SiteInfo(site_id=1, service_user_id=9, functions=frozenset({functions.DIGEST_FUNCTION}))
+    tables = TableDigests(client, lambda: site).tables()  # type: ignore[arg-type]
+    assert tables is not None and set(tables) == set(_php_tables())
+    assert client.calls == 1
+    assert TableDigests(client, lambda: site).tables() == tables  # the same site, the same
+
+
+class _Answering:
+    """A client that answers every call with one recorded answer."""
+
+    def __init__(self, answer: object) -> None:
+        self.answer, self.calls = answer, 0
+
+    def call(self, _function: str, _params: object = None) -> object:
+        self.calls += 1
+        return self.answer
