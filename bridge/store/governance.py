@@ -63,7 +63,7 @@ class Suppression(Base):
     __table_args__ = (sa.UniqueConstraint("kind", "connector", "identifier_hash"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(sa.String(20))  # email | lms_user
+    kind: Mapped[str] = mapped_column(sa.String(20))  # email | lms_user | lms_conversation
     connector: Mapped[str] = mapped_column(sa.String(64), default="")
     identifier_hash: Mapped[str] = mapped_column(sa.String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

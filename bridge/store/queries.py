@@ -86,15 +86,17 @@ def provenance_of(row: Provenance) -> dict[str, Any]:
     }
 
 
-def conversation_message_ids(session: Session, account: LmsAccount) -> list[int]:
-    """Messages of every conversation the account is a member of (JSON list of ids).
-
-    The access export shows exactly these messages and erasure deletes exactly these, so
-    both read them here.
-    """
+def _conversation_messages(session: Session, account: LmsAccount) -> list[tuple[int, int, int]]:
+    """(message id, conversation id, sender) of every message the account sent or whose
+    recorded members include the account."""
     uid = account.lms_user_id
     candidates = session.execute(
-        sa.select(LmsMessage.id, LmsMessage.member_ids, LmsMessage.from_user_id).where(
+        sa.select(
+            LmsMessage.id,
+            LmsMessage.lms_conversation_id,
+            LmsMessage.member_ids,
+            LmsMessage.from_user_id,
+        ).where(
             LmsMessage.connector == account.connector,
             sa.or_(
                 LmsMessage.from_user_id == uid,
@@ -102,7 +104,32 @@ def conversation_message_ids(session: Session, account: LmsAccount) -> list[int]
             ),
         )
     ).all()
-    return [mid for mid, members, sender in candidates if sender == uid or uid in (members or [])]
+    return [
+        (mid, conversation, sender)
+        for mid, conversation, members, sender in candidates
+        if sender == uid or uid in (members or [])
+    ]
+
+
+def conversation_message_ids(session: Session, account: LmsAccount) -> list[int]:
+    """Messages of every conversation the account is a member of (JSON list of ids).
+
+    The access export shows exactly these messages and erasure deletes exactly these, so
+    both read them here.
+    """
+    return [mid for mid, _, _ in _conversation_messages(session, account)]
+
+
+def member_conversation_ids(session: Session, account: LmsAccount) -> list[int]:
+    """Conversations whose other members' messages are the account's too: those where a
+    message of someone else lists the account as a member (an individual conversation;
+    a group one only for its teacher, since a group message's recorded members are the
+    teacher and its sender)."""
+    uid = account.lms_user_id
+    return sorted(
+        {conversation for _, conversation, sender in _conversation_messages(session, account)
+         if sender != uid}
+    )
 
 
 def active_holds_on(session: Session, person_id: int, today: date) -> list[LegalHold]:

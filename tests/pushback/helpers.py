@@ -25,7 +25,7 @@ from bridge.services.register.lookup import find_person
 from bridge.services.rights import consent
 from bridge.settings import Settings, load_settings
 from bridge.store.db import make_engine, session_factory
-from bridge.store.models import Base, OutboxCommand
+from bridge.store.models import Base, LmsAccount, OutboxCommand
 from connectors.moodle.simulator import SimulatedMoodle
 from connectors.moodle.simulator.app import REST_PATH
 from connectors.moodle.simulator.protocol import encode_params
@@ -156,6 +156,15 @@ class Site:
                 session, self.settings, ACTOR, person, purpose=purpose, reason="test", **kw
             )
             return dict(result.as_dict())
+
+
+def person_of(site: Site, lms_user_id: int) -> int:
+    with site.sessions() as session:
+        account = session.scalars(
+            sa.select(LmsAccount).where(LmsAccount.lms_user_id == lms_user_id)
+        ).one()
+        assert account.person_id is not None
+        return account.person_id
 
 
 def daemon_section(values: Mapping[str, str]) -> str:

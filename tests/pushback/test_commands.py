@@ -107,7 +107,7 @@ def test_erase_dry_run_changes_nothing_and_shows_the_plan(site: Site) -> None:
     assert {"first_name", "last_name", "email"} <= set(plan["anonymise"])
     assert plan["keep"] == []
     assert [(p["connector"], p["action"]) for p in plan["push"]] == [("moodle", "privacy_delete")]
-    assert plan["suppress"] == {"emails": 1, "lms_ids": 1}
+    assert {k: plan["suppress"][k] for k in ("emails", "lms_ids")} == {"emails": 1, "lms_ids": 1}
     for word in ("dry run", "lms_enrolments", "privacy_delete", "anonymise"):
         assert word in text
     assert email not in text  # the plan names categories and counts, not the values

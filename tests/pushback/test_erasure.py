@@ -15,7 +15,7 @@ from bridge.store.models import AuditEntry, LegalHold, LmsAccount, Person
 from connectors.moodle.simulator import SimulatedMoodle
 from connectors.moodle.simulator.activity import course_students, course_teacher
 from tests.pushback.conftest import SiteFactory
-from tests.pushback.helpers import OPERATOR, Finding, Site, scan
+from tests.pushback.helpers import OPERATOR, Finding, person_of, scan
 
 pytestmark = [pytest.mark.registry, pytest.mark.slow]
 
@@ -57,15 +57,6 @@ class Marked:
         conversation = state.add_conversation(1, (userid, teacher))
         state.add_message(conversation.id, userid, self.message, now - 1800)
         self.lms_user_id = userid
-
-
-def person_of(site: Site, lms_user_id: int) -> int:
-    with site.sessions() as session:
-        account = session.scalars(
-            sa.select(LmsAccount).where(LmsAccount.lms_user_id == lms_user_id)
-        ).one()
-        assert account.person_id is not None
-        return account.person_id
 
 
 #: Register rows a hold keeps, by category: table -> the column naming the person.

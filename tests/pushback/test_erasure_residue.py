@@ -29,8 +29,8 @@ from connectors.moodle.functions import GRADES_FUNCTION
 from connectors.moodle.simulator import SimulatedMoodle
 from connectors.moodle.simulator.protocol import Response
 from tests.pushback.conftest import SiteFactory
-from tests.pushback.helpers import Site, register_tables
-from tests.pushback.test_erasure import Marked, person_of
+from tests.pushback.helpers import Site, person_of, register_tables
+from tests.pushback.test_erasure import Marked
 
 pytestmark = [pytest.mark.registry, pytest.mark.slow]
 

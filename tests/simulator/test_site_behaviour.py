@@ -96,6 +96,35 @@ def test_an_erasure_request_runs_its_course_from_approval_to_cron() -> None:
                               foruserid=userid)) == "userdeleted"
 
 
+@pytest.mark.parametrize("privacy", [True, False], ids=["privacy_request", "delete_user"])
+def test_a_deleted_member_leaves_their_conversations_but_the_others_messages_stay(
+    privacy: bool,
+) -> None:
+    """Eero (5) deleted: his one-to-one conversation 25 with aino (3) lists aino alone and
+    keeps her messages; rows naming him as related user stay in the log store."""
+    sim = SimulatedMoodle("sample-site", now=NOW, clock=lambda: CLOCK)
+    sim.state.log("\\core\\event\\user_graded", crud="u", userid=3, relateduserid=5)
+    if privacy:
+        created = sim.call("tool_dataprivacy_create_data_request", type=2, foruserid=5)
+        sim.call("tool_dataprivacy_approve_data_request", requestid=created["datarequestid"])
+        sim.run_cron()
+    else:
+        assert sim.call("core_user_delete_users", userids=[5]) is None
+    teacher = sim.call("core_message_get_conversation_messages", currentuserid=3, convid=25)
+    senders = {m["useridfrom"] for m in teacher["messages"]}
+    assert senders == ({3} if privacy else {3, 5})
+    listing = sim.call("core_message_get_conversations", userid=3, type=1)["conversations"]
+    [conversation] = [c for c in listing if c["id"] == 25]
+    assert conversation["membercount"] == 1 and [m["id"] for m in conversation["members"]] == [3]
+    group = sim.call("core_message_get_conversation_messages", currentuserid=3, convid=29)
+    assert {m["useridfrom"] for m in group["messages"]} >= {3, 8}
+    refused = sim.call("core_message_get_conversation_messages", currentuserid=5, convid=25)
+    assert errorcode(refused) == "User is not part of conversation."
+    kept = [r for r in sim.state.logs if r.relateduserid == 5 and r.userid != 5]
+    assert any(r.eventname.endswith("user_graded") for r in kept)
+    assert privacy is False or not [r for r in sim.state.logs if r.userid == 5]
+
+
 def test_the_last_manual_unenrolment_takes_the_course_grades_but_not_assignment_grades() -> None:
     sim = SimulatedMoodle("sample-site", now=NOW, clock=lambda: CLOCK)
 

@@ -2,6 +2,23 @@
 
 A sync never re-imports a suppressed person: their LMS records are dropped at the door,
 and an account re-created under a suppressed e-mail is revoked again (drift).
+
+What an erasure deleted must not come back through any sync, full or incremental
+(CONTRACTS 6), also after Moodle has changed the shape of what is left. Moodle's
+deletion takes the person out of their conversations but keeps the other members'
+messages: a teacher's reply in a one-to-one conversation then lists the teacher alone as
+member, and nothing in it names the person any more. So an erasure remembers, besides
+the person's e-mail and LMS user id, the ids of the conversations whose other members'
+messages it erased with the person's (their one-to-one conversations; every
+conversation of an erased teacher), each as an ``lms_conversation`` entry. Every entry
+is HMAC-SHA256 under the register secret of a domain-separated identifier
+(``email:…``, ``lms:<connector>:<id>``, ``conversation:<connector>:<id>``): the register
+can recognise an identifier it is shown again, but holds no personal data and cannot
+list whom it erased. A record is refused when any field naming a user (including a
+message's members and a log row's related user) is a suppressed LMS user, or when it is
+a message of a remembered conversation. A group conversation is not remembered: its
+other members' messages are their own and were never erased; the person's own messages
+in it stay out through the sender.
 """
 
 from __future__ import annotations
@@ -19,12 +36,10 @@ from bridge.services.secrets import keyed_hash, register_secret
 from bridge.settings import Settings
 from bridge.store.models import Suppression
 from bridge.store.people import normalise_email
-from connectors.records import Record, UserRecord
+from connectors.records import MessageRecord, Record, UserRecord
 
 #: Record fields that name an LMS user.
 USER_FIELDS = ("lms_user_id", "from_user_id", "user_id", "related_user_id")
-
-
 
 
 class SuppressionList:
@@ -51,6 +66,9 @@ class SuppressionList:
     def lms_hash(self, lms_user_id: int) -> str:
         return keyed_hash(self.secret, f"lms:{self.connector}:{lms_user_id}")
 
+    def conversation_hash(self, conversation_id: int) -> str:
+        return keyed_hash(self.secret, f"conversation:{self.connector}:{conversation_id}")
+
     def blocks_id(self, lms_user_id: int | None) -> bool:
         if lms_user_id is None or not self.hashes:
             return False
@@ -68,7 +86,15 @@ class SuppressionList:
         ):
             self._ids[record.lms_user_id] = True
             return True
+        if isinstance(record, MessageRecord) and self._blocks_message(record):
+            return True
         return any(self.blocks_id(getattr(record, name, None)) for name in USER_FIELDS)
+
+    def _blocks_message(self, record: MessageRecord) -> bool:
+        """A message of an erased person's conversation, or one listing them as member."""
+        if self.conversation_hash(record.lms_conversation_id) in self.hashes:
+            return True
+        return any(self.blocks_id(member) for member in record.member_ids)
 
 
 def suppress(
@@ -77,9 +103,11 @@ def suppress(
     *,
     emails: Iterable[str],
     lms_ids: Iterable[tuple[str, int]],
+    conversations: Iterable[tuple[str, int]] = (),
     now: datetime | None = None,
 ) -> int:
-    """Add identifiers to the suppression list; returns how many were new."""
+    """Add identifiers to the suppression list; returns how many were new. ``conversations``
+    are (connector, conversation id) of the erased person's own conversations."""
     secret = register_secret(settings)
     now = now or utcnow()
     wanted = [
@@ -90,6 +118,10 @@ def suppress(
     wanted += [
         ("lms_user", connector, keyed_hash(secret, f"lms:{connector}:{uid}"))
         for connector, uid in lms_ids
+    ]
+    wanted += [
+        ("lms_conversation", connector, keyed_hash(secret, f"conversation:{connector}:{cid}"))
+        for connector, cid in conversations
     ]
     added = 0
     for kind, connector, digest in wanted:

@@ -42,7 +42,12 @@ from bridge.store.models import (
     Person,
     PersonOrganisation,
 )
-from bridge.store.queries import active_holds_on, conversation_message_ids, lms_accounts
+from bridge.store.queries import (
+    active_holds_on,
+    conversation_message_ids,
+    lms_accounts,
+    member_conversation_ids,
+)
 
 #: What each erasure mode leaves in Moodle (reference 3.2, 3.5; CONTRACTS 6).
 MODE_LIMITS = {
@@ -167,7 +172,11 @@ def plan(session: Session, settings: Settings, person: Person) -> ErasurePlan:
                 "limits": MODE_LIMITS[section.erasure],
             }
         )
-    result.suppress = {"emails": 1 if person.email_normalised else 0, "lms_ids": len(accounts)}
+    result.suppress = {
+        "emails": 1 if person.email_normalised else 0,
+        "lms_ids": len(accounts),
+        "conversations": len(_own_conversations(session, accounts)),
+    }
     return result
 
 
@@ -203,6 +212,7 @@ def execute(
         settings,
         emails=emails,
         lms_ids=[(a.connector, a.lms_user_id) for a in accounts],
+        conversations=_own_conversations(session, accounts),
         now=now,
     )
     # Before the person's fields are anonymised: they are what the sweep looks for.
@@ -241,6 +251,16 @@ def execute(
         details={"receipt": receipt},
     )
     return receipt
+
+
+def _own_conversations(session: Session, accounts: list[LmsAccount]) -> list[tuple[str, int]]:
+    """(connector, conversation id) of the conversations whose messages are erased whole
+    and must stay out of every later sync (:mod:`bridge.services.access.suppression`)."""
+    return [
+        (account.connector, conversation)
+        for account in accounts
+        for conversation in member_conversation_ids(session, account)
+    ]
 
 
 def _cancel_open_commands(session: Session, account: LmsAccount) -> None:

@@ -69,7 +69,9 @@ def delete_user(state: SiteState, user: User, actor: int, *, origin: str = "ws",
     """``delete_user()``: keep the row, anonymise the identifiers, drop memberships.
 
     Names, city, country and content (submissions, messages, logs) stay; a
-    privacy erasure (``privacy=True``) has already scrubbed them.
+    privacy erasure (``privacy=True``) has already scrubbed them. The user leaves
+    every conversation: the other members' messages stay, and an individual
+    conversation lists the remaining member alone (as seen on 4.5).
     """
     snapshot = {"username": user.username, "email": user.email,
                 "idnumber": "" if privacy else user.idnumber, "picture": "0",
@@ -88,6 +90,7 @@ def delete_user(state: SiteState, user: User, actor: int, *, origin: str = "ws",
     user.preferences = {}
     for token in [t for t in state.tokens.values() if t.userid == user.id]:
         del state.tokens[token.token]
+    _leave_conversations(state, user.id)
     state.log("\\core\\event\\user_deleted", crud="d", userid=actor, contextlevel=CONTEXT_USER,
               contextinstanceid=user.id, relateduserid=user.id, objecttable="user",
               objectid=user.id, other=snapshot, origin=origin,
@@ -97,16 +100,27 @@ def delete_user(state: SiteState, user: User, actor: int, *, origin: str = "ws",
                     creationmethod=1)
 
 
+def _leave_conversations(state: SiteState, userid: int) -> None:
+    """The deleted user's conversation memberships go; the conversations and the other
+    members' messages stay."""
+    for conversationid in state.user_conversations.pop(userid, []):
+        conversation = state.conversations[conversationid]
+        conversation.members = tuple(m for m in conversation.members if m != userid)
+
+
 def _erase_content(state: SiteState, userid: int) -> None:
-    """What the privacy providers of the other plugins remove for one user."""
+    """What the privacy providers of the other plugins remove for one user.
+
+    The log store deletes the rows the user did (``userid``); rows naming them as
+    ``relateduserid`` stay by design (CONTRACTS 6).
+    """
     for per_user in (*state.submissions.values(), *state.assign_grades.values()):
         per_user.pop(userid, None)
     for key in [k for k in state.gradebook if k[1] == userid]:
         del state.gradebook[key]
     for conversation_messages in state.messages.values():
         conversation_messages[:] = [m for m in conversation_messages if m.useridfrom != userid]
-    state.logs[:] = [row for row in state.logs
-                     if row.userid != userid and row.relateduserid != userid]
+    state.logs[:] = [row for row in state.logs if row.userid != userid]
 
 
 def _scrub_profile(user: User) -> None:
