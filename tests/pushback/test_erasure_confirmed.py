@@ -5,14 +5,21 @@ date; before, it says requested, never more than was read back (CONTRACTS 6)."""
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 from email import message_from_bytes
 from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
+from bridge.services.audit import Actor
+from bridge.services.audit.identity import DAEMON
 from bridge.services.ops.erasure_notices import tell_confirmed
+from bridge.store.models import AuditEntry
+from jobs import push as push_job
+from jobs.context import JobContext
 from tests.pushback.conftest import SiteFactory
 from tests.pushback.helpers import ACTOR, Site
 from tests.smtp_sink import SMTP_SINK, SinkServer
@@ -87,8 +94,8 @@ def test_the_privacy_request_completed_by_cron_confirms_the_erasure(
     assert tell_confirmed(site.sessions, site.settings, ACTOR) == []
 
 
-def test_a_deleted_account_read_back_confirms_and_the_privacy_officer_gets_an_email(
-    tmp_path: Path, db_url: str, smtp_sink: SinkServer
+def test_the_daemon_confirms_a_deleted_account_and_mails_the_privacy_officer(
+    tmp_path: Path, db_url: str, smtp_sink: SinkServer, caplog: pytest.LogCaptureFixture
 ) -> None:
     from contextlib import ExitStack
 
@@ -102,8 +109,25 @@ def test_a_deleted_account_read_back_confirms_and_the_privacy_officer_gets_an_em
         assert site.sync("--full")["status"] == "ok"
         person_id, uid, request_id = _erase_with_request(site)
         assert smtp_sink.messages == []  # nothing confirmed yet, nothing mailed
-        assert site.push_once()["done"] == 1
+        daemon = JobContext(site.settings, site.sessions, site.settings.connector_token,
+                            Actor(DAEMON, "admin"))
+        caplog.clear()
+        root = logging.getLogger()
+        root.addHandler(caplog.handler)  # the CLI runs above replaced the root's handlers
+        try:
+            with caplog.at_level(logging.INFO, logger=NOTICES):
+                assert push_job.run(daemon).done == 1  # the daemon's push job
+        finally:
+            root.removeHandler(caplog.handler)
         assert site.moodle_user(uid) is None
+        with site.sessions() as session:  # the job's one audit row, with counts
+            [row] = session.scalars(
+                sa.select(AuditEntry).where(AuditEntry.action == "erasure confirmations")
+            ).all()
+        assert row.operator == DAEMON and row.details == {"confirmed": 1, "mailed_to": 1}
+        [told] = [r for r in caplog.records if r.name == NOTICES]
+        assert told.levelno == logging.WARNING
+        assert f"person {person_id} (request {request_id})" in told.getMessage()
 
         [raw] = smtp_sink.messages
         mail = message_from_bytes(raw)
@@ -114,5 +138,5 @@ def test_a_deleted_account_read_back_confirms_and_the_privacy_officer_gets_an_em
         receipt = _receipt(site, person_id)
         assert receipt["status"] == "confirmed"
         assert receipt["systems"][1]["mode"] == "delete_user"
-        site.push_once()
+        assert tell_confirmed(site.sessions, site.settings, ACTOR) == []
         assert len(smtp_sink.messages) == 1  # told once
