@@ -45,11 +45,38 @@ def _refuse_links(path: Path) -> None:
 
 
 def check_writable(path: Path, *, replace: bool = False) -> None:
-    """Refuse now what :func:`private_file` would refuse later (a link, a non-file, an
-    existing file without ``replace``), for callers that must not fail after acting."""
+    """Refuse now what :func:`private_file` would refuse later (a missing or unwritable
+    folder, a link, a non-file, an existing file without ``replace``), for callers that must
+    not fail after acting: an erasure whose receipt cannot be written is not started."""
+    _check_folder(path)
     _refuse_links(path)
     if not replace and path.exists():
         raise PathTaken(f"{path} exists already: add --force to replace it")
+
+
+def _check_folder(path: Path) -> None:
+    """The folder ``path`` goes in exists, is a folder, and takes a new file from us.
+
+    Permission bits are not enough to judge the last (root passes them, a read-only mount
+    does not show in them), so a temporary file is created there and removed at once.
+    """
+    folder = path.parent
+    if not folder.exists():
+        raise UsageError(
+            f"cannot write {path}: the folder {folder} does not exist (create it first, "
+            f"e.g. mkdir -p {folder})"
+        )
+    if not folder.is_dir():
+        raise UsageError(f"cannot write {path}: {folder} is not a folder")
+    try:
+        fd, probe = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".probe", dir=folder)
+    except OSError as exc:
+        raise UsageError(
+            f"cannot write {path}: the folder {folder} does not take new files from this "
+            f"account ({exc.strerror})"
+        ) from None
+    os.close(fd)
+    os.unlink(probe)
 
 
 @contextmanager

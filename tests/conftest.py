@@ -21,6 +21,7 @@ from bridge.store.db import make_engine, normalise_url, session_factory
 from bridge.store.models import Base
 from bridge.store.schema import upgrade
 from tests.audit_guard import bypassing_audit_guard
+from tests.smtp_sink import SinkServer, running_sink
 
 TEST_DATABASE_URL = os.environ.get("BRIDGE_TEST_DATABASE_URL")
 
@@ -108,3 +109,10 @@ def empty_db_url(tmp_path: Path) -> Iterator[str]:
         admin.dispose()
     else:
         yield f"sqlite:///{tmp_path / 'empty.sqlite3'}"
+
+
+@pytest.fixture
+def smtp_sink() -> Iterator[SinkServer]:
+    """A local SMTP server that keeps every message it is given (``.messages``)."""
+    with running_sink() as server:
+        yield server

@@ -86,6 +86,10 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "bridge subject erase --email maija@example.fi --request 12 --dry-run",
         "bridge subject erase --person 42 --request 12 --yes",
     ),
+    "subject receipt": (
+        "bridge subject receipt --person 42",
+        "bridge subject receipt --request 12 --format pdf --out receipt-12.pdf --lang fi",
+    ),
     "subject export": (
         "bridge subject export --email maija@example.fi --format html --out maija.html",
         "bridge subject export --person 42 --out maija.json --request 12",

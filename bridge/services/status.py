@@ -17,6 +17,7 @@ from bridge.services.sync.state import load_bookmarks, next_due
 from bridge.settings import Settings
 from bridge.store.models import (
     DaemonHeartbeat,
+    ErasureRecord,
     OutboxCommand,
     QuarantinedRecord,
     SubjectRequest,
@@ -44,6 +45,7 @@ def collect_status(settings: Settings, session: Session) -> dict[str, Any]:
         },
         "requests": _request_status(session, now.date()),
         "daemon": _daemon_status(settings, session, now),
+        "erasures": _erasure_status(session, now),
     }
 
 
@@ -153,6 +155,42 @@ def _request_status(session: Session, today: date) -> dict[str, int]:
         sa.func.coalesce(SubjectRequest.extended_deadline, SubjectRequest.deadline) < today
     )
     return {"open": session.scalar(open_requests) or 0, "overdue": session.scalar(overdue) or 0}
+
+
+#: Confirmations this recent are counted in ``erasures.recently_confirmed``.
+RECENTLY = timedelta(days=7)
+#: At most this many unacknowledged confirmations are listed (the count says the rest).
+LISTED = 50
+
+
+def _erasure_status(session: Session, now: datetime) -> dict[str, Any] | None:
+    """Erasures whose LMS part awaits the read-back, and confirmed ones the privacy officer
+    has not yet taken on (by issuing the receipt or closing the request); ``None`` when the
+    register has recorded no erasure."""
+    def count(*where: Any) -> int:
+        query = sa.select(sa.func.count()).select_from(ErasureRecord).where(*where)
+        return session.scalar(query) or 0
+
+    if not count():
+        return None
+    confirmed = ErasureRecord.confirmed_at.is_not(None)
+    unacknowledged = sa.and_(confirmed, ErasureRecord.acknowledged_at.is_(None))
+    listed = session.scalars(
+        sa.select(ErasureRecord)
+        .where(unacknowledged)
+        .order_by(ErasureRecord.confirmed_at, ErasureRecord.id)
+        .limit(LISTED)
+    )
+    return {
+        "awaiting_confirmation": count(ErasureRecord.confirmed_at.is_(None)),
+        "recently_confirmed": count(ErasureRecord.confirmed_at >= now - RECENTLY),
+        "unacknowledged": count(unacknowledged),
+        "confirmed": [
+            {"person_id": r.person_id, "request_id": r.request_id,
+             "confirmed_at": _iso(r.confirmed_at)}
+            for r in listed
+        ],
+    }
 
 
 def overdue_waits(settings: Settings, session: Session, now: datetime) -> list[dict[str, Any]]:

@@ -261,9 +261,13 @@ class SmtpSettings(Section):
     username: str | None = Field(None, description="SMTP user.")
     password: SecretStr | None = Field(None, description="SMTP password.")
     sender: str = Field(description="From address.")
-    recipients: list[str] = Field(description="Who gets deadline reminders.")
+    recipients: list[str] = Field(
+        description="Who gets deadline reminders and confirmed erasures (ids and dates only)."
+    )
 
 
 class NotifySettings(Section):
-    smtp: SmtpSettings | None = Field(None, description="Where reminders are e-mailed.")
+    smtp: SmtpSettings | None = Field(
+        None, description="Where reminders and erasure confirmations are e-mailed."
+    )
 

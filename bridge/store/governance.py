@@ -38,6 +38,31 @@ class SubjectRequest(Base):
     closed_at: Mapped[datetime | None]
 
 
+class ErasureRecord(Base):
+    """What one erasure did, kept so its receipt can be issued again at any time (CONTRACTS 6).
+
+    ``receipt`` is the receipt as the erasure produced it: per system what was erased, what
+    remains and why, and the push that asks each LMS. It names the person only by id (the
+    person row is anonymised by then). ``lms_confirmed`` maps each push id to when its
+    read-back verified the deletion; ``confirmed_at`` is set once every push is verified.
+    ``notified_at`` is when the privacy officer was told of the confirmation (log, e-mail),
+    ``acknowledged_at`` when they took it on (issued the confirmed receipt or closed the
+    linked request).
+    """
+
+    __tablename__ = "erasure_records"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(index=True)
+    request_id: Mapped[int | None] = mapped_column(index=True)
+    erased_at: Mapped[datetime]
+    receipt: Mapped[dict[str, Any]]
+    lms_confirmed: Mapped[dict[str, Any]]
+    confirmed_at: Mapped[datetime | None]
+    notified_at: Mapped[datetime | None]
+    acknowledged_at: Mapped[datetime | None]
+
+
 class LegalHold(Base):
     """Keeps a category of a person's or organisation's data beyond its retention (N10)."""
 

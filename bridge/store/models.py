@@ -3,6 +3,7 @@
 from bridge.store.base import Base
 from bridge.store.governance import (
     AuditEntry,
+    ErasureRecord,
     LegalHold,
     RetentionFloor,
     SubjectRequest,
@@ -47,6 +48,7 @@ __all__ = [
     "Consent",
     "CustomerRelationship",
     "DaemonHeartbeat",
+    "ErasureRecord",
     "LegalHold",
     "LmsAccount",
     "LmsAssignment",

@@ -17,7 +17,7 @@ from tests.configs import OS_USER, SENTINEL_TOKEN, write_config
 def test_status_json_shape_before_and_after_a_run(tmp_path: Path, db_url: str, sessions) -> None:
     config = write_config(tmp_path, db_url, connector_extra='streams = ["users", "courses"]\n')
     before = json.loads(run("status", "--json", config=config).last_line)
-    assert set(before) == {"connectors", "push", "requests", "daemon"}
+    assert set(before) == {"connectors", "push", "requests", "daemon", "erasures"}
     moodle = before["connectors"]["moodle"]
     assert set(moodle) == {"last_run", "streams", "lease", "quarantined"}
     assert moodle["last_run"] is None and moodle["lease"] is None
@@ -29,7 +29,7 @@ def test_status_json_shape_before_and_after_a_run(tmp_path: Path, db_url: str, s
         "pending": 0, "failed": 0, "oldest_pending_age_s": None, "overdue": []
     }
     assert before["requests"] == {"open": 0, "overdue": 0}
-    assert before["daemon"] is None
+    assert before["daemon"] is None and before["erasures"] is None
 
     lms = ScriptedLms()
     lms.add_user(5)

@@ -3,76 +3,19 @@ the retention and reminder jobs in a version without their services."""
 
 from __future__ import annotations
 
-import socketserver
-import threading
-from collections.abc import Iterator
 from datetime import date
 from email import message_from_bytes
 from pathlib import Path
-
-import pytest
 
 from bridge.services.ops import reminder_mail, smtp
 from bridge.services.ops.deadlines import Due
 from bridge.settings import load_settings
 from tests.configs import write_config
-
-SMTP_SINK = """
-[notify.smtp]
-host = "127.0.0.1"
-port = {port}
-starttls = false
-sender = "bridge@kraatz.fi"
-recipients = ["heini.nyman@kraatz.fi"]
-"""
-
-
-class _Sink(socketserver.StreamRequestHandler):
-    """Just enough SMTP to take one message."""
-
-    server: _SinkServer
-
-    def handle(self) -> None:
-        self._say("220 sink")
-        while line := self.rfile.readline():
-            verb = line.decode().strip().split(" ", 1)[0].upper()
-            if verb == "DATA":
-                self._say("354 go on")
-                body = b""
-                while (chunk := self.rfile.readline()) not in (b".\r\n", b""):
-                    body += chunk
-                self.server.messages.append(body)
-                self._say("250 queued")
-            elif verb == "QUIT":
-                self._say("221 bye")
-                return
-            else:
-                self._say("250 ok")
-
-    def _say(self, text: str) -> None:
-        self.wfile.write(text.encode() + b"\r\n")
-
-
-class _SinkServer(socketserver.ThreadingTCPServer):
-    daemon_threads = True
-
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), _Sink)
-        self.messages: list[bytes] = []
-
-
-@pytest.fixture
-def smtp_sink() -> Iterator[_SinkServer]:
-    server = _SinkServer()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
+from tests.smtp_sink import SMTP_SINK, SinkServer
 
 
 def test_reminder_mail_lists_requests_by_id_and_deadline_only(
-    tmp_path: Path, smtp_sink: _SinkServer
+    tmp_path: Path, smtp_sink: SinkServer
 ) -> None:
     port = smtp_sink.server_address[1]
     config = write_config(tmp_path, "sqlite:///unused.sqlite3",

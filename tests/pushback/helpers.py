@@ -181,8 +181,10 @@ def served_site(
     connector_extra: str = "",
     daemon: Mapping[str, str] | None = None,
     prepare: Callable[[SimulatedMoodle], None] | None = None,
+    extra: str = "",
 ) -> Iterator[Site]:
-    """Serve a simulated site and write a register config against it (not yet synced)."""
+    """Serve a simulated site and write a register config against it (not yet synced);
+    ``extra`` is more configuration (e.g. ``[notify.smtp]``)."""
     sim = SimulatedMoodle(size, seed=seed)
     if prepare is not None:
         prepare(sim)
@@ -193,7 +195,7 @@ def served_site(
             moodle_url=url,
             token=sim.token,
             connector_extra='timeout = "5s"\n' + connector_extra,
-            extra=daemon_section({"privacy_poll": "0s", **(daemon or {})}),
+            extra=daemon_section({"privacy_poll": "0s", **(daemon or {})}) + extra,
         )
         engine = make_engine(db_url)
         try:

@@ -12,6 +12,7 @@ from bridge.cli.guard import requires
 from bridge.cli.options import ROW_ID, json_option
 from bridge.cli.render import emit_json, out, table
 from bridge.errors import OperationFailed
+from bridge.services.ops.erasure_notices import tell_confirmed
 from bridge.services.push import outbox
 from bridge.services.push.worker import PushWorker
 
@@ -48,6 +49,11 @@ def push_run(app: App, once: bool, interval: float | None, as_json: bool) -> Non
             for key, value in stats.as_dict().items():
                 totals[key] = totals.get(key, 0) + value
             unreachable.update(worker.unreachable)
+            if stats.done:
+                for told in tell_confirmed(app.sessions, app.settings, app.actor):
+                    if not as_json:
+                        out.print(f"erasure of person {told['person_id']} confirmed: "
+                                  f"`bridge subject receipt --person {told['person_id']}`")
             if not as_json:
                 for outcome in stats.outcomes:
                     if outcome["connector"] in worker.unreachable:

@@ -116,6 +116,7 @@ def status(app: App, as_json: bool) -> None:
         f"requests: {requests['open']} open, {requests['overdue']} overdue; "
         f"daemon: {_daemon_text(daemon)}"
     )
+    _say_erasures(state["erasures"])
     limit = format_duration(app.settings.daemon.lms_request_overdue)
     for wait in push["overdue"]:
         hours = (wait["waiting_s"] or 0) / 3600
@@ -123,6 +124,24 @@ def status(app: App, as_json: bool) -> None:
             f"[bold red]overdue[/]: push {wait['id']} in {markup_text(wait['connector'])} has "
             f"waited {hours:.0f} h (more than {limit}): {markup_text(wait['note'])}",
             markup=True,
+        )
+
+
+def _say_erasures(erasures: dict[str, Any] | None) -> None:
+    if erasures is None:
+        return
+    out.print(
+        f"erasures: {erasures['awaiting_confirmation']} awaiting the LMS read-back, "
+        f"{erasures['recently_confirmed']} confirmed in the last 7 days, "
+        f"{erasures['unacknowledged']} confirmed and not yet taken on"
+    )
+    for item in erasures["confirmed"]:
+        request = f" (request {item['request_id']})" if item["request_id"] else ""
+        out.print(
+            f"confirmed: erasure of person {item['person_id']}{request} at "
+            f"{_iso_text(item['confirmed_at'])}: `bridge subject receipt --person "
+            f"{item['person_id']}` issues the confirmed receipt",
+            markup=False,
         )
 
 

@@ -1,11 +1,15 @@
-"""`bridge subject erase|export|rectify`: the data subject's rights of erasure, access and
-rectification (N11). Each reads or changes personal data in one audited unit of work."""
+"""`bridge subject erase|receipt|export|rectify`: the data subject's rights of erasure,
+access and rectification (N11), and the erasure receipt issued again. Each reads or changes
+personal data in one audited unit of work."""
 
 from __future__ import annotations
 
+import functools
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
@@ -18,11 +22,13 @@ from bridge.notice import LANGUAGES
 from bridge.services.database import Session
 from bridge.services.delivery import when_it_happens
 from bridge.services.register.lookup import Person, find_person
-from bridge.services.rights import erasure
+from bridge.services.rights import erasure, erasure_record
 from bridge.services.rights import export as export_service
 from bridge.services.rights.erasure_letter import write_plan, write_receipt
 from bridge.services.rights.letter.receipt_letter import DEFAULT_REASON
 from bridge.services.rights.rectify import parse_assignments, rectify
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 lang_option = click.option(
     "--lang",
@@ -38,6 +44,53 @@ format_option = click.option(
     show_default=True,
     help="json for machines; html or pdf for the letter to the person.",
 )
+
+
+receipt_out_option = click.option(
+    "--out",
+    "target",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Also write the receipt (or the --dry-run plan) to this file, 0600; needed for "
+    "--format html or pdf.",
+)
+force_option = click.option("--force", is_flag=True, help="Replace the --out file if it exists.")
+
+
+@dataclass(frozen=True)
+class Issue:
+    """How a receipt is issued: printed (json) or written to ``target`` as ``fmt``."""
+
+    fmt: str
+    target: Path | None
+    force: bool
+    lang: str | None
+    as_json: bool
+
+
+def receipt_options(command: F) -> F:
+    """The options of a command that issues an erasure receipt (format, file, language),
+    given to it as one ``issue`` argument."""
+
+    @functools.wraps(command)
+    def gathered(
+        *args: Any, fmt: str, target: Path | None, force: bool, lang: str | None,
+        as_json: bool, **kwargs: Any,
+    ) -> Any:
+        return command(*args, issue=Issue(fmt, target, force, lang, as_json), **kwargs)
+
+    for option in reversed((format_option, receipt_out_option, force_option, lang_option,
+                            json_option)):
+        gathered = option(gathered)
+    return gathered  # type: ignore[return-value]
+
+
+def _check_receipt_target(issue: Issue) -> None:
+    """Refuse before acting, not after: a receipt that cannot be written must not be lost
+    (the folder, its permissions, an existing file, the format)."""
+    if issue.fmt != "json" and issue.target is None:
+        raise UsageError(f"--format {issue.fmt} writes a file: add --out PATH")
+    if issue.target is not None:
+        check_writable(issue.target, replace=issue.force)
 
 
 @click.group("subject")
@@ -57,17 +110,7 @@ def subject() -> None:
 @request_option
 @click.option("--dry-run", is_flag=True, help="Print what would be deleted, kept and pushed.")
 @click.option("--yes", is_flag=True, help="Do it without asking.")
-@format_option
-@click.option(
-    "--out",
-    "target",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Also write the receipt (or the --dry-run plan) to this file, 0600; needed for "
-    "--format html or pdf.",
-)
-@click.option("--force", is_flag=True, help="Replace the --out file if it exists.")
-@lang_option
-@json_option
+@receipt_options
 @click.pass_obj
 def subject_erase(
     app: App,
@@ -77,30 +120,24 @@ def subject_erase(
     request_id: int | None,
     dry_run: bool,
     yes: bool,
-    fmt: str,
-    target: Path | None,
-    force: bool,
-    lang: str | None,
-    as_json: bool,
+    issue: Issue,
 ) -> None:
     """Erase the person in the register and in every LMS, except what a legal hold keeps.
 
     The receipt says per system what was erased, what remains and why; --format html or pdf
     with --out writes it as a letter to the person."""
-    if fmt != "json" and target is None:
-        raise UsageError(f"--format {fmt} writes a file: add --out PATH")
-    if target is not None:
-        # Refuse before anything is erased, not after: the receipt must not be lost.
-        check_writable(target, replace=force)
+    _check_receipt_target(issue)
     if dry_run:
         with app.unit_of_work("subject") as work:
             person = find_person(work.session, person_id=person_id, email=email)
             plan = erasure.dry_run(work.session, app.settings, work.actor, person).as_dict()
-        if target is None:
-            show_document(plan, "erasure plan (dry run: nothing was changed)", as_json)
+        what = "erasure plan (dry run: nothing was changed)"
+        if issue.target is None:
+            show_document(plan, what, issue.as_json)
             return
-        written = write_plan(app.settings, plan, fmt=fmt, out=target, lang=lang, replace=force)
-        _show_written(plan, as_json, "erasure plan (dry run: nothing was changed)", written)
+        written = write_plan(app.settings, plan, fmt=issue.fmt, out=issue.target,
+                             lang=issue.lang, replace=issue.force)
+        _show_written(plan, issue.as_json, what, written)
         return
     if not yes:
         person_id, email = _confirm_erasure(app, person_id, email), None
@@ -109,19 +146,46 @@ def subject_erase(
         receipt = erasure.execute(
             work.session, app.settings, work.actor, person, reason=reason, request_id=request_id
         )
-    if target is None:
-        show_document(receipt, "erasure receipt", as_json)
-    else:
-        written = write_receipt(
-            app.settings, receipt, fmt=fmt, out=target, lang=lang, replace=force
-        )
-        _show_written(receipt, as_json, "erasure receipt", written)
+    _issue(app, receipt, issue)
     queued = [s["push"] for s in receipt.get("systems", ()) if s.get("push")]
-    if queued and not as_json:
+    if queued and not issue.as_json:
         with app.sessions() as session:
             when = when_it_happens(app.settings, session, "the LMS account is suspended")
         out.print(f"next: {when}; the deletion itself follows as each LMS mode allows "
                   "(`bridge push list` shows where each push stands)")
+
+
+@subject.command("receipt")
+@person_option
+@request_option
+@receipt_options
+@click.pass_obj
+def subject_receipt(
+    app: App,
+    person_id: int | None,
+    request_id: int | None,
+    issue: Issue,
+) -> None:
+    """Issue the receipt of a past erasure again, from the register's record of it.
+
+    Per system: what was erased, what remains and why, requested when, and confirmed when
+    once the LMS read-back verified the deletion (until then it says requested)."""
+    _check_receipt_target(issue)
+    with app.unit_of_work("subject") as work:
+        receipt = erasure_record.reissue(
+            work.session, work.actor, person_id=person_id, request_id=request_id
+        )
+    _issue(app, receipt, issue)
+
+
+def _issue(app: App, receipt: dict[str, object], issue: Issue) -> None:
+    """Print the receipt, or write it to the target and say where it went."""
+    if issue.target is None:
+        show_document(receipt, "erasure receipt", issue.as_json)
+        return
+    written = write_receipt(app.settings, receipt, fmt=issue.fmt, out=issue.target,
+                            lang=issue.lang, replace=issue.force)
+    _show_written(receipt, issue.as_json, "erasure receipt", written)
 
 
 def _show_written(

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bridge.clock import utcnow
 from bridge.errors import UsageError
+from bridge.services.push.confirmation import record_verified
 from bridge.store.models import LmsAccount, OutboxCommand
 
 #: Backoff of transient failures: 2 s, 4 s, 8 s … capped at 10 minutes, with jitter.
@@ -207,6 +208,7 @@ def settle(
         command.state = outcome.state
         if outcome.state == "done":
             command.done_at = command.verified_at = now
+            record_verified(session, command, now)  # an erasure's LMS part, if it is one
         elif outcome.state == "pending":
             command.next_attempt_at = now + backoff(command.attempts)
         elif outcome.state == "waiting":

@@ -18,6 +18,7 @@ from bridge.services import audit
 from bridge.services.access.suppression import suppress
 from bridge.services.audit import Actor
 from bridge.services.push.outbox import OPEN_STATES, Push, enqueue_for_accounts, reachable
+from bridge.services.rights import erasure_record
 from bridge.services.rights.holds import HOLD_KEEPS
 from bridge.services.rights.requests import link_artefact
 from bridge.services.rights.residue import (
@@ -242,6 +243,7 @@ def execute(
     person.status = "erased"
     receipt = _receipt(settings, actor, person.id, steps, push_ids, request_id, reason, now)
     link_artefact(session, request_id, person.id, "erasure", receipt)
+    erasure_record.keep(session, receipt, now)
     audit.record(
         session,
         actor,

@@ -18,6 +18,7 @@ from bridge.clock import utcnow
 from bridge.errors import UsageError
 from bridge.services import audit
 from bridge.services.audit import Actor
+from bridge.services.rights.erasure_record import acknowledge_for_request
 from bridge.settings.durations import add_months
 
 # Re-exported: the commands offer them as choices.
@@ -134,6 +135,7 @@ def close(session: Session, actor: Actor, request_id: int, *, outcome: str) -> S
     if not outcome.strip():
         raise UsageError("--outcome is required")
     request.status, request.outcome, request.closed_at = "closed", outcome.strip(), utcnow()
+    acknowledge_for_request(session, request.id, request.closed_at)
     audit.record(
         session,
         actor,

@@ -193,6 +193,13 @@ WORDS = MappingProxyType(
             "no. {push}). It is complete only once the system has confirmed it; this receipt "
             "does not yet include that confirmation.",
         ),
+        "lms_confirmed": (
+            "Verkkokurssijärjestelmä vahvisti tietojesi poiston {when} (toimeksianto nro "
+            "{push}): järjestelmästä luettu tila näytti tietosi poistetuiksi.",
+            "The online-course system confirmed the erasure of your data on {when} (order "
+            "no. {push}): the state read back from the system showed your data erased.",
+        ),
+        "confirmed_at": ("Vahvistettu", "Confirmed"),
         "lms_planned": (
             "Tietojesi poistoa pyydetään verkkokurssijärjestelmältä.",
             "Erasure of your data will be requested from the online-course system.",

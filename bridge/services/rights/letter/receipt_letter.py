@@ -1,9 +1,11 @@
 """The erasure receipt and the erasure plan (``--dry-run``) as letters to the person: per
 system what was (or will be) erased, what remains and why.
 
-They read the dicts :mod:`bridge.services.rights.erasure` produces, unchanged. For an LMS
-the receipt says the erasure was *requested*: the push is queued when the receipt is made,
-and the letter never claims more than the read-back shows (CONTRACTS 6).
+They read the dicts :mod:`bridge.services.rights.erasure` produces, unchanged, or as
+:mod:`bridge.services.rights.erasure_record` issues them again. For an LMS the receipt says
+the erasure was *requested* until the read-back has verified the deletion, then
+*confirmed* with the date: the letter never claims more than the read-back shows
+(CONTRACTS 6).
 """
 
 from __future__ import annotations
@@ -70,9 +72,15 @@ class ErasureLetter(Fields):
             ],
         )
 
-    def lms(self, name: str, mode: str, push: Any) -> str:
+    def lms(self, name: str, mode: str, push: Any, confirmed_at: Any = None) -> str:
+        """An LMS part: planned, requested, or confirmed on the day its read-back showed
+        the deletion (only then; CONTRACTS 6)."""
         v = self.v
-        if self.done:
+        if self.done and confirmed_at:
+            said = escape(
+                v.text("lms_confirmed").format(when=v.when(confirmed_at), push=push)
+            )
+        elif self.done:
             said = escape(v.text("lms_requested").format(push=push))
         else:
             said = v.word("lms_planned")
@@ -118,7 +126,9 @@ def render_receipt(receipt: dict[str, Any], voice: Voice) -> str:
     for system in receipt.get("systems", []):
         if "mode" in system:
             name = str(system["system"]).removeprefix("LMS connector ")
-            body.append(letter.lms(name, system["mode"], system.get("push")))
+            body.append(
+                letter.lms(name, system["mode"], system.get("push"), system.get("confirmed_at"))
+            )
         else:
             body.append(
                 letter.register(
@@ -142,6 +152,8 @@ def render_receipt(receipt: dict[str, Any], voice: Voice) -> str:
     ]
     if receipt.get("request_id"):
         meta.append(f"{v.word('request_number')} {escape(str(receipt['request_id']))}")
+    if receipt.get("confirmed_at"):
+        meta.append(f"{v.word('confirmed_at')} {v.when(receipt['confirmed_at'])}")
     return page(v.lang, v.text("receipt_title"), " · ".join(meta), body)
 
 
