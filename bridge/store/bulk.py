@@ -54,7 +54,6 @@ def read_hashes(
     # batch (so SQLite keeps one prepared copy), and CROSS JOIN makes SQLite walk the keys
     # and probe the unique index for each, where a row-value IN list scanned every row of
     # the connector.
-    wanted = [list(key) for key in keys]
     matched = " AND ".join(
         f"t.\"{c}\" = json_extract(k.value, '$[{i}]')" for i, c in enumerate(key_columns)
     )
@@ -63,7 +62,7 @@ def read_hashes(
     )
     sql = (f'SELECT {selected} FROM json_each(?) AS k CROSS JOIN "{table.name}" AS t '
            f"ON t.connector = ? AND {matched}")
-    yield from connection.exec_driver_sql(sql, (json.dumps(wanted), connector))
+    yield from connection.exec_driver_sql(sql, (json.dumps(keys), connector))  # tuples as arrays
 
 
 def bigint_array(values: Iterable[int]) -> str:

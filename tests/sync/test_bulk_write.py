@@ -85,6 +85,21 @@ def test_fast_hash_is_the_records_own_hash() -> None:
         GradeRecord(lms_item_id=1, lms_user_id=3, lms_course_id=3, grade=1e300),
         UserRecord(lms_user_id=9, username=None, first_name="Ö", last_name=None, email=None,
                    custom_fields=(("b", "2"), ("a", "1"))),
+        UserRecord(lms_user_id=10, username="x", first_name=None, last_name=None, email=None,
+                   custom_fields=(("%s", "1"),)),
+        EnrolmentRecord(lms_course_id=1, lms_user_id=2, roles=("student", "teacher"),
+                        groups=("a,b",)),
+        EnrolmentRecord(lms_course_id=1, lms_user_id=3),
+        SubmissionRecord(lms_submission_id=1, lms_assignment_id=2, lms_user_id=None,
+                         group_id=4, status="new", attempt=0, grading_status=None,
+                         online_text="\x00\\u0000", files=(
+                             SubmissionFile("b.txt", "/", 3, None, 5),
+                             SubmissionFile("a\u00e4", "/x/", 4, "text/plain", None))),
+        MessageRecord(lms_message_id=1, lms_conversation_id=2, from_user_id=3,
+                      member_ids=(1, True), text="", time_created=0),
+        # a value that is not of its declared type: a list where text belongs
+        GradeRecord(lms_item_id=1, lms_user_id=4, lms_course_id=3, grade=None,
+                    feedback=["a", {"b": (1, 2.5)}]),  # type: ignore[arg-type]
     ]
     for record in [*_records(3), *odd]:
         codec = codec_for(type(record), TABLE_OF[type(record)].__table__)

@@ -76,6 +76,10 @@ class SuppressionList:
             self._ids[lms_user_id] = self.lms_hash(lms_user_id) in self.hashes
         return self._ids[lms_user_id]
 
+    def may_block(self) -> bool:
+        """Whether :meth:`blocks` can be true for any record."""
+        return bool(self.hashes)
+
     def blocks(self, record: Record) -> bool:
         if not self.hashes:
             return False

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import cache
 from typing import Any
 
@@ -73,12 +73,13 @@ def _has_nul(value: Any) -> bool:
 
 
 class RowFit:
-    """A quick yes for the rows that fit (nearly all of them), checked on the row as it
-    goes to the database: text within its column's length and free of NUL, integers
-    within their column's range, and JSON documents free of an escaped NUL (``\\u0000``,
-    which a backslash written as text can also show, so a no here is only a doubt).
-    A row it does not pass gets :func:`misfit`'s full, ordered look at the record, which
-    names the first field at fault or clears the doubt."""
+    """Where to look for a quick yes for the rows that fit (nearly all of them); :meth:`check`
+    makes the check. It looks at the row as it goes to the database: text within its
+    column's length and free of NUL, integers within their column's range, and JSON
+    documents free of an escaped NUL (``\\u0000``, which a backslash written as text can
+    also show, so a no here is only a doubt). A row it does not pass gets :func:`misfit`'s
+    full, ordered look at the record, which names the first field at fault or clears the
+    doubt."""
 
     def __init__(self, table: sa.Table, columns: Sequence[str]) -> None:
         self.texts: list[tuple[int, float]] = []
@@ -95,25 +96,33 @@ class RowFit:
             elif isinstance(kind, sa.JSON):
                 self.documents.append(i)
 
-    def __call__(self, row: Sequence[Any]) -> bool:
+    def check(self) -> Callable[[Sequence[Any]], bool]:
+        """The check as one function with the positions and limits written into its code
+        (it runs once per written row: no loop, no tuple to unpack per column)."""
+        lines = ["def fits(row):"]
         for i, length in self.texts:
-            value = row[i]
-            if value.__class__ is str and (len(value) > length or "\x00" in value):
-                return False
+            too_long = "" if length == math.inf else f"len(value) > {int(length)} or "
+            lines += [f"    value = row[{i}]",
+                      f"    if value.__class__ is str and ({too_long}'\\x00' in value):",
+                      "        return False"]
         for i, limit in self.numbers:
-            value = row[i]
-            if value.__class__ is int and not -limit <= value < limit:
-                return False
+            lines += [f"    value = row[{i}]",
+                      f"    if value.__class__ is int and not {-limit} <= value < {limit}:",
+                      "        return False"]
         for i in self.documents:
-            value = row[i]
-            if value.__class__ is str and "\\u0000" in value:
-                return False
-        return True
+            lines += [f"    value = row[{i}]",
+                      "    if value.__class__ is str and '\\\\u0000' in value:",
+                      "        return False"]
+        lines.append("    return True")
+        namespace: dict[str, Any] = {}
+        exec("\n".join(lines), namespace)  # only positions and numbers go into the text
+        fits: Callable[[Sequence[Any]], bool] = namespace["fits"]
+        return fits
 
 
 @cache
-def row_fit(table: sa.Table, columns: tuple[str, ...]) -> RowFit:
-    return RowFit(table, columns)
+def row_fit(table: sa.Table, columns: tuple[str, ...]) -> Callable[[Sequence[Any]], bool]:
+    return RowFit(table, columns).check()
 
 
 def misfit_reject(stream: str, record: Record) -> Reject | None:

@@ -78,6 +78,11 @@ class RecordStore:
         """Write ``records`` in the caller's transaction (one batch of one stream)."""
         stats = WriteStats()
         by_type: dict[type[Record], list[Record]] = {}
+        if not self._may_set_aside():
+            kinds = set(map(type, records))
+            if len(kinds) == 1:  # a stream's batch is mostly of one record type
+                by_type[kinds.pop()] = list(records)
+                records = ()
         for record in records:
             if self.suppression is not None and self.suppression.blocks(record):
                 stats.suppressed += 1
@@ -91,6 +96,12 @@ class RecordStore:
         for record_type, typed in by_type.items():
             stats.add(self._store_table(session, record_type, typed))
         return stats
+
+    def _may_set_aside(self) -> bool:
+        """Whether suppression or retention can keep any record of the stream out."""
+        return (self.suppression is not None and self.suppression.may_block()) or (
+            self.retention is not None and self.retention.may_block(self.stream)
+        )
 
     def _store_table(
         self, session: Session, record_type: type[Record], records: list[Record]

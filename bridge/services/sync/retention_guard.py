@@ -59,6 +59,10 @@ class RetentionGuard:
         secret = register_secret(settings) if tombstones else b""
         return cls(connector, floors, tombstones, secret)
 
+    def may_block(self, stream: str) -> bool:
+        """Whether :meth:`blocks` can be true for any record of ``stream``."""
+        return stream in self.floors or bool(self.tombstones)
+
     def blocks(self, stream: str, record: Record) -> bool:
         floor = self.floors.get(stream)
         if floor is not None:

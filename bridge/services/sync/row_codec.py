@@ -4,8 +4,10 @@ Change detection and row building run once per record on every sync, so they are
 write path's inner loop. Each record type gets a :class:`TableCodec` built once: it knows
 the column order, which fields hold JSON and which nested dataclasses the hash must see
 as dicts, and turns a record into ``(key, hash, values)`` with attribute reads, one
-``json.dumps`` for the hash and one per JSON column. The hash is the same string as
-``Record.hash`` (stored hashes stay valid across versions); a test holds the two equal.
+encoding of the hashed values as an array (put into the type's fixed text of keys, so
+no key is encoded per record) and one per non-empty JSON column. The hash is the same
+string as ``Record.hash`` (stored hashes stay valid across versions); a test holds the
+two equal.
 """
 
 from __future__ import annotations
@@ -43,14 +45,25 @@ BOOKKEEPING = (
 #: Columns an update leaves as they were (besides the key).
 KEEP_ON_UPDATE = frozenset({"id", "connector", "first_seen_at", "person_id", "source"})
 
-_json = json.dumps  # what SQLAlchemy's JSON type stores on both dialects
+
+def _dumps_encoder() -> Callable[[Any], str]:
+    """``json.dumps`` (what SQLAlchemy's JSON type stores on both dialects) for a list or
+    dict, with the C encoder made once instead of on every call."""
+    if c_make_encoder is None:
+        return json.dumps
+    encoder = c_make_encoder(None, json.JSONEncoder().default, encode_basestring_ascii, None,
+                             ": ", ", ", False, False, True)
+    return lambda value: "".join(encoder(value, 0))
+
+
+_json = _dumps_encoder()
 
 
 def _stored(name: str, value: Any) -> Any:
     """A tuple field as the JSON its column stores (pairs as an object, others as a list)."""
     if name in PAIR_FIELDS:
-        return _json({str(k): v for k, v in value})
-    return _json([_plain(item) for item in value])
+        return _json({str(k): v for k, v in value}) if value else "{}"
+    return _json([_plain(item) for item in value]) if value else "[]"
 
 
 #: The same few role, group and setting lists recur on thousands of rows: their JSON is
@@ -110,6 +123,24 @@ def _hash_encoder() -> Callable[[Any], str]:
 
 
 _encode_sorted = _hash_encoder()
+
+#: Between the top-level values of :func:`_encode_apart`'s array: a control character,
+#: which JSON always writes escaped, so it occurs nowhere else in the text.
+_APART = "\x00"
+_encode_apart = (
+    None if c_make_encoder is None
+    else c_make_encoder(None, str, encode_basestring_ascii, None, ":", _APART,
+                        False, False, True)
+)
+
+
+def _hashed_json(value: tuple[Any, ...]) -> str:
+    """A tuple field as the content hash encodes it (nested records as sorted dicts)."""
+    return _encode_sorted([_plain(item, ordered=True) for item in value])
+
+
+#: Text tuples (roles, groups, settings) recur; equal ones always encode alike.
+_hashed_text_json = lru_cache(maxsize=4096)(_hashed_json)
 
 
 def _getter(names: Sequence[str]) -> Callable[[Any], tuple[Any, ...]]:
@@ -173,18 +204,46 @@ class TableCodec:
         self._read_fields = _getter(self.fields)
         #: The record's key as a tuple.
         self.read_key = _getter(self.key_fields)
-        # positions in the row, after ``connector``
         text = {f.name for f in dataclasses.fields(record_type) if str(f.type) in _TEXT_TUPLES}
+        # The hash's text is the object's keys, fixed per type, around the values: the
+        # values are encoded as one array (no key encoded per record), split apart, and
+        # put into this template; tuple fields are encoded on their own.
+        keys = [encode_basestring_ascii(name).replace("%", "%%") for name in self._hashed]
+        self._hash_template = "{" + ",".join(f"{key}:%s" for key in keys) + "}"
+        self._hashed_tuples = tuple(
+            (i, _hashed_text_json if self._hashed[i] in text else _hashed_json)
+            for i in self._nested
+        )
+        # positions in the row, after ``connector``
         self._json_at = tuple(
             (i, name, _stored_text if name in text else _stored)
             for i, name in enumerate(self.fields, 1) if name in self.json_fields
         )
         self._email_at = self.fields.index("email") + 1 if self.with_email else -1
-        self._ref_infix = f":{record_type.__name__}:"
+        #: ``source_ref`` after the connector: ``:Type:key/key`` (each key field as ``str``).
+        self._ref_template = f":{record_type.__name__}:" + "/".join(["%s"] * len(self.key_fields))
 
     def digest(self, record: Record) -> str:
         """The record's content hash (the same string as ``Record.hash``)."""
         values = self._read_hashed(record)
+        if _encode_apart is None:
+            return self._digest_of_dict(values)
+        tuples: list[tuple[int, str]] = []
+        if self._hashed_tuples:
+            values = list(values)
+            for i, encode in self._hashed_tuples:
+                if values[i]:  # an empty one is "[]" in the array too
+                    tuples.append((i, encode(values[i])))
+                    values[i] = None
+        parts = "".join(_encode_apart(values, 0))[1:-1].split(_APART)
+        if len(parts) != len(self._hashed):  # a value held an array or object of its own
+            return self._digest_of_dict(self._read_hashed(record))
+        for i, text in tuples:
+            parts[i] = text
+        return sha256((self._hash_template % tuple(parts)).encode()).hexdigest()
+
+    def _digest_of_dict(self, values: Sequence[Any]) -> str:
+        """:meth:`digest` the plain way: the dict of the hashed fields, encoded."""
         if self._nested:
             values = list(values)
             for i in self._nested:
@@ -239,13 +298,16 @@ class TableCodec:
     ) -> tuple[Any, ...]:
         """The row's values; ``tail`` is (run_id, source, first_seen_at, changed_at),
         converted once per batch by the caller."""
+        run_id, source, first_seen_at, changed_at = tail
+        ref = connector + self._ref_template % key
+        if not self._json_at and not self.with_email:  # plain values: no list to adjust
+            return (connector, *self._read_fields(record),
+                    digest, run_id, source, ref, first_seen_at, changed_at, None)
         values = [connector, *self._read_fields(record)]
         for i, name, encode in self._json_at:
             values[i] = encode(name, values[i])
         if self.with_email:
             values.append(normalise_email(values[self._email_at]))
-        run_id, source, first_seen_at, changed_at = tail
-        ref = connector + self._ref_infix + "/".join(map(str, key))
         values += (digest, run_id, source, ref, first_seen_at, changed_at, None)
         return tuple(values)
 
