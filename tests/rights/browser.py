@@ -73,6 +73,14 @@ class _Text(HTMLParser):
             self.parts.append(data)
 
 
+def page_text(html: str) -> str:
+    """The text a person sees in a page's HTML, each block on its own line."""
+    parser = _Text()
+    parser.feed(html.replace("<", "\n<"))
+    lines = (" ".join(line.split()) for line in "".join(parser.parts).splitlines())
+    return "\n".join(line for line in lines if line)
+
+
 def visible_text(page: Path, profile: Path) -> tuple[str, str]:
     """(the rendered DOM, the text a person sees in it)."""
     dom = _run(page, profile, "--dump-dom")
