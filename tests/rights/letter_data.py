@@ -145,6 +145,9 @@ def learner(register: Register) -> None:
             ),
         ]
     register.add(*rows)
+    # What the controller and the person wrote themselves is in Finnish, as it would be.
+    config = register.config.read_text(encoding="utf-8")
+    register.config.write_text(config.replace("Moodle hosting", "Moodlen ylläpito"))
     with register.sessions() as session, session.begin():
         for statement, values in (
             (
@@ -172,5 +175,6 @@ def learner(register: Register) -> None:
             ("UPDATE lms_messages SET text = 'Hyvä työ, Aino!'", {}),
             ("UPDATE lms_submissions SET online_text = 'Hitsasin sauman TIG-menetelmällä.'", {}),
             ("UPDATE lms_assignments SET name = 'Essee saumoista'", {}),
+            ("UPDATE consents SET evidence = 'verkkolomake'", {}),
         ):
             session.execute(sa.text(statement), values)

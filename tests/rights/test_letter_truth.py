@@ -200,11 +200,6 @@ def test_the_pdf_is_a_posted_letter(register: Register, tmp_path: Path) -> None:
 
 def test_no_line_of_the_finnish_letter_is_english(register: Register, tmp_path: Path) -> None:
     learner(register)
-    # What the controller and the person wrote themselves is in Finnish, as it would be.
-    config = register.config.read_text(encoding="utf-8")
-    register.config.write_text(config.replace("Moodle hosting", "Moodlen ylläpito"))
-    with register.sessions() as session, session.begin():
-        session.execute(sa.text("UPDATE consents SET evidence = 'verkkolomake'"))
     register.json(
         "consent", "withdraw", "--person", "1", "--purpose", "service", "--reason", "pyysi"
     )
