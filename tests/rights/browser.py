@@ -50,6 +50,20 @@ def screenshot(page: Path, target: Path, *, width: int = 1000, height: int = 260
     return target
 
 
+def pdf_pages(pdf: Path, prefix: Path, *, last: int = 2, dpi: int = 70) -> list[Path]:
+    """The first ``last`` pages of a PDF as PNG pictures, drawn by poppler's pdftoppm (the
+    test is skipped, saying why, when it is not installed)."""
+    tool = shutil.which("pdftoppm")
+    if tool is None:
+        pytest.skip("pdftoppm not found: install Debian's poppler-utils (.ci/run does)")
+    command = [tool, "-png", "-r", str(dpi), "-f", "1", "-l", str(last), str(pdf), str(prefix)]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr[-2000:]
+    pages = sorted(prefix.parent.glob(f"{prefix.name}-*.png"))
+    assert pages and all(p.read_bytes().startswith(b"\x89PNG") for p in pages)
+    return pages
+
+
 class _Text(HTMLParser):
     """The text of a page's body, as a person sees it: no tags, no style, no script."""
 
@@ -71,6 +85,14 @@ class _Text(HTMLParser):
     def handle_data(self, data: str) -> None:
         if not self.hidden:
             self.parts.append(data)
+
+
+def page_text(html: str) -> str:
+    """The text a person sees in a page's HTML, each block on its own line."""
+    parser = _Text()
+    parser.feed(html.replace("<", "\n<"))
+    lines = (" ".join(line.split()) for line in "".join(parser.parts).splitlines())
+    return "\n".join(line for line in lines if line)
 
 
 def visible_text(page: Path, profile: Path) -> tuple[str, str]:

@@ -114,6 +114,25 @@ def consent(pid: int, channel: str, status: str = "granted") -> Consent:
     )
 
 
+def log_entry(uid: int, course: int, log_id: int, time: int, **event: Any) -> LmsLogEntry:
+    """A log row of Moodle's standard store about ``uid`` in ``course`` (a course view
+    unless ``event`` names the event class, component, action, target and crud)."""
+    defaults = {"component": "core", "action": "viewed", "target": "course", "crud": "r"}
+    return LmsLogEntry(
+        connector="moodle",
+        lms_log_id=log_id,
+        edu_level=2,
+        context_id=1,
+        context_level=50,
+        context_instance_id=course,
+        user_id=uid,
+        course_id=course,
+        time_created=time,
+        content_hash="h",
+        **(defaults | event),
+    )
+
+
 def lms_person(
     register: Register,
     pid: int,
@@ -212,23 +231,7 @@ def lms_person(
             time_created=ts(activity),
             content_hash="h",
         ),
-        LmsLogEntry(
-            connector="moodle",
-            lms_log_id=uid,
-            event_name="\\core\\event\\viewed",
-            component="core",
-            action="viewed",
-            target="course",
-            crud="r",
-            edu_level=2,
-            context_id=1,
-            context_level=50,
-            context_instance_id=course,
-            user_id=uid,
-            course_id=course,
-            time_created=ts(activity),
-            content_hash="h",
-        ),
+        log_entry(uid, course, uid, ts(activity), event_name="\\core\\event\\viewed"),
         CustomerRelationship(
             person_id=pid,
             kind="contract",

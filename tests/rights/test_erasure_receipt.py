@@ -73,8 +73,7 @@ def test_the_receipt_is_issued_again_from_the_record_without_a_request(
     assert lms["confirmed_at"] is None and lms["state"].startswith("requested")
 
     letter = tmp_path / "again.html"
-    register.json("subject", "receipt", "--person", "1", "--format", "html", "--out",
-                  str(letter))
+    register.json("subject", "receipt", "--person", "1", "--format", "html", "--out", str(letter))
     html = letter.read_text(encoding="utf-8")
     assert "Vahvistus tietojesi poistamisesta" in html
     assert "tämä kuitti ei vielä sisällä vahvistusta" in html
@@ -90,9 +89,7 @@ def test_the_record_of_an_erasure_holds_none_of_the_erased_values(register: Regi
     register.json("subject", "erase", "--person", "1", "--yes")
     with register.sessions() as session:
         [record] = session.scalars(sa.select(ErasureRecord)).all()
-        text = json.dumps(
-            [record.receipt, record.lms_confirmed], ensure_ascii=False
-        ).casefold()
+        text = json.dumps([record.receipt, record.lms_confirmed], ensure_ascii=False).casefold()
     assert record.person_id == 1 and record.confirmed_at is None
     assert not [v for v in ERASED_VALUES if v.casefold() in text]
 
@@ -100,7 +97,13 @@ def test_the_record_of_an_erasure_holds_none_of_the_erased_values(register: Regi
 def test_the_receipt_is_found_by_its_request_too(register: Register) -> None:
     _learner(register)
     opened = register.json(
-        "request", "open", "--person", "1", "--type", "erasure", "--received",
+        "request",
+        "open",
+        "--person",
+        "1",
+        "--type",
+        "erasure",
+        "--received",
         date.today().isoformat(),
     )
     register.json("subject", "erase", "--person", "1", "--yes", "--request", str(opened["id"]))

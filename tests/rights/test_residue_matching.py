@@ -9,8 +9,14 @@ from bridge.store.models import LmsAccount, Person
 
 def identifiers() -> Identifiers:
     person = Person(first_name="Ella", last_name="Mäkinen", email="ella.makinen@example.fi")
-    account = LmsAccount(connector="moodle", lms_user_id=7, username="emakinen",
-                         first_name="Ella", last_name="Mäkinen", email="Ella.Makinen@example.fi")
+    account = LmsAccount(
+        connector="moodle",
+        lms_user_id=7,
+        username="emakinen",
+        first_name="Ella",
+        last_name="Mäkinen",
+        email="Ella.Makinen@example.fi",
+    )
     return Identifiers.of(person, [account])
 
 

@@ -2,7 +2,8 @@
 
 JSON format (``format`` = ``lms-registry-bridge/subject-export``, ``version`` = 1):
 
-- ``controller`` (N1), ``register`` (N2), ``legal_basis`` (N3: ``code`` and ``text``),
+- ``controller`` (N1), ``register`` (N2), ``recipient`` (the letter's address block),
+  ``legal_basis`` (N3: ``code`` and ``text``),
   ``purposes`` (N4), ``sources`` (N7: what each ``source`` value means),
   ``recipients`` (N8: processors from ``[processors]``), ``transfers`` (N9: where each
   LMS is hosted), ``retention`` (N10: period per category and the holds on the person),
@@ -12,7 +13,9 @@ JSON format (``format`` = ``lms-registry-bridge/subject-export``, ``version`` = 
   ``consents_and_marketing`` (c) and ``lms_data`` (d). An LMS item is one account:
   its profile, ``courses`` (each with ``enrolment``, ``grades`` and ``assignments`` with
   the person's ``submissions`` and submitted texts and ``assignment_grades``),
-  ``messages`` (the conversations the person is in) and ``activity_log``.
+  ``messages`` (the conversations the person is in), ``activity_log`` and ``access``
+  (:mod:`bridge.services.rights.export_access`: what the bridge asked of the login and
+  what the read-back verified).
 - Every item carries ``provenance`` (N7): ``source``, ``source_ref``, ``first_seen_at``,
   ``changed_at``, ``last_seen_at``, ``removed_in_lms_at``. LMS times are ISO-8601 UTC.
 
@@ -75,6 +78,7 @@ def build(
             "contact_phone": controller.contact_phone,
         },
         "register": {"name": settings.register.name},
+        "recipient": _recipient(person, groups["lms_data"]),
         "legal_basis": {
             "code": person.legal_basis,
             "text": notice.legal_basis_text(person.legal_basis),
@@ -121,6 +125,14 @@ def build(
     }
 
 
+def _recipient(person: Person, accounts: list[dict[str, Any]]) -> dict[str, Any]:
+    """Whom the posted letter is addressed to: the person's name, and the place the register
+    knows for them (the LMS profile's city and country) where it knows one."""
+    name = " ".join(part for part in (person.first_name, person.last_name) if part)
+    place = next((a for a in accounts if a.get("city") or a.get("country")), {})
+    return {"name": name, "city": place.get("city"), "country": place.get("country")}
+
+
 def _default(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.isoformat().replace("+00:00", "Z")
@@ -131,7 +143,11 @@ def _default(value: Any) -> Any:
 
 def voice(settings: Settings, lang: str | None) -> Voice:
     """The letter's language (``--lang``, else ``register.language``) and time zone."""
-    return Voice(lang or settings.register.language, ZoneInfo(settings.controller.timezone))
+    return Voice(
+        lang or settings.register.language,
+        ZoneInfo(settings.controller.timezone),
+        {name: connector.kind for name, connector in settings.connectors.items()},
+    )
 
 
 def serialise(document: dict[str, Any], fmt: str, render: Callable[[dict[str, Any]], str]) -> bytes:

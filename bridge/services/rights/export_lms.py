@@ -10,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from bridge.services.rights.export_access import access_state
 from bridge.services.rights.export_items import all_rows, item
 from bridge.store.models import (
     LmsAccount,
@@ -24,7 +25,7 @@ from bridge.store.models import (
     LmsSubmission,
     Person,
 )
-from bridge.store.queries import conversation_message_ids, lms_accounts
+from bridge.store.queries import consents_of, conversation_message_ids, lms_accounts
 
 
 def _course_data(session: Session, account: LmsAccount) -> list[dict[str, Any]]:
@@ -110,7 +111,7 @@ def _course_data(session: Session, account: LmsAccount) -> list[dict[str, Any]]:
                     item(
                         g,
                         ("grade", "feedback", "graded_at", "hidden", "overridden"),
-                        item=items[g.lms_item_id].name if g.lms_item_id in items else None,
+                        **_grade_item(items.get(g.lms_item_id)),
                     )
                     for g in grades
                     if g.lms_course_id == course_id
@@ -148,8 +149,22 @@ def _course_data(session: Session, account: LmsAccount) -> list[dict[str, Any]]:
     return result
 
 
+def _grade_item(grade_item: LmsGradeItem | None) -> dict[str, Any]:
+    """What a grade is of: the item's name, its type (``course`` for the course total) and
+    the scale's range."""
+    if grade_item is None:
+        return {"item": None}
+    return {
+        "item": grade_item.name,
+        "item_type": grade_item.item_type,
+        "grade_min": grade_item.grade_min,
+        "grade_max": grade_item.grade_max,
+    }
+
+
 def lms_data(session: Session, person: Person) -> list[dict[str, Any]]:
     accounts = []
+    consents = consents_of(session, person.id)
     for account in lms_accounts(session, person.id):
         message_ids = conversation_message_ids(session, account)
         messages = all_rows(
@@ -192,6 +207,7 @@ def lms_data(session: Session, person: Person) -> list[dict[str, Any]]:
                         "custom_fields",
                     ),
                 ),
+                "access": access_state(session, account, consents),
                 "courses": _course_data(session, account),
                 "messages": [
                     item(
@@ -210,6 +226,7 @@ def lms_data(session: Session, person: Person) -> list[dict[str, Any]]:
                             "component",
                             "action",
                             "target",
+                            "crud",
                             "course_id",
                             "ip",
                             "origin",

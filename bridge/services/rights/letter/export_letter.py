@@ -13,6 +13,12 @@ from typing import Any
 from bridge import notice
 from bridge.services.rights.letter.export_sections import closing_sections
 from bridge.services.rights.letter.fields import Fields
+from bridge.services.rights.letter.lms_values import (
+    access_text,
+    enrolment_state,
+    grade_item,
+    grade_text,
+)
 from bridge.services.rights.letter.page import page, paragraph, record, section, subsection
 from bridge.services.rights.letter.values import Voice
 
@@ -25,6 +31,8 @@ NOT_SHOWN = frozenset(
         "lms_user_id",
         "connector",
         "custom_fields",
+        "suspended",
+        "access",
         "provenance",
         "link",
         "courses",
@@ -100,11 +108,12 @@ class ExportLetter(Fields):
         }
         title = f"{self.v.word('account')}: {escape(str(account.get('username') or ''))}"
         profile = [
-            (self.v.word("connector"), escape(str(account.get("connector", "")))),
+            (self.v.word("connector"), self.v.system(str(account.get("connector", "")))),
             *self.rows(account, shown(account)),
-            (
-                self.v.word("custom_fields"),
-                self.value("custom_fields", account.get("custom_fields")),
+            (self.v.word("access"), access_text(self.v, account.get("access") or {})),
+            *(
+                (self.v.profile_field(str(name)), escape(str(value)))
+                for name, value in (account.get("custom_fields") or {}).items()
             ),
             (self.v.word("provenance"), self.provenance(account.get("provenance"))),
         ]
@@ -148,10 +157,23 @@ class ExportLetter(Fields):
             ]
         )
         grades = self.grid(
-            entry.get("grades", []), ("item", "grade", "feedback", "graded_at", "hidden")
+            [
+                {
+                    **g,
+                    "item": grade_item(self.v, g),
+                    "grade": grade_text(self.v, g),
+                    "hidden": g.get("hidden") or None,  # said only where it is so
+                }
+                for g in entry.get("grades", [])
+            ],
+            ("item", "grade", "feedback", "graded_at", "hidden"),
         )
+        heading = f"{self.v.word('course')}: {escape(str(name))}"
+        state = enrolment_state(entry.get("enrolment"), has_grades=bool(grades))
+        if state:
+            heading += f" ({self.v.code('enrolment', state)})"
         return subsection(
-            f"{self.v.word('course')}: {escape(str(name))}",
+            heading,
             [
                 facts,
                 subsection(self.v.word("grades"), [grades], level=5) if grades else "",
@@ -215,7 +237,11 @@ class ExportLetter(Fields):
             else:
                 empty.append(escape(notice.SECTIONS[key][v.lang][0].lower()))
         if empty:
-            body.append(f"<p>{v.word('nothing_in')} {', '.join(empty)}.</p>")
+            also = ""
+            if doc["categories"].get("lms_data", {}).get("items"):
+                lms_title = notice.SECTIONS["lms_data"][v.lang][0]
+                also = " " + escape(v.text("nothing_in_lms").format(section=v.quote(lms_title)))
+            body.append(f"<p>{v.word('nothing_in')} {', '.join(empty)}.{also}</p>")
         body.extend(closing_sections(self, doc))
         meta = [
             f"{v.word('prepared')} {v.when(doc['generated_at'])}",
@@ -223,8 +249,20 @@ class ExportLetter(Fields):
         ]
         if doc.get("request_id"):
             meta.append(f"{v.word('request_number')} {escape(str(doc['request_id']))}")
-        heading = f"{v.text('export_title')} “{doc['register']['name']}”"
-        return page(v.lang, heading, " · ".join(meta), body)
+        heading = f"{v.text('export_title')} {v.quote(doc['register']['name'])}"
+        recipient = doc.get("recipient") or {}
+        return page(
+            v.lang,
+            heading,
+            " · ".join(meta),
+            body,
+            sender=(controller.get("name") or "", controller.get("address") or ""),
+            recipient=(
+                recipient.get("name") or "",
+                recipient.get("city") or "",
+                v.country(recipient.get("country") or ""),
+            ),
+        )
 
 
 def render_export(document: dict[str, Any], voice: Voice) -> str:

@@ -27,12 +27,12 @@ def closing_sections(fields: Fields, doc: dict[str, Any]) -> list[str]:
             escape(p["name"]),
             escape(p.get("purpose") or ""),
             escape(p.get("dpa_reference") or ""),
-            escape(p.get("hosting_country") or ""),
+            escape(v.country(p.get("hosting_country") or "")),
         ]
         for p in recipients.get("processors", [])
     ]
     systems = [
-        [escape(s["system"]), escape(s.get("hosting_country") or "")]
+        [v.system(s["system"]), escape(v.country(s.get("hosting_country") or ""))]
         for s in (doc.get("transfers") or {}).get("systems", [])
     ]
     sources = [[escape(notice.source_text(code, lang))] for code in (doc.get("sources") or {})]

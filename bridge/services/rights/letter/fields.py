@@ -9,7 +9,7 @@ from typing import Any
 
 from bridge import notice
 from bridge.services.rights.letter.page import Row, table
-from bridge.services.rights.letter.values import Voice, clean_html, file_size, is_empty
+from bridge.services.rights.letter.values import Voice, clean_html, file_size, is_empty, phone
 
 #: Fields whose values are dates or times, and fields whose values are codes with names.
 TIMES = {
@@ -47,6 +47,9 @@ CODED = {
 }
 #: Fields holding Moodle's HTML.
 MOODLE_HTML = {"online_text", "text", "feedback"}
+#: Fields holding phone numbers, and ISO country codes.
+PHONES = {"phone", "phone1", "phone2", "contact_phone"}
+COUNTRIES = {"country", "hosting_country"}
 
 
 class Fields:
@@ -75,6 +78,10 @@ class Fields:
             return "<br>".join(f"{escape(str(k))}: {escape(str(v))}" for k, v in value.items())
         if key in CODED:
             return self.v.code(key, value)
+        if key in PHONES:
+            return escape(phone(str(value)))
+        if key in COUNTRIES:
+            return escape(self.v.country(str(value)))
         return escape(str(value))
 
     def file(self, entry: Any) -> str:

@@ -26,8 +26,12 @@ WORDS = MappingProxyType(
         "person_number": ("henkilön numero rekisterissä", "your number in the register"),
         "request_number": ("pyyntö nro", "request no."),
         "nothing_in": (
-            "Rekisterissä ei ole sinusta näitä tietoja:",
-            "The register holds none of this data about you:",
+            "Asiakasrekisterin omissa tiedoissa ei ole sinusta näitä tietoja:",
+            "The register's own records hold none of this data about you:",
+        ),
+        "nothing_in_lms": (
+            "Mitä verkkokurssijärjestelmän profiilisi kertoo, on kohdassa {section}.",
+            "What your profile in the online-course system says is under {section}.",
         ),
         # controller
         "name": ("Nimi", "Name"),
@@ -93,6 +97,39 @@ WORDS = MappingProxyType(
         "first_access": ("Ensimmäinen käyttö", "First used"),
         "last_access": ("Viimeisin käyttö", "Last used"),
         "custom_fields": ("Lisätiedot", "Additional fields"),
+        "access": ("Pääsy verkkokursseille", "Access to online courses"),
+        "access_blocked": (
+            "Pääsysi suljettiin {done}; järjestelmästä luettu tila vahvisti sen {read}.",
+            "Your access was ended on {done}; the state read back from the system confirmed "
+            "it on {read}.",
+        ),
+        "access_blocking": (
+            "Pääsysi sulkemista pyydettiin {requested}; järjestelmä ei ole vielä vahvistanut sitä.",
+            "Ending your access was requested on {requested}; the system has not yet confirmed it.",
+        ),
+        "access_reopened": (
+            "Pääsysi avattiin uudelleen {done}; järjestelmästä luettu tila vahvisti sen {read}.",
+            "Your access was restored on {done}; the state read back from the system confirmed "
+            "it on {read}.",
+        ),
+        "access_reopening": (
+            "Pääsysi avaamista uudelleen pyydettiin {requested}; järjestelmä ei ole vielä "
+            "vahvistanut sitä.",
+            "Restoring your access was requested on {requested}; the system has not yet "
+            "confirmed it.",
+        ),
+        "access_open": (
+            "Voit kirjautua (tarkistettu {seen}).",
+            "You can log in (checked on {seen}).",
+        ),
+        "access_suspended": (
+            "Kirjautumisesi on estetty järjestelmässä (tarkistettu {seen}).",
+            "Your login is blocked in the system (checked on {seen}).",
+        ),
+        "consent_withdrawn": (
+            "Peruit suostumuksesi {when}.",
+            "You withdrew your consent on {when}.",
+        ),
         # courses
         "course": ("Kurssi", "Course"),
         "shortname": ("Lyhyt nimi", "Short name"),
@@ -100,6 +137,7 @@ WORDS = MappingProxyType(
         "groups": ("Ryhmät", "Groups"),
         "last_course_access": ("Viimeksi kurssilla", "Last in the course"),
         "grades": ("Arvosanat", "Grades"),
+        "course_total": ("Kurssin kokonaisarvosana", "Course total"),
         "item": ("Arvioitava", "Graded item"),
         "grade": ("Arvosana", "Grade"),
         "feedback": ("Palaute", "Feedback"),
@@ -186,18 +224,17 @@ WORDS = MappingProxyType(
         ),
         "lms_system": ("Verkkokurssijärjestelmä", "Online-course system"),
         "lms_requested": (
-            "Tietojesi poistoa on pyydetty verkkokurssijärjestelmältä (toimeksianto nro {push}). "
-            "Poisto on valmis vasta, kun järjestelmä on vahvistanut sen; tämä kuitti ei vielä "
-            "sisällä vahvistusta.",
-            "Erasure of your data has been requested from the online-course system (order "
-            "no. {push}). It is complete only once the system has confirmed it; this receipt "
-            "does not yet include that confirmation.",
+            "Tietojesi poistoa on pyydetty verkkokurssijärjestelmältä. Poisto on valmis vasta, "
+            "kun järjestelmä on vahvistanut sen; tämä kuitti ei vielä sisällä vahvistusta.",
+            "Erasure of your data has been requested from the online-course system. It is "
+            "complete only once the system has confirmed it; this receipt does not yet include "
+            "that confirmation.",
         ),
         "lms_confirmed": (
-            "Verkkokurssijärjestelmä vahvisti tietojesi poiston {when} (toimeksianto nro "
-            "{push}): järjestelmästä luettu tila näytti tietosi poistetuiksi.",
-            "The online-course system confirmed the erasure of your data on {when} (order "
-            "no. {push}): the state read back from the system showed your data erased.",
+            "Verkkokurssijärjestelmä vahvisti tietojesi poiston {when}: järjestelmästä luettu "
+            "tila näytti tietosi poistetuiksi.",
+            "The online-course system confirmed the erasure of your data on {when}: the state "
+            "read back from the system showed your data erased.",
         ),
         "confirmed_at": ("Vahvistettu", "Confirmed"),
         "lms_planned": (
@@ -224,6 +261,7 @@ CODES = MappingProxyType(
             "erased": ("poistettu", "erased"),
             "granted": ("annettu", "given"),
             "suspended": ("keskeytetty", "suspended"),
+            "ended": ("päättynyt", "ended"),
             "open": ("avoin", "open"),
             "closed": ("käsitelty", "closed"),
             "submitted": ("palautettu", "submitted"),
@@ -249,6 +287,16 @@ CODES = MappingProxyType(
             "sms": ("tekstiviesti", "text message"),
             "phone": ("puhelin", "phone"),
             "post": ("posti", "post"),
+        },
+        "enrolment": {
+            "suspended": (
+                "osallistumisesi kurssille on keskeytetty",
+                "your enrolment in the course is suspended",
+            ),
+            "ended": (
+                "osallistumisesi kurssille on päättynyt",
+                "your enrolment in the course has ended",
+            ),
         },
         "roles": {
             "student": ("opiskelija", "student"),
@@ -344,27 +392,5 @@ CODES = MappingProxyType(
             "month": ("kuukausi", "month"),
             "year": ("vuosi", "year"),
         },
-    }
-)
-
-#: Moodle's log events by what the person did: event class → (fi, en).
-EVENTS = MappingProxyType(
-    {
-        "course_viewed": ("katsoit kurssia", "viewed the course"),
-        "assessable_submitted": ("palautit tehtävän", "submitted an assignment"),
-        "submission_graded": ("tehtäväsi arvioitiin", "your submission was graded"),
-        "message_sent": ("viesti lähetettiin", "a message was sent"),
-        "user_created": ("käyttäjätilisi luotiin", "your account was created"),
-        "user_updated": ("käyttäjätietojasi muutettiin", "your account was changed"),
-        "user_loggedin": ("kirjauduit sisään", "logged in"),
-        "user_loggedout": ("kirjauduit ulos", "logged out"),
-        "user_enrolment_created": ("sinut liitettiin kurssille", "you were enrolled in a course"),
-        "user_enrolment_deleted": ("liitoksesi kurssille poistettiin", "you were unenrolled"),
-        "course_module_viewed": ("katsoit kurssin aktiviteettia", "viewed a course activity"),
-        "submission_status_viewed": ("katsoit palautuksesi tilaa", "viewed your submission"),
-        "user_graded": ("sinut arvioitiin", "you were graded"),
-        "grade_report_viewed": ("katsoit arvosanojasi", "viewed your grades"),
-        "dashboard_viewed": ("katsoit etusivuasi", "viewed your dashboard"),
-        "user_profile_viewed": ("profiilia katsottiin", "a profile was viewed"),
     }
 )

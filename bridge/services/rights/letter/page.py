@@ -18,7 +18,9 @@ PAGE = Template("""<!DOCTYPE html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>$title</title>
 <style>
-@page { size: A4; margin: 18mm 16mm; }
+@page { size: A4; margin: 14mm 14mm 16mm;
+        @bottom-right { content: "$page_word " counter(page) " / " counter(pages);
+                        font-size: 8pt; color: #555; } }
 body { font-family: "DejaVu Sans", system-ui, sans-serif; margin: 2rem auto; max-width: 60rem;
        padding: 0 1rem; color: #1b1b1b; line-height: 1.45; font-size: 11pt; }
 h1 { font-size: 1.5rem; margin-bottom: .2rem; }
@@ -31,9 +33,22 @@ th, td { border: 1px solid #ccc; padding: .25rem .45rem; text-align: left;
 th { background: #f2f2f2; font-weight: 600; } table.record th { width: 30%; }
 td p { margin: 0 0 .3rem; } td .plain { white-space: pre-line; }
 .box { border-left: 4px solid #d7d7d7; padding-left: .8rem; margin: .6rem 0 1rem; }
+.letterhead { display: flex; justify-content: space-between; gap: 2rem; margin-bottom: 1.5rem; }
+.letterhead p { margin: 0; } .recipient { min-height: 3.5rem; }
+tr, .letterhead { break-inside: avoid; } thead { display: table-header-group; }
+h2, h3, h4, h5, h6 { break-after: avoid; }
+@media print {
+  body { margin: 0; max-width: none; padding: 0; font-size: 9pt; line-height: 1.3; }
+  h1 { font-size: 14pt; } h2 { font-size: 11.5pt; margin-top: 1.1rem; }
+  h3, h4, h5, h6 { font-size: 10pt; margin: .6rem 0 .2rem; }
+  table { margin: .2rem 0 .5rem; font-size: 8.5pt; } th, td { padding: .1rem .3rem; }
+  .box { padding-left: .5rem; margin: .3rem 0 .5rem; }
+  .letterhead { margin: 0 0 1rem; min-height: 40mm; }
+}
 </style>
 </head>
 <body>
+$letterhead
 <h1>$title</h1>
 <p class="meta">$meta</p>
 $body
@@ -45,9 +60,45 @@ $body
 Row = tuple[str, str]
 
 
-def page(lang: str, title: str, meta: str, body: Iterable[str]) -> str:
-    """The whole document; ``title`` is plain text, ``meta`` and ``body`` are HTML."""
-    return PAGE.substitute(lang=lang, title=escape(title), meta=meta, body="\n".join(body))
+#: The word before the page number in the PDF's footer.
+PAGE_WORD = {"fi": "Sivu", "en": "Page"}
+
+
+def page(
+    lang: str,
+    title: str,
+    meta: str,
+    body: Iterable[str],
+    *,
+    sender: Sequence[str] = (),
+    recipient: Sequence[str] = (),
+) -> str:
+    """The whole document; ``title`` and the address lines are plain text, ``meta`` and
+    ``body`` HTML. With a sender or a recipient the page opens as a posted letter: the
+    recipient's address block where a window envelope shows it, the sender's beside it."""
+    return PAGE.substitute(
+        lang=lang,
+        title=escape(title),
+        meta=meta,
+        body="\n".join(body),
+        page_word=PAGE_WORD[lang],
+        letterhead=letterhead(sender, recipient),
+    )
+
+
+def letterhead(sender: Sequence[str], recipient: Sequence[str]) -> str:
+    """The address blocks: the recipient's first, then the sender's."""
+    if not sender and not recipient:
+        return ""
+
+    def block(css: str, lines: Sequence[str]) -> str:
+        return (
+            f'<div class="{css}">'
+            + "".join(f"<p>{escape(line)}</p>" for line in lines if line)
+            + "</div>"
+        )
+
+    return f'<div class="letterhead">{block("recipient", recipient)}{block("sender", sender)}</div>'
 
 
 def record(rows: Iterable[Row]) -> str:
@@ -65,7 +116,7 @@ def table(columns: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
     keep = [i for i in range(len(columns)) if any(r[i] for r in body)]
     head = "".join(f"<th>{columns[i]}</th>" for i in keep)
     cells = "".join("<tr>" + "".join(f"<td>{r[i]}</td>" for i in keep) + "</tr>" for r in body)
-    return f"<table><tr>{head}</tr>{cells}</table>"
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{cells}</tbody></table>"
 
 
 def section(title: str, about: str, parts: Iterable[str], *, level: int = 2) -> str:

@@ -72,20 +72,18 @@ class ErasureLetter(Fields):
             ],
         )
 
-    def lms(self, name: str, mode: str, push: Any, confirmed_at: Any = None) -> str:
+    def lms(self, name: str, mode: str, confirmed_at: Any = None) -> str:
         """An LMS part: planned, requested, or confirmed on the day its read-back showed
-        the deletion (only then; CONTRACTS 6)."""
+        the deletion (only then; CONTRACTS 6). The push's number stays in the JSON."""
         v = self.v
         if self.done and confirmed_at:
-            said = escape(
-                v.text("lms_confirmed").format(when=v.when(confirmed_at), push=push)
-            )
+            said = escape(v.text("lms_confirmed").format(when=v.when(confirmed_at)))
         elif self.done:
-            said = escape(v.text("lms_requested").format(push=push))
+            said = v.word("lms_requested")
         else:
             said = v.word("lms_planned")
         return subsection(
-            f"{v.word('lms_system')}: {escape(name)}",
+            f"{v.word('lms_system')}: {v.system(name)}",
             [
                 f"<p>{said}</p>",
                 record(
@@ -126,9 +124,7 @@ def render_receipt(receipt: dict[str, Any], voice: Voice) -> str:
     for system in receipt.get("systems", []):
         if "mode" in system:
             name = str(system["system"]).removeprefix("LMS connector ")
-            body.append(
-                letter.lms(name, system["mode"], system.get("push"), system.get("confirmed_at"))
-            )
+            body.append(letter.lms(name, system["mode"], system.get("confirmed_at")))
         else:
             body.append(
                 letter.register(
@@ -142,7 +138,11 @@ def render_receipt(receipt: dict[str, Any], voice: Voice) -> str:
         record(
             [
                 (v.word("reason"), _reason(v, receipt.get("reason") or "")),
-                (v.word("operator"), escape(receipt.get("operator") or "")),
+                # The person's contact at the controller, not the OS account that ran it.
+                (
+                    v.word("operator"),
+                    escape((receipt.get("controller") or {}).get("contact") or ""),
+                ),
             ]
         )
     )
@@ -164,7 +164,7 @@ def render_plan(plan: dict[str, Any], voice: Voice, *, register_name: str, prepa
     body = [
         paragraph(v.text("plan_intro")),
         letter.register(register_name, erased, plan.get("keep") or [], plan.get("suppress") or {}),
-        *(letter.lms(p["connector"], p["mode"], None) for p in plan.get("push", [])),
+        *(letter.lms(p["connector"], p["mode"]) for p in plan.get("push", [])),
     ]
     meta = [
         f"{v.word('prepared')} {v.when(prepared)}",

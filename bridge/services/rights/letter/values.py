@@ -8,7 +8,8 @@ Moodle's HTML goes through nh3 (a maintained sanitiser) with a handful of text t
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from html import escape
 from typing import Any
@@ -17,21 +18,28 @@ from zoneinfo import ZoneInfo
 import nh3
 
 from bridge.notice import LANGUAGES
-from bridge.services.rights.letter.labels import CODES, EVENTS, WORDS
+from bridge.services.rights.letter import lms_words
+from bridge.services.rights.letter.labels import CODES, WORDS
 
 #: The tags kept from Moodle's HTML: paragraphs, breaks, lists and emphasis; no attributes.
 TEXT_TAGS = {"p", "br", "ul", "ol", "li", "strong", "em", "b", "i"}
 MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 #: "12 months", "30 days", "6 years": how a retention period is written in the settings.
 PERIOD = re.compile(r"^(\d+)\s+(\w+)$")
+#: A Finnish number written as one run of digits: +358 or 0, then the subscriber number.
+FINNISH_PHONE = re.compile(r"^(\+358|0)(\d{6,10})$")
+#: Quotation marks: Finnish writes ”…” on both sides, English “…”.
+QUOTES = {"fi": ("\u201d", "\u201d"), "en": ("\u201c", "\u201d")}
 
 
 @dataclass(frozen=True)
 class Voice:
-    """The letter's language and the controller's time zone: what every value needs."""
+    """The letter's language and the controller's time zone: what every value needs, and the
+    kind of each configured LMS connector (name → kind) so that a system reads by its name."""
 
     lang: str
     tz: ZoneInfo
+    systems: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.lang not in LANGUAGES:
@@ -86,14 +94,60 @@ class Voice:
 
     def event(self, entry: dict[str, Any]) -> str:
         """What a Moodle log event means for the person (``\\core\\event\\course_viewed`` →
-        "viewed the course"); an unknown event reads as its action and target in words."""
-        name = str(entry.get("event_name") or "").rpartition("\\")[2]
-        if name in EVENTS:
-            return escape(EVENTS[name][self.index])
-        words = " ".join(
-            str(entry[k]) for k in ("action", "target") if entry.get(k)
-        ) or name.replace("_", " ")
-        return escape(words.replace("_", " "))
+        "viewed the course"); an unknown event reads as its area and what was done."""
+        return escape(
+            lms_words.event_words(
+                str(entry.get("event_name") or ""),
+                str(entry.get("component") or ""),
+                str(entry.get("action") or ""),
+                str(entry.get("crud") or ""),
+                self.index,
+            )
+        )
+
+    def quote(self, text: str) -> str:
+        """Text in the language's quotation marks, as plain text."""
+        opening, closing = QUOTES[self.lang]
+        return f"{opening}{text}{closing}"
+
+    def system(self, name: str) -> str:
+        """A connector by what it is (``moodle`` → "Moodle-oppimisympäristö"); its configured
+        name is added only where two connectors of one kind would otherwise read alike."""
+        kind = self.systems.get(name, name)
+        if kind not in lms_words.SYSTEM_KINDS:
+            return escape(lms_words.OTHER_SYSTEM[self.index].format(name=name))
+        shown = lms_words.SYSTEM_KINDS[kind][self.index]
+        alike = [n for n, k in self.systems.items() if k == kind]
+        return escape(f"{shown} ({name})" if len(alike) > 1 else shown)
+
+    def country(self, code: str) -> str:
+        """An ISO country code as the country's name ("FI" → "Suomi"), as plain text."""
+        names = lms_words.COUNTRIES.get(code.upper())
+        return names[self.index] if names else code
+
+    def profile_field(self, name: str) -> str:
+        """A Moodle custom profile field's label: known short names in words, others as
+        an additional field with the site's name for it."""
+        known = lms_words.PROFILE_FIELDS.get(name.lower())
+        if known:
+            return escape(known[self.index])
+        return escape(lms_words.OTHER_FIELD[self.index].format(name=self.quote(name)))
+
+
+def phone(text: str) -> str:
+    """A Finnish phone number grouped as Finns write it (``+358506243562`` →
+    ``+358 50 624 3562``, ``0401234567`` → ``040 123 4567``); other numbers as given."""
+    match = FINNISH_PHONE.match(re.sub(r"[\s\-()]", "", text))
+    if not match:
+        return text
+    country, number = match[1], match[2]
+    # Mobile and national prefixes (4x, 50, 1x, 2x, 30, 60, 70, 80) have two digits;
+    # the old area codes (2, 3, 5, 6, 8, 9) one.
+    area = 2 if number[0] in "147" or number[:2] in ("50", "20", "30", "60", "80") else 1
+    rest = number[area:]
+    groups = [rest[:-4], rest[-4:]] if len(rest) > 4 else [rest]
+    prefix = f"+358 {number[:area]}" if country == "+358" else f"0{number[:area]}"
+    return " ".join([prefix, *[g for g in groups if g]])
 
 
 def _moment(value: Any) -> datetime | date | None:
