@@ -185,3 +185,27 @@ def test_a_backup_without_its_manifest_is_refused(register: Register, tmp_path: 
     refused = register.bridge("db", "restore", str(backup), "--yes")
     assert refused.exit_code == 2
     assert "manifest" in refused.stderr
+
+
+def test_a_journal_cut_since_the_backup_is_refused_before_anything_is_replaced(
+    register: Register, tmp_path: Path
+) -> None:
+    _three_learners(register)
+    register.json("subject", "erase", "--person", "3", "--yes")
+    backup = _backup(register, tmp_path)
+    register.json("subject", "erase", "--person", "1", "--yes")
+    journal_path(register.settings.register.secret_file).unlink()
+    refused = register.bridge("db", "restore", str(backup), "--yes")
+    assert refused.exit_code == 1
+    assert "replaced or cut" in refused.stderr
+    with register.sessions() as session:
+        assert session.get(Person, 1).status == "erased"  # type: ignore[union-attr]
+
+
+def test_a_missing_pg_dump_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bridge.services.ops import backup
+
+    monkeypatch.setenv("PATH", "/nonexistent")
+    monkeypatch.setattr(backup, "glob", lambda pattern: [])
+    with pytest.raises(OperationFailed, match="pg_dump is not installed"):
+        backup.tool("pg_dump")

@@ -76,10 +76,21 @@ def identifiers(
 
 
 def person_identifiers(session: Session, key: bytes, person: Person) -> set[str]:
-    """The keyed identifiers of ``person`` as the register holds them now."""
+    """The keyed identifiers of ``person`` as the register holds them now; a person with
+    neither e-mail nor LMS account is named by their keyed register id instead (see
+    :func:`register_id`)."""
     accounts = lms_accounts(session, person.id)
     emails = [person.email_normalised, *(a.email_normalised for a in accounts)]
-    return identifiers(key, emails, [(a.connector, a.lms_user_id) for a in accounts])
+    found = identifiers(key, emails, [(a.connector, a.lms_user_id) for a in accounts])
+    return found or {register_id(key, person.id)}
+
+
+def register_id(key: bytes, person_id: int) -> str:
+    """The keyed register id: safe to match because re-application always runs on the
+    backup's own rows, where an id names the person it named when the backup was taken
+    (persons created after it, whose ids a restored sequence may hand out again, are not
+    there yet)."""
+    return keyed_hash(key, f"person:{person_id}")
 
 
 def note(

@@ -3,8 +3,9 @@
 A journal line names the person only by keyed identifiers
 (:mod:`bridge.services.audit.journal`), so the restored register is searched the way
 the suppression list is matched: every person not yet erased is hashed, by their e-mail
-and their LMS accounts' e-mails and user ids, under the register secret, and a line
-applies to each person sharing one of its identifiers. A person the restored register
+and their LMS accounts' e-mails and user ids (and their register id, which names a
+person who has neither), under the register secret, and a line applies to each person
+sharing one of its identifiers. A person the restored register
 never held (created after the backup) is simply not found: nothing of them came back.
 
 Each match goes through the ordinary service, so an erasure suppresses, records its
@@ -22,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from bridge.services.audit import Actor
 from bridge.services.audit.chain import audit_key, secret_file_of
-from bridge.services.audit.journal import ERASURE, WITHDRAWAL, Entry, identifiers
+from bridge.services.audit.journal import ERASURE, WITHDRAWAL, Entry, identifiers, register_id
 from bridge.services.register.consents import latest_consent
 from bridge.services.rights import consent, erasure
 from bridge.settings import Settings
@@ -91,4 +92,5 @@ def _index(session: Session, key: bytes) -> dict[str, set[int]]:
     for person_id, found in emails.items():
         for digest in identifiers(key, found, lms_ids[person_id]):
             index[digest].add(person_id)
+        index[register_id(key, person_id)].add(person_id)
     return index

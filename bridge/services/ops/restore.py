@@ -38,11 +38,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
 from bridge.clock import utcnow
-from bridge.errors import LeaseHeld, UsageError
+from bridge.errors import LeaseHeld, OperationFailed, UsageError
 from bridge.services import audit
 from bridge.services.audit import Actor, chain
 from bridge.services.audit.anchor import Anchor, anchor_path, read_anchor, reset_anchor
-from bridge.services.audit.journal import entries_after, journal_path
+from bridge.services.audit.journal import entries_after, journal_path, position
 from bridge.services.audit.verify import RESTORE_ACTION
 from bridge.services.leases import (
     acquire_or_take_over,
@@ -94,6 +94,13 @@ def restore(
     if manifest.dialect == "postgresql":
         tool("pg_restore")
     secret = settings.register.secret_file
+    written = position(journal_path(secret))
+    if written < manifest.journal_lines:
+        raise OperationFailed(
+            f"the erasure journal {journal_path(secret)} holds {written} line(s), but held "
+            f"{manifest.journal_lines} when the backup was taken: it was replaced or cut, so "
+            "the erasures made since cannot be re-applied; put the journal back first"
+        )
     anchor_file = anchor_path(secret)
     stage = _Stage(settings, actor, backup_file, manifest, read_anchor(anchor_file))
     with _exclusive(sessions, settings, actor) as leases:
