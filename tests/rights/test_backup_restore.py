@@ -18,7 +18,7 @@ from bridge.errors import OperationFailed
 from bridge.services.audit.journal import journal_path
 from bridge.services.ops.backup import manifest_path, tool
 from bridge.store.models import AuditEntry, Consent, LmsAccount, Person, Suppression, SyncLease
-from tests.rights.conftest import Register, lms_person
+from tests.rights.conftest import ADMIN, Register, lms_person
 
 
 @pytest.fixture(autouse=True)
@@ -209,3 +209,32 @@ def test_a_missing_pg_dump_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(backup, "glob", lambda pattern: [])
     with pytest.raises(OperationFailed, match="pg_dump is not installed"):
         backup.tool("pg_dump")
+
+
+def test_an_erasure_committed_while_the_restore_ran_is_caught_up(
+    register: Register, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``subject erase`` takes no lease: one that commits to the register the restore is
+    about to replace is journalled, and the restore re-applies it at the end."""
+    from bridge.services.ops import restore
+    from bridge.services.rights import erasure
+
+    _three_learners(register)
+    backup = _backup(register, tmp_path)
+    register.json("subject", "erase", "--person", "1", "--yes")
+    finish = restore._Stage.finish
+
+    def finish_then_erase_meanwhile(stage: restore._Stage, sessions: object) -> object:
+        result = finish(stage, sessions)  # type: ignore[arg-type]
+        with register.sessions() as session, session.begin():
+            person = session.get(Person, 2)
+            assert person is not None
+            erasure.execute(session, register.settings, ADMIN, person, reason="meanwhile")
+        return result
+
+    monkeypatch.setattr(restore._Stage, "finish", finish_then_erase_meanwhile)
+    register.json("db", "restore", str(backup), "--yes")
+    with register.sessions() as session:
+        for pid in (1, 2):
+            assert session.get(Person, pid).status == "erased"  # type: ignore[union-attr]
+    assert register.bridge("audit", "verify").exit_code == 0

@@ -15,6 +15,10 @@ file). On PostgreSQL ``pg_restore --clean --single-transaction`` replaces the da
 and the re-application runs in the next transaction, which first puts the restore's
 leases back (the dump's lease rows are the backup's).
 
+A command that takes no lease (``subject erase``, ``consent withdraw``) may still commit
+to the register the restore is about to replace; its journal line is there all the same,
+so the restore reads the journal again at the end and re-applies what came meanwhile.
+
 Re-applying (:mod:`bridge.services.ops.reapply`) erases and withdraws again through the
 ordinary services, so suppression, receipts, audit rows and pushes are as the first time
 (a push Moodle already applied answers ``already_applied``). The restore's own audit row
@@ -42,7 +46,7 @@ from bridge.errors import LeaseHeld, OperationFailed, UsageError
 from bridge.services import audit
 from bridge.services.audit import Actor, chain
 from bridge.services.audit.anchor import Anchor, anchor_path, read_anchor, reset_anchor
-from bridge.services.audit.journal import entries_after, journal_path, position
+from bridge.services.audit.journal import Entry, entries_after, journal_path, position
 from bridge.services.audit.verify import RESTORE_ACTION
 from bridge.services.leases import (
     acquire_or_take_over,
@@ -102,9 +106,10 @@ def restore(
             "the erasures made since cannot be re-applied; put the journal back first"
         )
     anchor_file = anchor_path(secret)
-    stage = _Stage(settings, actor, backup_file, manifest, read_anchor(anchor_file))
+    stage = _Stage(settings, actor, backup_file, manifest, manifest.journal_lines)
     with _exclusive(sessions, settings, actor) as leases:
         stage.leases = leases
+        stage.anchor_before = read_anchor(anchor_file)
         if manifest.dialect == "sqlite":
             result = _restore_sqlite(engine, backup_file, stage)
         else:
@@ -117,6 +122,7 @@ def restore(
             engine.dispose()
             upgrade(engine)
             result = stage.finish(sessions)
+        stage.catch_up(sessions, result)
     if result.head is not None:
         reset_anchor(anchor_file, result.head)
     return result
@@ -128,15 +134,20 @@ class _Stage:
     actor: Actor
     backup_file: Path
     manifest: Manifest
-    anchor_before: Anchor | None
+    journal_from: int  # the journal lines up to here are in the register or re-applied
+    anchor_before: Anchor | None = None
     leases: list[tuple[str, str]] = field(default_factory=list)
+
+    def _entries(self) -> list[Entry]:
+        entries = entries_after(journal_path(self.settings.register.secret_file), self.journal_from)
+        if entries:
+            self.journal_from = entries[-1].line
+        return entries
 
     def finish(self, sessions: sessionmaker[Session]) -> Restored:
         """In one transaction on the restored register: the restore's leases instead of the
         backup's, the journal re-applied, the restore audited; the anchor left alone."""
-        entries = entries_after(
-            journal_path(self.settings.register.secret_file), self.manifest.journal_lines
-        )
+        entries = self._entries()
         with sessions() as session, session.begin():
             _own_leases(session, self.leases, self.settings.daemon.lease_ttl)
             chain.hold_anchor(session)
@@ -148,12 +159,31 @@ class _Stage:
                 session, self.settings, self.actor, entries, self.manifest.taken_at
             )
             audit.record(session, self.actor, RESTORE_ACTION, details=_details(result))
-        with sessions() as session:
-            row = session.execute(
-                sa.select(AuditEntry.seq, AuditEntry.mac).order_by(AuditEntry.seq.desc()).limit(1)
-            ).first()
-        result.head = Anchor(row.seq, row.mac) if row is not None and row.mac else None
+        result.head = _head(sessions)
         return result
+
+    def catch_up(self, sessions: sessionmaker[Session], result: Restored) -> None:
+        """Re-apply what was journalled while the restore ran (a command that takes no
+        lease, such as ``subject erase``, committing to the register the restore then
+        replaced), on the live register, until the journal holds nothing new. Lines the
+        restore's own re-applications wrote find their persons erased already."""
+        while entries := self._entries():
+            with sessions() as session, session.begin():
+                chain.hold_anchor(session)
+                late = reapply(session, self.settings, self.actor, entries, result.taken_at)
+                for kind in ("erasures", "withdrawals"):
+                    result.reapplied[kind] += late[kind]
+                if late["erasures"] or late["withdrawals"]:
+                    audit.record(session, self.actor, RESTORE_ACTION + " catch-up", details=late)
+            result.head = _head(sessions)
+
+
+def _head(sessions: sessionmaker[Session]) -> Anchor | None:
+    with sessions() as session:
+        row = session.execute(
+            sa.select(AuditEntry.seq, AuditEntry.mac).order_by(AuditEntry.seq.desc()).limit(1)
+        ).first()
+    return Anchor(row.seq, row.mac) if row is not None and row.mac else None
 
 
 def _details(result: Restored) -> dict[str, Any]:
