@@ -90,6 +90,18 @@ def private_file(
     rename replaces a link raced into place instead of following it. ``open_args`` go to
     :func:`open` (``encoding``, ``newline``).
     """
+    with (
+        private_path(path, replace=replace) as temporary,
+        temporary.open("wb" if binary else "w", **open_args) as handle,
+    ):
+        yield handle
+
+
+@contextmanager
+def private_path(path: Path, *, replace: bool = False) -> Iterator[Path]:
+    """A temporary 0600 file beside ``path`` for a writer that needs a path, not a handle
+    (SQLite's backup, ``pg_dump``); put in place as :func:`private_file` does once the
+    block has finished, removed if it raises."""
     check_writable(path, replace=replace)
     try:
         fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -97,10 +109,13 @@ def private_file(
         raise UsageError(f"cannot write {path}: {exc.strerror}") from None
     try:
         os.fchmod(fd, PRIVATE_MODE)  # mkstemp's 0600 already; said again so it never widens
-        with os.fdopen(fd, "wb" if binary else "w", **open_args) as handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
+        os.close(fd)
+        yield Path(temporary)
+        written = os.open(temporary, os.O_RDONLY)
+        try:
+            os.fsync(written)  # durable before it takes the name
+        finally:
+            os.close(written)
         _put_in_place(Path(temporary), path, replace)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
 import click
@@ -34,6 +35,19 @@ limit_option = click.option(
     show_default=True,
     help="At most this many rows.",
 )
+
+
+def out_option(help_text: str) -> Callable[[F], F]:
+    """The required ``--out FILE`` of a command that writes a private file (``target``)."""
+    return click.option(
+        "--out",
+        "target",
+        required=True,
+        type=click.Path(path_type=Path, dir_okay=False),
+        help=help_text,
+    )
+
+
 #: A calendar date as operators type it in options such as ``--received`` and ``--until``.
 DATE = click.DateTime(["%Y-%m-%d"])
 

@@ -190,8 +190,12 @@ def test_withdrawn_service_consent_revokes_course_access(tmp_path, sessions, imp
         ("person1@example.fi", "service", None, "withdrawn", "2.2.2026", "Kirje 2.2.2026")])
     dry = importer("consents", path, dry_run=True)
     assert dry.counts.access_revoked == 1 and count(sessions, OutboxCommand) == 0
+    journal = tmp_path / "register.secret.journal"  # what a restore from backup re-applies
+    assert not journal.exists()
     report = importer("consents", path)
     assert report.counts.access_revoked == 1
+    [line] = journal.read_text(encoding="ascii").splitlines()
+    assert '"kind":"withdrawal"' in line and "person1" not in line
     with sessions() as session:
         assert session.get(Person, pid).status == "withdrawn"
         command = session.scalars(sa.select(OutboxCommand)).one()

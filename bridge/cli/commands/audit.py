@@ -93,6 +93,8 @@ def audit_verify(app: App, as_json: bool) -> None:
         out.print(f"intact: {report.rows} rows, head seq {report.head_seq or 0}")
         if report.anchor is None:
             out.print("no anchor file yet: a cut at the end could not be checked")
+        for note in report.explained:
+            out.print(f"explained: {note}")
     if report.problem is not None:
         problem = report.problem
         raise OperationFailed(

@@ -1,13 +1,20 @@
-"""`bridge db`: schema migrations of the register."""
+"""`bridge db`: schema migrations, backup and restore of the register."""
 
 from __future__ import annotations
+
+import sys
+from pathlib import Path
 
 import click
 
 from bridge.cli.app import App
-from bridge.cli.options import json_option
+from bridge.cli.guard import requires
+from bridge.cli.options import json_option, out_option
 from bridge.cli.render import emit_json, out
+from bridge.errors import UsageError
 from bridge.services.database import address, head_revision
+from bridge.services.ops.backup import backup, manifest_path
+from bridge.services.ops.restore import restore
 from bridge.services.secrets import ensure_register_secret
 
 
@@ -53,6 +60,57 @@ def db_status(app: App, as_json: bool) -> None:
         return
     state = "up to date" if current == head else "behind: run `bridge db upgrade`"
     out.print(f"register revision {current or 'none'}, this version {head} ({state})")
+
+
+@db.command(
+    "backup",
+    epilog="Examples:\n\n  bridge db backup --out /srv/backup/register-2026-12-07.bak",
+)
+@out_option("The backup file (created 0600; its manifest goes beside it as FILE.manifest.json).")
+@click.option("--force", is_flag=True, help="Replace the file and its manifest if they exist.")
+@json_option
+@click.pass_obj
+@requires("backup")
+def db_backup(app: App, target: Path, force: bool, as_json: bool) -> None:
+    """Copy the register while it runs (SQLite's online backup, or pg_dump); admin only."""
+    manifest = backup(app.settings, app.sessions, app.actor, target, replace=force)
+    if as_json:
+        emit_json({"file": str(target), "manifest": str(manifest_path(target)),
+                   **manifest.as_dict()})
+        return
+    out.print(f"register backed up to {target} at {manifest.taken_at} (mode 0600); keep "
+              f"{manifest_path(target).name} beside it")
+
+
+@db.command(
+    "restore",
+    epilog="Examples:\n\n  bridge db restore /srv/backup/register-2026-12-07.bak --yes",
+)
+@click.argument("backup_file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--yes", is_flag=True, help="Do it without asking.")
+@json_option
+@click.pass_obj
+@requires("backup")
+def db_restore(app: App, backup_file: Path, yes: bool, as_json: bool) -> None:
+    """Replace the register with a backup, then re-apply every erasure and consent
+    withdrawal made since (from the journal beside the audit anchor); admin only.
+
+    Refused while the daemon or a sync holds a lease (exit 3)."""
+    if not yes:
+        if not sys.stdin.isatty():
+            raise UsageError("a restore replaces the whole register: add --yes")
+        click.confirm(f"Replace the register at {address(app.settings)} with {backup_file}?",
+                      abort=True)
+    result = restore(app.settings, app.sessions, app.actor, backup_file)
+    if as_json:
+        emit_json(result.as_dict())
+        return
+    counts = result.reapplied
+    out.print(
+        f"register restored from {backup_file} (taken {result.taken_at}); re-applied "
+        f"{counts.get('erasures', 0)} erasure(s) and {counts.get('withdrawals', 0)} "
+        "withdrawal(s) recorded since; the restore is in the audit trail"
+    )
 
 
 def register(cli: click.Group) -> None:

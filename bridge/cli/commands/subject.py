@@ -14,7 +14,13 @@ from typing import Any, TypeVar
 import click
 
 from bridge.cli.app import App
-from bridge.cli.options import email_option, json_option, person_option, request_option
+from bridge.cli.options import (
+    email_option,
+    json_option,
+    out_option,
+    person_option,
+    request_option,
+)
 from bridge.cli.render import out, show, show_document
 from bridge.errors import UsageError
 from bridge.files import check_writable
@@ -226,13 +232,7 @@ def _confirm_erasure(app: App, person_id: int | None, email: str | None) -> int:
 @email_option
 @format_option
 @lang_option
-@click.option(
-    "--out",
-    "target",
-    required=True,
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="File to write (created owner-read/write only, 0600).",
-)
+@out_option("File to write (created owner-read/write only, 0600).")
 @click.option("--force", is_flag=True, help="Replace the --out file if it exists.")
 @request_option
 @json_option

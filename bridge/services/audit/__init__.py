@@ -51,6 +51,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "audit",
             "retention",
             "config",
+            "backup",
         }
     ),
 }

@@ -56,6 +56,7 @@ _bound: WeakKeyDictionary[sa.Engine, Path] = WeakKeyDictionary()
 _default: list[Path] = []
 _PENDING = "audit_chain.pending"
 _LISTENING = "audit_chain.listening"
+_HELD = "audit_chain.anchor_held"
 
 
 # ------------------------------------------------------------------------------ the key
@@ -201,9 +202,16 @@ def _capture_head(session: Session) -> None:
     pending.head = Anchor(row.seq, row.mac) if row is not None and row.mac else None
 
 
+def hold_anchor(session: Session) -> None:
+    """Commits of ``session`` leave the anchor alone: a restore, whose chain forks from
+    the anchored one by design, records the old anchor in its audit row and sets the new
+    one itself (:func:`bridge.services.audit.anchor.reset_anchor`)."""
+    session.info[_HELD] = True
+
+
 def _move_anchor(session: Session) -> None:
     pending: _Pending | None = session.info.pop(_PENDING, None)
-    if pending is None or pending.head is None:
+    if pending is None or pending.head is None or session.info.get(_HELD):
         return
     try:
         advance_anchor(pending.anchor_file, pending.head, pending.first_seq, pending.before)

@@ -23,6 +23,14 @@ problem found is reported with its sequence number and one of these kinds:
 
 Without an anchor file (no keyed row committed yet with this secret), a cut at the end
 cannot be seen; the report says so and the chain still counts as intact.
+
+A restore from backup (``bridge db restore``) cuts the chain by design: the rows written
+after the backup are gone, and the chain goes on from the backup's head. The restore's
+own row, signed like any other, records the backup's time and head and the anchor it
+replaced, so the pass reports that gap as explained ("seq N..M were written after the
+backup of … and undone by the restore recorded at …") instead of as a cut; an anchor
+still at a recorded restore's old head (the restore could not rewrite it) is explained
+the same way. A forged restore row does not verify without the secret.
 """
 
 from __future__ import annotations
@@ -51,6 +59,8 @@ TAIL_CUT = "tail cut"
 EMPTIED = "emptied"
 UNKEYED_REWRITE = "unkeyed rewrite"
 BEHIND_ANCHOR = "behind the anchor"
+#: The audit action of a restore from backup, whose row explains the gap it leaves.
+RESTORE_ACTION = "db restore"
 
 
 @dataclass(frozen=True)
@@ -67,6 +77,7 @@ class ChainReport:
     head_seq: int | None
     anchor: Anchor | None
     problem: Problem | None
+    explained: tuple[str, ...] = ()
 
     @property
     def intact(self) -> bool:
@@ -82,6 +93,7 @@ class ChainReport:
             "first_bad_seq": self.problem.seq if self.problem else None,
             "kind": self.problem.kind if self.problem else None,
             "message": self.problem.message if self.problem else None,
+            "explained": list(self.explained),
         }
 
 
@@ -101,6 +113,8 @@ class _Walk:
     first_bad: AuditEntry | None = None
     rows_after_bad: int = 0
     later_row_verifies: bool = False
+    explained: list[str] = field(default_factory=list)
+    restored_from: list[Anchor] = field(default_factory=list)  # anchors a restore replaced
 
     def step(self, entry: AuditEntry) -> bool:
         """Check one row; False when the pass can stop."""
@@ -139,7 +153,26 @@ class _Walk:
         self.head_seq = entry.seq
         if self.anchor is not None and entry.seq == self.anchor.seq:
             self.anchored_mac = entry.mac
+        if entry.action == RESTORE_ACTION and entry.outcome == "ok" and entry.details:
+            self._note_restore(entry)
         return True
+
+    def _note_restore(self, entry: AuditEntry) -> None:
+        details = entry.details or {}
+        taken = (details.get("backup") or {}).get("taken_at", "?")
+        head = int(details.get("backup_head_seq") or 0)
+        before = details.get("anchor_before")
+        undone = int(before["seq"]) - head if before else 0
+        if before:
+            self.restored_from.append(Anchor(int(before["seq"]), str(before["mac"])))
+        at = entry.at.isoformat()
+        self.explained.append(
+            f"seq {head + 1}..{head + undone} were written after the backup of {taken} and "
+            f"undone by the restore recorded at {at} (seq {entry.seq})"
+            if undone > 0
+            else f"the restore recorded at {at} (seq {entry.seq}) from the backup of {taken} "
+            "undid no audit rows"
+        )
 
     def _after_bad(self, entry: AuditEntry) -> bool:
         self.rows_after_bad += 1
@@ -167,7 +200,7 @@ class _Walk:
 
     def compare_with_anchor(self) -> Problem | None:
         anchor = self.anchor
-        if anchor is None:
+        if anchor is None or anchor in self.restored_from:
             return None
         if self.head_seq is None:
             return Problem(EMPTIED, 1, f"the table is empty, the anchor says {anchor.seq} row(s)")
@@ -209,4 +242,4 @@ def verify(session: Session) -> ChainReport:
         problem = walk.classify_bad_row()
     if problem is None:
         problem = walk.compare_with_anchor()
-    return ChainReport(rows, walk.checked, head_seq, anchor, problem)
+    return ChainReport(rows, walk.checked, head_seq, anchor, problem, tuple(walk.explained))

@@ -23,6 +23,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from bridge.services.audit import journal
 from bridge.services.intake.rows import ImportRow
 from bridge.services.intake.writers import WriteContext, bulk_write, ids_by
 from bridge.store.models import Consent, Person
@@ -132,6 +133,7 @@ def _service_consequences(
     for person in session.scalars(sa.select(Person).where(Person.id.in_(list(changed)))):
         current = changed[person.id]
         if current.status == "withdrawn" and person.status == "active":
+            journal.note(session, journal.WITHDRAWAL, person, purpose="service")
             person.status = "withdrawn"
             ctx.counts.access_revoked += 1
             if ctx.revoke is not None:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from bridge.clock import utcnow
 from bridge.services import audit
-from bridge.services.audit import Actor
+from bridge.services.audit import Actor, journal
 from bridge.store.models import Consent, Person
 
 #: The audit action of a consent change, by the status it leaves.
@@ -87,6 +87,8 @@ def set_consent(
                 first_seen_at=now,
             )
         )
+    if status == "withdrawn":  # a restore from backup re-applies it
+        journal.note(session, journal.WITHDRAWAL, person, purpose=purpose, channel=channel)
     return True
 
 

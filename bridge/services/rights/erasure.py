@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from bridge.clock import utcnow
 from bridge.services import audit
 from bridge.services.access.suppression import suppress
-from bridge.services.audit import Actor
+from bridge.services.audit import Actor, journal
 from bridge.services.push.outbox import OPEN_STATES, Push, enqueue_for_accounts, reachable
 from bridge.services.rights import erasure_record
 from bridge.services.rights.holds import HOLD_KEEPS
@@ -193,6 +193,7 @@ def execute(
     """Carry out the plan in the caller's transaction; returns the erasure receipt."""
     steps = plan(session, settings, person)
     now = utcnow()
+    journal.note(session, journal.ERASURE, person)  # a restore from backup re-applies it
     accounts = lms_accounts(session, person.id)
     emails = [e for e in {person.email_normalised, *(a.email_normalised for a in accounts)} if e]
     live = reachable(accounts, settings.connectors)
