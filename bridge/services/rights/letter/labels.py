@@ -363,18 +363,22 @@ CODES = MappingProxyType(
         "mode": {
             "privacy_request": (
                 "Moodlen tietosuojapoisto: käyttäjätili suljetaan heti, ja Moodle poistaa "
-                "tiedot kaikista osistaan",
+                "tiedot osa kerrallaan",
                 "Moodle's data-privacy deletion: the account is closed at once and Moodle "
-                "deletes the data in all its parts",
+                "deletes the data part by part",
             ),
             "delete_user": ("Moodlen käyttäjätilin poisto", "Moodle's account deletion"),
         },
         "remains": {
             "privacy_request": (
-                "Nimesi jää Moodlen käyttäjätauluun ja poistopyynnön tietoihin, ja poiston "
-                "lokimerkintä säilyttää vanhan käyttäjätunnuksesi ja sähköpostiosoitteesi.",
-                "Your name stays in Moodle's user table and in the deletion request, and the "
-                "deletion's log entry keeps your old username and e-mail address.",
+                "Nimesi jää Moodlen käyttäjätauluun ja poistopyynnön tietoihin, poiston "
+                "lokimerkintä säilyttää vanhan käyttäjätunnuksesi ja sähköpostiosoitteesi, ja "
+                "lokimerkinnät muiden toimista, joissa sinut mainitaan, jäävät. Mitä muuta "
+                "jäi, luetaan Moodlesta poiston jälkeen ja kerrotaan vahvistetussa kuitissa.",
+                "Your name stays in Moodle's user table and in the deletion request, the "
+                "deletion's log entry keeps your old username and e-mail address, and log "
+                "entries of other people's actions that name you stay. What else was kept is "
+                "read back from Moodle after the deletion and told in the confirmed receipt.",
             ),
             "delete_user": (
                 "Moodle säilyttää poistetun käyttäjän nimen, kaupungin, maan, puhelinnumeron, "
