@@ -104,7 +104,7 @@ REMAINS_RESULT_KEYS: tuple[str, ...] = ("userid", "places", "user")
 REMAINS_PLACE_FIELDS: tuple[str, ...] = ("place", "count")
 REMAINS_PLACES: tuple[str, ...] = (
     "log_userid",  # logstore_standard_log rows by the user
-    "log_relateduserid",  # ... naming them as the related user (the deletion event among them)
+    "log_relateduserid",  # ... of others' actions naming them (the deletion event among them)
     "log_deletion_event",  # ... of which the \core\event\user_deleted event
     "forum_posts",  # forum_posts by userid
     "forum_posts_blanked",  # ... of which subject and message blanked, marked deleted

@@ -43,7 +43,7 @@ PLACES: dict[str, tuple[str, str]] = {
         "log entries of your own actions",
     ),
     "log_relateduserid": (
-        "lokimerkinnät muiden toimista, joissa sinut mainitaan (esim. arvioijan)",
+        "lokimerkinnät muiden toimista, joissa sinut mainitaan (esimerkiksi opettajan arviointi)",
         "log entries of other people's actions that name you (e.g. a teacher grading you)",
     ),
     "log_deletion_event": (
@@ -91,8 +91,8 @@ ROW_NOTES: dict[str, tuple[str, str]] = {
         "the e-mail address was replaced by a hash",
     ),
     "profile_fields_kept": (
-        "{n} profiilitietoa (nimi, kaupunki, …) on tallessa",
-        "{n} profile values (name, city, …) are kept",
+        "{n} profiilitietoa (kuten nimesi) on yhä tallessa",
+        "{n} profile values (such as your name) are kept",
     ),
 }
 

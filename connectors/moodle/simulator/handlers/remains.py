@@ -33,7 +33,7 @@ def _logs(state: SiteState, test: Callable[[Any], bool]) -> int:
 #: Each place the simulator holds, counted for one user id.
 _COUNTS: dict[str, Callable[[SiteState, int], int]] = {
     "log_userid": lambda s, u: _logs(s, lambda r: r.userid == u),
-    "log_relateduserid": lambda s, u: _logs(s, lambda r: r.relateduserid == u),
+    "log_relateduserid": lambda s, u: _logs(s, lambda r: r.relateduserid == u and r.userid != u),
     "log_deletion_event": lambda s, u: _logs(
         s, lambda r: r.relateduserid == u and r.objectid == u and r.eventname == DELETION_EVENT),
     "messages_sent": lambda s, u: sum(

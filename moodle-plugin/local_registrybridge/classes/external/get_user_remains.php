@@ -65,12 +65,15 @@ if (!class_exists('core_external\external_api')) {
 class get_user_remains extends external_api {
 
     /**
-     * Each place counted: its table and the condition on the user id (:userid).
-     * The standard log store's table is counted only when it exists.
+     * Each place counted: its table and the condition on the user id (:userid). No row is
+     * counted in two places except the deletion event (one of log_relateduserid) and the
+     * blanked posts (of forum_posts). A table that does not exist counts 0.
      */
     protected const PLACES = [
         'log_userid' => ['table' => 'logstore_standard_log', 'where' => 'userid = :userid'],
-        'log_relateduserid' => ['table' => 'logstore_standard_log', 'where' => 'relateduserid = :userid'],
+        // Others' actions naming the user (their own actions on themselves count under log_userid).
+        'log_relateduserid' => ['table' => 'logstore_standard_log',
+            'where' => 'relateduserid = :userid AND userid <> :actor'],
         'log_deletion_event' => ['table' => 'logstore_standard_log',
             'where' => "relateduserid = :userid AND objectid = :objectid AND eventname = :eventname"],
         'forum_posts' => ['table' => 'forum_posts', 'where' => 'userid = :userid'],
@@ -123,8 +126,8 @@ class get_user_remains extends external_api {
             $count = 0;
             if (in_array($spec['table'], $tables, true)) {
                 // Moodle refuses parameters the condition does not use: pass only its own.
-                $all = ['userid' => $params['userid'], 'objectid' => $params['userid'],
-                    'eventname' => '\\core\\event\\user_deleted'];
+                $all = ['userid' => $params['userid'], 'actor' => $params['userid'],
+                    'objectid' => $params['userid'], 'eventname' => '\\core\\event\\user_deleted'];
                 preg_match_all('/:(\w+)/', $spec['where'], $used);
                 $sqlparams = array_intersect_key($all, array_flip($used[1]));
                 $count = $DB->count_records_select($spec['table'], $spec['where'], $sqlparams);
