@@ -90,6 +90,7 @@ def test_the_confirmed_receipt_lists_what_moodle_still_holds_and_why(
                 "--out", str(letter), "--lang", lang)
         html = letter.read_text(encoding="utf-8")
         assert title in html and skipped in html
+        assert "showed your data erased" not in html and "tietosi poistetuiksi" not in html
         assert f"<td>{held['log_userid']}</td>" in html
         assert not any(claim in html for claim in FULL_DELETION_CLAIMS)
 

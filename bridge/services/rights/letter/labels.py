@@ -232,9 +232,11 @@ WORDS = MappingProxyType(
         ),
         "lms_confirmed": (
             "Verkkokurssijärjestelmä vahvisti tietojesi poiston {when}: järjestelmästä luettu "
-            "tila näytti tietosi poistetuiksi.",
+            "tila näytti käyttäjätilisi poistetuksi. Mitä järjestelmään vielä jäi, kerrotaan "
+            "alla.",
             "The online-course system confirmed the erasure of your data on {when}: the state "
-            "read back from the system showed your data erased.",
+            "read back from the system showed your account deleted. What the system still "
+            "holds is told below.",
         ),
         "confirmed_at": ("Vahvistettu", "Confirmed"),
         "lms_planned": (
