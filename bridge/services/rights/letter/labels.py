@@ -231,12 +231,10 @@ WORDS = MappingProxyType(
             "that confirmation.",
         ),
         "lms_confirmed": (
-            "Verkkokurssijärjestelmä vahvisti tietojesi poiston {when}: järjestelmästä luettu "
-            "tila näytti käyttäjätilisi poistetuksi. Mitä järjestelmään vielä jäi, kerrotaan "
-            "alla.",
+            "Verkkokurssijärjestelmä vahvisti tietojesi poiston {when}: luettu tila näytti "
+            "käyttäjätilisi poistetuksi. Mitä järjestelmään jäi, kerrotaan alla.",
             "The online-course system confirmed the erasure of your data on {when}: the state "
-            "read back from the system showed your account deleted. What the system still "
-            "holds is told below.",
+            "read back showed your account deleted. What it still holds is told below.",
         ),
         "confirmed_at": ("Vahvistettu", "Confirmed"),
         "lms_planned": (
@@ -373,14 +371,12 @@ CODES = MappingProxyType(
         },
         "remains": {
             "privacy_request": (
-                "Nimesi jää Moodlen käyttäjätauluun ja poistopyynnön tietoihin, poiston "
-                "lokimerkintä säilyttää vanhan käyttäjätunnuksesi ja sähköpostiosoitteesi, ja "
-                "lokimerkinnät muiden toimista, joissa sinut mainitaan, jäävät. Mitä muuta "
-                "jäi, luetaan Moodlesta poiston jälkeen ja kerrotaan vahvistetussa kuitissa.",
+                "Nimesi jää Moodlen käyttäjätauluun ja poistopyyntöön, poiston lokimerkintä "
+                "säilyttää vanhan käyttäjätunnuksesi ja sähköpostiosoitteesi, ja muu jäljelle "
+                "jäävä luetaan Moodlesta poiston jälkeen vahvistettuun kuittiin.",
                 "Your name stays in Moodle's user table and in the deletion request, the "
-                "deletion's log entry keeps your old username and e-mail address, and log "
-                "entries of other people's actions that name you stay. What else was kept is "
-                "read back from Moodle after the deletion and told in the confirmed receipt.",
+                "deletion's log entry keeps your old username and e-mail address, and what "
+                "else stays is read back after the deletion for the confirmed receipt.",
             ),
             "delete_user": (
                 "Moodle säilyttää poistetun käyttäjän nimen, kaupungin, maan, puhelinnumeron, "
