@@ -163,6 +163,9 @@ class LmsState:
     ``active_course_ids`` the courses (of those an unenrolment named) where the account
     is still actively enrolled, ``fields`` the profile values a rectification asked for,
     under the names the command used (custom fields as a mapping of short names).
+    After an erasure, ``remains`` is what the LMS still holds naming the account, read
+    back after the deletion: per place a count of rows (and a few flags of the account's
+    own row), no values; ``None`` when the LMS could not be asked.
     """
 
     lms_user_id: int
@@ -170,6 +173,7 @@ class LmsState:
     suspended: bool | None = None
     active_course_ids: tuple[int, ...] = ()
     fields: Mapping[str, Any] = field(default_factory=dict)
+    remains: Mapping[str, int | bool] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -44,7 +44,9 @@ class ErasureRecord(Base):
     ``receipt`` is the receipt as the erasure produced it: per system what was erased, what
     remains and why, and the push that asks each LMS. It names the person only by id (the
     person row is anonymised by then). ``lms_confirmed`` maps each push id to when its
-    read-back verified the deletion; ``confirmed_at`` is set once every push is verified.
+    read-back verified the deletion, ``lms_remains`` each push id to what that read-back
+    showed the LMS still holds naming the account (counts per place, no values; absent when
+    it was not read); ``confirmed_at`` is set once every push is verified.
     ``notified_at`` is when the privacy officer was told of the confirmation (log, e-mail),
     ``acknowledged_at`` when they took it on (issued the confirmed receipt or closed the
     linked request).
@@ -58,6 +60,7 @@ class ErasureRecord(Base):
     erased_at: Mapped[datetime]
     receipt: Mapped[dict[str, Any]]
     lms_confirmed: Mapped[dict[str, Any]]
+    lms_remains: Mapped[dict[str, Any] | None]
     confirmed_at: Mapped[datetime | None]
     notified_at: Mapped[datetime | None]
     acknowledged_at: Mapped[datetime | None]

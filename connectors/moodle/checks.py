@@ -144,7 +144,7 @@ class _PluginRead:
     name: str
     function: str
     since: str
-    streams: frozenset[str]
+    streams: frozenset[str] | None  # None: whatever the streams (an erasure's read-back)
     present: str
     absent: str
 
@@ -165,6 +165,12 @@ _PLUGIN_READS = (
         "conversation again (about half of a full sync's time on a site with two "
         "1,000-learner courses)",
     ),
+    _PluginRead(
+        "erasure read-back", fn.REMAINS_FUNCTION, "1.3", None,
+        "after an erasure the receipt lists what Moodle still holds about the person",
+        "an erasure's receipt cannot say what Moodle kept after its deletion (it says the "
+        "remains were not read back)",
+    ),
 )
 
 
@@ -172,7 +178,7 @@ def _plugin_reads(run: Diagnosis) -> None:
     """The companion plugin's reads that spare the site the heaviest work: the user report
     of a whole course, and listing everything again to find that nothing changed."""
     for read in _PLUGIN_READS:
-        if not read.streams & set(run.config.streams):
+        if read.streams is not None and not read.streams & set(run.config.streams):
             continue
         if read.function in run.site.functions:
             run.add(read.name, True, f"{read.function}: {read.present}")

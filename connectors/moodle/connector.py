@@ -50,6 +50,7 @@ from connectors.moodle.profile import (
     profile_text,
     read_back,
 )
+from connectors.moodle.remains import with_remains
 from connectors.moodle.streams import STREAMS, StreamContext, roster_pages
 from connectors.records import Batch, Bookmark
 from connectors.streams import run_stream
@@ -247,22 +248,27 @@ class MoodleConnector(Connector):
         if not user.get("suspended"):
             self._update_user({"id": user["id"], "suspended": 1})
 
+    def _deleted(self, user_id: int, after: Raw | None) -> LmsState:
+        """The read-back after a deletion, with what Moodle still holds naming the account."""
+        return with_remains(self._client, lambda: self.site, _seen(user_id, after))
+
     def _delete_user(self, command: PushCommand) -> PushResult:
         user_id = command.lms_user_id
-        gone = _seen(user_id, None)
         before = self._user(user_id)
         if before is None:
+            gone = self._deleted(user_id, None)
             return PushResult.already_applied("account no longer exists in Moodle", gone)
         self._suspend_first(before)
         try:  # one id per call: the call is all-or-nothing (reference 3.2)
             self._client.call("core_user_delete_users", {"userids": [user_id]})
         except RecordNotFound:
             if self._user(user_id) is None:
+                gone = self._deleted(user_id, None)
                 return PushResult.already_applied("account was deleted meanwhile", gone)
             raise
         return PushResult.applied(
             "account deleted; Moodle keeps names, city, country, content and logs (reference 3.2)",
-            _seen(user_id, self._user(user_id)),
+            self._deleted(user_id, self._user(user_id)),
         )
 
     # ------------------------------------------------------------------ privacy requests
@@ -345,7 +351,7 @@ class MoodleConnector(Connector):
             after = self._user(user_id)
             left = "account deleted" if after is None else "the account row is still listed"
             reason = f"Moodle completed data request {request_id}; {left}"
-            return PushResult("applied", reason, request_id, _seen(user_id, after))
+            return PushResult("applied", reason, request_id, self._deleted(user_id, after))
         if status in ONGOING:
             reason = WAITING_FOR[status].format(id=request_id)
             return PushResult("pending", reason, request_id)

@@ -79,8 +79,15 @@ GRADES_FUNCTION = "local_registrybridge_get_grades"
 #: none of whose tables changed since its last read (:mod:`connectors.moodle.digests`).
 DIGEST_FUNCTION = "local_registrybridge_get_digests"
 
+#: The companion plugin's read of what a deleted user leaves behind: optional. With it,
+#: an erasure's read-back counts, per place, the rows still naming the user id, and the
+#: receipt says what Moodle kept and why; without it, the receipt says they were not read.
+REMAINS_FUNCTION = "local_registrybridge_get_user_remains"
+
 #: The functions the companion plugin adds to a site.
-PLUGIN_FUNCTIONS: tuple[str, ...] = (LOG_FUNCTION, GRADES_FUNCTION, DIGEST_FUNCTION)
+PLUGIN_FUNCTIONS: tuple[str, ...] = (
+    LOG_FUNCTION, GRADES_FUNCTION, DIGEST_FUNCTION, REMAINS_FUNCTION
+)
 
 #: What makes a read lighter when Moodle did not answer it in time (``AnswerTimedOut``).
 LIGHTER_READ: dict[str, str] = {
@@ -114,7 +121,7 @@ PRIVACY_STATUS_DELETED = 10
 def all_functions() -> tuple[str, ...]:
     """Every function the bridge may call, sorted."""
     names: set[str] = {SITE_INFO, HINT_FUNCTION, GRADES_FUNCTION, DIGEST_FUNCTION,
-                       *RECTIFY_FUNCTIONS}
+                       REMAINS_FUNCTION, *RECTIFY_FUNCTIONS}
     for group in (STREAM_FUNCTIONS, REVOKE_FUNCTIONS, ERASURE_FUNCTIONS):
         for functions in group.values():
             names.update(functions)

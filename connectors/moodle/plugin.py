@@ -6,7 +6,12 @@ sources against it, so the plugin and the connector cannot drift apart.
 
 from __future__ import annotations
 
-from connectors.moodle.functions import DIGEST_FUNCTION, GRADES_FUNCTION, LOG_FUNCTION
+from connectors.moodle.functions import (
+    DIGEST_FUNCTION,
+    GRADES_FUNCTION,
+    LOG_FUNCTION,
+    REMAINS_FUNCTION,
+)
 
 #: Frankenstyle name of the plugin (the folder under Moodle's ``local/``).
 COMPONENT = "local_registrybridge"
@@ -91,6 +96,35 @@ DIGEST_RESULT_KEYS: tuple[str, ...] = ("digests",)
 DIGEST_ENTRY_FIELDS: tuple[str, ...] = ("name", "value")
 DIGEST_CAPABILITIES: tuple[str, ...] = ("moodle/site:viewparticipants",)
 
+#: :data:`REMAINS_FUNCTION` takes one user id and answers the id, ``places`` (``place`` and
+#: ``count`` pairs, in the order of :data:`REMAINS_PLACES`) and ``user`` (flags of the user
+#: row, never its values). The capability, at system level.
+REMAINS_PARAMETERS: tuple[str, ...] = ("userid",)
+REMAINS_RESULT_KEYS: tuple[str, ...] = ("userid", "places", "user")
+REMAINS_PLACE_FIELDS: tuple[str, ...] = ("place", "count")
+REMAINS_PLACES: tuple[str, ...] = (
+    "log_userid",  # logstore_standard_log rows by the user
+    "log_relateduserid",  # ... of others' actions naming them (the deletion event among them)
+    "log_deletion_event",  # ... of which the \core\event\user_deleted event
+    "forum_posts",  # forum_posts by userid
+    "forum_posts_blanked",  # ... of which subject and message blanked, marked deleted
+    "messages_sent",  # messages by useridfrom
+    "conversation_memberships",  # message_conversation_members
+    "files",  # files by userid, directory entries left out
+    "grade_grades",
+    "grade_history",  # grade_grades_history
+    "submissions",  # assign_submission
+    "privacy_requests",  # tool_dataprivacy_request for the user
+)
+REMAINS_USER_FIELDS: tuple[str, ...] = (
+    "exists",
+    "deleted",
+    "usernameanonymised",
+    "emailanonymised",
+    "profilefieldskept",
+)
+REMAINS_CAPABILITIES: tuple[str, ...] = ("moodle/user:viewalldetails",)
+
 __all__ = [
     "COMPONENT",
     "DIGEST_CAPABILITIES",
@@ -110,4 +144,11 @@ __all__ = [
     "LOG_PARAMETERS",
     "LOG_RESULT_KEYS",
     "READ_LOGS_CAPABILITY",
+    "REMAINS_CAPABILITIES",
+    "REMAINS_FUNCTION",
+    "REMAINS_PARAMETERS",
+    "REMAINS_PLACES",
+    "REMAINS_PLACE_FIELDS",
+    "REMAINS_RESULT_KEYS",
+    "REMAINS_USER_FIELDS",
 ]

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from connectors.moodle.functions import LOG_FUNCTION
-from connectors.moodle.simulator import SimulatedMoodle
+from connectors.moodle.simulator import SimulatedMoodle, lifecycle
 from connectors.moodle.simulator.app import REST_PATH
 from connectors.moodle.simulator.sizes import SIZES
 
@@ -104,6 +104,7 @@ def test_a_deleted_member_leaves_their_conversations_but_the_others_messages_sta
     keeps her messages; rows naming him as related user stay in the log store."""
     sim = SimulatedMoodle("sample-site", now=NOW, clock=lambda: CLOCK)
     sim.state.log("\\core\\event\\user_graded", crud="u", userid=3, relateduserid=5)
+    handed = lifecycle._log_contexts_handed(sim.state, 5)  # before the deletion runs
     if privacy:
         created = sim.call("tool_dataprivacy_create_data_request", type=2, foruserid=5)
         sim.call("tool_dataprivacy_approve_data_request", requestid=created["datarequestid"])
@@ -122,7 +123,10 @@ def test_a_deleted_member_leaves_their_conversations_but_the_others_messages_sta
     assert errorcode(refused) == "User is not part of conversation."
     kept = [r for r in sim.state.logs if r.relateduserid == 5 and r.userid != 5]
     assert any(r.eventname.endswith("user_graded") for r in kept)
-    assert privacy is False or not [r for r in sim.state.logs if r.userid == 5]
+    # Moodle 4.5's fault (CONTRACTS 6): the log store deletes the rows by userid only in
+    # the contexts before the first repeated one; the rows in the others stay.
+    own = [r for r in sim.state.logs if r.userid == 5]
+    assert privacy is False or (own and not {r.contextid for r in own} & handed)
 
 
 def test_the_last_manual_unenrolment_takes_the_course_grades_but_not_assignment_grades() -> None:

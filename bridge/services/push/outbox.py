@@ -181,9 +181,13 @@ def claim(
 
 @dataclass(frozen=True)
 class Outcome:
+    """What to record of a push. ``remains``: after a verified erasure, what the LMS read
+    back as still naming the account (``LmsState.remains``), kept in the erasure record."""
+
     state: str
     reason: str
     lms_request_id: int | None = None
+    remains: Mapping[str, int | bool] | None = None
 
 
 def settle(
@@ -208,7 +212,7 @@ def settle(
         command.state = outcome.state
         if outcome.state == "done":
             command.done_at = command.verified_at = now
-            record_verified(session, command, now)  # an erasure's LMS part, if it is one
+            record_verified(session, command, now, outcome.remains)  # an erasure's LMS part
         elif outcome.state == "pending":
             command.next_attempt_at = now + backoff(command.attempts)
         elif outcome.state == "waiting":

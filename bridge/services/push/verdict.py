@@ -46,7 +46,8 @@ def judge(command: PushCommand, result: PushResult) -> Outcome:
             reason = f"{problem} (the connector reported: {result.reason})"
             return Outcome("failed", reason, result.lms_request_id)
     state = _STATE_OF[result.outcome]
-    return Outcome(state, result.reason or result.outcome, result.lms_request_id)
+    remains = result.state.remains if result.state is not None else None
+    return Outcome(state, result.reason or result.outcome, result.lms_request_id, remains)
 
 
 def contradiction(command: PushCommand, state: LmsState) -> str | None:

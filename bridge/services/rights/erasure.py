@@ -20,6 +20,7 @@ from bridge.services.audit import Actor, journal
 from bridge.services.push.outbox import OPEN_STATES, Push, enqueue_for_accounts, reachable
 from bridge.services.rights import erasure_record
 from bridge.services.rights.holds import HOLD_KEEPS
+from bridge.services.rights.lms_remains import MODE_LIMITS
 from bridge.services.rights.requests import link_artefact
 from bridge.services.rights.residue import (
     Identifiers,
@@ -50,14 +51,6 @@ from bridge.store.queries import (
     member_conversation_ids,
 )
 
-#: What each erasure mode leaves in Moodle (reference 3.2, 3.5; CONTRACTS 6).
-MODE_LIMITS = {
-    "privacy_request": "Moodle's privacy providers delete the user's data in every plugin; "
-    "the name stays in the user row and in the data request record, and the deletion "
-    "log event keeps the old username and e-mail",
-    "delete_user": "Moodle keeps names, city, country, phone, address, description, "
-    "submissions, forum posts, messages and logs of a deleted user",
-}
 MODE_ACTION = {"privacy_request": "privacy_delete", "delete_user": "delete_user"}
 
 

@@ -25,6 +25,7 @@ from bridge.errors import UsageError
 from bridge.services import audit
 from bridge.services.audit import Actor
 from bridge.services.push.confirmation import iso, push_ids
+from bridge.services.rights.lms_remains import MODE_LIMITS, NOT_READ_BACK, READ_BACK, kept
 from bridge.store.models import ErasureRecord
 
 #: What the receipt says of an LMS part the read-back has not verified yet.
@@ -68,8 +69,8 @@ def find(session: Session, *, person_id: int | None, request_id: int | None) -> 
 
 
 def as_issued(record: ErasureRecord, now: datetime) -> dict[str, Any]:
-    """The receipt as it stands now: each LMS part requested or confirmed (with the date),
-    never more than the read-back showed."""
+    """The receipt as it stands now: each LMS part requested or confirmed (with the date
+    and what the read-back showed the LMS still holds), never more than it showed."""
     confirmed = record.lms_confirmed or {}
     systems = []
     for system in record.receipt.get("systems", []):
@@ -78,6 +79,7 @@ def as_issued(record: ErasureRecord, now: datetime) -> dict[str, Any]:
             at = confirmed.get(str(system["push"]))
             system["state"] = CONFIRMED if at else REQUESTED
             system["confirmed_at"] = at
+            system.update(_remains(system, (record.lms_remains or {}).get(str(system["push"]))))
         systems.append(system)
     return {
         **record.receipt,
@@ -86,6 +88,17 @@ def as_issued(record: ErasureRecord, now: datetime) -> dict[str, Any]:
         "confirmed_at": iso(record.confirmed_at) if record.confirmed_at else None,
         "issued_at": iso(now),
     }
+
+
+def _remains(system: dict[str, Any], read: dict[str, Any] | None) -> dict[str, Any]:
+    """What an LMS part says remains: before confirmation, the mode's known limits (in
+    today's words, also for receipts recorded earlier); once confirmed, the places the
+    read-back still counted, or that nothing was read back."""
+    if not system.get("confirmed_at"):
+        return {"remains": MODE_LIMITS.get(system.get("mode", ""), system.get("remains"))}
+    if read is None:
+        return {"remains": NOT_READ_BACK, "kept_in_lms": None}
+    return {"remains": READ_BACK, "kept_in_lms": kept(read)}
 
 
 def reissue(

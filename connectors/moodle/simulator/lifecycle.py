@@ -111,8 +111,8 @@ def _leave_conversations(state: SiteState, userid: int) -> None:
 def _erase_content(state: SiteState, userid: int) -> None:
     """What the privacy providers of the other plugins remove for one user.
 
-    The log store deletes the rows the user did (``userid``); rows naming them as
-    ``relateduserid`` stay by design (CONTRACTS 6).
+    The log store deletes the rows the user did (``userid``) in the contexts it is handed;
+    rows naming them as ``relateduserid`` stay by design (CONTRACTS 6).
     """
     for per_user in (*state.submissions.values(), *state.assign_grades.values()):
         per_user.pop(userid, None)
@@ -120,7 +120,22 @@ def _erase_content(state: SiteState, userid: int) -> None:
         del state.gradebook[key]
     for conversation_messages in state.messages.values():
         conversation_messages[:] = [m for m in conversation_messages if m.useridfrom != userid]
-    state.logs[:] = [row for row in state.logs if row.userid != userid]
+    handed = _log_contexts_handed(state, userid)
+    state.logs[:] = [r for r in state.logs if r.userid != userid or r.contextid not in handed]
+
+
+def _log_contexts_handed(state: SiteState, userid: int) -> set[int]:
+    """The log contexts Moodle 4.5 hands the log store's provider: ``add_from_sql`` lists a
+    context per log row naming the user, ``contextlist_base::set_contextids()`` keeps
+    ``array_unique``'s gaps in the keys, and the iterator stops at the first gap, so only
+    the contexts before the first repeated one are deleted (the fault of CONTRACTS 6)."""
+    handed: list[int] = []
+    for row in state.logs:
+        if userid in (row.userid, row.relateduserid, row.realuserid):
+            if row.contextid in handed:
+                break
+            handed.append(row.contextid)
+    return set(handed)
 
 
 def _scrub_profile(user: User) -> None:

@@ -62,4 +62,16 @@ $functions = [
         'ajax'         => false,
         'loginrequired' => true,
     ],
+    'local_registrybridge_get_user_remains' => [
+        'classname'    => 'local_registrybridge\external\get_user_remains',
+        'methodname'   => 'execute',
+        'description'  => 'Per place (log store, forum posts, messages, files, grades, submissions, data requests), '
+            . 'how many rows still name a user id, and whether the user row is marked deleted and anonymised. '
+            . 'Counts and booleans only.',
+        'type'         => 'read',
+        // Documentation only; the function checks it at system level.
+        'capabilities' => 'moodle/user:viewalldetails',
+        'ajax'         => false,
+        'loginrequired' => true,
+    ],
 ];

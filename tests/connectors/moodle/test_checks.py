@@ -51,6 +51,7 @@ ALL_PROBES = {
     "functions",
     "gradebook reader",
     "change fingerprints",
+    "erasure read-back",
     "service account",
     "site roster",
     "course access",
@@ -81,6 +82,7 @@ def test_only_the_probes_of_enabled_streams_and_modes_run(sim: SimulatedMoodle) 
         "service user is not a site admin",
         "functions",
         "change fingerprints",
+        "erasure read-back",
         "service account",
         "form fields (max_input_vars)",
         "site roster",
@@ -360,3 +362,15 @@ def test_without_the_plugins_fingerprints_the_cost_of_a_quiet_run_is_named(
     assert check.warning and not check.ok and "nothing changed" in check.detail
     assert check.fix and fn.DIGEST_FUNCTION in check.fix and "1.2 or later" in check.fix
     assert "change fingerprints" not in failed(report)
+
+
+def test_without_the_plugins_remains_reader_the_receipts_limit_is_named(
+    sim: SimulatedMoodle,
+) -> None:
+    assert by_name(diagnose(sim))["erasure read-back"].ok
+    sim.remove_function(fn.REMAINS_FUNCTION)
+    report = diagnose(sim)
+    check = by_name(report)["erasure read-back"]
+    assert check.warning and not check.ok and "not read back" in check.detail
+    assert check.fix and fn.REMAINS_FUNCTION in check.fix and "1.3 or later" in check.fix
+    assert "erasure read-back" not in failed(report)

@@ -231,10 +231,10 @@ WORDS = MappingProxyType(
             "that confirmation.",
         ),
         "lms_confirmed": (
-            "Verkkokurssijärjestelmä vahvisti tietojesi poiston {when}: järjestelmästä luettu "
-            "tila näytti tietosi poistetuiksi.",
+            "Verkkokurssijärjestelmä vahvisti tietojesi poiston {when}: luettu tila näytti "
+            "käyttäjätilisi poistetuksi. Mitä järjestelmään jäi, kerrotaan alla.",
             "The online-course system confirmed the erasure of your data on {when}: the state "
-            "read back from the system showed your data erased.",
+            "read back showed your account deleted. What it still holds is told below.",
         ),
         "confirmed_at": ("Vahvistettu", "Confirmed"),
         "lms_planned": (
@@ -363,18 +363,20 @@ CODES = MappingProxyType(
         "mode": {
             "privacy_request": (
                 "Moodlen tietosuojapoisto: käyttäjätili suljetaan heti, ja Moodle poistaa "
-                "tiedot kaikista osistaan",
+                "tiedot osa kerrallaan",
                 "Moodle's data-privacy deletion: the account is closed at once and Moodle "
-                "deletes the data in all its parts",
+                "deletes the data part by part",
             ),
             "delete_user": ("Moodlen käyttäjätilin poisto", "Moodle's account deletion"),
         },
         "remains": {
             "privacy_request": (
-                "Nimesi jää Moodlen käyttäjätauluun ja poistopyynnön tietoihin, ja poiston "
-                "lokimerkintä säilyttää vanhan käyttäjätunnuksesi ja sähköpostiosoitteesi.",
-                "Your name stays in Moodle's user table and in the deletion request, and the "
-                "deletion's log entry keeps your old username and e-mail address.",
+                "Nimesi jää Moodlen käyttäjätauluun ja poistopyyntöön, poiston lokimerkintä "
+                "säilyttää vanhan käyttäjätunnuksesi ja sähköpostiosoitteesi, ja muu jäljelle "
+                "jäävä luetaan Moodlesta poiston jälkeen vahvistettuun kuittiin.",
+                "Your name stays in Moodle's user table and in the deletion request, the "
+                "deletion's log entry keeps your old username and e-mail address, and what "
+                "else stays is read back after the deletion for the confirmed receipt.",
             ),
             "delete_user": (
                 "Moodle säilyttää poistetun käyttäjän nimen, kaupungin, maan, puhelinnumeron, "

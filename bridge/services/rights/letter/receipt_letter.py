@@ -16,6 +16,7 @@ from typing import Any
 from bridge import notice
 from bridge.services.rights.letter.fields import Fields
 from bridge.services.rights.letter.page import page, paragraph, record, section, subsection, table
+from bridge.services.rights.letter.remains_section import remains_section
 from bridge.services.rights.letter.values import Voice
 
 #: The reason ``bridge subject erase`` records when the operator gives none; the letter
@@ -72,9 +73,16 @@ class ErasureLetter(Fields):
             ],
         )
 
-    def lms(self, name: str, mode: str, confirmed_at: Any = None) -> str:
+    def lms(
+        self,
+        name: str,
+        mode: str,
+        confirmed_at: Any = None,
+        kept: list[dict[str, Any]] | None = None,
+    ) -> str:
         """An LMS part: planned, requested, or confirmed on the day its read-back showed
-        the deletion (only then; CONTRACTS 6). The push's number stays in the JSON."""
+        the deletion (only then; CONTRACTS 6), with what that read-back showed it kept.
+        The push's number stays in the JSON."""
         v = self.v
         if self.done and confirmed_at:
             said = escape(v.text("lms_confirmed").format(when=v.when(confirmed_at)))
@@ -86,12 +94,8 @@ class ErasureLetter(Fields):
             f"{v.word('lms_system')}: {v.system(name)}",
             [
                 f"<p>{said}</p>",
-                record(
-                    [
-                        (v.word("method"), v.code("mode", mode)),
-                        (v.word("remains"), v.code("remains", mode)),
-                    ]
-                ),
+                record([(v.word("method"), v.code("mode", mode))]),
+                remains_section(v, v.word("remains"), mode, bool(confirmed_at), kept),
             ],
         )
 
@@ -124,7 +128,11 @@ def render_receipt(receipt: dict[str, Any], voice: Voice) -> str:
     for system in receipt.get("systems", []):
         if "mode" in system:
             name = str(system["system"]).removeprefix("LMS connector ")
-            body.append(letter.lms(name, system["mode"], system.get("confirmed_at")))
+            body.append(
+                letter.lms(
+                    name, system["mode"], system.get("confirmed_at"), system.get("kept_in_lms")
+                )
+            )
         else:
             body.append(
                 letter.register(

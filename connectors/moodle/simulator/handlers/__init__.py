@@ -8,6 +8,7 @@ from connectors.moodle.simulator.handlers import (  # noqa: F401 - imported to r
     grades,
     messages,
     privacy,
+    remains,
     site,
     updates,
     users,
