@@ -14,6 +14,7 @@ from connectors.moodle.digests import STREAM_TABLES, TableDigests
 from connectors.moodle.parse import SiteInfo
 from connectors.moodle.simulator.handlers.digests import _TABLES as SIMULATED_TABLES
 from tests.plugin import php
+from tests.plugin.recorded import Answering
 from tests.plugin.test_plugin_contract import assert_declared_as_read_class
 
 CLASS_FILE = "classes/external/get_digests.php"
@@ -68,20 +69,10 @@ def test_the_answer_recorded_on_a_real_moodle_is_read_and_keeps_the_contract() -
         encoding="utf-8"))["response"]["json"]
     assert list(recorded) == list(contract.DIGEST_RESULT_KEYS)
     assert all(list(entry) == list(contract.DIGEST_ENTRY_FIELDS) for entry in recorded["digests"])
-    client = _Answering(recorded)
+    client = Answering(recorded)
     site = SiteInfo(site_id=1, service_user_id=9, functions=frozenset({functions.DIGEST_FUNCTION}))
     tables = TableDigests(client, lambda: site).tables()  # type: ignore[arg-type]
     assert tables is not None and set(tables) == set(_php_tables())
     assert client.calls == 1
     assert TableDigests(client, lambda: site).tables() == tables  # the same site, the same
 
-
-class _Answering:
-    """A client that answers every call with one recorded answer."""
-
-    def __init__(self, answer: object) -> None:
-        self.answer, self.calls = answer, 0
-
-    def call(self, _function: str, _params: object = None) -> object:
-        self.calls += 1
-        return self.answer

@@ -19,6 +19,7 @@ from connectors.moodle.parse import SiteInfo
 from connectors.moodle.remains import parse_remains, with_remains
 from connectors.moodle.simulator import SimulatedMoodle
 from tests.plugin import php
+from tests.plugin.recorded import Answering
 from tests.plugin.test_plugin_contract import assert_declared_as_read_class
 
 CLASS_FILE = "classes/external/get_user_remains.php"
@@ -102,19 +103,9 @@ def test_an_answer_about_another_user_or_missing_places_is_refused() -> None:
         parse_remains({**recorded, "places": recorded["places"][1:]}, 6)
 
 
-class _Answering:
-    """A client that answers every call with one recorded answer, and counts the calls."""
-
-    def __init__(self, answer: object) -> None:
-        self.answer, self.calls = answer, 0
-
-    def call(self, _function: str, _params: object = None) -> object:
-        self.calls += 1
-        return self.answer
-
 
 def test_the_connector_hands_the_counts_up_only_where_the_service_has_the_function() -> None:
-    client = _Answering(_recorded("after_privacy_request_completed"))
+    client = Answering(_recorded("after_privacy_request_completed"))
     gone = LmsState(6, exists=False)
     with_function = SiteInfo(site_id=1, service_user_id=9, functions=frozenset({FUNCTION}))
     read = with_remains(client, lambda: with_function, gone)  # type: ignore[arg-type]
