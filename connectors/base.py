@@ -12,7 +12,7 @@ so a second LMS is one more package and one more entry point.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from threading import Event
 from typing import Any, ClassVar, Literal
@@ -277,6 +277,12 @@ class Connector(ABC):
     @abstractmethod
     def read_state(self, lms_user_id: int) -> LmsState:
         """Read back one account's state from the LMS."""
+
+    @abstractmethod
+    def existing_users(self, lms_user_ids: Collection[int]) -> set[int]:
+        """Which of these accounts the LMS still has, asked by id (a deleted or unknown one
+        is left out): a reconciliation confirms with it that an account missing from a
+        listing is really gone before marking it removed."""
 
     @property
     def request_count(self) -> int:

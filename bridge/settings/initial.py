@@ -8,7 +8,12 @@ the roles ``config.example.toml`` explains.
 
 from __future__ import annotations
 
+import tomllib
 from dataclasses import dataclass
+
+from pydantic import ValidationError
+
+from bridge.settings.loader import Settings
 
 #: Where ``bridge init`` puts things, relative to the configuration file.
 TOKEN_FILE = "moodle.token"
@@ -75,3 +80,15 @@ hosting_country = {_quote(setup.hosting_country)}
 # OS user name = role: viewer, operator, dpo or admin (admin may do everything).
 {_quote(setup.admin)} = "admin"
 """
+
+
+def config_problem(setup: InitialSetup) -> tuple[str, str] | None:
+    """The first reason the configuration :func:`initial_config` writes would not load, as
+    (key path, message), so that ``bridge init`` refuses before it writes a file."""
+    try:
+        Settings(**tomllib.loads(initial_config(setup)))
+    except ValidationError as exc:
+        error = exc.errors(include_url=False)[0]
+        message = str(error["msg"]).removeprefix("Value error, ")
+        return ".".join(str(part) for part in error["loc"]), message
+    return None

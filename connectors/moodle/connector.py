@@ -13,7 +13,7 @@ deleted user, never with ``core_user_get_users_by_field``, which fails for one
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from typing import Any
 
 import requests
@@ -37,12 +37,7 @@ from connectors.moodle.config import MoodleConfig, MoodleSettings
 from connectors.moodle.digests import TableDigests
 from connectors.moodle.errors import MissingCapability, MoodleError, RecordNotFound
 from connectors.moodle.parse import SiteInfo, parse_site_info, parse_user, req_id
-from connectors.moodle.privacy_states import (
-    FINAL_FAILURES,
-    ONGOING,
-    PRIVACY_FIXES,
-    WAITING_FOR,
-)
+from connectors.moodle.privacy_states import FINAL_FAILURES, ONGOING, PRIVACY_FIXES, WAITING_FOR
 from connectors.moodle.profile import (
     RECTIFIABLE,
     RECTIFY_NAMES,
@@ -150,6 +145,11 @@ class MoodleConnector(Connector):
         answer = self._client.call(GET_USERS, {"criteria": [{"key": "id", "value": str(user_id)}]})
         users = answer.get("users") if isinstance(answer, Mapping) else None
         return next((u for u in users or () if u.get("id") == user_id), None)
+
+    def existing_users(self, lms_user_ids: Collection[int]) -> set[int]:
+        """One ``core_user_get_users`` by id each (it takes one id per call and answers
+        ``[]`` for a deleted account); only accounts missing from a listing are asked."""
+        return {user_id for user_id in lms_user_ids if self._user(user_id) is not None}
 
     def read_state(self, lms_user_id: int) -> LmsState:
         """Existence, suspension, active courses (when the service has the function) and fields."""

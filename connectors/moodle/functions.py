@@ -36,7 +36,9 @@ STREAM_FUNCTIONS: dict[str, tuple[str, ...]] = {
 
 #: Functions each push mode needs.
 #: Pushes read the account back with ``core_user_get_users`` by id (it answers ``[]`` for a
-#: deleted user), never with ``core_user_get_users_by_field`` (CONTRACTS 13).
+#: deleted user), never with ``core_user_get_users_by_field`` (CONTRACTS 13). A
+#: reconciliation confirms the same way that an account missing from the users listing
+#: is gone before marking it removed (``MoodleConnector.existing_users``).
 REVOKE_FUNCTIONS: dict[str, tuple[str, ...]] = {
     "suspend": ("core_user_update_users", "core_user_get_users"),
     "suspend_and_unenrol": (

@@ -4,7 +4,7 @@ of what the LMS returns (the Moodle simulator covers the protocol)."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from typing import Any, ClassVar
 
 from pydantic import SecretStr
@@ -84,6 +84,10 @@ class FakeConnector(Connector):
 
     def read_state(self, lms_user_id: int) -> LmsState:
         return LmsState(lms_user_id, exists=True)
+
+    def existing_users(self, lms_user_ids: Collection[int]) -> set[int]:
+        listed = {r.lms_user_id for r in self.lms.records["users"] if isinstance(r, UserRecord)}
+        return listed & set(lms_user_ids)
 
     @property
     def request_count(self) -> int:

@@ -6,6 +6,8 @@ import os
 import pwd
 from pathlib import Path
 
+import pytest
+
 from bridge.settings import load_settings
 from tests.cli import run
 
@@ -75,3 +77,28 @@ def test_an_empty_token_is_refused(tmp_path: Path) -> None:
     code, _, stderr = _init(tmp_path / "bridge.toml", *FLAGS, token="")
     assert code == 2
     assert "no Moodle token on standard input" in stderr
+
+
+@pytest.mark.parametrize(
+    ("flag", "answer", "said"),
+    [
+        ("--moodle-url", "https://u:Pw0rd@moodle.example.fi", "user name or password"),
+        ("--moodle-url", "http://moodle.example.fi", "unencrypted"),
+        ("--contact-email", "not-an-email", "not an e-mail address"),
+        ("--hosting-country", "US", "outside the EU/EEA"),
+    ],
+    ids=["credentials-in-url", "http-to-remote-host", "not-an-email", "outside-eu"],
+)
+def test_a_refused_answer_writes_nothing(
+    tmp_path: Path, flag: str, answer: str, said: str
+) -> None:
+    flags = [*FLAGS, "--hosting-country", "FI"]
+    flags[flags.index(flag) + 1] = answer
+    site = tmp_path / "site"
+    code, _, stderr = _init(site / "bridge.toml", *flags)
+    assert code == 2
+    assert flag in stderr and said in stderr
+    assert "Pw0rd" not in stderr
+    assert not site.exists()
+    code, _, stderr = _init(site / "bridge.toml", *FLAGS)  # no --force needed
+    assert code == 0, stderr

@@ -6,9 +6,10 @@ incomplete listing did not read. Against the simulator over real HTTP, on both d
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs
 
 import pytest
 import sqlalchemy as sa
@@ -16,6 +17,7 @@ import sqlalchemy as sa
 from bridge.store.models import AuditEntry, LmsAccount, OutboxCommand
 from connectors.moodle.functions import DIGEST_FUNCTION
 from connectors.moodle.simulator import lifecycle
+from connectors.moodle.simulator.protocol import Response
 from connectors.moodle.simulator.state import ADMIN_ID
 from tests.configs import OS_USER
 from tests.pushback.helpers import Site, served_site
@@ -164,3 +166,42 @@ def test_a_listed_course_whose_roster_comes_back_empty_trips_the_valve(site: Sit
 
     summary = site.sync("--streams", "enrolments", "--reconcile", "--accept-removals")
     assert summary["status"] == "ok" and summary["streams"]["enrolments"]["removed"] > 2
+
+
+class ShortRoster:
+    """Leaves ``hidden`` out of every roster page without a word: a silently short page."""
+
+    def __init__(self, handle: Callable[..., Response], hidden: set[int]) -> None:
+        self._handle, self.hidden = handle, hidden
+
+    def __call__(
+        self, method: str, path: str, headers: Mapping[str, str] | None = None, body: bytes = b""
+    ) -> Response:
+        response = self._handle(method, path, headers, body)
+        if parse_qs((body or b"").decode()).get("wsfunction") != [ROSTER]:
+            return response
+        rows = [r for r in json.loads(response.body) if r.get("id") not in self.hidden]
+        return response._replace(body=json.dumps(rows).encode())
+
+
+def test_a_silently_short_last_page_marks_only_the_accounts_moodle_no_longer_has(
+    site: Site,
+) -> None:
+    with site.sessions() as session:
+        accounts = set(session.scalars(sa.select(LmsAccount.lms_user_id)))
+    ids = roster_ids(site)
+    last_page = ids[(len(ids) - 1) // 10 * 10 :]
+    hidden = [uid for uid in last_page if uid in accounts][-3:]
+    assert len(hidden) == 3
+    [deleted] = person_ids_on_first_page(site, 1)
+    site.sim.delete_users([deleted])
+    site.sim.handle = ShortRoster(site.sim.handle, set(hidden))  # type: ignore[method-assign]
+
+    code, summary = reconcile_users(site)
+    assert code == 0 and summary["status"] == "ok"
+    assert summary["streams"]["users"]["removed"] == 1
+    assert marked(site) == {deleted}  # before: the three live learners were marked too
+    [warning] = [w for w in summary["warnings"] if w.startswith("users:")]
+    assert "listing incomplete: 3 account(s)" in warning and "still in the LMS" in warning
+    listing = site.json("status")["connectors"]["moodle"]["streams"]["users"]["listing"]
+    assert listing["state"] == "incomplete" and "kept, not marked removed" in listing["note"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shlex
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -19,9 +20,11 @@ from bridge.cli.app import App
 from bridge.cli.commands.db import migrate
 from bridge.cli.render import out
 from bridge.services.audit.identity import operator_name
-from bridge.settings.identifiers import validate_business_id
-from bridge.settings.initial import SQLITE_FILE, InitialSetup, initial_config
+from bridge.services.register.values import parse_email
+from bridge.settings.identifiers import is_eu_eea, validate_business_id
+from bridge.settings.initial import SQLITE_FILE, InitialSetup, config_problem, initial_config
 from bridge.settings.loader import config_path
+from bridge.settings.transport import url_problems
 
 EXAMPLES = """\
 Examples:
@@ -49,14 +52,48 @@ def _ask(value: str | None, flag: str, question: str, default: str | None = None
     return str(click.prompt(question, default=default))
 
 
-def _business_id(value: str | None) -> str:
+#: Which option gives each key of the configuration ``bridge init`` writes.
+OPTION_OF_KEY = {
+    "register.name": "--register-name",
+    "controller.name": "--controller-name",
+    "controller.business_id": "--business-id",
+    "controller.address": "--address",
+    "controller.contact_name": "--contact-name",
+    "controller.contact_email": "--contact-email",
+    "controller.contact_phone": "--contact-phone",
+    "connectors.moodle.url": "--moodle-url",
+    "connectors.moodle.hosting_country": "--hosting-country",
+    "database.url": "--database-url",
+}
+
+
+def _moodle_url(url: str) -> str:
+    """The URL, if the bridge may reach Moodle there (the rules of ``settings.transport``)."""
+    problems = url_problems(url, allow_insecure_http=False)
+    if problems:
+        raise ValueError("; ".join(problems))
+    return url.strip()
+
+
+def _hosting_country(country: str) -> str:
+    if not is_eu_eea(country):
+        raise ValueError(f"{country} is outside the EU/EEA; the privacy notice (N9) promises "
+                         "no transfer outside the EU/EEA")
+    return country.upper()
+
+
+def _checked(
+    value: str | None, flag: str, question: str, check: Callable[[str], str]
+) -> str:
+    """An answer that passed ``check``: asked again on a terminal, else refused naming the
+    flag (before any file is written)."""
     while True:
-        given = _ask(value, "--business-id", "Business ID (Y-tunnus, 1234567-8)")
+        given = _ask(value, flag, question)
         try:
-            return validate_business_id(given)
+            return check(given)
         except ValueError as exc:
             if value or not sys.stdin.isatty():
-                raise click.BadParameter(str(exc), param_hint="--business-id") from None
+                raise click.BadParameter(str(exc), param_hint=flag) from None
             out.print(f"{exc}; try again")
 
 
@@ -119,17 +156,30 @@ def init(app: App, force: bool, **answers: str | None) -> None:
     setup = InitialSetup(
         register_name=_ask(answers["register_name"], "--register-name", "Register name"),
         controller_name=_ask(answers["controller_name"], "--controller-name", "Controller"),
-        business_id=_business_id(answers["business_id"]),
+        business_id=_checked(
+            answers["business_id"], "--business-id", "Business ID (Y-tunnus, 1234567-8)",
+            validate_business_id,
+        ),
         address=_ask(answers["address"], "--address", "Controller's postal address"),
         contact_name=_ask(answers["contact_name"], "--contact-name", "Contact person"),
-        contact_email=_ask(answers["contact_email"], "--contact-email", "Contact e-mail"),
+        contact_email=_checked(
+            answers["contact_email"], "--contact-email", "Contact e-mail", parse_email
+        ),
         contact_phone=answers["contact_phone"],
-        moodle_url=_ask(answers["moodle_url"], "--moodle-url", "Moodle address (https://...)"),
-        hosting_country=str(answers["hosting_country"]).upper(),
+        moodle_url=_checked(
+            answers["moodle_url"], "--moodle-url", "Moodle address (https://...)", _moodle_url
+        ),
+        hosting_country=_checked(
+            answers["hosting_country"], "--hosting-country", "Hosting country", _hosting_country
+        ),
         database_url=answers["database_url"]
         or f"sqlite:///{answers['register_path'] or SQLITE_FILE}",
         admin=operator_name(),
     )
+    problem = config_problem(setup)
+    if problem is not None:
+        key, message = problem
+        raise click.BadParameter(message, param_hint=OPTION_OF_KEY.get(key, key))
     token = _token()
     _write_private(path.parent / setup.token_file, token + "\n")
     _write_private(path, initial_config(setup))

@@ -9,6 +9,7 @@ request awaiting cron; polled again), ``done`` (verified by reading back), ``fai
 
 from __future__ import annotations
 
+import logging
 import random
 from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -20,8 +21,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bridge.clock import utcnow
 from bridge.errors import UsageError
+from bridge.services.leases import dead_local_holder
 from bridge.services.push.confirmation import record_verified
 from bridge.store.models import LmsAccount, OutboxCommand
+
+log = logging.getLogger(__name__)
 
 #: Backoff of transient failures: 2 s, 4 s, 8 s … capped at 10 minutes, with jitter.
 BACKOFF_BASE_S = 2.0
@@ -148,26 +152,34 @@ def claim(
     """Claim due commands for ``worker``; no two workers ever hold the same command.
 
     PostgreSQL: ``FOR UPDATE SKIP LOCKED``. SQLite: the transaction takes the database
-    write lock at BEGIN, so claims are serialised.
+    write lock at BEGIN, so claims are serialised. A claim expires at ``claimed_until``,
+    or at once when its worker was a process of this host that is gone (a killed worker).
     """
     now = now or utcnow()
-    due = sa.or_(
-        sa.and_(
-            OutboxCommand.state.in_(("pending", "waiting")), OutboxCommand.next_attempt_at <= now
-        ),
-        sa.and_(OutboxCommand.state == "in_progress", OutboxCommand.claimed_until < now),
-    )
-    if exclude:
-        due = sa.and_(due, OutboxCommand.id.not_in(list(exclude)))
-    if only is not None:  # e.g. the pushes of one command run with --now
-        due = sa.and_(due, OutboxCommand.id.in_(list(only)))
-    query = (
-        sa.select(OutboxCommand)
-        .where(due)
-        .order_by(OutboxCommand.next_attempt_at, OutboxCommand.id)
-        .limit(limit)
-    )
     with sessions() as session, session.begin():
+        taken_over = _dead_claimers(session, now)
+        due = sa.or_(
+            sa.and_(
+                OutboxCommand.state.in_(("pending", "waiting")),
+                OutboxCommand.next_attempt_at <= now,
+            ),
+            sa.and_(
+                OutboxCommand.state == "in_progress",
+                sa.or_(
+                    OutboxCommand.claimed_until < now, OutboxCommand.claimed_by.in_(taken_over)
+                ),
+            ),
+        )
+        if exclude:
+            due = sa.and_(due, OutboxCommand.id.not_in(list(exclude)))
+        if only is not None:  # e.g. the pushes of one command run with --now
+            due = sa.and_(due, OutboxCommand.id.in_(list(only)))
+        query = (
+            sa.select(OutboxCommand)
+            .where(due)
+            .order_by(OutboxCommand.next_attempt_at, OutboxCommand.id)
+            .limit(limit)
+        )
         if session.get_bind().dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
         commands = list(session.scalars(query))
@@ -177,6 +189,19 @@ def claim(
             command.claimed_until = now + claim_ttl
             command.attempts += 1
         return commands
+
+
+def _dead_claimers(session: Session, now: datetime) -> list[str]:
+    """Workers holding unexpired claims that were processes of this host and are gone."""
+    claimers = session.scalars(
+        sa.select(OutboxCommand.claimed_by)
+        .where(OutboxCommand.state == "in_progress", OutboxCommand.claimed_until >= now)
+        .distinct()
+    )
+    dead = [claimer for claimer in claimers if claimer and dead_local_holder(claimer)]
+    if dead:
+        log.warning("taking over the push claims of %s (process is gone)", ", ".join(dead))
+    return dead
 
 
 @dataclass(frozen=True)

@@ -354,6 +354,7 @@ class _Run:
                     self.ctx.settings.reconcile,
                     self.ctx.options.accept_removals,
                     self.ctx.actor,
+                    self.ctx.connector,
                 )
                 outcome = removal.run(session, stream_tables(stream), listing, now)
                 stats.listing, stats.note = outcome.state, outcome.note

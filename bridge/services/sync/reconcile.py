@@ -29,19 +29,33 @@ KEY_FIELDS_OF: dict[type[Base], tuple[str, ...]] = {
 
 
 def remember_seen(session: Session, run_id: int, records: Iterable[Record]) -> None:
-    rows = []
-    for record in records:
-        key = record.key
-        rows.append(
-            {
-                "run_id": run_id,
-                "table_name": TABLE_OF[type(record)].__tablename__,
-                "k1": key[0],
-                "k2": key[1] if len(key) > 1 else 0,
-            }
-        )
+    rows = [_seen_row(run_id, TABLE_OF[type(r)], r.key) for r in records]
     if rows:
         session.execute(sa.insert(SyncSeenKey.__table__), rows)
+
+
+def keep(session: Session, run_id: int, model: type[Base], keys: Iterable[int]) -> None:
+    """Count rows of single-key ``model`` as seen this pass: the LMS said they still exist."""
+    rows = [_seen_row(run_id, model, (key,)) for key in keys]
+    if rows:
+        session.execute(sa.insert(SyncSeenKey.__table__), rows)
+
+
+def _seen_row(run_id: int, model: type[Base], key: tuple[Any, ...]) -> dict[str, Any]:
+    return {
+        "run_id": run_id,
+        "table_name": model.__tablename__,
+        "k1": key[0],
+        "k2": key[1] if len(key) > 1 else 0,
+    }
+
+
+def vanished_keys(session: Session, run_id: int, connector: str, model: type[Base]) -> list[int]:
+    """The first key field of the live rows of ``model`` this pass did not see."""
+    table = model.__table__
+    column = table.c[KEY_FIELDS_OF[model][0]]
+    query = sa.select(column).where(_vanished(model, run_id, connector, ())).order_by(column)
+    return [int(key) for key in session.scalars(query)]
 
 
 def _was_seen(model: type[Base], run_id: int) -> Any:

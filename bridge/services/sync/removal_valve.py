@@ -10,6 +10,11 @@ and had any (enrolments, gradebook: per course), marks nothing. The run then end
 event ``reconcile_valve_tripped`` (the daemon's alert path) say so, with the numbers. An
 operator who knows the departure is real confirms it with ``bridge sync --reconcile
 --accept-removals``.
+
+Below the valve, a listing can still be silently short (a last page with rows left out):
+before an account is marked removed, the LMS is asked for it by id
+(``Connector.existing_users``). Only accounts it no longer has are marked; the others are
+kept as they were, and the pass reports the listing incomplete with the reason.
 """
 
 from __future__ import annotations
@@ -23,9 +28,18 @@ from sqlalchemy.orm import Session
 from bridge.services import audit
 from bridge.services.audit import Actor
 from bridge.services.sync.listing import Listing
-from bridge.services.sync.reconcile import Removals, count_removals, forget_seen, mark_removed
+from bridge.services.sync.reconcile import (
+    Removals,
+    count_removals,
+    forget_seen,
+    keep,
+    mark_removed,
+    vanished_keys,
+)
 from bridge.settings.schema import ReconcileSettings
 from bridge.store.base import Base
+from bridge.store.models import LmsAccount
+from connectors.base import Connector
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +88,8 @@ class RemovalPass:
     settings: ReconcileSettings
     accept: bool
     actor: Actor | None
+    #: Asked whether accounts missing from the listing still exist before they are marked.
+    lms: Connector | None = None
 
     def run(
         self, session: Session, models: tuple[type[Base], ...], listing: Listing, now: datetime
@@ -91,10 +107,32 @@ class RemovalPass:
             return PassOutcome("withheld", note=note)
         if problems:
             self._audit(session, "reconcile accepted", removals, problems)
+        kept = self._still_in_lms(session, models)
         removed = mark_removed(session, self.run_id, self.connector, models, now, listing.held)
         if listing.held:
             return PassOutcome("incomplete", removed, listing.why())
+        if kept:
+            shown = ", ".join(str(k) for k in kept[:10]) + (", ..." if len(kept) > 10 else "")
+            note = (
+                f"listing incomplete: {len(kept)} account(s) missing from it are still in the "
+                f"LMS when asked by id ({shown}); they were kept, not marked removed"
+            )
+            return PassOutcome("incomplete", removed, note)
         return PassOutcome("complete", removed)
+
+    def _still_in_lms(self, session: Session, models: tuple[type[Base], ...]) -> list[int]:
+        """Accounts this listing left out that the LMS still has: kept as seen."""
+        if self.lms is None or LmsAccount not in models:
+            return []
+        missing = vanished_keys(session, self.run_id, self.connector, LmsAccount)
+        kept = sorted(self.lms.existing_users(missing)) if missing else []
+        keep(session, self.run_id, LmsAccount, kept)
+        if kept:
+            log.warning(
+                "%s %s listing left out %d account(s) the LMS still has; kept",
+                self.connector, self.stream, len(kept),
+            )
+        return kept
 
     def _withhold(self, session: Session, removals: Removals, problems: list[str]) -> str:
         note = (
