@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bridge.clock import utcnow
 from bridge.errors import NotPermitted
 from bridge.services.audit import chain, verify
-from bridge.services.audit.identity import DAEMON, operator_name
+from bridge.services.audit.identity import DAEMON, ForgedSudo, operator_name
 from bridge.settings import Settings
 from bridge.store.models import AuditEntry
 
@@ -95,6 +95,15 @@ def acting_operator(settings: Settings) -> Actor:
     """The person running this command, as the OS names them, with their mapped roles."""
     name = operator_name()
     return Actor.holding(name, settings.operators.get(name, ("viewer",)))
+
+
+def record_forged_sudo(
+    sessions: sessionmaker[Session], settings: Settings, forged: ForgedSudo, action: str
+) -> None:
+    """Audit a refused ``SUDO_USER`` claim as the account that really ran the command."""
+    actor = Actor.holding(forged.login, settings.operators.get(forged.login, ("viewer",)))
+    with sessions() as session, session.begin():
+        record(session, actor, action, outcome="denied", details={"forged_sudo": forged.claim})
 
 
 def daemon_actor(settings: Settings) -> Actor:
