@@ -95,11 +95,14 @@ def audit_verify(app: App, as_json: bool) -> None:
             out.print("no anchor file yet: a cut at the end could not be checked")
         for note in report.explained:
             out.print(f"explained: {note}")
+    failures = [f"the audit table is not append-only: {gone}" for gone in report.unguarded]
     if report.problem is not None:
         problem = report.problem
-        raise OperationFailed(
-            f"audit chain broken at seq {problem.seq} ({problem.kind}): {problem.message}"
+        failures.insert(
+            0, f"audit chain broken at seq {problem.seq} ({problem.kind}): {problem.message}"
         )
+    if failures:
+        raise OperationFailed("; ".join(failures))
 
 
 @audit.command("anchor")

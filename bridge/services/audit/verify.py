@@ -55,6 +55,7 @@ from bridge.services.audit.chain import (
     row_mac,
     secret_file_of,
 )
+from bridge.services.audit.guard import append_only_problems
 from bridge.store.models import AuditEntry
 
 CHANGED = "changed"
@@ -87,14 +88,19 @@ class ChainReport:
     anchor: Anchor | None
     problem: Problem | None
     explained: tuple[str, ...] = ()
+    unguarded: tuple[str, ...] = ()  # what of the append-only guard is gone (audit.guard)
 
     @property
     def intact(self) -> bool:
         return self.problem is None
 
+    @property
+    def ok(self) -> bool:
+        return self.intact and not self.unguarded
+
     def as_dict(self) -> dict[str, Any]:
         return {
-            "ok": self.intact,
+            "ok": self.ok,
             "rows": self.rows,
             "checked": self.checked,
             "head_seq": self.head_seq,
@@ -103,6 +109,7 @@ class ChainReport:
             "kind": self.problem.kind if self.problem else None,
             "message": self.problem.message if self.problem else None,
             "explained": list(self.explained),
+            "unguarded": list(self.unguarded),
         }
 
 
@@ -252,7 +259,8 @@ class _Walk:
 
 
 def verify(session: Session) -> ChainReport:
-    """Verify every row with the register secret and compare the head with the anchor."""
+    """Verify every row with the register secret, compare the head with the anchor and
+    ask the database whether the table is still append-only."""
     secret_file = secret_file_of(session)
     anchor = read_anchor(anchor_path(secret_file))
     walk = _Walk(key=audit_key(secret_file), anchor=anchor)
@@ -270,4 +278,7 @@ def verify(session: Session) -> ChainReport:
         problem = walk.classify_bad_row()
     if problem is None:
         problem = walk.compare_with_anchor()
-    return ChainReport(rows, walk.checked, head_seq, anchor, problem, tuple(walk.explained))
+    unguarded = append_only_problems(session.connection())
+    return ChainReport(
+        rows, walk.checked, head_seq, anchor, problem, tuple(walk.explained), unguarded
+    )
