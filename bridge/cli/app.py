@@ -11,7 +11,8 @@ import click
 from pydantic import SecretStr
 
 from bridge.logs import secret_filter
-from bridge.services.audit import Actor, acting_operator, authorise
+from bridge.services.audit import Actor, acting_operator, authorise, record_forged_sudo
+from bridge.services.audit.identity import ForgedSudo
 from bridge.services.database import Register, Sessions, open_register
 from bridge.services.unit_of_work import Work, unit_of_work
 from bridge.settings import Settings, load_settings
@@ -54,7 +55,11 @@ class App:
         """Who runs this command, as the operating system says (the sudo caller, else the
         real uid's login name), with the roles ``[operators]`` maps to that name. Nothing
         on the command line or in the bridge's own variables can change it."""
-        return acting_operator(self.settings)
+        try:
+            return acting_operator(self.settings)
+        except ForgedSudo as forged:
+            record_forged_sudo(self.sessions, self.settings, forged, command_action())
+            raise
 
     @property
     def operator(self) -> str:

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bridge.errors import BridgeError
 from bridge.services.audit.chain import bind_register_secret
+from bridge.services.audit.guard import append_only_problems, guard_expected
 from bridge.settings import Settings
 from bridge.store.db import make_engine, redacted_url, session_factory
 from bridge.store.schema import current_revision, head_revision, require_current, upgrade
@@ -57,6 +58,14 @@ class Register:
     def revision(self) -> str | None:
         """The register's schema revision, ``None`` for a register never migrated."""
         return current_revision(self._engine)
+
+    def unguarded(self) -> tuple[str, ...]:
+        """What of the audit table's append-only guard is gone (``audit.guard``); nothing
+        for a register that predates it."""
+        if not guard_expected(self.revision()):
+            return ()
+        with self._engine.connect() as connection:
+            return append_only_problems(connection)
 
     def upgrade(self) -> tuple[str | None, str]:
         """Create or migrate the schema to :func:`head_revision`; returns (before, after)."""

@@ -11,7 +11,7 @@ from bridge.cli.guard import requires
 from bridge.cli.options import ROW_ID, json_option
 from bridge.cli.render import emit_json, out, table
 from bridge.errors import OperationFailed
-from bridge.services.audit import list_entries
+from bridge.services.audit import list_entries, reanchor
 from bridge.services.audit.anchor import anchor_path, read_anchor
 from bridge.services.audit.verify import verify
 
@@ -95,19 +95,37 @@ def audit_verify(app: App, as_json: bool) -> None:
             out.print("no anchor file yet: a cut at the end could not be checked")
         for note in report.explained:
             out.print(f"explained: {note}")
+    failures = [f"the audit table is not append-only: {gone}" for gone in report.unguarded]
     if report.problem is not None:
         problem = report.problem
-        raise OperationFailed(
-            f"audit chain broken at seq {problem.seq} ({problem.kind}): {problem.message}"
+        failures.insert(
+            0, f"audit chain broken at seq {problem.seq} ({problem.kind}): {problem.message}"
         )
+    if failures:
+        raise OperationFailed("; ".join(failures))
 
 
 @audit.command("anchor")
+@click.option(
+    "--reset",
+    is_flag=True,
+    help="Make a new anchor at the head (admin, audited): after a restore or a lost anchor.",
+)
 @json_option
 @click.pass_obj
 @requires("audit")
-def audit_anchor(app: App, as_json: bool) -> None:
+def audit_anchor(app: App, reset: bool, as_json: bool) -> None:
     """Print the anchored head of the chain, to keep a copy on another system."""
+    if reset:
+        before, head = reanchor(app.sessions, app.authorise("backup"))
+        if as_json:
+            emit_json(
+                {"anchor_before": before.as_dict() if before else None, "anchor": head.as_dict()}
+            )
+        else:
+            was = f"seq {before.seq}" if before else "no anchor file"
+            out.print(f"anchor reset to seq {head.seq} mac {head.mac} (it was: {was})")
+        return
     path = anchor_path(app.settings.register.secret_file)
     anchor = read_anchor(path)
     if as_json:

@@ -3,10 +3,11 @@
 For the LMS administrator: one line per check (✓ passed, ✗ failed, ! warning), and
 under every ✗ the fix in the LMS's own terms. The connector does the diagnosis
 (``Connector.check()``); this command adds what only the register's side knows (the
-hosting country, how the LMS is reached, and whether the register's files and the
-token file are their owner's alone: ``bridge.services.local_checks``) and renders the
-result. A connector whose token file others can read is not contacted: the token is
-refused until it is private.
+hosting country, how the LMS is reached, whether the register's files and the token
+file are their owner's alone: ``bridge.services.local_checks``, and whether the audit
+table is still append-only: ``bridge.services.audit.guard``) and renders the result. A
+connector whose token file others can read is not contacted: the token is refused until
+it is private.
 """
 
 from __future__ import annotations
@@ -47,6 +48,20 @@ def hosting_check(country: str) -> Check:
         f"{country} is outside the EU/EEA: the privacy notice (N9) promises no transfer there",
         "Host the LMS in the EU/EEA, or change the notice before connecting this site.",
         warning=True,
+    )
+
+
+def append_only_check(app: App) -> Check:
+    """The register's side: the audit table still refuses changes (``audit.guard``)."""
+    unguarded = app.register.unguarded()
+    if not unguarded:
+        return Check("audit log append-only", True, "changing or deleting audit rows is refused")
+    return Check(
+        "audit log append-only",
+        False,
+        "; ".join(unguarded),
+        "Create the triggers (and on PostgreSQL the runtime role's grants) again as revision "
+        "0002 does (docs/deploy.md), then run `bridge audit verify`.",
     )
 
 
@@ -117,7 +132,9 @@ def check(app: App, connector: str | None, as_json: bool) -> None:
     names = [known_connector(connector, configured)] if connector else configured
     if not names:
         raise OperationFailed("no connector is configured ([connectors.NAME] in the config file)")
-    files = CheckReport(None, file_checks(app.settings, config_path(app.config_file)))
+    files = CheckReport(
+        None, (*file_checks(app.settings, config_path(app.config_file)), append_only_check(app))
+    )
     reports = {name: check_connector(app, name) for name in names}
     if as_json:
         emit_json(_payload(files, reports))

@@ -11,7 +11,7 @@ from bridge.cli.app import App
 from bridge.cli.guard import requires
 from bridge.cli.options import json_option, out_option
 from bridge.cli.render import emit_json, out
-from bridge.errors import UsageError
+from bridge.errors import OperationFailed, UsageError
 from bridge.services.database import address, head_revision
 from bridge.services.ops.backup import backup, manifest_path
 from bridge.services.ops.restore import restore
@@ -53,13 +53,28 @@ def migrate(app: App) -> None:
 @json_option
 @click.pass_obj
 def db_status(app: App, as_json: bool) -> None:
-    """Show the schema revision of the register and of this version."""
+    """Show the schema revision of the register and of this version, and whether the audit
+    table is still append-only (exit 1 when not)."""
     current, head = app.register.revision(), head_revision()
+    unguarded = app.register.unguarded()
     if as_json:
-        emit_json({"current": current, "head": head, "up_to_date": current == head})
-        return
-    state = "up to date" if current == head else "behind: run `bridge db upgrade`"
-    out.print(f"register revision {current or 'none'}, this version {head} ({state})")
+        emit_json(
+            {
+                "current": current,
+                "head": head,
+                "up_to_date": current == head,
+                "append_only": not unguarded,
+                "unguarded": list(unguarded),
+            }
+        )
+    else:
+        state = "up to date" if current == head else "behind: run `bridge db upgrade`"
+        out.print(f"register revision {current or 'none'}, this version {head} ({state})")
+    if unguarded:
+        raise OperationFailed(
+            "the audit table is not append-only: " + "; ".join(unguarded)
+            + " (see docs/deploy.md; then run `bridge audit verify`)"
+        )
 
 
 @db.command(

@@ -24,9 +24,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
 from bridge.clock import utcnow
-from bridge.errors import NotPermitted
+from bridge.errors import NotPermitted, OperationFailed
 from bridge.services.audit import chain, verify
-from bridge.services.audit.identity import DAEMON, operator_name
+from bridge.services.audit.anchor import Anchor, anchor_path, reset_anchor
+from bridge.services.audit.identity import DAEMON, ForgedSudo, operator_name
 from bridge.settings import Settings
 from bridge.store.models import AuditEntry
 
@@ -97,6 +98,15 @@ def acting_operator(settings: Settings) -> Actor:
     return Actor.holding(name, settings.operators.get(name, ("viewer",)))
 
 
+def record_forged_sudo(
+    sessions: sessionmaker[Session], settings: Settings, forged: ForgedSudo, action: str
+) -> None:
+    """Audit a refused ``SUDO_USER`` claim as the account that really ran the command."""
+    actor = Actor.holding(forged.login, settings.operators.get(forged.login, ("viewer",)))
+    with sessions() as session, session.begin():
+        record(session, actor, action, outcome="denied", details={"forged_sudo": forged.claim})
+
+
 def daemon_actor(settings: Settings) -> Actor:
     """What every daemon job acts as; only ``bridge daemon`` builds it, after checking that
     whoever started it may ``sync``."""
@@ -141,6 +151,40 @@ def authorise(sessions: sessionmaker[Session], actor: Actor, permission: str, ac
         f"operator {actor.name!r} (role {actor.role}) may not {action}: it needs a role with "
         f"'{permission}' permission (roles are set in [operators] of the configuration)"
     )
+
+
+def reanchor(sessions: sessionmaker[Session], actor: Actor) -> tuple[Anchor | None, Anchor]:
+    """Make a new anchor at the head, after a restore or a lost anchor file, and audit it.
+
+    Only a problem of the head against the anchor (missing, cut, emptied, behind) can be
+    settled so; rows that are changed, missing in the middle or rewritten without the key
+    stay reported. The reset's own row, the new head, records the anchor it replaces, and
+    ``bridge audit verify`` names it. Returns (the anchor before, the new one).
+    """
+    with sessions() as session, session.begin():
+        report = verify.verify(session)
+        problem = report.problem
+        if problem is not None and problem.kind not in verify.ANCHOR_KINDS:
+            raise OperationFailed(
+                f"the audit rows themselves are broken at seq {problem.seq} ({problem.kind}): "
+                "a new anchor would not mend that; the anchor is left as it is"
+            )
+        chain.hold_anchor(session)
+        before = report.anchor
+        entry = record(
+            session,
+            actor,
+            verify.ANCHOR_RESET_ACTION,
+            details={
+                "anchor_before": before.as_dict() if before else None,
+                "head_seq_before": report.head_seq,
+                "problem": problem.kind if problem else None,
+            },
+        )
+        head = Anchor(entry.seq, entry.mac or "")
+        anchor_file = anchor_path(chain.secret_file_of(session))
+    reset_anchor(anchor_file, head)
+    return before, head
 
 
 def verify_chain(session: Session) -> tuple[int, int | None]:

@@ -90,7 +90,9 @@ def _locked(path: Path) -> Iterator[None]:
         os.close(fd)  # closing releases the lock
 
 
-def advance_anchor(path: Path, head: Anchor, first_seq: int, before: Anchor | None) -> bool:
+def advance_anchor(
+    path: Path, head: Anchor, first_seq: int, before: Anchor | None, *, keyed_before: bool
+) -> bool:
     """Move the anchor to a committed ``head`` if the head continues the anchored chain.
 
     ``first_seq`` is the first row the committed transaction appended and ``before`` the
@@ -98,10 +100,21 @@ def advance_anchor(path: Path, head: Anchor, first_seq: int, before: Anchor | No
     ``head`` (another process committed later and got here first), nor when the
     transaction appended at or right after the anchored sequence without continuing
     from the anchored MAC: the table had fallen behind its anchor and forked, and
-    moving on would hide that. Returns True when the file was rewritten.
+    moving on would hide that. A missing anchor is created only for the first keyed row
+    (``keyed_before`` False): once keyed rows exist, a deleted anchor would otherwise be
+    re-created at whatever head the table has, hiding a cut for good; only ``bridge audit
+    anchor --reset`` makes a new one. Returns True when the file was rewritten.
     """
     with _locked(path):
         current = read_anchor(path)
+        if current is None and keyed_before:
+            log.error(
+                "audit anchor %s is missing although keyed audit rows exist: it is not "
+                "re-created; run `bridge audit verify`, then put the anchor back or have an "
+                "admin run `bridge audit anchor --reset`",
+                path,
+            )
+            return False
         if current is not None:
             if head.seq <= current.seq:
                 return False

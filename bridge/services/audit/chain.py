@@ -166,7 +166,7 @@ def append(session: Session, entry: AuditEntry) -> AuditEntry:
     session.add(entry)
     session.flush()
     before = Anchor(previous.seq, link_of(previous)) if previous else None
-    _note_append(session, secret_file, entry.seq, before)
+    _note_append(session, secret_file, entry.seq, before, previous is not None and previous.mac)
     return entry
 
 
@@ -177,12 +177,17 @@ class _Pending:
     anchor_file: Path
     first_seq: int
     before: Anchor | None
+    keyed_before: bool  # keyed rows existed before this transaction appended
     head: Anchor | None = None
 
 
-def _note_append(session: Session, secret_file: Path, seq: int, before: Anchor | None) -> None:
+def _note_append(
+    session: Session, secret_file: Path, seq: int, before: Anchor | None, keyed_before: object
+) -> None:
     if _PENDING not in session.info:
-        session.info[_PENDING] = _Pending(anchor_path(secret_file), seq, before)
+        session.info[_PENDING] = _Pending(
+            anchor_path(secret_file), seq, before, keyed_before=bool(keyed_before)
+        )
     if not session.info.get(_LISTENING):
         event.listen(session, "before_commit", _capture_head)
         event.listen(session, "after_commit", _move_anchor)
@@ -214,7 +219,13 @@ def _move_anchor(session: Session) -> None:
     if pending is None or pending.head is None or session.info.get(_HELD):
         return
     try:
-        advance_anchor(pending.anchor_file, pending.head, pending.first_seq, pending.before)
+        advance_anchor(
+            pending.anchor_file,
+            pending.head,
+            pending.first_seq,
+            pending.before,
+            keyed_before=pending.keyed_before,
+        )
     except OSError as exc:
         # The rows are committed; a stale anchor only weakens the next verify, so say it
         # loudly instead of failing a command whose work is already done.

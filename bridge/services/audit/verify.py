@@ -21,8 +21,12 @@ problem found is reported with its sequence number and one of these kinds:
   key, but with another MAC: the register went back to an older state (a restored
   backup, or a cut) and the bridge has written on since, forking the chain.
 
-Without an anchor file (no keyed row committed yet with this secret), a cut at the end
-cannot be seen; the report says so and the chain still counts as intact.
+- **anchor missing**: keyed rows exist but the anchor file does not (deleted, or lost):
+  a cut at the end could no longer be seen, so this is a failure, not a fresh start.
+  Only ``bridge audit anchor --reset`` (an admin, audited) makes a new anchor.
+
+Without an anchor file and without keyed rows (nothing signed with this secret yet), the
+chain counts as intact and the report says a cut at the end could not be checked.
 
 A restore from backup (``bridge db restore``) cuts the chain by design: the rows written
 after the backup are gone, and the chain goes on from the backup's head. The restore's
@@ -51,6 +55,7 @@ from bridge.services.audit.chain import (
     row_mac,
     secret_file_of,
 )
+from bridge.services.audit.guard import append_only_problems
 from bridge.store.models import AuditEntry
 
 CHANGED = "changed"
@@ -59,8 +64,13 @@ TAIL_CUT = "tail cut"
 EMPTIED = "emptied"
 UNKEYED_REWRITE = "unkeyed rewrite"
 BEHIND_ANCHOR = "behind the anchor"
+ANCHOR_MISSING = "anchor missing"
+#: Problems of the head against the anchor, which an audited anchor reset may settle.
+ANCHOR_KINDS = frozenset({TAIL_CUT, EMPTIED, BEHIND_ANCHOR, ANCHOR_MISSING})
 #: The audit action of a restore from backup, whose row explains the gap it leaves.
 RESTORE_ACTION = "db restore"
+#: The audit action of ``bridge audit anchor --reset``, whose row records the old anchor.
+ANCHOR_RESET_ACTION = "audit anchor reset"
 
 
 @dataclass(frozen=True)
@@ -78,14 +88,19 @@ class ChainReport:
     anchor: Anchor | None
     problem: Problem | None
     explained: tuple[str, ...] = ()
+    unguarded: tuple[str, ...] = ()  # what of the append-only guard is gone (audit.guard)
 
     @property
     def intact(self) -> bool:
         return self.problem is None
 
+    @property
+    def ok(self) -> bool:
+        return self.intact and not self.unguarded
+
     def as_dict(self) -> dict[str, Any]:
         return {
-            "ok": self.intact,
+            "ok": self.ok,
             "rows": self.rows,
             "checked": self.checked,
             "head_seq": self.head_seq,
@@ -94,6 +109,7 @@ class ChainReport:
             "kind": self.problem.kind if self.problem else None,
             "message": self.problem.message if self.problem else None,
             "explained": list(self.explained),
+            "unguarded": list(self.unguarded),
         }
 
 
@@ -155,7 +171,18 @@ class _Walk:
             self.anchored_mac = entry.mac
         if entry.action == RESTORE_ACTION and entry.outcome == "ok" and entry.details:
             self._note_restore(entry)
+        if entry.action == ANCHOR_RESET_ACTION and entry.outcome == "ok":
+            self._note_reset(entry)
         return True
+
+    def _note_reset(self, entry: AuditEntry) -> None:
+        before = (entry.details or {}).get("anchor_before")
+        if before:
+            self.restored_from.append(Anchor(int(before["seq"]), str(before["mac"])))
+        self.explained.append(
+            f"{entry.operator} reset the anchor at {entry.at.isoformat()} (seq {entry.seq}); "
+            + (f"it was at seq {before['seq']}" if before else "there was no anchor file")
+        )
 
     def _note_restore(self, entry: AuditEntry) -> None:
         details = entry.details or {}
@@ -200,6 +227,14 @@ class _Walk:
 
     def compare_with_anchor(self) -> Problem | None:
         anchor = self.anchor
+        if anchor is None and self.keyed:
+            return Problem(
+                ANCHOR_MISSING,
+                self.head_seq or 1,
+                "the anchor file is missing although keyed rows exist, so rows cut from the "
+                "end could not be seen: put the anchor back (or a copy printed by `bridge "
+                "audit anchor`), or have an admin run `bridge audit anchor --reset`",
+            )
         if anchor is None or anchor in self.restored_from:
             return None
         if self.head_seq is None:
@@ -224,7 +259,8 @@ class _Walk:
 
 
 def verify(session: Session) -> ChainReport:
-    """Verify every row with the register secret and compare the head with the anchor."""
+    """Verify every row with the register secret, compare the head with the anchor and
+    ask the database whether the table is still append-only."""
     secret_file = secret_file_of(session)
     anchor = read_anchor(anchor_path(secret_file))
     walk = _Walk(key=audit_key(secret_file), anchor=anchor)
@@ -242,4 +278,7 @@ def verify(session: Session) -> ChainReport:
         problem = walk.classify_bad_row()
     if problem is None:
         problem = walk.compare_with_anchor()
-    return ChainReport(rows, walk.checked, head_seq, anchor, problem, tuple(walk.explained))
+    unguarded = append_only_problems(session.connection())
+    return ChainReport(
+        rows, walk.checked, head_seq, anchor, problem, tuple(walk.explained), unguarded
+    )
