@@ -23,6 +23,7 @@ from urllib.parse import quote, quote_plus
 import requests
 from requests.adapters import HTTPAdapter
 
+from connectors.moodle.answers import decode_json
 from connectors.moodle.classify import (
     classify_error,
     connection_failure,
@@ -334,12 +335,9 @@ class MoodleClient:
         if "xml" in content_type.lower() or text.lstrip().startswith("<?xml"):
             raise self._logged(error_for_xml(wsfunction, self.redact(text)))
         try:
-            payload = json.loads(text)
-        except json.JSONDecodeError as exc:
-            # exc.msg is the parser's own wording; str(exc) is safe too, but the
-            # document itself (exc.doc) must never travel further.
-            where = f"invalid JSON ({exc.msg}) at char {exc.pos:,} of a {size:,}-byte answer"
-            raise self._logged(ServerError(f"HTTP 200, {where}", function=wsfunction)) from None
+            payload = decode_json(text, size, wsfunction)
+        except MoodleError as error:
+            raise self._logged(error) from None
         if is_error_payload(payload):
             raise self._logged(classify_error(wsfunction, self._redact_tree(payload)))
         return payload
