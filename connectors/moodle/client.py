@@ -23,7 +23,7 @@ from urllib.parse import quote, quote_plus
 import requests
 from requests.adapters import HTTPAdapter
 
-from connectors.moodle.answers import decode_json
+from connectors.moodle.answers import decode_json, read_answer
 from connectors.moodle.classify import (
     classify_error,
     connection_failure,
@@ -36,6 +36,7 @@ from connectors.moodle.classify import (
 from connectors.moodle.config import MoodleConfig
 from connectors.moodle.errors import (
     AnswerTimedOut,
+    AnswerTooLarge,
     BadUrl,
     MoodleError,
     MoodleUnreachable,
@@ -267,7 +268,11 @@ class MoodleClient:
                 verify=self._config.ca_bundle or self._config.verify_tls,
                 # A redirect would turn the POST into a GET and lose every field.
                 allow_redirects=False,
+                stream=True,  # read below, within max_answer_size
             )
+            body = read_answer(response, self._config.max_answer_size, wsfunction)
+        except AnswerTooLarge as exc:
+            raise self._logged(exc) from None
         except requests.exceptions.SSLError as exc:
             raise TlsError(self._describe(exc), function=wsfunction) from exc
         except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
@@ -286,7 +291,7 @@ class MoodleClient:
         except requests.exceptions.RequestException as exc:
             # A broken chunked answer, too many redirects, ...
             raise NetworkError(self._describe(exc), function=wsfunction) from exc
-        return self._decode(wsfunction, response)
+        return self._decode(wsfunction, response, body)
 
     def _network_error(self, exc: requests.RequestException, wsfunction: str) -> NetworkError:
         """A failure after the site was reached: a read timeout, a reset connection."""
@@ -300,7 +305,7 @@ class MoodleClient:
             )
         return NetworkError(self._describe(exc), function=wsfunction)
 
-    def _decode(self, wsfunction: str, response: requests.Response) -> Any:
+    def _decode(self, wsfunction: str, response: requests.Response, body: bytes) -> Any:
         """The decoded answer, or the typed error it stands for.
 
         An error's text is built from facts about the answer (status, type, size,
@@ -310,8 +315,8 @@ class MoodleClient:
         """
         status = response.status_code
         content_type = response.headers.get("Content-Type", "")
-        size = len(response.content)
-        text = response.content.decode("utf-8", errors="replace")
+        size = len(body)
+        text = body.decode("utf-8", errors="replace")
         log.debug(  # the benchmarks read the slowest answer from these lines
             "wsfunction=%s status=%d bytes=%d type=%s seconds=%.3f",
             wsfunction,
