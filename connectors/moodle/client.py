@@ -11,14 +11,12 @@ keep it) and is redacted from every log line and error message.
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, TypeVar
-from urllib.parse import quote, quote_plus
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -48,7 +46,7 @@ from connectors.moodle.errors import (
 from connectors.moodle.form import build_form, chunk_request_ids
 from connectors.moodle.functions import LIGHTER_READ
 from connectors.moodle.retry import QUICK_UNREACHABLE_PAUSE_S, RetryPolicy, parse_retry_after
-from connectors.redaction import redact
+from connectors.redaction import redact, secret_forms
 
 __all__ = ["REST_PATH", "MoodleClient", "parse_retry_after"]
 
@@ -67,8 +65,7 @@ class _Redactor:
     __slots__ = ("_forms",)
 
     def __init__(self, secret: str) -> None:
-        forms = {secret, quote(secret, safe=""), quote_plus(secret), json.dumps(secret)[1:-1]}
-        self._forms = tuple(forms)
+        self._forms = tuple(secret_forms(secret))
 
     def __call__(self, text: str) -> str:
         return redact(text, self._forms)
