@@ -7,14 +7,20 @@ import logging
 import sys
 import warnings
 from datetime import UTC, datetime
+from typing import Any
 
-from connectors.redaction import MASK, redact
+from connectors.redaction import MASK, redact, secret_forms
 
 __all__ = ["MASK", "configure_logging", "secret_filter"]
 
 
 class SecretMaskingFilter(logging.Filter):
-    """Replaces every registered secret value in a record's final message."""
+    """Replaces every registered secret (in each of its encodings) in a record's message.
+
+    The message is not all a line shows: the formatter adds a traceback's text (an
+    exception's message can quote a record's fields, the token among them) and the JSON
+    lines add ``ctx_`` fields. :class:`_Masked` masks the finished line as well.
+    """
 
     def __init__(self) -> None:
         super().__init__()
@@ -22,7 +28,10 @@ class SecretMaskingFilter(logging.Filter):
 
     def add(self, secret: str | None) -> None:
         if secret and len(secret) >= 4:
-            self._secrets.add(secret)
+            self._secrets.update(secret_forms(secret))
+
+    def mask(self, text: str) -> str:
+        return redact(text, self._secrets) if self._secrets else text
 
     def filter(self, record: logging.LogRecord) -> bool:
         if not self._secrets:
@@ -34,8 +43,22 @@ class SecretMaskingFilter(logging.Filter):
         return True
 
 
-class JsonFormatter(logging.Formatter):
+class _Masked(logging.Formatter):
+    """A formatter whose finished line (traceback and extra fields included) is masked."""
+
     def format(self, record: logging.LogRecord) -> str:
+        return secret_filter.mask(self._render(record))
+
+    def _render(self, record: logging.LogRecord) -> str:
+        return super().format(record)
+
+    def formatException(self, ei: Any) -> str:
+        # Cached on the record as exc_text, which other handlers reuse: mask it there too.
+        return secret_filter.mask(super().formatException(ei))
+
+
+class JsonFormatter(_Masked):
+    def _render(self, record: logging.LogRecord) -> str:
         entry = {
             "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname.lower(),
@@ -59,7 +82,7 @@ def configure_logging(level: int = logging.WARNING, fmt: str = "text") -> None:
     if fmt == "json":
         handler.setFormatter(JsonFormatter())
     else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        handler.setFormatter(_Masked("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     for existing in list(root.handlers):
         root.removeHandler(existing)

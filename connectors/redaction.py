@@ -6,7 +6,9 @@ mask with the same function and the same mask.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
+from urllib.parse import quote, quote_plus
 
 #: What a secret is replaced with; also what ``pydantic.SecretStr`` shows.
 MASK = "**********"
@@ -21,3 +23,8 @@ def redact(text: str, secrets: Iterable[str]) -> str:
     for secret in sorted({s for s in secrets if s}, key=len, reverse=True):
         text = text.replace(secret, MASK)
     return text
+
+
+def secret_forms(secret: str) -> frozenset[str]:
+    """``secret`` as text may carry it: plain, URL-encoded (both ways) and JSON-escaped."""
+    return frozenset({secret, quote(secret, safe=""), quote_plus(secret), json.dumps(secret)[1:-1]})

@@ -11,18 +11,17 @@ keep it) and is redacted from every log line and error message.
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, TypeVar
-from urllib.parse import quote, quote_plus
 
 import requests
 from requests.adapters import HTTPAdapter
 
+from connectors.moodle.answers import decode_json, read_answer
 from connectors.moodle.classify import (
     classify_error,
     connection_failure,
@@ -35,6 +34,7 @@ from connectors.moodle.classify import (
 from connectors.moodle.config import MoodleConfig
 from connectors.moodle.errors import (
     AnswerTimedOut,
+    AnswerTooLarge,
     BadUrl,
     MoodleError,
     MoodleUnreachable,
@@ -46,7 +46,7 @@ from connectors.moodle.errors import (
 from connectors.moodle.form import build_form, chunk_request_ids
 from connectors.moodle.functions import LIGHTER_READ
 from connectors.moodle.retry import QUICK_UNREACHABLE_PAUSE_S, RetryPolicy, parse_retry_after
-from connectors.redaction import redact
+from connectors.redaction import redact, secret_forms
 
 __all__ = ["REST_PATH", "MoodleClient", "parse_retry_after"]
 
@@ -65,8 +65,7 @@ class _Redactor:
     __slots__ = ("_forms",)
 
     def __init__(self, secret: str) -> None:
-        forms = {secret, quote(secret, safe=""), quote_plus(secret), json.dumps(secret)[1:-1]}
-        self._forms = tuple(forms)
+        self._forms = tuple(secret_forms(secret))
 
     def __call__(self, text: str) -> str:
         return redact(text, self._forms)
@@ -266,7 +265,11 @@ class MoodleClient:
                 verify=self._config.ca_bundle or self._config.verify_tls,
                 # A redirect would turn the POST into a GET and lose every field.
                 allow_redirects=False,
+                stream=True,  # read below, within max_answer_size
             )
+            body = read_answer(response, self._config.max_answer_size, wsfunction)
+        except AnswerTooLarge as exc:
+            raise self._logged(exc) from None
         except requests.exceptions.SSLError as exc:
             raise TlsError(self._describe(exc), function=wsfunction) from exc
         except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
@@ -285,7 +288,7 @@ class MoodleClient:
         except requests.exceptions.RequestException as exc:
             # A broken chunked answer, too many redirects, ...
             raise NetworkError(self._describe(exc), function=wsfunction) from exc
-        return self._decode(wsfunction, response)
+        return self._decode(wsfunction, response, body)
 
     def _network_error(self, exc: requests.RequestException, wsfunction: str) -> NetworkError:
         """A failure after the site was reached: a read timeout, a reset connection."""
@@ -299,7 +302,7 @@ class MoodleClient:
             )
         return NetworkError(self._describe(exc), function=wsfunction)
 
-    def _decode(self, wsfunction: str, response: requests.Response) -> Any:
+    def _decode(self, wsfunction: str, response: requests.Response, body: bytes) -> Any:
         """The decoded answer, or the typed error it stands for.
 
         An error's text is built from facts about the answer (status, type, size,
@@ -309,8 +312,8 @@ class MoodleClient:
         """
         status = response.status_code
         content_type = response.headers.get("Content-Type", "")
-        size = len(response.content)
-        text = response.content.decode("utf-8", errors="replace")
+        size = len(body)
+        text = body.decode("utf-8", errors="replace")
         log.debug(  # the benchmarks read the slowest answer from these lines
             "wsfunction=%s status=%d bytes=%d type=%s seconds=%.3f",
             wsfunction,
@@ -334,12 +337,9 @@ class MoodleClient:
         if "xml" in content_type.lower() or text.lstrip().startswith("<?xml"):
             raise self._logged(error_for_xml(wsfunction, self.redact(text)))
         try:
-            payload = json.loads(text)
-        except json.JSONDecodeError as exc:
-            # exc.msg is the parser's own wording; str(exc) is safe too, but the
-            # document itself (exc.doc) must never travel further.
-            where = f"invalid JSON ({exc.msg}) at char {exc.pos:,} of a {size:,}-byte answer"
-            raise self._logged(ServerError(f"HTTP 200, {where}", function=wsfunction)) from None
+            payload = decode_json(text, size, wsfunction)
+        except MoodleError as error:
+            raise self._logged(error) from None
         if is_error_payload(payload):
             raise self._logged(classify_error(wsfunction, self._redact_tree(payload)))
         return payload

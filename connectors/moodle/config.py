@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ByteSize, ConfigDict, Field, SecretStr
 
 from connectors.base import STREAM_NAMES, LmsSettings, StreamName
 
@@ -62,6 +62,14 @@ class MoodleSettings(LmsSettings):
         ge=50,
         description="PHP max_input_vars of the site: the most form fields one request may "
         "carry, counting wstoken, wsfunction and moodlewsrestformat.",
+    )
+    max_answer_size: ByteSize = Field(
+        ByteSize(128_000_000),
+        ge=1_000_000,
+        le=2_000_000_000,
+        description="The longest answer one request may bring (\"128MB\", \"256MiB\"); a longer "
+        "one is an LMS fault, read no further. About four times as much memory is used to decode "
+        "it. The default leaves room for the user report of a course of 2,000 learners.",
     )
     page_sizes: PageSizes = Field(default_factory=PageSizes, description="Items per call.")
     exclude_usernames: tuple[str, ...] = Field(

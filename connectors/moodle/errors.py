@@ -35,6 +35,7 @@ from connectors.base import (
 
 __all__ = [
     "AccessException",
+    "AnswerTooLarge",
     "BadUrl",
     "ContextNotValid",
     "FunctionNotInstalled",
@@ -200,6 +201,19 @@ class UnexpectedResponse(MoodleError, TerminalError):
         "Moodle did not see the request's form fields (it answered XML or an unexpected "
         "status). Check that the configured URL is the site's final address (no redirect, "
         "which turns POST into GET) and that no proxy rewrites or strips POST bodies."
+    )
+
+
+class AnswerTooLarge(UnexpectedResponse):
+    """An answer longer than ``max_answer_size``: reading stopped there, nothing decoded.
+
+    Not sent again: Moodle would compute and send the same answer, at the same cost.
+    """
+
+    default_fix = (
+        "Ask for less per call (smaller page_sizes for this stream), or raise the connector's "
+        "max_answer_size if the machine has the memory (a decoded answer takes about four "
+        "times its size)."
     )
 
 

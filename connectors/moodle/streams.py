@@ -60,7 +60,7 @@ WARNED = "Moodle warned that it left items out"
 
 
 def _warned(ctx: StreamContext, function: str, answer: Any) -> bool:
-    """Log Moodle's per-item warnings; True when one means data is missing."""
+    """Log Moodle's per-item warnings (code and item only); True when one means data is missing."""
     partial = False
     warnings = answer.get("warnings") if isinstance(answer, Mapping) else None
     for warning in expect(warnings or [], list, function):
@@ -72,8 +72,9 @@ def _warned(ctx: StreamContext, function: str, answer: Any) -> bool:
         if code in _HARMLESS_WARNINGS:
             continue
         partial = True
+        # Never the message: Moodle words it for people and it can name one (an e-mail).
         item = f"{warning.get('item')} {warning.get('itemid')}"
-        log.warning("%s warns about %s: %s (%s)", function, item, code, warning.get("message"))
+        log.warning("%s warns about %s: %s", function, item, code)
     return partial
 
 

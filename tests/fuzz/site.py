@@ -93,8 +93,9 @@ def site(data: dict[str, Any]) -> Iterator[FakeMoodle]:
         yield moodle
 
 
-def connector() -> MoodleConnector:
+def connector(**overrides: Any) -> MoodleConnector:
     """A Moodle connector for the fake site, with small pages and no retry waits."""
-    config: MoodleConfig = make_config(max_retries=0, page_sizes=PageSizes(roster=4, users=5))
-    client = make_client(max_retries=0, page_sizes=config.page_sizes)
+    settings = {"max_retries": 0, "page_sizes": PageSizes(roster=4, users=5), **overrides}
+    config: MoodleConfig = make_config(**settings)
+    client = make_client(**settings)
     return MoodleConnector(config, client=client)

@@ -60,8 +60,8 @@ class FakeMoodle:
     """A Moodle REST endpoint for ``responses``: one handler per function, every call recorded.
 
     A handler receives the decoded form fields (transport fields removed) and
-    returns the JSON answer; a Moodle error object is answered like Moodle does
-    (HTTP 200).
+    returns the JSON answer, or ``bytes`` sent as they are; a Moodle error object is
+    answered like Moodle does (HTTP 200).
     """
 
     def __init__(self, rsps: responses.RequestsMock, site: dict[str, Any] | None = None) -> None:
@@ -77,7 +77,7 @@ class FakeMoodle:
             reply if callable(reply) else (lambda _params, r=reply: copy.deepcopy(r))
         )
 
-    def _answer(self, request: Any) -> tuple[int, dict[str, str], str]:
+    def _answer(self, request: Any) -> tuple[int, dict[str, str], str | bytes]:
         fields = parse_qsl(request.body, keep_blank_values=True)
         params = {
             k: v for k, v in fields if k not in _TRANSPORT and not k.startswith("moodlewssetting")
@@ -93,7 +93,8 @@ class FakeMoodle:
             }
         else:
             body = handler(params)
-        return 200, {"Content-type": "application/json"}, json.dumps(body)
+        raw = body if isinstance(body, bytes) else json.dumps(body)
+        return 200, {"Content-type": "application/json"}, raw
 
     def count(self, function: str | None = None) -> int:
         return sum(1 for name, _, _ in self.calls if function in (None, name))
