@@ -48,23 +48,14 @@ from typing import Any
 
 import requests
 
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from connectors.moodle.encoding import encode_params  # noqa: E402
+from connectors.moodle.functions import LOG_FUNCTION  # noqa: E402
+
 TEACHER_CAPABILITY = "mod/assign:grade"
-LOG_FUNCTION = "local_registrybridge_get_log_entries"
 LOG_PAGE = 1000
-
-
-def form(params: dict[str, Any], prefix: str = "") -> list[tuple[str, str]]:
-    """PHP-style form fields: ``courseids[0]=5``, ``options[0][name]=...``."""
-    fields: list[tuple[str, str]] = []
-    for key, value in params.items():
-        name = f"{prefix}[{key}]" if prefix else str(key)
-        if isinstance(value, dict):
-            fields += form(value, name)
-        elif isinstance(value, list):
-            fields += form(dict(enumerate(value)), name)
-        else:
-            fields.append((name, str(int(value)) if isinstance(value, bool) else str(value)))
-    return fields
 
 
 class Site:
@@ -82,7 +73,7 @@ class Site:
     def call(self, function: str, **params: Any) -> Any:
         """The decoded answer, or None after an error (counted, never raised)."""
         data = [("wstoken", self.token), ("wsfunction", function),
-                ("moodlewsrestformat", "json"), *form(params)]
+                ("moodlewsrestformat", "json"), *encode_params(params)]
         self.requests[function] += 1
         started = time.perf_counter()
         try:
