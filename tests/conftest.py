@@ -22,8 +22,19 @@ from bridge.store.models import Base
 from bridge.store.schema import upgrade
 from tests.audit_guard import bypassing_audit_guard
 from tests.smtp_sink import SinkServer, running_sink
+from tests.untested import report_untested
 
 TEST_DATABASE_URL = os.environ.get("BRIDGE_TEST_DATABASE_URL")
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> Iterator[None]:
+    """The run ends by saying what went untested and how to install what it needs (after
+    ``-rs``'s list of every skip, which pytest prints when the other summaries are done)."""
+    try:
+        return (yield)
+    finally:
+        report_untested(terminalreporter)
 
 
 def pytest_report_header(config: pytest.Config) -> str:
