@@ -51,9 +51,9 @@ system-packages:
 	if ! command -v apt-get >/dev/null 2>&1; then \
 		echo "no apt-get here: install the equivalents of$$missing"; exit 1; \
 	elif [ "$$(id -u)" = 0 ]; then \
-		echo "installing$$missing"; sh -c "$$install"; \
+		echo "installing$$missing"; $(SHELL) -c "$$install"; \
 	elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then \
-		echo "installing$$missing (sudo)"; sudo sh -c "$$install"; \
+		echo "installing$$missing (sudo)"; sudo $(SHELL) -c "$$install"; \
 	else \
 		echo "missing:$$missing"; \
 		echo "as root: apt-get install$$missing"; exit 1; \

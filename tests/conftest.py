@@ -84,6 +84,13 @@ def db_url(_migrated_template: str, tmp_path: Path) -> str:
 
 
 @pytest.fixture(autouse=True)
+def _no_controlling_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Commands run in the test process find no terminal to ask on, even when pytest was
+    started from one (a test that wants one gives its own)."""
+    monkeypatch.setattr("bridge.cli.terminal.open_controlling_terminal", lambda: None)
+
+
+@pytest.fixture(autouse=True)
 def _register_secret(tmp_path: Path) -> Iterator[None]:
     """Audit rows written through test-made engines are signed with the secret that
     ``write_config(tmp_path, ...)`` configures, so the CLI verifies them."""

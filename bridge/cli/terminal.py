@@ -12,21 +12,55 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
-from typing import TextIO
+from typing import Protocol
 
 import click
 
 CONTROLLING_TERMINAL = "/dev/tty"
 
 
-def open_controlling_terminal() -> TextIO | None:
-    """The process's controlling terminal opened for reading and writing, or None when the
-    process has none (opening ``/dev/tty`` then fails with ENXIO)."""
+class TerminalIO(Protocol):
+    """What a question needs of a terminal: lines in, text out."""
+
+    def readline(self) -> str: ...
+
+    def write(self, text: str, /) -> int: ...
+
+    def flush(self) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class _Tty:
+    """A terminal device as text, one stream each way (a terminal cannot seek, so Python
+    will not open it as one read-write text file)."""
+
+    def __init__(self, descriptor: int) -> None:
+        self._in = open(os.dup(descriptor), encoding="utf-8", errors="replace")  # noqa: SIM115
+        self._out = open(descriptor, "w", encoding="utf-8", errors="replace")  # noqa: SIM115
+
+    def readline(self) -> str:
+        return self._in.readline()
+
+    def write(self, text: str, /) -> int:
+        return self._out.write(text)
+
+    def flush(self) -> None:
+        self._out.flush()
+
+    def close(self) -> None:
+        self._in.close()
+        self._out.close()
+
+
+def open_controlling_terminal() -> TerminalIO | None:
+    """The process's controlling terminal, or None when the process has none (opening
+    ``/dev/tty`` then fails with ENXIO)."""
     try:
         descriptor = os.open(CONTROLLING_TERMINAL, os.O_RDWR | os.O_NOCTTY)
     except OSError:
         return None
-    return open(descriptor, "r+", encoding="utf-8", errors="replace", buffering=1)
+    return _Tty(descriptor)
 
 
 class Terminal:
@@ -37,12 +71,12 @@ class Terminal:
     real terminal never waits on it).
     """
 
-    def __init__(self, opener: Callable[[], TextIO | None] | None = None) -> None:
+    def __init__(self, opener: Callable[[], TerminalIO | None] | None = None) -> None:
         self._opener = opener
-        self._tty: TextIO | None = None
+        self._tty: TerminalIO | None = None
         self._looked = False
 
-    def _controlling(self) -> TextIO | None:
+    def _controlling(self) -> TerminalIO | None:
         if not self._looked:
             self._looked = True
             self._tty = (self._opener or open_controlling_terminal)()
