@@ -30,13 +30,15 @@ from bridge.settings.transport import url_problems
 EXAMPLES = """\
 Examples:
 
-  bridge init
+\b
+  bridge init --moodle-url https://moodle.kraatz.fi < ~/moodle-token.txt   # asks the rest
 
+\b
   bridge --config /srv/bridge/bridge.toml init --controller-name "BPW Kraatz Oy" \\
     --business-id 0104505-9 --address "Ruukinmestarintie 9, 02330 Espoo" \\
     --contact-name "Heini Nyman" --contact-email heini.nyman@kraatz.fi \\
     --register-name "Verkkokurssiasiakasrekisteri" \\
-    --moodle-url https://moodle.kraatz.fi < moodle-token.txt
+    --moodle-url https://moodle.kraatz.fi --token-file ~/moodle-token.txt
 """
 
 
