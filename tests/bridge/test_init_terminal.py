@@ -53,6 +53,16 @@ def _readme_line(home: Path, folder: Path) -> tuple[list[str], Path]:
     return [_bridge(), *words[1:at]], Path(words[at + 1])
 
 
+def _prepared(tmp_path: Path) -> tuple[Path, Path, list[str], Path]:
+    """A home with the token saved where the README reads it, an empty folder, the line."""
+    home, folder = tmp_path / "home", tmp_path / "srv" / "bridge"
+    home.mkdir()
+    folder.mkdir(parents=True)
+    argv, token_file = _readme_line(home, folder)
+    token_file.write_text("the-token\n", encoding="utf-8")
+    return home, folder, argv, token_file
+
+
 def _drain(master: int) -> str:
     """Everything written to the terminal so far (the child has exited)."""
     shown = b""
@@ -70,11 +80,7 @@ def _drain(master: int) -> str:
 def test_the_readme_line_asks_on_the_terminal_while_the_token_is_standard_input(
     tmp_path: Path,
 ) -> None:
-    home, folder = tmp_path / "home", tmp_path / "srv" / "bridge"
-    home.mkdir()
-    folder.mkdir(parents=True)
-    argv, token_file = _readme_line(home, folder)
-    token_file.write_text("the-token\n", encoding="utf-8")
+    home, folder, argv, token_file = _prepared(tmp_path)
     _, scripted = init_lines()
     given = answers(scripted)
 
@@ -118,11 +124,7 @@ def test_the_readme_line_asks_on_the_terminal_while_the_token_is_standard_input(
 def test_the_readme_line_with_no_terminal_at_all_names_the_missing_flag(
     tmp_path: Path,
 ) -> None:
-    home, folder = tmp_path / "home", tmp_path / "srv" / "bridge"
-    home.mkdir()
-    folder.mkdir(parents=True)
-    argv, token_file = _readme_line(home, folder)
-    token_file.write_text("the-token\n", encoding="utf-8")
+    home, folder, argv, token_file = _prepared(tmp_path)
     with token_file.open(encoding="utf-8") as stdin:
         done = subprocess.run(
             argv, cwd=folder, env=_environment(home), stdin=stdin, capture_output=True,
