@@ -22,8 +22,19 @@ from bridge.store.models import Base
 from bridge.store.schema import upgrade
 from tests.audit_guard import bypassing_audit_guard
 from tests.smtp_sink import SinkServer, running_sink
+from tests.untested import report_untested
 
 TEST_DATABASE_URL = os.environ.get("BRIDGE_TEST_DATABASE_URL")
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> Iterator[None]:
+    """The run ends by saying what went untested and how to install what it needs (after
+    ``-rs``'s list of every skip, which pytest prints when the other summaries are done)."""
+    try:
+        return (yield)
+    finally:
+        report_untested(terminalreporter)
 
 
 def pytest_report_header(config: pytest.Config) -> str:
@@ -70,6 +81,13 @@ def db_url(_migrated_template: str, tmp_path: Path) -> str:
     shutil.copyfile(_migrated_template, path)
     path.chmod(0o600)  # as `bridge db upgrade` creates it (a copy takes the umask's mode)
     return f"sqlite:///{path}"
+
+
+@pytest.fixture(autouse=True)
+def _no_controlling_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Commands run in the test process find no terminal to ask on, even when pytest was
+    started from one (a test that wants one gives its own)."""
+    monkeypatch.setattr("bridge.cli.terminal.open_controlling_terminal", lambda: None)
 
 
 @pytest.fixture(autouse=True)

@@ -1,6 +1,9 @@
 """The README's set-up path, as a new user follows it, from an empty folder.
 
-`bridge init` is the only configuration step; every later command is run from another
+The lines are the README's own (``tests/readme_setup.py`` reads them), with only the
+folder and the Moodle address replaced: activate the clone's ``.venv``, make the folder,
+`bridge init` in its scripted form (no terminal: each command runs in a session of its
+own), then the "Next:" commands it printed. Every later command is run from another
 working folder with ``--config`` pointing at the file, against the simulator served over
 real HTTP, as separate processes under the OS user who ran `bridge init`.
 """
@@ -10,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import pwd
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -22,8 +26,16 @@ from typing import Any
 
 import pytest
 
-from tests.bridge.test_init import FLAGS
 from tests.pushback.helpers import wait_until
+from tests.readme_setup import (
+    README_FOLDER,
+    README_URL,
+    README_USER,
+    Line,
+    blocks,
+    init_lines,
+    shown_output,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 CUSTOMERS = REPO / "examples" / "customers.csv"
@@ -49,6 +61,66 @@ def _environment() -> dict[str, str]:
     user = pwd.getpwuid(os.getuid()).pw_name
     env = {k: v for k, v in os.environ.items() if not k.startswith("BRIDGE_")}
     return {**env, "USER": user, "LOGNAME": user}
+
+
+class Shell:
+    """The README's ``$`` lines run one by one as a POSIX shell would, with no terminal.
+
+    It knows the few commands the set-up uses; any other is a failure, so that a step
+    added to the README is a step added to this test.
+    """
+
+    def __init__(self, cwd: Path, env: dict[str, str], replace: dict[str, str]) -> None:
+        self.cwd, self.env, self.replace = cwd, env, replace
+
+    def run(self, line: Line) -> subprocess.CompletedProcess[str] | None:
+        words = line.words(self.replace)
+        done = None
+        while words:
+            end = words.index("&&") if "&&" in words else len(words)
+            done = self._one(words[:end])
+            words = words[end + 1 :]
+        return done
+
+    def _one(self, words: list[str]) -> subprocess.CompletedProcess[str] | None:
+        match words:
+            case [".", script]:
+                sourced = subprocess.run(
+                    ["sh", "-c", '. "$1" && printf %s "$PATH"', "sh", script],
+                    cwd=self.cwd, env=self.env, capture_output=True, text=True, check=True,
+                )
+                self.env = {**self.env, "PATH": sourced.stdout}
+            case ["mkdir", "-p", folder]:
+                (self.cwd / folder).mkdir(parents=True, exist_ok=True)
+            case ["cd", folder]:
+                self.cwd = self.cwd / folder
+            case ["bridge", *args]:
+                return self._bridge(args)
+            case _:
+                pytest.fail(f"a step of the README's set-up this test does not know: {words}")
+        return None
+
+    def _bridge(self, args: list[str]) -> subprocess.CompletedProcess[str]:
+        stdin = None
+        if "<" in args:
+            at = args.index("<")
+            stdin, args = self.cwd / args[at + 1], args[:at] + args[at + 2 :]
+        program = shutil.which("bridge", path=self.env["PATH"])
+        assert program, "`bridge` is not on the PATH after the README's activation line"
+        with open(stdin or os.devnull, encoding="utf-8") as given:
+            done = subprocess.run(
+                [program, *args], cwd=self.cwd, env=self.env, stdin=given,
+                capture_output=True, text=True, timeout=300, check=False,
+                start_new_session=True,  # no controlling terminal: nobody to ask
+            )
+        assert done.returncode == 0, f"bridge {' '.join(args)}: {done.stderr}{done.stdout}"
+        return done
+
+
+def _next_commands(printed: list[str]) -> list[Line]:
+    """The commands `bridge init` printed under "Next:"."""
+    rows = printed[printed.index("Next:") + 1 :]
+    return [Line(row.strip(), ()) for row in rows if row.strip()]
 
 
 class User:
@@ -123,23 +195,35 @@ def test_the_readme_setup_path_from_an_empty_folder(
     tmp_path: Path, served_site: dict[str, str]
 ) -> None:
     install, home = tmp_path / "srv" / "bridge", tmp_path / "home"
-    install.mkdir(parents=True)
     home.mkdir()
-    user = User(home, install / "bridge.toml")
+    token = home / "moodle-token.txt"  # saved where the README's lines read it
+    token.write_text(served_site["token"] + "\n", encoding="utf-8")
+    me = pwd.getpwuid(os.getuid()).pw_name
+    shell = Shell(
+        REPO,  # "in the clone"
+        {**_environment(), "HOME": str(home)},
+        {README_URL: served_site["url"], README_FOLDER: str(install), "~/": f"{home}/"},
+    )
 
-    user.bridge(
-        "init",
-        *FLAGS[:-1],
-        served_site["url"],
-        stdin=served_site["token"] + "\n",
+    first, *_ = blocks()
+    interactive, scripted = init_lines()
+    for line in first[: first.index(interactive)]:
+        shell.run(line)
+    assert shell.cwd == install and list(install.iterdir()) == []
+    initialised = shell.run(scripted)  # the README's form for no terminal
+    assert initialised is not None
+    printed = [row.rstrip() for row in initialised.stdout.rstrip().splitlines()]
+    assert printed == shown_output(
+        interactive, {README_FOLDER: str(install), f"you, {README_USER},": f"you, {me},"}
     )
     assert (install / "moodle.token").stat().st_mode & 0o077 == 0
     register = install / "var" / "bridge.sqlite3"
     assert register.is_file()
 
-    imported = user.json("import", "persons", str(CUSTOMERS))
-    assert imported["created"] > 0
-    assert user.json("sync")["status"] == "ok"
+    shutil.copyfile(CUSTOMERS, install / "customers.csv")  # the office's customer list
+    for line in _next_commands(printed):
+        shell.run(line)
+    user = User(home, install / "bridge.toml")
 
     (person_id, email), (erased_id, _) = _students(register)
     user.bridge(
@@ -164,4 +248,4 @@ def test_the_readme_setup_path_from_an_empty_folder(
     assert exported.stat().st_size > 0
     assert user.json("status")["push"]["pending"] == 0
 
-    assert list(home.iterdir()) == []  # nothing was written to the working folder
+    assert list(home.iterdir()) == [token]  # nothing was written to the working folder

@@ -12,6 +12,18 @@ import pytest
 
 NAMES = ("chromium", "chromium-browser", "google-chrome")
 
+#: How a letter test skipped for a missing system program begins its reason; `make test`
+#: ends with these (tests/conftest.py), so that nobody takes the letters as tested.
+UNTESTED = "letters untested: "
+
+
+def untested(program: str, package: str) -> str:
+    """The skip reason for a letter test that needs ``program`` from Debian's ``package``."""
+    return (
+        f"{UNTESTED}{program} not installed — make system-packages "
+        f"(or as root: apt-get install {package})"
+    )
+
 
 def chromium() -> str:
     """The browser's path; the test is skipped, saying why, when none is installed."""
@@ -19,7 +31,7 @@ def chromium() -> str:
         found = shutil.which(name)
         if found:
             return found
-    pytest.skip("chromium not found: install Debian's chromium (.ci/run does) to run this test")
+    pytest.skip(untested("chromium", "chromium"))
 
 
 def _run(page: Path, profile: Path, *flags: str) -> str:
@@ -55,7 +67,7 @@ def pdf_pages(pdf: Path, prefix: Path, *, last: int = 2, dpi: int = 70) -> list[
     test is skipped, saying why, when it is not installed)."""
     tool = shutil.which("pdftoppm")
     if tool is None:
-        pytest.skip("pdftoppm not found: install Debian's poppler-utils (.ci/run does)")
+        pytest.skip(untested("pdftoppm", "poppler-utils"))
     command = [tool, "-png", "-r", str(dpi), "-f", "1", "-l", str(last), str(pdf), str(prefix)]
     result = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
     assert result.returncode == 0, result.stderr[-2000:]

@@ -19,6 +19,7 @@ import click
 from bridge.cli.app import App
 from bridge.cli.commands.db import migrate
 from bridge.cli.render import out
+from bridge.cli.terminal import Terminal
 from bridge.services.audit.identity import operator_name
 from bridge.services.register.values import parse_email
 from bridge.settings.identifiers import is_eu_eea, validate_business_id
@@ -29,27 +30,32 @@ from bridge.settings.transport import url_problems
 EXAMPLES = """\
 Examples:
 
-  bridge init
+\b
+  bridge init --moodle-url https://moodle.kraatz.fi < ~/moodle-token.txt   # asks the rest
 
+\b
   bridge --config /srv/bridge/bridge.toml init --controller-name "BPW Kraatz Oy" \\
     --business-id 0104505-9 --address "Ruukinmestarintie 9, 02330 Espoo" \\
     --contact-name "Heini Nyman" --contact-email heini.nyman@kraatz.fi \\
     --register-name "Verkkokurssiasiakasrekisteri" \\
-    --moodle-url https://moodle.kraatz.fi < moodle-token.txt
+    --moodle-url https://moodle.kraatz.fi --token-file ~/moodle-token.txt
 """
 
 
 
 
-def _ask(value: str | None, flag: str, question: str, default: str | None = None) -> str:
-    """The flag's value, else a prompt on a terminal, else a usage error naming the flag."""
+def _ask(
+    terminal: Terminal, value: str | None, flag: str, question: str, default: str | None = None
+) -> str:
+    """The flag's value, else a question on the terminal, else a usage error naming the
+    flag (no terminal at all: cron, CI, a pipe)."""
     if value:
         return value
-    if not sys.stdin.isatty():
+    if not terminal.available:
         if default is not None:
             return default
         raise click.UsageError(f"missing {flag} (no terminal to ask on: give it as a flag)")
-    return str(click.prompt(question, default=default))
+    return terminal.ask(question, default=default)
 
 
 #: Which option gives each key of the configuration ``bridge init`` writes.
@@ -83,28 +89,41 @@ def _hosting_country(country: str) -> str:
 
 
 def _checked(
-    value: str | None, flag: str, question: str, check: Callable[[str], str]
+    terminal: Terminal, value: str | None, flag: str, question: str, check: Callable[[str], str]
 ) -> str:
     """An answer that passed ``check``: asked again on a terminal, else refused naming the
     flag (before any file is written)."""
     while True:
-        given = _ask(value, flag, question)
+        given = _ask(terminal, value, flag, question)
         try:
             return check(given)
         except ValueError as exc:
-            if value or not sys.stdin.isatty():
+            if value or not terminal.available:
                 raise click.BadParameter(str(exc), param_hint=flag) from None
-            out.print(f"{exc}; try again")
+            terminal.say(f"{exc}; try again")
 
 
-def _token() -> str:
-    """The web-service token from standard input (piped) or a hidden prompt; never argv."""
+def _token(token_file: Path | None) -> str:
+    """The web-service token from ``--token-file``, standard input (redirected) or a hidden
+    prompt on standard input's terminal; never argv."""
+    if token_file is not None:
+        try:
+            token = token_file.read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise click.BadParameter(
+                f"cannot read {token_file}: {getattr(exc, 'strerror', None) or exc}",
+                param_hint="--token-file",
+            ) from None
+        if not token:
+            raise click.BadParameter(f"{token_file} is empty", param_hint="--token-file")
+        return token
     if sys.stdin.isatty():
         return str(click.prompt("Moodle web-service token", hide_input=True)).strip()
     token = sys.stdin.read().strip()
     if not token:
         raise click.UsageError(
-            "no Moodle token on standard input (pipe it in: bridge init ... < token.txt)"
+            "no Moodle token on standard input (give --token-file PATH, "
+            "or redirect it: bridge init ... < moodle-token.txt)"
         )
     return token
 
@@ -139,54 +158,71 @@ def _write_private(path: Path, text: str) -> None:
 @click.option(
     "--database-url", help="A PostgreSQL URL instead of a SQLite file (postgresql+psycopg://...)."
 )
+@click.option(
+    "--token-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A file holding the Moodle web-service token (default: standard input). It is "
+    "copied to moodle.token (mode 0600) beside the configuration.",
+)
 @click.option("--force", is_flag=True, help="Overwrite an existing configuration file.")
 @click.pass_obj
-def init(app: App, force: bool, **answers: str | None) -> None:
+def init(app: App, force: bool, token_file: Path | None, **answers: str | None) -> None:
     """Write a working bridge.toml, the token file and an empty register.
 
     The configuration goes where --config points (default ./bridge.toml). The Moodle
-    token is read from standard input, or asked for without echo on a terminal. You are
-    added to [operators] as admin under your OS user name.
+    token is read from --token-file, else standard input, else asked for without echo on
+    a terminal. A missing answer is asked on your terminal even when standard input is the
+    token; with no terminal at all it is an error naming its flag. You are added to
+    [operators] as admin under your OS user name.
     """
     path = config_path(app.config_file)
     if path.exists() and not force:
         raise click.UsageError(f"{path} exists; give --force to overwrite it")
     if answers["register_path"] and answers["database_url"]:
         raise click.UsageError("give --register-path or --database-url, not both")
-    setup = InitialSetup(
-        register_name=_ask(answers["register_name"], "--register-name", "Register name"),
-        controller_name=_ask(answers["controller_name"], "--controller-name", "Controller"),
-        business_id=_checked(
-            answers["business_id"], "--business-id", "Business ID (Y-tunnus, 1234567-8)",
-            validate_business_id,
-        ),
-        address=_ask(answers["address"], "--address", "Controller's postal address"),
-        contact_name=_ask(answers["contact_name"], "--contact-name", "Contact person"),
-        contact_email=_checked(
-            answers["contact_email"], "--contact-email", "Contact e-mail", parse_email
-        ),
-        contact_phone=answers["contact_phone"],
-        moodle_url=_checked(
-            answers["moodle_url"], "--moodle-url", "Moodle address (https://...)", _moodle_url
-        ),
-        hosting_country=_checked(
-            answers["hosting_country"], "--hosting-country", "Hosting country", _hosting_country
-        ),
-        database_url=answers["database_url"]
-        or f"sqlite:///{answers['register_path'] or SQLITE_FILE}",
-        admin=operator_name(),
-    )
+    terminal = Terminal()
+    try:
+        setup = _answers(terminal, answers)
+    finally:
+        terminal.close()
     problem = config_problem(setup)
     if problem is not None:
         key, message = problem
         raise click.BadParameter(message, param_hint=OPTION_OF_KEY.get(key, key))
-    token = _token()
+    token = _token(token_file)
     _write_private(path.parent / setup.token_file, token + "\n")
     _write_private(path, initial_config(setup))
     out.print(f"configuration written to {path} (you, {setup.admin}, are its admin)")
     app.config_file = path
     migrate(app)
     _next_steps(path)
+
+
+def _answers(terminal: Terminal, answers: dict[str, str | None]) -> InitialSetup:
+    """The flags' answers, the missing ones asked on the terminal."""
+
+    def ask(key: str, question: str) -> str:
+        return _ask(terminal, answers[key], f"--{key.replace('_', '-')}", question)
+
+    def checked(key: str, question: str, check: Callable[[str], str]) -> str:
+        return _checked(terminal, answers[key], f"--{key.replace('_', '-')}", question, check)
+
+    return InitialSetup(
+        register_name=ask("register_name", "Register name"),
+        controller_name=ask("controller_name", "Controller"),
+        business_id=checked(
+            "business_id", "Business ID (Y-tunnus, 1234567-8)", validate_business_id
+        ),
+        address=ask("address", "Controller's postal address"),
+        contact_name=ask("contact_name", "Contact person"),
+        contact_email=checked("contact_email", "Contact e-mail", parse_email),
+        contact_phone=answers["contact_phone"],
+        moodle_url=checked("moodle_url", "Moodle address (https://...)", _moodle_url),
+        hosting_country=checked("hosting_country", "Hosting country", _hosting_country),
+        database_url=answers["database_url"]
+        or f"sqlite:///{answers['register_path'] or SQLITE_FILE}",
+        admin=operator_name(),
+    )
 
 
 def _next_steps(path: Path) -> None:
