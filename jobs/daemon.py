@@ -127,11 +127,14 @@ class Daemon:
             log.error("jobs still running after %.0fs: %s; releasing their leases anyway",
                       grace, ", ".join(stuck))
         push.close(self.ctx)
+        if self.guard is not None:  # the daemon's own lease: released on every stop
+            self.guard.release()
         released = housekeeping.release_own_leases(self.ctx)
         if released:
-            log.warning("released %d lease(s) left by stopped jobs", released)
-        if self.guard is not None:
-            self.guard.release()
+            # Jobs release their leases when they end, so one left here belongs to a job
+            # that did not stop in time (a warning); after a clean stop it is routine.
+            level = logging.WARNING if stuck else logging.INFO
+            log.log(level, "released %d lease(s) left by stopped jobs", released)
         if self.ctx.heartbeat_id is not None:
             housekeeping.stop_heartbeat(self.ctx)
             lifecycle.record_stop(self.ctx.sessions, self.ctx.actor)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Iterable
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import click
 
 from bridge.errors import UsageError
+from bridge.services.register import values
 from bridge.services.register.lookup import MAX_ROW_ID
 
 #: A row id typed on the command line: positive and 64-bit (larger ones name no row, and
@@ -48,8 +50,40 @@ def out_option(help_text: str) -> Callable[[F], F]:
     )
 
 
-#: A calendar date as operators type it in options such as ``--received`` and ``--until``.
-DATE = click.DateTime(["%Y-%m-%d"])
+class DateType(click.ParamType):
+    """A date option: ``31.1.2026`` (also ``03.12.2026``) or ``2026-01-31``, read by the
+    same parser as the import files' date columns, so every date the bridge takes is
+    written the same way and a wrong one gets the same line, naming the option (a
+    :class:`UsageError`, not Click's usage block)."""
+
+    name = "date"
+
+    def __init__(
+        self,
+        parse: Callable[[str], date | datetime] = values.parse_date,
+        metavar: str = "D.M.YYYY|YYYY-MM-DD",
+    ) -> None:
+        self.parse, self.metavar = parse, metavar
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context) -> str:
+        return self.metavar
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, date):  # a default, or a value converted once already
+            return value
+        if not str(value).strip():  # empty text: not given (``--end ""`` = open-ended)
+            return None
+        try:
+            return self.parse(str(value))
+        except ValueError as exc:
+            option = param.opts[0] if param is not None and param.opts else "date"
+            raise UsageError(f"{option}: {exc}") from None
+
+
+#: A calendar date, as operators type it in ``--received``, ``--until``, ``--start`` …
+DATE = DateType()
+#: A point in time: a date, or a date and a time (Finnish time unless an offset is given).
+MOMENT = DateType(values.parse_moment, "D.M.YYYY[ HH:MM]|YYYY-MM-DD[THH:MM]")
 
 
 def field_options(names: tuple[str, ...]) -> Callable[[F], F]:

@@ -202,3 +202,36 @@ def test_xlsx_formula_cells_are_rejections_with_their_reference(
     skipped = run("import", "persons", str(path), "--skip-invalid", "--json", config=config)
     assert skipped.exit_code == 0, skipped.stderr
     assert count(sessions, Person) == 1
+
+
+@pytest.mark.parametrize(
+    "headers", [["Nimi", "Sähköposti"], ["Name", "Email"], ["Etunimi", "Koko nimi", "Sähköposti"]]
+)
+def test_a_whole_name_column_is_refused_before_anything_is_written(
+    tmp_path, config, sessions, headers
+) -> None:
+    """One cell "Virtanen Matti" or "Matti Virtanen" cannot be split safely: the file is
+    refused, naming the column, instead of importing persons without names."""
+    rows = [headers, [*(["Aino"] if len(headers) == 3 else []), "Korhonen Aino",
+                      "aino.korhonen@example.fi"]]
+    line = one_line_error(run("import", "persons", str(write_csv(tmp_path / "p.csv", rows)),
+                              config=config))
+    column = next(h for h in headers if h in ("Nimi", "Name", "Koko nimi"))
+    assert f'p.csv: column {"AB"[headers.index(column)]} "{column}" holds whole names' in line
+    assert "split it into Etunimi and Sukunimi columns" in line
+    assert "Korhonen" not in line  # a refusal echoes no personal data
+    assert count(sessions, Person) == 0
+
+
+def test_a_whole_name_column_beside_first_and_last_names_is_not_used(
+    tmp_path, config, sessions
+) -> None:
+    rows = [["Etunimi", "Sukunimi", "Nimi", "Sähköposti"],
+            ["Matti", "Virtanen", "Virtanen Matti", "matti.virtanen@example.fi"]]
+    outcome = run("import", "persons", str(write_csv(tmp_path / "p.csv", rows)), "--json",
+                  config=config)
+    assert outcome.exit_code == 0, outcome.stderr
+    assert '"ignored_columns": ["Nimi"]' in outcome.last_line
+    with sessions() as session:
+        assert [(p.first_name, p.last_name) for p in session.query(Person)] == [
+            ("Matti", "Virtanen")]

@@ -4,8 +4,11 @@ allow/deny commands."""
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 
-from bridge.store.models import MarketingProhibition
+from bridge.cli.commands.consent import consent as consent_group
+from bridge.store.models import Consent, MarketingProhibition
+from bridge.store.people import CHANNELS
 from tests.rights.conftest import Register, consent, employee, organisation, person
 
 
@@ -96,3 +99,36 @@ def test_withdrawn_person_cannot_be_allowed(people: Register) -> None:
         "marketing", "allow", "--person", "7", "--channel", "email", "--evidence", "x"
     )
     assert outcome.exit_code == 2 and "withdrawn" in outcome.stderr
+
+
+def _channel_help(verb: str) -> str:
+    [option] = [p for p in consent_group.commands[verb].params if p.name == "channel"]
+    return " ".join(str(option.help).split())
+
+
+@pytest.mark.parametrize("verb", ["withdraw", "grant"])
+def test_consent_without_a_channel_does_what_its_help_says(register: Register, verb: str) -> None:
+    """``--help`` and the command agree: a default of every channel is every channel, a
+    required channel is asked for."""
+    register.add(person(1))
+    outcome = register.bridge("consent", verb, "--person", "1", "--purpose", "marketing",
+                              "--reason", "asked", "--evidence", "letter of 1.12.2026")
+    if "default: every channel" in _channel_help(verb):
+        assert outcome.exit_code == 0, outcome.stderr
+        assert f"on every channel ({', '.join(CHANNELS)})" in outcome.stdout
+        with register.sessions() as session:
+            rows = session.execute(sa.select(Consent.channel, Consent.status)
+                                   .where(Consent.person_id == 1)).all()
+        assert sorted(rows) == sorted((c, "withdrawn") for c in CHANNELS)
+    else:
+        assert "required for marketing" in _channel_help(verb)
+        assert outcome.exit_code == 2
+        assert "add --channel" in outcome.stderr
+
+
+def test_a_withdrawal_on_every_channel_empties_every_audience(people: Register) -> None:
+    people.json("consent", "withdraw", "--person", "1", "--purpose", "marketing",
+                "--reason", "no marketing at all")
+    for channel in CHANNELS:
+        audience = people.json("marketing", "audience", "--channel", channel)["audience"]
+        assert 1 not in [m["person_id"] for m in audience]

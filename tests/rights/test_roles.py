@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -30,6 +31,21 @@ ALLOWED = {
 }
 
 
+def _named_roles(refusal: str) -> tuple[set[str], str]:
+    """The roles a refusal says may run the command, and the role it says the operator has."""
+    found = re.search(r"needs the role (.+?) \(you are (.+?);", refusal)
+    assert found, refusal
+    return set(found.group(1).replace(" or ", ", ").split(", ")), found.group(2)
+
+
+def test_a_refusal_names_the_roles_that_may_run_the_command(register: Register) -> None:
+    outcome = register.bridge("request", "list", roles=["operator"])
+    assert outcome.exit_code == 4
+    assert "that needs the role dpo or admin (you are operator; roles are given in " \
+        "[operators] of the configuration)" in outcome.stderr
+    assert "permission" not in outcome.stderr
+
+
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("category", sorted(COMMANDS))
 def test_role_matrix(register: Register, tmp_path: Path, role: str, category: str) -> None:
@@ -44,6 +60,8 @@ def test_role_matrix(register: Register, tmp_path: Path, role: str, category: st
     else:
         assert outcome.exit_code == 4
         assert "may not" in outcome.stderr
+        assert _named_roles(outcome.stderr) == (
+            {r for r in ROLES if category in ALLOWED[r]}, role)
         assert [(d.operator, d.role, d.action) for d in denied] == [
             (OS_USER, role, " ".join(args[:2]))
         ]

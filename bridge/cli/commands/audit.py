@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 import click
 
 from bridge.cli.app import App
 from bridge.cli.guard import requires
-from bridge.cli.options import ROW_ID, json_option
+from bridge.cli.options import MOMENT, ROW_ID, json_option
 from bridge.cli.render import emit_json, out, table
 from bridge.errors import OperationFailed
 from bridge.services.audit import list_entries, reanchor
@@ -25,8 +25,9 @@ def audit() -> None:
 @click.option("--person", "person_id", type=ROW_ID, help="Only rows about this person.")
 @click.option(
     "--since",
-    type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]),
-    help="Only rows at or after this time (UTC).",
+    type=MOMENT,
+    help="Only rows at or after this day, or day and time (Finnish time unless the ISO form "
+    "names its offset).",
 )
 @click.option(
     "--limit", type=int, default=200, show_default=True, help="At most this many rows."
@@ -41,7 +42,7 @@ def audit_list(
         entries = list_entries(
             work.session,
             person_id=person_id,
-            since=since.replace(tzinfo=UTC) if since else None,
+            since=since,
             limit=limit,
         )
     rows = [

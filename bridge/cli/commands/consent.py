@@ -14,11 +14,27 @@ from bridge.services.access import employer
 from bridge.services.delivery import Delivery, deliver_now, when_it_happens
 from bridge.services.register.lookup import find_person
 from bridge.services.rights import consent as consent_service
+from bridge.services.rights.marketing import CHANNELS
 
 
 @click.group("consent")
 def consent() -> None:
     """Record consent withdrawals and grants (N3, N11)."""
+
+
+#: What ``--channel`` means, as each verb does it (``consent.withdraw``/``grant``).
+CHANNEL_HELP = {
+    "withdraw": f"For marketing: the one channel it concerns (default: every channel, i.e. "
+    f"{', '.join(CHANNELS)}).",
+    "grant": "For marketing: the channel the person agreed to (required for marketing: a "
+    "consent is given for a channel).",
+}
+
+
+def _on_channels(channels: list[str]) -> str:
+    if len(channels) > 1:
+        return f" on every channel ({', '.join(channels)})"
+    return f" on {channels[0]}" if channels else ""
 
 
 def _consent_command(verb: str) -> None:
@@ -41,8 +57,8 @@ def _consent_command(verb: str) -> None:
     )
     @click.option(
         "--channel",
-        type=click.Choice(["email", "sms", "phone", "post"]),
-        help="For marketing: the one channel it concerns (default: every channel).",
+        type=click.Choice(CHANNELS),
+        help=CHANNEL_HELP[verb],
     )
     @click.option("--reason", required=True, help="Why (recorded in the audit trail).")
     @click.option("--evidence", help="Evidence of the person's wish (letter, e-mail, …).")
@@ -95,7 +111,8 @@ def _consent_command(verb: str) -> None:
             emit_json(payload)
         else:
             state = "recorded" if result.changed else "already recorded (nothing changed)"
-            out.print(f"{purpose} consent {result.status} for person {result.person_id}: {state}")
+            out.print(f"{purpose} consent {result.status} for person {result.person_id}"
+                      f"{_on_channels(result.as_dict()['channels'])}: {state}")
             for push in result.pushes:
                 out.print(f"  queued push {push['id']}: {push['action']} in {push['connector']}")
             _say_what_happens_next(app, ids, delivery, withdrawn=verb == "withdraw")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 import click
 
@@ -34,7 +34,7 @@ def hold_add(
     email: str | None,
     business_id: str | None,
     category: str,
-    until: datetime,
+    until: date,
     reason: str,
     as_json: bool,
 ) -> None:
@@ -50,7 +50,7 @@ def hold_add(
             person=person,
             organisation=organisation,
             category=category,
-            until=until.date(),
+            until=until,
             reason=reason,
             today=today,
         )

@@ -3,10 +3,12 @@ connections of a person or an organisation (N3, N6c)."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import click
 
 from bridge.cli.app import App
-from bridge.cli.options import json_option
+from bridge.cli.options import DATE, json_option
 from bridge.cli.render import emit_json, err, out
 from bridge.services.access import employer
 from bridge.services.access.employer import EmployerRevocation
@@ -22,8 +24,8 @@ def relationship() -> None:
 @click.option("--person", help="The customer person (id or e-mail).")
 @click.option("--org", help="The customer organisation (business ID).")
 @click.option("--kind", required=True, help="contract (sopimus) or other (muu).")
-@click.option("--start", required=True, help="Start date: 31.1.2026 or 2026-01-31.")
-@click.option("--end", help="End date (none = open-ended).")
+@click.option("--start", required=True, type=DATE, help="Start date: 31.1.2026 or 2026-01-31.")
+@click.option("--end", type=DATE, help="End date (none = open-ended).")
 @click.option("--reference", help="Contract number or other reference.")
 @json_option
 @click.pass_obj
@@ -32,8 +34,8 @@ def relationship_add(
     person: str | None,
     org: str | None,
     kind: str,
-    start: str,
-    end: str | None,
+    start: date,
+    end: date | None,
     reference: str | None,
     as_json: bool,
 ) -> None:
@@ -66,11 +68,11 @@ def relationship_add(
 
 @relationship.command("end")
 @click.option("--org", "business_id", required=True, help="The employer (business ID).")
-@click.option("--date", "day", required=True,
+@click.option("--date", "day", required=True, type=DATE,
               help="The day it ends: 31.1.2026 or 2026-01-31 (a day ahead takes effect then).")
 @json_option
 @click.pass_obj
-def relationship_end(app: App, business_id: str, day: str, as_json: bool) -> None:
+def relationship_end(app: App, business_id: str, day: date, as_json: bool) -> None:
     """End an employer's relationships; employees with no other basis lose access (N3)."""
     with app.unit_of_work("subject") as work:
         result = employer.end_relationship(work.session, app.settings, work.actor, business_id, day)

@@ -3,7 +3,7 @@ deadlines (GDPR art. 12(3))."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date
 from typing import Any
 
 import click
@@ -62,7 +62,7 @@ def request_open(
     person_id: int | None,
     email: str | None,
     type_: str,
-    received: datetime | None,
+    received: date | None,
     channel: str | None,
     note: str | None,
     as_json: bool,
@@ -75,7 +75,7 @@ def request_open(
             work.actor,
             person=optional_person(work.session, person_id, email),
             type_=type_,
-            received_on=received.date() if received else today,
+            received_on=received or today,
             channel=channel,
             note=note,
             today=today,

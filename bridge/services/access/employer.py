@@ -62,7 +62,7 @@ class EmployerRevocation:
 
 
 def end_relationship(
-    session: Session, settings: Settings, actor: Actor, business_id: str, day: str
+    session: Session, settings: Settings, actor: Actor, business_id: str, day: date | str
 ) -> EmployerRevocation:
     """End the employer's relationships on ``day`` and revoke the access that rested on
     them; a ``day`` ahead is recorded, and its access ends on that day."""

@@ -148,9 +148,22 @@ def authorise(sessions: sessionmaker[Session], actor: Actor, permission: str, ac
     with sessions() as session, session.begin():
         record(session, actor, action, outcome="denied", details={"needs": permission})
     raise NotPermitted(
-        f"operator {actor.name!r} (role {actor.role}) may not {action}: it needs a role with "
-        f"'{permission}' permission (roles are set in [operators] of the configuration)"
+        f"operator {actor.name!r} may not {action}: that needs the role "
+        f"{_either(roles_with(permission))} (you are {_either(actor.roles, 'and')}; roles "
+        "are given in [operators] of the configuration)"
     )
+
+
+def roles_with(permission: str) -> tuple[str, ...]:
+    """The roles that may do ``permission``, least privileged first."""
+    return tuple(role for role, allowed in PERMISSIONS.items() if permission in allowed)
+
+
+def _either(roles: tuple[str, ...], word: str = "or") -> str:
+    """``admin``, ``dpo or admin``, ``operator, dpo or admin``."""
+    if len(roles) < 2:
+        return "".join(roles) or "none"
+    return f"{', '.join(roles[:-1])} {word} {roles[-1]}"
 
 
 def reanchor(sessions: sessionmaker[Session], actor: Actor) -> tuple[Anchor | None, Anchor]:

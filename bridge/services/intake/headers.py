@@ -35,6 +35,9 @@ def _column(name: str, kinds: str, names: str, value: str) -> Column:
 HEADERS: tuple[Column, ...] = (
     _column("first_name", "persons", "Etunimi, Etunimet, first_name, given name", "text"),
     _column("last_name", "persons", "Sukunimi, last_name, surname, family name", "text"),
+    _column("full_name", "persons", "Nimi, Koko nimi, Henkilön nimi, Name, full name",
+            "not split (Virtanen Matti or Matti Virtanen?): a file with it needs the "
+            "Etunimi and Sukunimi columns as well, and then it is not read"),
     _column("email", "persons relationships consents",
             "Sähköposti, Sähköpostiosoite, S-posti, email, email address",
             "e-mail; the key of a person (case-insensitive)"),

@@ -63,6 +63,9 @@ class KindSpec:
     #: Fields left out of the content hash (they do not change the row's own data).
     unhashed: frozenset[str] = field(default_factory=frozenset)
     default_source: str = "registration"
+    #: A column the file may not have without others: field → (the fields it needs, what
+    #: the refusal says about it).
+    needs_columns: Mapping[str, tuple[tuple[str, ...], str]] = field(default_factory=dict)
 
 
 def _person_key(values: Mapping[str, Any]) -> tuple[Any, ...]:
@@ -107,6 +110,11 @@ def build_spec(kind: str, channels: tuple[str, ...] = CHANNELS) -> KindSpec:
             {**PERSON_PARSERS, "business_id": v.parse_business_id,
              "employer": v.text_parser(ORGANISATION_NAME_MAX), "title": v.parse_text},
             (("email",),), ("email",), _person_key, unhashed=frozenset({"employer"}),
+            # A whole name in one cell is not split: Finnish office sheets write it both
+            # "Sukunimi Etunimi" and "Etunimi Sukunimi", and a guess would swap names.
+            needs_columns={"full_name": (("first_name", "last_name"), "holds whole names, "
+                                         "which are not split (Virtanen Matti or Matti "
+                                         "Virtanen?)")},
         )
     if kind == "organisations":
         return KindSpec(
@@ -140,7 +148,8 @@ def build_spec(kind: str, channels: tuple[str, ...] = CHANNELS) -> KindSpec:
 
 
 def check_columns(spec: KindSpec, headers: HeaderMap, file: str) -> None:
-    """Refuse a file that lacks a column every row needs (before reading any row)."""
+    """Refuse a file that lacks a column every row needs, or has one that needs others
+    (before reading any row); a column with its companions is listed as not used."""
     for alternatives in spec.required_columns:
         if not any(name in headers.index_of for name in alternatives):
             wanted = " or ".join(
@@ -148,6 +157,16 @@ def check_columns(spec: KindSpec, headers: HeaderMap, file: str) -> None:
             found = ", ".join(str(h) for h in headers.headers if h) or "nothing"
             raise UsageError(
                 f"{file}: no column for {wanted}; the header row has: {found}")
+    for name, (needed, what) in spec.needs_columns.items():
+        if name not in headers.index_of:
+            continue
+        if all(n in headers.index_of for n in needed):  # not read: reported as unused
+            headers.ignored.append(str(headers.headers[headers.index_of[name]]).strip())
+        else:
+            wanted = " and ".join(names_of(n, spec.kind).split(", ")[0] for n in needed)
+            raise UsageError(
+                f"{file}: {headers.label(name)} {what}; split it into {wanted} columns and "
+                "import again (nothing was written)")
 
 
 def _digest(values: Mapping[str, Any], unhashed: frozenset[str]) -> str:

@@ -31,12 +31,16 @@ class ConsentChange:
     changed: bool
     status: str
     pushes: list[dict[str, Any]] = field(default_factory=list)
+    #: The marketing channels the change concerns (all of them for a withdrawal that
+    #: named none).
+    channels: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "person_id": self.person_id,
             "purpose": self.purpose,
             "channel": self.channel,
+            "channels": list(self.channels or ((self.channel,) if self.channel else ())),
             "changed": self.changed,
             "status": self.status,
             "pushes": self.pushes,

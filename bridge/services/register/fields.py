@@ -62,8 +62,11 @@ ORGANISATION_PARSERS: Mapping[str, Parser] = {
 }
 
 
-def parse_option(option: str, parse: Parser, text: str | None) -> Any:
-    """One command-line value; the error names the option (``--start: …``)."""
+def parse_option(option: str, parse: Parser, text: Any) -> Any:
+    """One command-line value; the error names the option (``--start: …``). A value the
+    command line parsed already (a date from the CLI's ``DATE`` type) is taken as it is."""
+    if text is not None and not isinstance(text, str):
+        return text
     if text is None or not text.strip():
         return None
     try:

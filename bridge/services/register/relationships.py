@@ -91,8 +91,8 @@ def add_relationship(
     person: str | None,
     org: str | None,
     kind: str,
-    start: str,
-    end: str | None = None,
+    start: date | str,
+    end: date | str | None = None,
     reference: str | None = None,
 ) -> CustomerRelationship:
     if (person is None) == (org is None):

@@ -16,11 +16,17 @@ from bridge.store.models import Person
 from bridge.store.people import CHANNELS, PURPOSES
 
 
-def _check(purpose: str, channel: str | None) -> None:
+def _check(purpose: str, channel: str | None, *, every_channel: bool) -> None:
+    """``every_channel``: a marketing change without a channel concerns every channel (a
+    withdrawal: "no marketing to me"); a grant always names its channel, as consent to
+    direct marketing is given for a channel (N11)."""
     if purpose not in PURPOSES:
         raise UsageError(f"unknown purpose {purpose!r} (known: {', '.join(PURPOSES)})")
-    if purpose == "marketing" and channel not in CHANNELS:
-        raise UsageError(f"marketing consent needs --channel, one of {', '.join(CHANNELS)}")
+    if purpose == "marketing" and channel is None and not every_channel:
+        raise UsageError(f"a marketing consent is granted for one channel: add --channel, "
+                         f"one of {', '.join(CHANNELS)}")
+    if purpose == "marketing" and channel is not None and channel not in CHANNELS:
+        raise UsageError(f"unknown channel {channel!r} (known: {', '.join(CHANNELS)})")
     if purpose == "service" and channel is not None:
         raise UsageError("the service consent has no channel")
 
@@ -36,7 +42,15 @@ def withdraw(
     reason: str,
     evidence: str | None = None,
 ) -> ConsentChange:
-    _check(purpose, channel)
+    _check(purpose, channel, every_channel=True)
+    if purpose == "marketing" and channel is None:
+        changes = [
+            _change(session, settings, actor, person, purpose, each, "withdrawn", reason,
+                    evidence)
+            for each in CHANNELS
+        ]
+        changed = any(change.changed for change in changes)
+        return ConsentChange(person.id, purpose, None, changed, "withdrawn", channels=CHANNELS)
     return _change(
         session, settings, actor, person, purpose, channel, "withdrawn", reason, evidence
     )
@@ -53,7 +67,7 @@ def grant(
     reason: str,
     evidence: str | None = None,
 ) -> ConsentChange:
-    _check(purpose, channel)
+    _check(purpose, channel, every_channel=False)
     if person.status == "erased":
         raise UsageError(f"person {person.id} was erased; lift the suppression first")
     return _change(

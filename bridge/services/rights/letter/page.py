@@ -7,6 +7,7 @@ rows and a section without content are not drawn, so the person never sees an em
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Sequence
 from html import escape
 from string import Template
@@ -138,9 +139,32 @@ def paragraph(text: str) -> str:
     return f"<p>{escape(text)}</p>" if text else ""
 
 
+class FontSubsetNotice(logging.Filter):
+    """Turns WeasyPrint's font-subsetting warnings into DEBUG records.
+
+    Where the system's HarfBuzz is older than 4.1 or cannot subset a font, WeasyPrint warns
+    on every letter ("Using fontTools instead of HarfBuzz-Subset …", "Unable to subset …
+    with HarfBuzz"), then subsets with fontTools or embeds the whole font: the letter is
+    right either way, so the office sees nothing (``-vv`` shows them). Other WeasyPrint
+    warnings (a letter's CSS or content) stay warnings.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno != logging.WARNING or "subset" not in str(record.msg).casefold():
+            return True
+        record.levelno, record.levelname = logging.DEBUG, logging.getLevelName(logging.DEBUG)
+        # The level was checked when the record was made; check it again for DEBUG.
+        return logging.getLogger(record.name).isEnabledFor(logging.DEBUG)
+
+
 def to_pdf(html: str) -> bytes:
     """The letter as PDF (A4) with WeasyPrint; imported here so that the HTML and JSON
     exports do not need its system libraries loaded."""
     from weasyprint import HTML
 
-    return HTML(string=html).write_pdf()
+    logger, notice = logging.getLogger("weasyprint"), FontSubsetNotice()
+    logger.addFilter(notice)  # only while rendering: the bridge's own use of the library
+    try:
+        return HTML(string=html).write_pdf()
+    finally:
+        logger.removeFilter(notice)
