@@ -31,6 +31,8 @@ class ConsentChange:
     changed: bool
     status: str
     pushes: list[dict[str, Any]] = field(default_factory=list)
+    #: After a service grant: the LMS accounts that stay suspended, why and what lifts it.
+    stays_suspended: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -40,6 +42,7 @@ class ConsentChange:
             "changed": self.changed,
             "status": self.status,
             "pushes": self.pushes,
+            "stays_suspended": self.stays_suspended,
         }
 
 
