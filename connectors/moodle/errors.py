@@ -317,6 +317,14 @@ BY_ERRORCODE: dict[str, type[MoodleError]] = {
     "dbconnectionfailed": ServerError,
 }
 
+#: Error codes Moodle builds from a translated sentence where it meant a code:
+#: ``core_enrol_get_enrolled_users_with_capability`` throws
+#: ``moodle_exception(get_string('errorcoursecontextnotvalid', ...))`` (Moodle 4.5, with an
+#: empty "course id:" in it). The sentence's fixed start → the code it stands for.
+SENTENCE_ERRORCODES: dict[str, str] = {
+    "You cannot execute functions in the course context": "errorcoursecontextnotvalid",
+}
+
 #: exception class (namespace removed) → class, for error codes not listed above.
 BY_EXCEPTION: dict[str, type[MoodleError]] = {
     "webservice_access_exception": AccessException,
