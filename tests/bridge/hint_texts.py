@@ -4,7 +4,7 @@ can print each: the ground of ``test_hints_name_real_options``.
 Every string constant (f-strings with their placeholders as ``{}``) of ``bridge/``,
 ``connectors/`` and ``jobs/`` is read with :mod:`ast`, except docstrings, which no one
 running a command sees (help texts are read from the click tree instead), and argument
-lists (a string that starts with ``-`` is an option's declaration or a tool's argv).
+lists (a string that is one ``--flag`` alone is an option's declaration or a tool's argv).
 
 A flag named without its command (``add --force to replace it``) belongs to whichever
 command prints it. Which one that is, is read from the source: a name-resolved reference
@@ -17,12 +17,17 @@ resolved, so a text only reached that way has no known command.
 from __future__ import annotations
 
 import ast
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 ROOTS = ("bridge", "connectors", "jobs")
+
+#: An option's declaration or one argument of a tool's command line (``"--now"``,
+#: ``"--file={}"``): not a message.
+ARGUMENT = re.compile(r"-{1,2}[\w-]+(=\S*)?$")
 
 #: A definition: (module, qualified name); the module's own top level is ``""``.
 Node = tuple[str, str]
@@ -134,7 +139,7 @@ class Index:
                 names = [t.id for t in targets if isinstance(t, ast.Name)]
                 inner = names[0] if names else ""
             text = _string(child) if isinstance(child, ast.Constant | ast.JoinedStr) else None
-            if text is not None and id(child) not in docs and not text.startswith("-"):
+            if text is not None and id(child) not in docs and not ARGUMENT.match(text):
                 self.texts.append(Text(module, child.lineno, (module, inner), text))
             target = self._resolve(module, child)
             if target is not None:

@@ -22,7 +22,7 @@ INDEX = Index()
 #: "bridge" as a word, not part of a path, a module or an identifier.
 BRIDGE = re.compile(r"(?<![\w./-])bridge(?=[ \t])")
 #: Where a command line inside a sentence ends.
-END = re.compile(r"[`;,()|\"'\n\[\]]")
+END = re.compile(r"[`;()|\"'\n\[\]]|,(?=\s|$)")
 FLAG = re.compile(r"(?<![\w-])--([a-z][a-z0-9-]*)")
 
 
