@@ -49,6 +49,9 @@ CAPABILITY_TITLES = {
     "mod/assign:viewgrades": "View grades",
     "mod/assign:grade": "Grade assignment",
     "report/log:view": "View course logs",
+    "local/registrybridge:readlogs": (
+        "Read the site log through the LMS registry bridge web service"
+    ),
     "tool/dataprivacy:managedatarequests": "Manage data requests",
 }
 

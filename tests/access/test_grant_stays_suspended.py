@@ -41,7 +41,7 @@ def test_grant_says_an_admins_suspension_stays_and_how_to_lift_it(site: Site) ->
     assert (
         f"the moodle account (user id {uid}) stays suspended: suspended in Moodle, not by "
         "the register; to lift it: an LMS admin unsuspends the user in Moodle: Site "
-        "administration > Users > Browse list of users" in " ".join(stdout.split())
+        "administration > Users > Accounts > Browse list of users" in " ".join(stdout.split())
     )
     assert site.commands(lms_user_id=uid) == []  # nothing pushed
     assert site.suspended(uid)
@@ -57,7 +57,7 @@ def test_grant_json_lists_the_accounts_that_stay_suspended(site: Site) -> None:
     [kept] = answer["stays_suspended"]
     assert kept["connector"] == "moodle" and kept["lms_user_id"] == uid
     assert kept["because"] == "suspended in Moodle, not by the register"
-    assert "Site administration > Users > Browse list of users" in kept["to_lift"]
+    assert "Site administration > Users > Accounts > Browse list of users" in kept["to_lift"]
 
 
 def test_grant_after_the_registers_own_withdrawal_restores_and_notes_nothing(

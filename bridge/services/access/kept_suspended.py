@@ -31,7 +31,7 @@ ERASING = ("privacy_delete", "delete_user")
 #: Where an admin lifts a suspension by hand, per connector kind.
 UNSUSPEND_BY_HAND = {
     "moodle": "an LMS admin unsuspends the user in Moodle: Site administration > Users > "
-    "Browse list of users, edit the user, untick Suspended account",
+    "Accounts > Browse list of users, edit the user, untick Suspended account",
 }
 
 
