@@ -359,8 +359,11 @@ FIX_BY_ERRORCODE: dict[str, str] = {
         "(user preference auth_forcepasswordchange)."
     ),
     "requireloginerror": (
-        "The service user cannot pass require_login(): check that it is fully set up, "
-        "not suspended, and can view the site."
+        "Moodle would not let the service user into a course or the site. For a course-level "
+        "call that is most often moodle/course:view (moodle/course:viewhiddencourses for a "
+        "hidden course) missing from the bridge's role at system level (Site administration "
+        "> Users > Permissions > Define roles); otherwise check that the account is fully "
+        "set up and not suspended (`bridge check` tells which)."
     ),
     "restrictedcontextexception": (
         "The token is restricted to a context: create a token in the system context."

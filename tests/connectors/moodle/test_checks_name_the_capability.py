@@ -128,3 +128,11 @@ def test_a_missing_capability_is_named_from_moodles_message() -> None:
     both = ["gradereport/user:view", "moodle/grade:viewall"]
     assert missing_among(both, error) == ["moodle/grade:viewall"]
     assert allow(missing_among(both, error)).startswith("Allow moodle/grade:viewall in ")
+
+
+def test_a_sync_meeting_requireloginerror_is_told_the_capability_too() -> None:
+    """Outside ``bridge check`` (a sync's gradebook read) the error's own fix names it."""
+    payload = recorded("gradereport_user_get_grade_items", "error_course_view_missing")
+    error = classify_error("gradereport_user_get_grade_items", payload)
+    assert error.fix and "moodle/course:view" in error.fix
+    assert "Define roles" in error.fix
