@@ -26,19 +26,20 @@ from bridge.settings.durations import format_duration
 PUSH_COMMAND = "bridge push run --once"
 
 
-def when_it_happens(settings: Settings, session: Session, what: str) -> str:
+def when_it_happens(
+    settings: Settings, session: Session, what: str, *, or_else: str | None = None
+) -> str:
     """One sentence: when ``what`` (e.g. "access ends") happens in the LMS.
 
     A daemon whose heartbeat is fresh polls the queue every ``daemon.push_interval``;
-    otherwise nothing will, and the sentence names the command that does it.
+    otherwise nothing will, and the sentence names the command that does it, and
+    ``or_else``: the calling command's own way (only it knows its options).
     """
     if daemon_alive(settings, session):
         every = format_duration(settings.daemon.push_interval)
         return f"{what} within {every}, when the daemon pushes it to the LMS"
-    return (
-        f"no daemon is running: {what} when you run `{PUSH_COMMAND}` "
-        "(or add --now to this command next time)"
-    )
+    also = f" ({or_else})" if or_else else ""
+    return f"no daemon is running: {what} when you run `{PUSH_COMMAND}`{also}"
 
 
 @dataclass(frozen=True)

@@ -176,8 +176,7 @@ def held_lease(
             break
         if not wait:
             raise LeaseHeld(
-                f"{name} is held by {other.holder} until {other.expires_at:%Y-%m-%d %H:%M:%S}Z "
-                "(use --wait to wait for it)"
+                f"{name} is held by {other.holder} until {other.expires_at:%Y-%m-%d %H:%M:%S}Z"
             )
         if stop.wait(poll):
             raise LeaseHeld(f"stopped while waiting for {name} held by {other.holder}")

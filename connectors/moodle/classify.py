@@ -19,6 +19,7 @@ from connectors.moodle.errors import (
     BY_ERRORCODE,
     BY_EXCEPTION,
     FIX_BY_ERRORCODE,
+    SENTENCE_ERRORCODES,
     BadUrl,
     FunctionNotInstalled,
     MoodleError,
@@ -49,7 +50,7 @@ def classify_error(function: str | None, payload: Mapping[str, Any]) -> MoodleEr
     """
     raw_class = payload.get("exception")
     exception_class = strip_namespace(raw_class) if isinstance(raw_class, str) else None
-    errorcode = _text(payload.get("errorcode"))
+    errorcode = _meant_code(_text(payload.get("errorcode")))
     message = _text(payload.get("message")) or "(no message)"
     debuginfo = _text(payload.get("debuginfo"))  # only its length travels on
 
@@ -73,6 +74,16 @@ def classify_error(function: str | None, payload: Mapping[str, Any]) -> MoodleEr
         exception_class=exception_class,
         debuginfo_chars=len(debuginfo or ""),
         fix=FIX_BY_ERRORCODE.get(errorcode or ""),
+    )
+
+
+def _meant_code(errorcode: str | None) -> str | None:
+    """The code behind an error code Moodle wrote as a sentence (:data:`SENTENCE_ERRORCODES`)."""
+    if errorcode is None or errorcode in BY_ERRORCODE:
+        return errorcode
+    return next(
+        (code for start, code in SENTENCE_ERRORCODES.items() if errorcode.startswith(start)),
+        errorcode,
     )
 
 

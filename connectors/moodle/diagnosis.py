@@ -32,11 +32,40 @@ SERVICE = (
 )
 PRIVACY_SETTINGS = "Site administration > Users > Privacy and policies > Privacy settings"
 SETUP_GUIDE = "docs/moodle-setup.md"
+#: What lets the service user into a course at all (reference 6.2).
+COURSE_VIEW = "moodle/course:view"
+
+#: The names Moodle's ``nopermissions`` message gives the probed capabilities ("Sorry, but
+#: you do not currently have permissions to do that (View grades of other users)."), in
+#: English, the service user's language on a site set up by the guide.
+CAPABILITY_TITLES = {
+    "moodle/site:viewparticipants": "View participants",
+    "moodle/course:viewparticipants": "View participants",
+    "gradereport/user:view": "View your own grade report",
+    "moodle/grade:viewall": "View grades of other users",
+    "moodle/role:review": "Review permissions for others",
+    "moodle/site:readallmessages": "Read all messages on site",
+    "mod/assign:view": "View assignment",
+    "mod/assign:viewgrades": "View grades",
+    "mod/assign:grade": "Grade assignment",
+    "report/log:view": "View course logs",
+    "local/registrybridge:readlogs": (
+        "Read the site log through the LMS registry bridge web service"
+    ),
+    "tool/dataprivacy:managedatarequests": "Manage data requests",
+}
 
 
 def allow(capabilities: Sequence[str]) -> str:
     """The fix for missing capabilities."""
     return f"Allow {', '.join(capabilities)} in {ROLE} ({SETUP_GUIDE}, step 4)."
+
+
+def missing_among(capabilities: Sequence[str], exc: ConnectorError) -> list[str]:
+    """The one of ``capabilities`` whose name Moodle's message gives, or all of them."""
+    message = getattr(exc, "message", "")
+    named = [c for c in capabilities if f"({CAPABILITY_TITLES.get(c, c)})" in message]
+    return named if len(named) == 1 else list(capabilities)
 
 
 
@@ -80,10 +109,18 @@ class Diagnosis:
         )
 
     def attempt(
-        self, name: str, capabilities: Sequence[str], function: str, params: Mapping[str, Any]
+        self,
+        name: str,
+        capabilities: Sequence[str],
+        function: str,
+        params: Mapping[str, Any],
+        *,
+        course_id: int | None = None,
     ) -> tuple[bool, Any]:
         """Call ``function``; on failure record a failed check ``name`` with its fix.
 
+        ``course_id``: the course a course-level call enters; a refusal to enter it names
+        ``moodle/course:view`` rather than the capabilities the call itself checks.
         Returns whether the call answered, and its answer.
         """
         if not self.has(function):
@@ -92,9 +129,30 @@ class Diagnosis:
         try:
             return True, self.client.call(function, dict(params))
         except ConnectorError as exc:
-            detail = f"{', '.join(capabilities)}: {exc}" if capabilities else str(exc)
+            if course_id is not None and self.refused_entry(exc):
+                detail = (
+                    f"{COURSE_VIEW}: Moodle would not let the service user into course "
+                    f"{course_id} ({function}: {getattr(exc, 'errorcode', None)})"
+                )
+                self.add(name, False, detail, self.context_fix(capabilities))
+                return False, None
+            named = missing_among(capabilities, exc) if isinstance(exc, MissingCapability) else (
+                capabilities
+            )
+            detail = f"{', '.join(named)}: {exc}" if named else str(exc)
             self.add(name, False, detail, self.fix_for(exc, capabilities, function))
             return False, None
+
+    def refused_entry(self, exc: ConnectorError) -> bool:
+        """Whether a course-level call failed because Moodle would not let the account in.
+
+        ``errorcoursecontextnotvalid`` says so; ``requireloginerror`` too once the account
+        has passed the system-context probe: it is ``require_login()`` on the course, which
+        some functions (``gradereport_user_get_grade_items``) do not wrap in the code.
+        """
+        if isinstance(exc, ContextNotValid):
+            return True
+        return self.account_ok is True and getattr(exc, "errorcode", None) == "requireloginerror"
 
     def probe(
         self,
@@ -104,6 +162,7 @@ class Diagnosis:
         params: Mapping[str, Any],
         judge: Callable[[Any], str | None] | None = None,
         detail: str = "",
+        course_id: int | None = None,
     ) -> Any:
         """:meth:`attempt`, recording a passed check when the call answers.
 
@@ -111,7 +170,7 @@ class Diagnosis:
         that report missing rights as warnings rather than errors. Returns the
         answer, or None when the probe failed.
         """
-        answered, answer = self.attempt(name, capabilities, function, params)
+        answered, answer = self.attempt(name, capabilities, function, params, course_id=course_id)
         if not answered:
             return None
         caps = ", ".join(capabilities)
@@ -123,8 +182,8 @@ class Diagnosis:
         return answer
 
     def fix_for(self, exc: ConnectorError, capabilities: Sequence[str], function: str) -> str:
-        if isinstance(exc, MissingCapability):
-            return allow(capabilities)
+        if isinstance(exc, MissingCapability) and capabilities:
+            return allow(missing_among(capabilities, exc))
         if isinstance(exc, ContextNotValid):
             return self.context_fix(capabilities)
         if isinstance(exc, AccessException):
@@ -147,7 +206,7 @@ class Diagnosis:
         the fix names both and says which one that probe points to.
         """
         access = [
-            "moodle/course:view",
+            COURSE_VIEW,
             "moodle/course:viewhiddencourses",
             "moodle/course:viewhiddenactivities",
         ]

@@ -317,6 +317,14 @@ BY_ERRORCODE: dict[str, type[MoodleError]] = {
     "dbconnectionfailed": ServerError,
 }
 
+#: Error codes Moodle builds from a translated sentence where it meant a code:
+#: ``core_enrol_get_enrolled_users_with_capability`` throws
+#: ``moodle_exception(get_string('errorcoursecontextnotvalid', ...))`` (Moodle 4.5, with an
+#: empty "course id:" in it). The sentence's fixed start → the code it stands for.
+SENTENCE_ERRORCODES: dict[str, str] = {
+    "You cannot execute functions in the course context": "errorcoursecontextnotvalid",
+}
+
 #: exception class (namespace removed) → class, for error codes not listed above.
 BY_EXCEPTION: dict[str, type[MoodleError]] = {
     "webservice_access_exception": AccessException,
@@ -351,8 +359,11 @@ FIX_BY_ERRORCODE: dict[str, str] = {
         "(user preference auth_forcepasswordchange)."
     ),
     "requireloginerror": (
-        "The service user cannot pass require_login(): check that it is fully set up, "
-        "not suspended, and can view the site."
+        "Moodle would not let the service user into a course or the site. For a course-level "
+        "call that is most often moodle/course:view (moodle/course:viewhiddencourses for a "
+        "hidden course) missing from the bridge's role at system level (Site administration "
+        "> Users > Permissions > Define roles); otherwise check that the account is fully "
+        "set up and not suspended (`bridge check` tells which)."
     ),
     "restrictedcontextexception": (
         "The token is restricted to a context: create a token in the system context."

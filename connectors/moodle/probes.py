@@ -12,7 +12,14 @@ from typing import Any
 from connectors.base import ConnectorError
 from connectors.moodle import functions as fn
 from connectors.moodle import plugin
-from connectors.moodle.diagnosis import PRIVACY_SETTINGS, SERVICE, SETUP_GUIDE, Diagnosis, allow
+from connectors.moodle.diagnosis import (
+    COURSE_VIEW,
+    PRIVACY_SETTINGS,
+    SERVICE,
+    SETUP_GUIDE,
+    Diagnosis,
+    allow,
+)
 from connectors.moodle.errors import AccessException, FunctionNotInstalled
 
 #: Streams whose reads enter courses (``moodle/course:view``).
@@ -92,6 +99,7 @@ def _course(run: Diagnosis) -> None:
         "core_enrol_get_enrolled_users",
         _roster_params(run.course_id, 1),
         detail=f"course {run.course_id}",
+        course_id=run.course_id,
     )
     enrolled = [i for i in _ids(answer) if i != run.site.service_user_id]
     if enrolled:
@@ -107,6 +115,7 @@ def _gradebook(run: Diagnosis) -> None:
         ["gradereport/user:view", "moodle/grade:viewall"],
         "gradereport_user_get_grade_items",
         params,
+        course_id=run.course_id,
     )
 
 
@@ -118,6 +127,7 @@ def _messages(run: Diagnosis) -> None:
             ["moodle/role:review"],
             "core_enrol_get_enrolled_users_with_capability",
             {"coursecapabilities": pairs, "options": [{"name": "userfields", "value": "id"}]},
+            course_id=run.course_id,
         )
     if run.other_user_id is None:
         run.add(
@@ -154,8 +164,12 @@ def _assignments(run: Diagnosis) -> None:
     ids = [a.get("id") for c in courses or () for a in c.get("assignments") or ()]
     assignment = next((i for i in ids if isinstance(i, int)), None)
     if assignment is None:
-        reason = _no_access_warning(answer) or "no assignment in the first courses"
-        run.add(name, False, f"not probed: {reason}", warning=True)
+        refused = _no_access_warning(answer)
+        if refused:  # Moodle's validate_context failed in every course it was asked about
+            detail = f"{COURSE_VIEW}: not probed: {refused}"
+            run.add(name, False, detail, run.context_fix(["mod/assign:view", *caps]), warning=True)
+        else:
+            run.add(name, False, "not probed: no assignment in the first courses", warning=True)
         return
     if run.has("mod_assign_get_submissions"):  # before=1: no rows, but rights are checked
         function = "mod_assign_get_submissions"

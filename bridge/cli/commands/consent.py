@@ -116,6 +116,7 @@ def _consent_command(verb: str) -> None:
             for push in result.pushes:
                 out.print(f"  queued push {push['id']}: {push['action']} in {push['connector']}")
             _say_what_happens_next(app, ids, delivery, withdrawn=verb == "withdraw")
+            _say_what_stays_suspended(result.stays_suspended)
         if delivery is not None and not delivery.complete:
             raise OperationFailed("\n".join(delivery.unreachable + delivery.failed))
 
@@ -129,7 +130,9 @@ def _say_what_happens_next(
     if delivery is None:
         what = "LMS access ends" if withdrawn else "LMS access returns"
         with app.sessions() as session:
-            out.print(f"  {when_it_happens(app.settings, session, what)}")
+            when = when_it_happens(app.settings, session, what,
+                                   or_else="or add --now to this command next time")
+            out.print(f"  {when}")
         return
     if delivery.done:
         pushes = ", ".join(str(i) for i in delivery.done)
@@ -137,6 +140,15 @@ def _say_what_happens_next(
         out.print(f"  pushed and verified by reading back (push {pushes}): {result}")
     for line in delivery.waiting:
         out.print(f"  {line}")
+
+
+def _say_what_stays_suspended(kept: list[dict[str, object]]) -> None:
+    """A grant gives back only what the register took: say which accounts stay suspended."""
+    for account in kept:
+        out.print(
+            f"  the {account['connector']} account (user id {account['lms_user_id']}) stays "
+            f"suspended: {account['because']}; to lift it: {account['to_lift']}"
+        )
 
 
 def _for_org(

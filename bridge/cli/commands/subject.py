@@ -56,7 +56,7 @@ receipt_out_option = click.option(
     "--out",
     "target",
     type=click.Path(path_type=Path, dir_okay=False),
-    help="Also write the receipt (or the --dry-run plan) to this file, 0600; needed for "
+    help="Also write the receipt (or a dry run's plan) to this file, 0600; needed for "
     "--format html or pdf.",
 )
 force_option = click.option("--force", is_flag=True, help="Replace the --out file if it exists.")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import click
 from rich.console import Console
@@ -22,7 +24,7 @@ from bridge.cli.app import App
 from bridge.cli.guard import requires
 from bridge.cli.options import json_option, known_connector
 from bridge.cli.render import emit_json, err, table, terminal_text
-from bridge.errors import OperationFailed, UsageError
+from bridge.errors import LeaseHeld, OperationFailed, UsageError
 from bridge.services.sync.engine import RunResult, StreamStats, SyncOptions, run_sync
 
 
@@ -151,6 +153,19 @@ def _failure(result: RunResult) -> str:
     return f"{result.connector}: run {result.run_id} {result.status}{named}"
 
 
+def _tell_about_wait(command: Callable[..., None]) -> Callable[..., None]:
+    """A held lease is what --wait answers; only this command has it (the daemon skips)."""
+
+    @functools.wraps(command)
+    def hinted(*args: Any, **kwargs: Any) -> None:
+        try:
+            command(*args, **kwargs)
+        except LeaseHeld as exc:
+            raise LeaseHeld(f"{exc} (use --wait to wait for it)") from None
+
+    return hinted
+
+
 @click.command("sync")
 @click.option("--connector", help="Only this connector (default: every configured one).")
 @click.option("--streams", help="Comma-separated streams to run now (default: those due).")
@@ -167,6 +182,7 @@ def _failure(result: RunResult) -> str:
 @json_option
 @click.pass_obj
 @requires("sync")
+@_tell_about_wait
 def sync(
     app: App,
     connector: str | None,

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from bridge.services.access.kept_suspended import stays_suspended
 from bridge.services.access.revocation import restore_access, revoke_access
 from bridge.services.audit import Actor
 from bridge.services.register.consents import ConsentChange, audited, set_consent
@@ -61,6 +62,7 @@ def change(
         changed = True
     pushes = effect.access(session, settings, actor, person, reason)
     changed = changed or (effect.pushes_change and bool(pushes))
-    return audited(
-        session, actor, ConsentChange(person.id, PURPOSE, None, changed, status, pushes), reason
-    )
+    result = ConsentChange(person.id, PURPOSE, None, changed, status, pushes)
+    if status == "granted":
+        result.stays_suspended = stays_suspended(session, settings, person)
+    return audited(session, actor, result, reason)

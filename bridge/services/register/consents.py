@@ -34,6 +34,8 @@ class ConsentChange:
     #: The marketing channels the change concerns (all of them for a withdrawal that
     #: named none).
     channels: tuple[str, ...] = ()
+    #: After a service grant: the LMS accounts that stay suspended, why and what lifts it.
+    stays_suspended: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -44,6 +46,7 @@ class ConsentChange:
             "changed": self.changed,
             "status": self.status,
             "pushes": self.pushes,
+            "stays_suspended": self.stays_suspended,
         }
 
 
