@@ -26,7 +26,8 @@ def test_status_json_shape_before_and_after_a_run(tmp_path: Path, db_url: str, s
         "bookmark", "age_s", "due_at", "reconciled_at", "listing"
     }
     assert before["push"] == {
-        "pending": 0, "failed": 0, "oldest_pending_age_s": None, "overdue": []
+        "pending": 0, "failed": 0, "oldest_pending_age_s": None, "overdue": [], "alarms": [],
+        "late": [],
     }
     assert before["requests"] == {"open": 0, "overdue": 0}
     assert before["daemon"] is None and before["erasures"] is None

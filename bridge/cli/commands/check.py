@@ -19,10 +19,11 @@ import click
 from bridge.cli.app import App
 from bridge.cli.guard import requires
 from bridge.cli.options import json_option, known_connector
-from bridge.cli.render import emit_json, out
+from bridge.cli.render import emit_json, err, out
 from bridge.errors import OperationFailed
 from bridge.services.lms import open_connector
 from bridge.services.local_checks import file_checks, token_file_check, transport_checks
+from bridge.services.push import alarms
 from bridge.settings.identifiers import is_eu_eea
 from bridge.settings.loader import config_path
 from connectors.base import Check, CheckReport
@@ -82,6 +83,10 @@ def check_connector(app: App, name: str) -> CheckReport:
         report = connector.check()
     finally:
         connector.close()
+    if report.ok:  # every cause an alarm can have is proven fixed: its pushes run again
+        requeued = alarms.clear(app.sessions, name)
+        if requeued:
+            err.print(f"{name}: {requeued} held push(es) queued again", markup=False)
     return CheckReport(report.lms_version, (*report.checks, *local))
 
 

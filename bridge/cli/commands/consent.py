@@ -50,7 +50,7 @@ def _consent_command(verb: str) -> None:
         "--now",
         is_flag=True,
         help="Push the change to the LMS at once and verify it before returning "
-        "(exit 1 if the LMS cannot be reached; the push stays queued).",
+        "(exit 1 and says so when the LMS did not make it).",
     )
     @json_option
     @click.pass_obj
@@ -100,7 +100,9 @@ def _consent_command(verb: str) -> None:
                 out.print(f"  queued push {push['id']}: {push['action']} in {push['connector']}")
             _say_what_happens_next(app, ids, delivery, withdrawn=verb == "withdraw")
         if delivery is not None and not delivery.complete:
-            raise OperationFailed("\n".join(delivery.unreachable + delivery.failed))
+            missed = "LMS access has NOT ended" if verb == "withdraw" else "LMS access is NOT back"
+            lines = delivery.held + delivery.unreachable + delivery.failed
+            raise OperationFailed("\n".join([f"{missed}: the LMS did not make the change", *lines]))
 
 
 def _say_what_happens_next(

@@ -99,6 +99,11 @@ class PushWorker:
         """LMS requests of this worker's connectors so far (for benchmarks and run stats)."""
         return sum(c.request_count for c in self._connectors.values())
 
+    def _drop(self, name: str) -> None:
+        connector = self._connectors.pop(name, None)
+        if connector is not None:
+            connector.close()
+
     def close(self) -> None:
         for connector in self._connectors.values():
             connector.close()
@@ -171,6 +176,8 @@ class PushWorker:
             return
         if outcome.state == "waiting":
             self._warn_when_overdue(command, outcome)
+        if outcome.refused is not None:  # the next pass opens it afresh: a new token is read
+            self._drop(command.connector)
         counter = {"done": "done", "waiting": "waiting", "pending": "retrying", "failed": "failed"}
         name = counter[outcome.state]
         setattr(stats, name, getattr(stats, name) + 1)
@@ -180,6 +187,7 @@ class PushWorker:
                 "connector": command.connector,
                 "state": outcome.state,
                 "reason": outcome.reason,
+                "refused": outcome.refused,
             }
         )
         log.info(

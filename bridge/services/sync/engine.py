@@ -30,6 +30,7 @@ from bridge.services.sync.budget import RunBudget
 from bridge.services.sync.dead_runs import mark_dead_runs_interrupted
 from bridge.services.sync.listing import Listing
 from bridge.services.sync.pipeline import prefetch
+from bridge.services.sync.proof import prove_access, prove_only
 from bridge.services.sync.reconcile import forget_seen, remember_seen
 from bridge.services.sync.record_store import RecordStore
 from bridge.services.sync.removal_valve import RemovalPass
@@ -93,6 +94,7 @@ def run_sync(
         if options.trigger == "manual":  # someone waits: an unreachable LMS is told in seconds
             connector.give_up_quickly_when_unreachable()
         try:
+            prove_access(settings, sessions, connector_name, connector)  # even with none due
             streams = select_streams(settings, sessions, connector_name, connector.streams, options)
             budget = RunBudget.starting_now(settings.connectors[connector_name].run_budget, clock)
             context = RunContext(
@@ -113,11 +115,11 @@ def run_due_sync(
     options: SyncOptions,
     **kwargs: Any,
 ) -> RunResult | None:
-    """:func:`run_sync` of the streams that are due, or ``None`` (no run, no connection to
-    the LMS) when none is: a five-minute cadence must not write an empty run row every five
-    minutes for years."""
+    """:func:`run_sync` of the streams that are due, or ``None`` (no run, only the token
+    proof) when none is: a five-minute cadence must not write an empty run row every time."""
     enabled = settings.connectors[connector_name].streams
     if not select_streams(settings, sessions, connector_name, enabled, SyncOptions()):
+        prove_only(settings, sessions, connector_name, token, **kwargs)
         return None
     return run_sync(settings, sessions, connector_name, token, options, **kwargs)
 
