@@ -102,7 +102,9 @@ def _consent_command(verb: str) -> None:
         if delivery is not None and not delivery.complete:
             missed = "LMS access has NOT ended" if verb == "withdraw" else "LMS access is NOT back"
             lines = delivery.held + delivery.unreachable + delivery.failed
-            raise OperationFailed("\n".join([f"{missed}: the LMS did not make the change", *lines]))
+            if delivery.held or delivery.failed:  # unreachable alone: its line says it stays queued
+                lines.insert(0, f"{missed}: the LMS did not make the change")
+            raise OperationFailed("\n".join(lines))
 
 
 def _say_what_happens_next(

@@ -30,7 +30,7 @@ from bridge.services.sync.budget import RunBudget
 from bridge.services.sync.dead_runs import mark_dead_runs_interrupted
 from bridge.services.sync.listing import Listing
 from bridge.services.sync.pipeline import prefetch
-from bridge.services.sync.proof import prove_access, prove_only
+from bridge.services.sync.proof import prove_access, prove_only, proven
 from bridge.services.sync.reconcile import forget_seen, remember_seen
 from bridge.services.sync.record_store import RecordStore
 from bridge.services.sync.removal_valve import RemovalPass
@@ -78,11 +78,9 @@ def run_sync(
     actor: Actor | None = None,
     clock: Callable[[], float] = time.monotonic,
 ) -> RunResult:
-    """Run one sync of one connector under its lease.
-
-    ``connector_factory`` builds the connector (default: from configuration and the
-    entry point of its kind). ``clock`` (monotonic seconds) measures the run's budget.
-    """
+    """Run one sync of one connector under its lease. ``connector_factory`` builds the
+    connector (default: from configuration and the entry point of its kind). ``clock``
+    (monotonic seconds) measures the run's budget."""
     stop = stop or threading.Event()
     ttl = settings.daemon.lease_ttl
     holder = holder_name(options.operator)
@@ -94,15 +92,16 @@ def run_sync(
         if options.trigger == "manual":  # someone waits: an unreachable LMS is told in seconds
             connector.give_up_quickly_when_unreachable()
         try:
-            prove_access(settings, sessions, connector_name, connector)  # even with none due
             streams = select_streams(settings, sessions, connector_name, connector.streams, options)
+            if not streams:  # no stream to meet a dead token: the proof does
+                prove_access(settings, sessions, connector_name, connector)
             budget = RunBudget.starting_now(settings.connectors[connector_name].run_budget, clock)
             context = RunContext(
                 settings, sessions, connector_name, connector, options, actor,
                 progress or NoProgress(), stop, secrets=(token.get_secret_value(),),
                 budget=budget,
             )
-            return _Run(context).run(streams)
+            return proven(sessions, connector_name, _Run(context).run(streams))
         finally:
             connector.close()
 

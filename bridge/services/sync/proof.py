@@ -1,10 +1,12 @@
-"""Every sync proves the token first, with one cheap call, even when no stream is due.
+"""Every sync proves the token, even when no stream is due.
 
 Without it a dead or rotated token read as "ok, 0 requests" whenever nothing was due, and
-nobody learnt that withdrawals could no longer reach the LMS. The proof's success is also
-what clears an alarm whose cause was the token or the connection (:mod:`bridge.services.
-push.alarms`): the held pushes then run again without anyone typing `bridge push retry`.
-A transient failure proves nothing either way; the streams meet it and say it as always.
+nobody learnt that withdrawals could no longer reach the LMS. A run with streams proves it
+with its first call (``core_webservice_get_site_info``, which every stream needs; a
+refusal fails the run as always); a run with none makes that one call alone. Either proof
+also clears an alarm whose cause was the token or the connection
+(:mod:`bridge.services.push.alarms`): the held pushes then run again without anyone typing
+`bridge push retry`. A transient failure proves nothing either way.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bridge.errors import OperationFailed
 from bridge.services.lms import open_connector
 from bridge.services.push import alarms
+from bridge.services.sync.run_plan import RunResult
 from bridge.settings import Settings
 from connectors.base import AccessRefused, Connector, TerminalError, TransientError, describe
 
@@ -42,7 +45,19 @@ def prove_access(
     except TerminalError as exc:
         cause = exc.cause if isinstance(exc, AccessRefused) else "connection"
         fix = alarms.fix_for(settings, name, cause, describe(exc))
-        raise AccessNotProven(f"{name}: {fix}") from None
+        said = f"{exc}; {fix}" if cause == "token" else fix  # Moodle's own words, then ours
+        raise AccessNotProven(f"{name}: {said}") from None
+    _cleared(sessions, name)
+
+
+def proven(sessions: sessionmaker[Session], name: str, result: RunResult) -> RunResult:
+    """``result`` of a run; one in which a stream completed proved the token too."""
+    if any(stats.status == "ok" for stats in result.streams.values()):
+        _cleared(sessions, name)
+    return result
+
+
+def _cleared(sessions: sessionmaker[Session], name: str) -> None:
     requeued = alarms.clear(sessions, name, alarms.PROVEN_BY_SYNC)
     if requeued:
         log.warning("%s accepts the token again: %d held push(es) queued again", name, requeued)
