@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import logging
 
-from bridge.services.ops.erasure_notices import tell_confirmed
 from bridge.services.ops.alarm_notices import announce
+from bridge.services.ops.erasure_notices import tell_confirmed
 from bridge.services.push.worker import PushRunStats, PushWorker
 from jobs.context import JobContext, JobSkipped
 

@@ -18,6 +18,7 @@ import pytest
 from bridge.files import write_private
 from bridge.services.audit import Actor
 from bridge.services.audit.identity import DAEMON
+from bridge.services.push import alarms
 from bridge.services.sync.proof import AccessNotProven
 from bridge.settings import Settings
 from bridge.settings.loader import load_settings
@@ -163,3 +164,39 @@ def test_a_missing_capability_holds_the_push_until_bridge_check_passes(
         assert site.bridge("check").exit_code == 0
         site.ok("push", "run", "--once")
         assert site.suspended(uid) is True
+
+
+def test_a_token_rotated_in_moodle_and_put_right_in_its_file_needs_no_daemon_restart(
+    tmp_path: Path, db_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The daemon's push worker keeps its connection between passes: when the token in the
+    file changes, it opens a new one, so the held push does not fail again on the old."""
+    with served_site(tmp_path, db_url) as site:
+        assert site.sync("--full")["status"] == "ok"
+        token_file = tmp_path / "moodle.token"
+        settings = use_token_file(site, token_file, site.sim.token)
+        daemon = JobContext(settings, site.sessions, settings.connector_token,
+                            Actor(DAEMON, "admin"))
+        (first, _, _), (second, _, uid) = site.students()[:2]
+        site.ok("consent", "withdraw", "--person", str(first), "--purpose", "service",
+                "--reason", "asked")
+        assert push_pass(daemon) == 1  # the worker now holds a connection with the old token
+
+        state = site.sim.state
+        rotated = "f" * 32
+        state.add_token(rotated, state.service_userid)
+        del state.tokens[site.sim.token]  # the administrator rotated the token in Moodle
+        site.sim.token = rotated  # (what the test's own reads use)
+        outcome = site.bridge("consent", "withdraw", "--person", str(second),
+                              "--purpose", "service", "--reason", "asked", "--now")
+        assert outcome.exit_code == 1 and "LMS access has NOT ended" in outcome.stderr
+
+        write_token(token_file, rotated)
+        with captured(caplog) as records:
+            with contextlib.suppress(JobSkipped):
+                sync_job.incremental(daemon, "moodle")
+            assert push_pass(daemon) == 1  # with the new token: no second refusal, no alarm
+            assert not [r for r in records if r.levelno >= logging.ERROR]
+        assert site.suspended(uid) is True
+        with site.sessions() as session:
+            assert alarms.open_alarms(settings, session) == []

@@ -76,6 +76,7 @@ class PushWorker:
         self.worker = holder_name(actor.name if actor else "push")
         self._factory = connector_factory or self._open
         self._connectors: dict[str, Connector] = {}
+        self._tokens: dict[str, SecretStr] = {}  # each open connector's token
         #: A person waits for this run (``push run --once``, ``--now``): an unreachable LMS is
         #: told in seconds rather than waited out with the daemon's backoff.
         self.manual = manual
@@ -90,8 +91,14 @@ class PushWorker:
         return connector
 
     def connector(self, name: str) -> Connector:
+        """The open connector ``name``, opened afresh when its token changed since (a token
+        put right in its file is used at once, and clears a token alarm's pushes)."""
+        token = self.token_of(name)
+        if self._tokens.get(name) != token:
+            self._drop(name)
         if name not in self._connectors:
             self._connectors[name] = self._factory(name, self.stop)
+            self._tokens[name] = token
         return self._connectors[name]
 
     @property
