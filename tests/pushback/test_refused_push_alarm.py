@@ -200,3 +200,25 @@ def test_a_token_rotated_in_moodle_and_put_right_in_its_file_needs_no_daemon_res
         assert site.suspended(uid) is True
         with site.sessions() as session:
             assert alarms.open_alarms(settings, session) == []
+
+
+def test_an_erasure_supersedes_a_held_push_so_it_never_runs_after_the_alarm_clears(
+    tmp_path: Path, db_url: str
+) -> None:
+    with served_site(tmp_path, db_url) as site:
+        assert site.sync("--full")["status"] == "ok"
+        person_id, _, uid = site.students()[0]
+        site.sim.remove_capability("moodle/user:update")
+        outcome = site.bridge("consent", "withdraw", "--person", str(person_id),
+                              "--purpose", "service", "--reason", "asked", "--now")
+        assert outcome.exit_code == 1
+        [held] = site.commands(lms_user_id=uid)
+        assert held.alarm_id is not None
+        site.json("subject", "erase", "--person", str(person_id), "--yes")
+        [superseded] = [c for c in site.commands(lms_user_id=uid) if c.id == held.id]
+        assert superseded.state == "failed" and superseded.alarm_id is None
+        assert superseded.last_error == "superseded by erasure"
+        site.sim.grant_capability("moodle/user:update")
+        assert site.bridge("check").exit_code == 0
+        [after] = [c for c in site.commands(lms_user_id=uid) if c.id == held.id]
+        assert after.state == "failed"  # not queued again by the cleared alarm
