@@ -26,6 +26,7 @@ from jobs import push as push_job
 from jobs import sync as sync_job
 from jobs.context import JobContext, JobSkipped
 from jobs.metrics import DaemonCollector
+from tests.cli import Outcome
 from tests.configs import write_token
 from tests.pushback.helpers import Site, served_site
 from tests.smtp_sink import SMTP_SINK, SinkServer
@@ -58,6 +59,21 @@ def captured(caplog: pytest.LogCaptureFixture) -> Iterator[list[logging.LogRecor
         root.removeHandler(caplog.handler)
 
 
+def withdraw(site: Site, person_id: int, *extra: str) -> Outcome:
+    return site.bridge("consent", "withdraw", "--person", str(person_id),
+                       "--purpose", "service", "--reason", "asked by e-mail", *extra)
+
+
+@contextmanager
+def without_update_capability(tmp_path: Path, db_url: str) -> Iterator[tuple[Site, int, int]]:
+    """A synced site whose service user lost ``moodle/user:update``, and one student."""
+    with served_site(tmp_path, db_url) as site:
+        assert site.sync("--full")["status"] == "ok"
+        person_id, _, uid = site.students()[0]
+        site.sim.remove_capability("moodle/user:update")
+        yield site, person_id, uid
+
+
 def push_pass(daemon: JobContext) -> int:
     """One pass of the daemon's push job: how many pushes it completed."""
     try:
@@ -83,8 +99,7 @@ def test_a_wrong_token_is_an_alarm_until_fixed_then_the_withdrawal_completes_by_
         settings = use_token_file(site, token_file, WRONG)  # a rotated token
         person_id, _, uid = site.students()[0]
 
-        outcome = site.bridge("consent", "withdraw", "--person", str(person_id),
-                              "--purpose", "service", "--reason", "asked by e-mail", "--now")
+        outcome = withdraw(site, person_id, "--now")
         assert outcome.exit_code == 1
         assert "LMS access has NOT ended" in outcome.stderr
         assert f"put a valid token in {token_file}" in outcome.stderr
@@ -150,12 +165,8 @@ def test_a_dead_token_fails_the_sync_with_its_fix_even_with_no_stream_due(
 def test_a_missing_capability_holds_the_push_until_bridge_check_passes(
     tmp_path: Path, db_url: str
 ) -> None:
-    with served_site(tmp_path, db_url) as site:
-        assert site.sync("--full")["status"] == "ok"
-        person_id, _, uid = site.students()[0]
-        site.sim.remove_capability("moodle/user:update")
-        outcome = site.bridge("consent", "withdraw", "--person", str(person_id),
-                              "--purpose", "service", "--reason", "asked", "--now")
+    with without_update_capability(tmp_path, db_url) as (site, person_id, uid):
+        outcome = withdraw(site, person_id, "--now")
         assert outcome.exit_code == 1 and "LMS access has NOT ended" in outcome.stderr
         assert site.bridge("sync").exit_code == 0  # the token works: not this alarm's proof
         [command] = site.commands(lms_user_id=uid)
@@ -178,8 +189,7 @@ def test_a_token_rotated_in_moodle_and_put_right_in_its_file_needs_no_daemon_res
         daemon = JobContext(settings, site.sessions, settings.connector_token,
                             Actor(DAEMON, "admin"))
         (first, _, _), (second, _, uid) = site.students()[:2]
-        site.ok("consent", "withdraw", "--person", str(first), "--purpose", "service",
-                "--reason", "asked")
+        assert withdraw(site, first).exit_code == 0
         assert push_pass(daemon) == 1  # the worker now holds a connection with the old token
 
         state = site.sim.state
@@ -187,8 +197,7 @@ def test_a_token_rotated_in_moodle_and_put_right_in_its_file_needs_no_daemon_res
         state.add_token(rotated, state.service_userid)
         del state.tokens[site.sim.token]  # the administrator rotated the token in Moodle
         site.sim.token = rotated  # (what the test's own reads use)
-        outcome = site.bridge("consent", "withdraw", "--person", str(second),
-                              "--purpose", "service", "--reason", "asked", "--now")
+        outcome = withdraw(site, second, "--now")
         assert outcome.exit_code == 1 and "LMS access has NOT ended" in outcome.stderr
 
         write_token(token_file, rotated)
@@ -205,13 +214,8 @@ def test_a_token_rotated_in_moodle_and_put_right_in_its_file_needs_no_daemon_res
 def test_an_erasure_supersedes_a_held_push_so_it_never_runs_after_the_alarm_clears(
     tmp_path: Path, db_url: str
 ) -> None:
-    with served_site(tmp_path, db_url) as site:
-        assert site.sync("--full")["status"] == "ok"
-        person_id, _, uid = site.students()[0]
-        site.sim.remove_capability("moodle/user:update")
-        outcome = site.bridge("consent", "withdraw", "--person", str(person_id),
-                              "--purpose", "service", "--reason", "asked", "--now")
-        assert outcome.exit_code == 1
+    with without_update_capability(tmp_path, db_url) as (site, person_id, uid):
+        assert withdraw(site, person_id, "--now").exit_code == 1
         [held] = site.commands(lms_user_id=uid)
         assert held.alarm_id is not None
         site.json("subject", "erase", "--person", str(person_id), "--yes")
