@@ -62,8 +62,7 @@ def _daemon_text(daemon: dict[str, Any] | None) -> str:
 @click.command(
     "status",
     epilog="Examples:\n\n  bridge status\n\n  bridge status --json | jq .push\n\n"
-    "  bridge status --check   (for monitoring: exit 1 while an alarm is open or a push "
-    "is overdue)",
+    "  bridge status --check",
 )
 @click.option(
     "--check",
