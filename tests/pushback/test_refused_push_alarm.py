@@ -112,6 +112,7 @@ def test_a_wrong_token_is_an_alarm_until_fixed_then_the_withdrawal_completes_by_
         first = next(line for line in status.stdout.splitlines() if line.strip())
         assert first.startswith("ALARM: 1 person(s) keep LMS access")
         assert "the Moodle token is refused" in first and "alarm:" in status.stderr
+        assert "push queue: 0 pending, 1 failed (1 held by an alarm)" in status.stdout
 
         daemon = JobContext(settings, site.sessions, settings.connector_token,
                             Actor(DAEMON, "admin"))

@@ -95,6 +95,11 @@ def _say_alarms(alarms: list[dict[str, Any]]) -> None:
         )
 
 
+def _held(push: dict[str, Any]) -> str:
+    held = sum(alarm["pushes"] for alarm in push["alarms"])
+    return f" ({held} held by an alarm)" if held else ""
+
+
 def _say(app: App, state: dict[str, Any]) -> None:
     _say_alarms(state["push"]["alarms"])
     for name, connector in state["connectors"].items():
@@ -138,7 +143,7 @@ def _say(app: App, state: dict[str, Any]) -> None:
                 out.print(f"{stream}: {listing['note']}", markup=False)
     push, requests, daemon = state["push"], state["requests"], state["daemon"]
     out.print(
-        f"push queue: {push['pending']} pending, {push['failed']} failed; "
+        f"push queue: {push['pending']} pending, {push['failed']} failed{_held(push)}; "
         f"requests: {requests['open']} open, {requests['overdue']} overdue; "
         f"daemon: {_daemon_text(daemon)}"
     )
