@@ -82,9 +82,21 @@ def unreachable_fix(url: str, lms: str = "the LMS") -> str:
     )
 
 
-class ConnectionRefused(TerminalError):
+class AccessRefused(TerminalError):
+    """The LMS refuses the bridge itself, not the one request: its token, a permission
+    (capability) of its account, a function its service lacks. Every push of the connector
+    would fail alike until a person fixes that, so the register holds such pushes back as
+    an alarm and runs them again once the cause is proven fixed. ``cause`` says which:
+    ``token``, ``permission``, ``function`` or ``connection``."""
+
+    cause: ClassVar[str] = "permission"
+
+
+class ConnectionRefused(AccessRefused):
     """The LMS refuses the connection itself (bad token, web services off, wrong URL, TLS):
     no stream can run until the configuration is fixed."""
+
+    cause: ClassVar[str] = "connection"
 
 
 class StreamUnavailable(TerminalError):
@@ -193,6 +205,8 @@ class PushResult:
     reason: str = ""
     lms_request_id: int | None = None
     state: LmsState | None = None
+    #: For a terminal error of :class:`AccessRefused`: its ``cause`` (a person must fix it).
+    refused: str | None = None
 
     @classmethod
     def applied(cls, reason: str = "", state: LmsState | None = None) -> PushResult:
@@ -216,7 +230,8 @@ class PushResult:
         fails the command with what to do about it (``fix`` when the caller knows a more
         precise one); any other is tried again later."""
         if isinstance(error, TerminalError):
-            return cls.terminal_error(describe(error, fix))
+            refused = error.cause if isinstance(error, AccessRefused) else None
+            return cls("terminal_error", describe(error, fix), refused=refused)
         if isinstance(error, Unreachable):
             return cls.transient_error(describe(error))
         return cls.transient_error(str(error))
@@ -252,6 +267,11 @@ class Connector(ABC):
         cls, options: Mapping[str, Any], token: SecretStr, *, stop_event: Event | None = None
     ) -> Connector:
         """Build the connector from its configuration section (plain values) and its token."""
+
+    def prove_access(self) -> None:  # noqa: B027 - optional hook
+        """One cheap call proving the LMS accepts the token, made before every sync (even one
+        with no stream due); raises :class:`AccessRefused` when it does not. A connector
+        without such a call proves nothing here: its first stream does."""
 
     @abstractmethod
     def check(self) -> CheckReport:

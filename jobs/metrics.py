@@ -115,6 +115,19 @@ def _push(figures: RegisterFigures) -> Iterator[Metric]:
                             value=push["pending"])
     yield GaugeMetricFamily("bridge_push_failed", "Push commands failed (retry by hand).",
                             value=push["failed"])
+    blocked = GaugeMetricFamily(
+        "bridge_push_blocked",
+        "Push commands held back by an open alarm: the LMS refused the bridge itself (token, "
+        "permission, function) and a person must fix it.", labels=["connector"])
+    kept = GaugeMetricFamily(
+        "bridge_push_blocked_people",
+        "People (LMS accounts) who keep LMS access because an alarm holds their push back.",
+        labels=["connector"])
+    for connector, (pushes, people) in sorted(figures.blocked.items()):
+        blocked.add_metric([connector], pushes)
+        kept.add_metric([connector], people)
+    yield blocked
+    yield kept
     yield GaugeMetricFamily("bridge_push_oldest_pending_age_seconds",
                             "Age of the oldest open push command (0 when none).",
                             value=push["oldest_pending_age_s"] or 0)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 
+from bridge.services.ops.alarm_notices import announce
 from bridge.services.ops.erasure_notices import tell_confirmed
 from bridge.services.push.worker import PushRunStats, PushWorker
 from jobs.context import JobContext, JobSkipped
@@ -32,10 +33,12 @@ def worker(ctx: JobContext) -> PushWorker:
 
 def run(ctx: JobContext) -> PushRunStats:
     """One pass over the due commands, then the privacy officer is told of erasures it
-    confirmed; a pass with nothing to do is a quiet skip."""
+    confirmed and of new alarms (once each, whoever's push raised them); a pass with
+    nothing to do is a quiet skip."""
     stats = worker(ctx).run_once()
     if stats.done:
         tell_confirmed(ctx.sessions, ctx.settings, ctx.actor)
+    announce(ctx.sessions, ctx.settings, ctx.actor)
     if not stats.claimed:
         raise JobSkipped("nothing to push", quiet=True)
     log.info("push pass: %s", stats.as_dict(), extra={"ctx_counts": stats.as_dict()})

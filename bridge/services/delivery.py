@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pydantic import SecretStr
 from sqlalchemy.orm import Session, sessionmaker
 
 from bridge.services.audit import Actor
+from bridge.services.push.alarms import fix_for
 from bridge.services.push.worker import PushRunStats, PushWorker
 from bridge.services.status import daemon_alive
 from bridge.settings import Settings
@@ -50,10 +51,13 @@ class Delivery:
     waiting: list[str]
     failed: list[str]
     unreachable: list[str]
+    #: Refused for a cause a person must fix (an alarm): what to fix; they run again by
+    #: themselves once it works.
+    held: list[str] = field(default_factory=list)
 
     @property
     def complete(self) -> bool:
-        return not (self.failed or self.unreachable)
+        return not (self.failed or self.unreachable or self.held)
 
 
 def deliver_now(
@@ -65,8 +69,9 @@ def deliver_now(
 ) -> Delivery:
     """Carry out ``command_ids`` now and verify them by reading back (``--now``).
 
-    Only these commands are claimed; one that fails stays queued for the next push run,
-    with its backoff, exactly as if the worker had tried it.
+    Only these commands are claimed; one that fails for a transient cause stays queued for
+    the next push run, with its backoff, exactly as if the worker had tried it; one the LMS
+    refused for a cause a person must fix is held under an alarm until that is fixed.
     """
     worker = PushWorker(
         settings, sessions, token_of, actor=actor, stop=threading.Event(), manual=True
@@ -78,12 +83,19 @@ def deliver_now(
     done: list[int] = []
     waiting: list[str] = []
     failed: list[str] = []
+    held: list[str] = []
     for outcome in stats.outcomes:
         line = f"push {outcome['id']}: {outcome['reason']}"
         if outcome["state"] == "done":
             done.append(int(str(outcome["id"])))
         elif outcome["state"] == "waiting":
             waiting.append(line)
+        elif outcome["state"] == "failed" and outcome["refused"]:
+            name, cause = str(outcome["connector"]), str(outcome["refused"])
+            fix = fix_for(settings, name, cause, str(outcome["reason"]))
+            held.append(f"push {outcome['id']}: {fix}; it runs again by itself once that works")
+        elif outcome["state"] == "failed":
+            failed.append(f"{line}; it runs again only after `bridge push retry {outcome['id']}`")
         elif outcome["connector"] not in worker.unreachable:  # that one is said once
             failed.append(f"{line}; it stays queued")
     tried = {outcome["id"] for outcome in stats.outcomes}
@@ -95,4 +107,4 @@ def deliver_now(
     unreachable = [
         f"{name}: {line}; its pushes stay queued" for name, line in worker.unreachable.items()
     ]
-    return Delivery(done, waiting, failed, unreachable)
+    return Delivery(done, waiting, failed, unreachable, held)

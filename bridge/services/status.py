@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from bridge.clock import utcnow
 from bridge.services.leases import current_lease
+from bridge.services.push.alarms import open_alarms
 from bridge.services.sync.state import load_bookmarks, next_due
 from bridge.settings import Settings
 from bridge.store.models import (
@@ -41,7 +42,9 @@ def collect_status(settings: Settings, session: Session) -> dict[str, Any]:
     return {
         "connectors": connectors,
         "push": _push_status(session, now) | {
-            "overdue": overdue_waits(settings, session, now)
+            "alarms": [alarm.as_dict() for alarm in open_alarms(settings, session)],
+            "overdue": overdue_waits(settings, session, now),
+            "late": late_pushes(settings, session, now),
         },
         "requests": _request_status(session, now.date()),
         "daemon": _daemon_status(settings, session, now),
@@ -212,6 +215,36 @@ def overdue_waits(settings: Settings, session: Session, now: datetime) -> list[d
         }
         for c in rows
     ]
+
+
+def late_pushes(settings: Settings, session: Session, now: datetime) -> list[dict[str, Any]]:
+    """Pushes still queued (pending or being tried) longer than ``daemon.push_overdue``:
+    no worker ran them (no daemon) or the LMS kept failing them (unreachable)."""
+    limit = settings.daemon.push_overdue
+    rows = session.scalars(
+        sa.select(OutboxCommand)
+        .where(
+            OutboxCommand.state.in_(("pending", "in_progress")),
+            OutboxCommand.created_at < now - limit,
+        )
+        .order_by(OutboxCommand.created_at)
+    )
+    return [
+        {"id": c.id, "connector": c.connector, "action": c.action,
+         "queued_s": _age(c.created_at, now), "note": c.last_error}
+        for c in rows
+    ]
+
+
+def problems(status: dict[str, Any]) -> list[str]:
+    """What makes `bridge status --check` fail: open alarms and overdue pushes, a line each."""
+    lines = [f"alarm: {alarm['pushes']} push(es) in {alarm['connector']} held back: "
+             f"{alarm['fix']}" for alarm in status["push"]["alarms"]]
+    lines += [f"overdue: push {w['id']} in {w['connector']} waits on the LMS"
+              for w in status["push"]["overdue"]]
+    lines += [f"overdue: push {p['id']} ({p['action']}) in {p['connector']} still queued"
+              for p in status["push"]["late"]]
+    return lines
 
 
 def daemon_alive(settings: Settings, session: Session) -> bool:

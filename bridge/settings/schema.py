@@ -203,6 +203,11 @@ class DaemonSettings(Section):
         description="A push waiting on the LMS (a data-privacy request awaiting approval or "
         "cron) longer than this shows as overdue in `bridge status` and the daemon's log.",
     )
+    push_overdue: Annotated[Duration, within("1m", "366d")] = Field(
+        timedelta(hours=1),
+        description="A push still queued (not done, not waiting on the LMS) this long after it "
+        "was queued is overdue: `bridge status` shows it and `bridge status --check` fails.",
+    )
     heartbeat_interval: Annotated[Duration, within("1s", "10m")] = Field(
         timedelta(seconds=15), description="Heartbeat cadence."
     )

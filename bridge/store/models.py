@@ -26,6 +26,7 @@ from bridge.store.lms import (
 from bridge.store.operations import (
     DaemonHeartbeat,
     OutboxCommand,
+    PushAlarm,
     QuarantinedRecord,
     SyncBookmark,
     SyncLease,
@@ -65,6 +66,7 @@ __all__ = [
     "OutboxCommand",
     "Person",
     "PersonOrganisation",
+    "PushAlarm",
     "QuarantinedRecord",
     "RetentionFloor",
     "SubjectRequest",

@@ -103,6 +103,26 @@ class OutboxCommand(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     done_at: Mapped[datetime | None]
     verified_at: Mapped[datetime | None]
+    #: A failed command held back by an alarm: it runs again when the alarm clears.
+    alarm_id: Mapped[int | None] = mapped_column(index=True)
+
+
+class PushAlarm(Base):
+    """One episode of pushes held back because the LMS refused the bridge itself (token,
+    permission, function: ``cause``), from the first such failure until a check or a sync
+    proves the cause fixed. Logged and mailed once per episode."""
+
+    __tablename__ = "push_alarms"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    connector: Mapped[str] = mapped_column(sa.String(64), index=True)
+    cause: Mapped[str] = mapped_column(sa.String(30))
+    #: The first refusal as the connector described it (with its fix; never the token).
+    detail: Mapped[str] = mapped_column(sa.Text)
+    opened_at: Mapped[datetime] = mapped_column(default=utcnow)
+    logged_at: Mapped[datetime | None]
+    mailed_at: Mapped[datetime | None]
+    cleared_at: Mapped[datetime | None]
 
 
 class DaemonHeartbeat(Base):

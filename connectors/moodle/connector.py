@@ -116,6 +116,9 @@ class MoodleConnector(Connector):
                 raise TerminalError(f"{fn.SITE_INFO}: unexpected answer: {exc}") from exc
         return self._site
 
+    def prove_access(self) -> None:
+        self.site  # noqa: B018 - core_webservice_get_site_info, kept for the run's streams
+
     @property
     def request_count(self) -> int:
         return self._client.request_count
@@ -137,8 +140,6 @@ class MoodleConnector(Connector):
         if self._digests is None:
             self._digests = TableDigests(self._client, lambda: self.site)
         return StreamContext(self._client, self.config, self.site, self._digests)
-
-    # ------------------------------------------------------------------ reads
 
     def _user(self, user_id: int) -> Raw | None:
         """The account as ``core_user_get_users`` shows it, or None when it does not exist."""

@@ -25,6 +25,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from connectors.base import (
+    AccessRefused,
     ConnectionRefused,
     ConnectorError,
     TerminalError,
@@ -104,6 +105,7 @@ class MoodleError(ConnectorError):
 
 
 class InvalidToken(MoodleError, ConnectionRefused):
+    cause = "token"
     default_fix = (
         "Moodle does not know this token. Create one for the service user and the bridge's "
         "external service in Site administration > Server > Web services > Manage tokens "
@@ -111,7 +113,7 @@ class InvalidToken(MoodleError, ConnectionRefused):
     )
 
 
-class AccessException(MoodleError, TerminalError):
+class AccessException(MoodleError, AccessRefused):
     default_fix = (
         "Moodle refused access to this function. Check, in Site administration > Server > "
         "Web services: the function is added to the bridge's external service (Functions); "
@@ -130,7 +132,7 @@ class WebServicesDisabled(MoodleError, ConnectionRefused):
     )
 
 
-class MissingCapability(MoodleError, TerminalError):
+class MissingCapability(MoodleError, AccessRefused):
     default_fix = (
         "The service user's role lacks a capability this function checks (the message names "
         "its description). Add it to the bridge's role at system level (Site administration > "
@@ -152,7 +154,8 @@ class RecordNotFound(MoodleError, TerminalError):
     default_fix = "The record no longer exists in Moodle (or never did)."
 
 
-class FunctionNotInstalled(MoodleError, TerminalError):
+class FunctionNotInstalled(MoodleError, AccessRefused):
+    cause = "function"
     default_fix = (
         "This function is not installed on the Moodle site: upgrade Moodle or install the "
         "plugin that provides it (e.g. the bridge's companion plugin), or disable the stream "

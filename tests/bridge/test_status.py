@@ -26,7 +26,8 @@ def test_status_json_shape_before_and_after_a_run(tmp_path: Path, db_url: str, s
         "bookmark", "age_s", "due_at", "reconciled_at", "listing"
     }
     assert before["push"] == {
-        "pending": 0, "failed": 0, "oldest_pending_age_s": None, "overdue": []
+        "pending": 0, "failed": 0, "oldest_pending_age_s": None, "overdue": [], "alarms": [],
+        "late": [],
     }
     assert before["requests"] == {"open": 0, "overdue": 0}
     assert before["daemon"] is None and before["erasures"] is None
@@ -62,3 +63,25 @@ def test_sync_is_refused_for_a_viewer_and_audited(tmp_path: Path, db_url: str, s
         entry = session.scalars(sa.select(AuditEntry)).one()
         assert (entry.operator, entry.role) == (OS_USER, "viewer")
         assert (entry.outcome, entry.action) == ("denied", "sync")
+
+
+def test_status_check_fails_while_a_push_is_overdue(tmp_path: Path, db_url: str, sessions) -> None:
+    """For monitoring: a push still queued after ``daemon.push_overdue`` (no daemon runs it,
+    or the LMS keeps failing it) makes `status --check` exit 1, naming it."""
+    from datetime import timedelta
+
+    from bridge.clock import utcnow
+    from bridge.services.push.outbox import enqueue
+
+    config = write_config(tmp_path, db_url, extra='[daemon]\npush_overdue = "1h"\n')
+    assert run("status", "--check", config=config).exit_code == 0
+    with sessions() as session, session.begin():
+        enqueue(session, connector="moodle", lms_user_id=5, action="suspend", person_id=None)
+        enqueue(session, connector="moodle", lms_user_id=6, action="suspend", person_id=None,
+                now=utcnow() - timedelta(hours=2))
+    outcome = run("status", "--check", config=config)
+    assert outcome.exit_code == 1
+    assert "overdue: push 2 (suspend) in moodle still queued" in outcome.stderr
+    assert "push 1 " not in outcome.stderr
+    assert "still queued after more than 1h" in outcome.stdout
+    assert run("status", config=config).exit_code == 0  # without --check: only shown

@@ -19,10 +19,11 @@ import click
 from bridge.cli.app import App
 from bridge.cli.guard import requires
 from bridge.cli.options import json_option, known_connector
-from bridge.cli.render import emit_json, out
-from bridge.errors import OperationFailed
+from bridge.cli.render import emit_json, err, out
+from bridge.errors import DatabaseNotReady, OperationFailed
 from bridge.services.lms import open_connector
 from bridge.services.local_checks import file_checks, token_file_check, transport_checks
+from bridge.services.push import alarms
 from bridge.settings.identifiers import is_eu_eea
 from bridge.settings.loader import config_path
 from connectors.base import Check, CheckReport
@@ -82,7 +83,21 @@ def check_connector(app: App, name: str) -> CheckReport:
         report = connector.check()
     finally:
         connector.close()
+    if report.ok:
+        _release_held_pushes(app, name)
     return CheckReport(report.lms_version, (*report.checks, *local))
+
+
+def _release_held_pushes(app: App, name: str) -> None:
+    """A passing check proves every cause an alarm can have fixed: its pushes run again.
+    A register whose schema is behind holds none (and check still runs on it)."""
+    try:
+        sessions = app.sessions
+    except DatabaseNotReady:
+        return
+    requeued = alarms.clear(sessions, name)
+    if requeued:
+        err.print(f"{name}: {requeued} held push(es) queued again", markup=False)
 
 
 def _check_json(check: Check, connector: str | None) -> dict[str, Any]:

@@ -66,7 +66,7 @@ def _consent_command(verb: str) -> None:
         "--now",
         is_flag=True,
         help="Push the change to the LMS at once and verify it before returning "
-        "(exit 1 if the LMS cannot be reached; the push stays queued).",
+        "(exit 1 and says so when the LMS did not make it).",
     )
     @json_option
     @click.pass_obj
@@ -118,7 +118,11 @@ def _consent_command(verb: str) -> None:
             _say_what_happens_next(app, ids, delivery, withdrawn=verb == "withdraw")
             _say_what_stays_suspended(result.stays_suspended)
         if delivery is not None and not delivery.complete:
-            raise OperationFailed("\n".join(delivery.unreachable + delivery.failed))
+            missed = "LMS access has NOT ended" if verb == "withdraw" else "LMS access is NOT back"
+            lines = delivery.held + delivery.unreachable + delivery.failed
+            if delivery.held or delivery.failed:  # unreachable alone: its line says it stays queued
+                lines.insert(0, f"{missed}: the LMS did not make the change")
+            raise OperationFailed("\n".join(lines))
 
 
 def _say_what_happens_next(

@@ -10,7 +10,8 @@ import click
 from bridge.cli.app import App
 from bridge.cli.options import json_option
 from bridge.cli.render import emit_json, markup_text, out, table
-from bridge.services.status import collect_status
+from bridge.errors import OperationFailed
+from bridge.services.status import collect_status, problems
 from bridge.settings.durations import format_duration
 
 #: Integers from here on in a bookmark are Unix times (2001-09-09 onwards), shown as dates.
@@ -60,17 +61,47 @@ def _daemon_text(daemon: dict[str, Any] | None) -> str:
 
 @click.command(
     "status",
-    epilog="Examples:\n\n  bridge status\n\n  bridge status --json | jq .push",
+    epilog="Examples:\n\n  bridge status\n\n  bridge status --json | jq .push\n\n"
+    "  bridge status --check",
+)
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Exit 1 while an alarm is open or a push is overdue (for monitoring).",
 )
 @json_option
 @click.pass_obj
-def status(app: App, as_json: bool) -> None:
-    """Show the last runs, bookmarks, leases, queues and the daemon heartbeat."""
+def status(app: App, check: bool, as_json: bool) -> None:
+    """Show open alarms, the last runs, bookmarks, leases, queues and the daemon heartbeat."""
     with app.unit_of_work("status") as work:
         state = collect_status(app.settings, work.session)
     if as_json:
         emit_json(state)
-        return
+    else:
+        _say(app, state)
+    if check and problems(state):
+        raise OperationFailed("\n".join(problems(state)))
+
+
+def _say_alarms(alarms: list[dict[str, Any]]) -> None:
+    """Open alarms come first, in red: a withdrawal the LMS refused leaves people inside."""
+    for alarm in alarms:
+        out.print(
+            f"[bold red]ALARM[/]: {alarm['people']} person(s) keep LMS access: "
+            f"{alarm['pushes']} push(es) in {markup_text(alarm['connector'])} refused since "
+            f"{_iso_text(alarm['opened_at'])}; fix: {markup_text(alarm['fix'])}; they run "
+            "again by themselves once that works",
+            markup=True,
+        )
+
+
+def _held(push: dict[str, Any]) -> str:
+    held = sum(alarm["pushes"] for alarm in push["alarms"])
+    return f" ({held} held by an alarm)" if held else ""
+
+
+def _say(app: App, state: dict[str, Any]) -> None:
+    _say_alarms(state["push"]["alarms"])
     for name, connector in state["connectors"].items():
         run = connector["last_run"]
         lease = connector["lease"]
@@ -112,7 +143,7 @@ def status(app: App, as_json: bool) -> None:
                 out.print(f"{stream}: {listing['note']}", markup=False)
     push, requests, daemon = state["push"], state["requests"], state["daemon"]
     out.print(
-        f"push queue: {push['pending']} pending, {push['failed']} failed; "
+        f"push queue: {push['pending']} pending, {push['failed']} failed{_held(push)}; "
         f"requests: {requests['open']} open, {requests['overdue']} overdue; "
         f"daemon: {_daemon_text(daemon)}"
     )
@@ -123,6 +154,14 @@ def status(app: App, as_json: bool) -> None:
         out.print(
             f"[bold red]overdue[/]: push {wait['id']} in {markup_text(wait['connector'])} has "
             f"waited {hours:.0f} h (more than {limit}): {markup_text(wait['note'])}",
+            markup=True,
+        )
+    late = format_duration(app.settings.daemon.push_overdue)
+    for item in push["late"]:
+        out.print(
+            f"[bold red]overdue[/]: push {item['id']} ({item['action']}) in "
+            f"{markup_text(item['connector'])} still queued after more than {late}: "
+            f"{markup_text(item['note'] or 'not tried yet: is the daemon running?')}",
             markup=True,
         )
 

@@ -58,6 +58,9 @@ class RegisterFigures:
     revocation_latency: Latency
     #: Open requests: ``open``, ``overdue`` and ``due_soon`` (within daemon.reminder_days).
     requests: dict[str, int]
+    #: Per configured connector, pushes held back by open alarms and the people (LMS
+    #: accounts) who keep access because of them.
+    blocked: dict[str, tuple[int, int]]
 
 
 def register_figures(settings: Settings, session: Session) -> RegisterFigures:
@@ -79,7 +82,16 @@ def register_figures(settings: Settings, session: Session) -> RegisterFigures:
             **status["requests"],
             "due_soon": _due_soon(session, settings.daemon.reminder_days),
         },
+        blocked=_blocked(settings, status["push"]["alarms"]),
     )
+
+
+def _blocked(settings: Settings, alarms: list[dict[str, Any]]) -> dict[str, tuple[int, int]]:
+    blocked = {name: (0, 0) for name in settings.connectors}
+    for alarm in alarms:
+        pushes, people = blocked.get(alarm["connector"], (0, 0))
+        blocked[alarm["connector"]] = (pushes + alarm["pushes"], people + alarm["people"])
+    return blocked
 
 
 def _last_runs(session: Session, connector: str) -> list[StreamRun]:

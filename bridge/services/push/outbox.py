@@ -4,7 +4,9 @@ register change that needs them, and carried out by push workers.
 States: ``pending`` (to do, at ``next_attempt_at``), ``in_progress`` (claimed by a worker
 until ``claimed_until``), ``waiting`` (the LMS is working on it, e.g. a data-privacy
 request awaiting cron; polled again), ``done`` (verified by reading back), ``failed``
-(terminal; listed and retried by hand). A command is never dropped.
+(terminal; listed and retried by hand, or, when the LMS refused the bridge itself, held
+under an alarm and run again once the cause is fixed: :mod:`.alarms`). A command is never
+dropped.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bridge.clock import utcnow
 from bridge.errors import UsageError
 from bridge.services.leases import dead_local_holder
+from bridge.services.push import alarms
 from bridge.services.push.confirmation import record_verified
 from bridge.store.models import LmsAccount, OutboxCommand
 
@@ -213,6 +216,8 @@ class Outcome:
     reason: str
     lms_request_id: int | None = None
     remains: Mapping[str, int | bool] | None = None
+    #: A failure for a cause a person must fix (``AccessRefused.cause``): held under an alarm.
+    refused: str | None = None
 
 
 def settle(
@@ -242,6 +247,8 @@ def settle(
             command.next_attempt_at = now + backoff(command.attempts)
         elif outcome.state == "waiting":
             command.next_attempt_at = now + waiting_poll
+        elif outcome.refused is not None:
+            alarms.hold(session, command, outcome.refused, outcome.reason, now)
         return True
 
 
@@ -262,6 +269,7 @@ def retry(session: Session, command_id: int) -> OutboxCommand:
     if command.state != "failed":
         raise UsageError(f"push command {command_id} is {command.state}, not failed")
     command.state, command.next_attempt_at, command.attempts = "pending", utcnow(), 0
+    command.alarm_id = None
     return command
 
 

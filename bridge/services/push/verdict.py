@@ -47,7 +47,8 @@ def judge(command: PushCommand, result: PushResult) -> Outcome:
             return Outcome("failed", reason, result.lms_request_id)
     state = _STATE_OF[result.outcome]
     remains = result.state.remains if result.state is not None else None
-    return Outcome(state, result.reason or result.outcome, result.lms_request_id, remains)
+    refused = result.refused if state == "failed" else None
+    return Outcome(state, result.reason or result.outcome, result.lms_request_id, remains, refused)
 
 
 def contradiction(command: PushCommand, state: LmsState) -> str | None:

@@ -76,6 +76,7 @@ class PushWorker:
         self.worker = holder_name(actor.name if actor else "push")
         self._factory = connector_factory or self._open
         self._connectors: dict[str, Connector] = {}
+        self._tokens: dict[str, SecretStr] = {}  # each open connector's token
         #: A person waits for this run (``push run --once``, ``--now``): an unreachable LMS is
         #: told in seconds rather than waited out with the daemon's backoff.
         self.manual = manual
@@ -90,14 +91,25 @@ class PushWorker:
         return connector
 
     def connector(self, name: str) -> Connector:
+        """The open connector ``name``, opened afresh when its token changed since (a token
+        put right in its file is used at once, and clears a token alarm's pushes)."""
+        token = self.token_of(name)
+        if self._tokens.get(name) != token:
+            self._drop(name)
         if name not in self._connectors:
             self._connectors[name] = self._factory(name, self.stop)
+            self._tokens[name] = token
         return self._connectors[name]
 
     @property
     def request_count(self) -> int:
         """LMS requests of this worker's connectors so far (for benchmarks and run stats)."""
         return sum(c.request_count for c in self._connectors.values())
+
+    def _drop(self, name: str) -> None:
+        connector = self._connectors.pop(name, None)
+        if connector is not None:
+            connector.close()
 
     def close(self) -> None:
         for connector in self._connectors.values():
@@ -171,6 +183,8 @@ class PushWorker:
             return
         if outcome.state == "waiting":
             self._warn_when_overdue(command, outcome)
+        if outcome.refused is not None:  # the next pass opens it afresh: a new token is read
+            self._drop(command.connector)
         counter = {"done": "done", "waiting": "waiting", "pending": "retrying", "failed": "failed"}
         name = counter[outcome.state]
         setattr(stats, name, getattr(stats, name) + 1)
@@ -180,6 +194,7 @@ class PushWorker:
                 "connector": command.connector,
                 "state": outcome.state,
                 "reason": outcome.reason,
+                "refused": outcome.refused,
             }
         )
         log.info(

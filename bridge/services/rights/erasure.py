@@ -266,9 +266,11 @@ def _cancel_open_commands(session: Session, account: LmsAccount) -> None:
         .where(
             OutboxCommand.connector == account.connector,
             OutboxCommand.lms_user_id == account.lms_user_id,
-            OutboxCommand.state.in_(OPEN_STATES),
+            sa.or_(
+                OutboxCommand.state.in_(OPEN_STATES), OutboxCommand.alarm_id.is_not(None)
+            ),  # a push held by an alarm would run again once it clears
         )
-        .values(state="failed", last_error="superseded by erasure", payload={})
+        .values(state="failed", last_error="superseded by erasure", payload={}, alarm_id=None)
     )
     session.execute(
         sa.update(OutboxCommand)

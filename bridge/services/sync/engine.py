@@ -30,6 +30,7 @@ from bridge.services.sync.budget import RunBudget
 from bridge.services.sync.dead_runs import mark_dead_runs_interrupted
 from bridge.services.sync.listing import Listing
 from bridge.services.sync.pipeline import prefetch
+from bridge.services.sync.proof import prove_access, prove_only, proven
 from bridge.services.sync.reconcile import forget_seen, remember_seen
 from bridge.services.sync.record_store import RecordStore
 from bridge.services.sync.removal_valve import RemovalPass
@@ -77,11 +78,9 @@ def run_sync(
     actor: Actor | None = None,
     clock: Callable[[], float] = time.monotonic,
 ) -> RunResult:
-    """Run one sync of one connector under its lease.
-
-    ``connector_factory`` builds the connector (default: from configuration and the
-    entry point of its kind). ``clock`` (monotonic seconds) measures the run's budget.
-    """
+    """Run one sync of one connector under its lease. ``connector_factory`` builds the
+    connector (default: from configuration and the entry point of its kind). ``clock``
+    (monotonic seconds) measures the run's budget."""
     stop = stop or threading.Event()
     ttl = settings.daemon.lease_ttl
     holder = holder_name(options.operator)
@@ -94,13 +93,15 @@ def run_sync(
             connector.give_up_quickly_when_unreachable()
         try:
             streams = select_streams(settings, sessions, connector_name, connector.streams, options)
+            if not streams:  # no stream to meet a dead token: the proof does
+                prove_access(settings, sessions, connector_name, connector)
             budget = RunBudget.starting_now(settings.connectors[connector_name].run_budget, clock)
             context = RunContext(
                 settings, sessions, connector_name, connector, options, actor,
                 progress or NoProgress(), stop, secrets=(token.get_secret_value(),),
                 budget=budget,
             )
-            return _Run(context).run(streams)
+            return proven(sessions, connector_name, _Run(context).run(streams))
         finally:
             connector.close()
 
@@ -113,11 +114,11 @@ def run_due_sync(
     options: SyncOptions,
     **kwargs: Any,
 ) -> RunResult | None:
-    """:func:`run_sync` of the streams that are due, or ``None`` (no run, no connection to
-    the LMS) when none is: a five-minute cadence must not write an empty run row every five
-    minutes for years."""
+    """:func:`run_sync` of the streams that are due, or ``None`` (no run, only the token
+    proof) when none is: a five-minute cadence must not write an empty run row every time."""
     enabled = settings.connectors[connector_name].streams
     if not select_streams(settings, sessions, connector_name, enabled, SyncOptions()):
+        prove_only(settings, sessions, connector_name, token, **kwargs)
         return None
     return run_sync(settings, sessions, connector_name, token, options, **kwargs)
 
