@@ -24,7 +24,7 @@ from bridge.settings.cron import cron_trigger
 from bridge.settings.cron import cron_weekdays as cron_weekdays  # crontab weekdays, re-exported
 from bridge.settings.durations import Schedule
 from jobs import contract_ends, housekeeping, push, reminders, retention, sync
-from jobs.context import JobContext, JobSkipped
+from jobs.context import JobContext, JobRecord, JobSkipped
 
 log = logging.getLogger(__name__)
 
@@ -107,14 +107,26 @@ def _run_recorded(ctx: JobContext, spec: JobSpec) -> None:
         if ctx.stop.is_set():
             log.info("job %s ended by the stop request (%s)", spec.id, error_type, extra=extra)
         else:
-            log.error("job %s failed: %s: %s (retried at its next slot)", spec.id, error_type,
-                      exc, extra={**extra, "ctx_error_type": error_type})
-            log.debug("job %s traceback", spec.id, exc_info=True, extra=extra)
+            _log_failure(record, spec.id, exc, {**extra, "ctx_error_type": error_type})
     record.runs += 1
     record.failures += status == "failed"
     record.last_status, record.last_error_type = status, error_type
+    if status != "failed":
+        record.last_error = None
     record.last_finished_at = utcnow()
     record.last_duration_s = time.monotonic() - started
+
+
+def _log_failure(record: JobRecord, job: str, exc: Exception, extra: dict[str, str]) -> None:
+    """ERROR once per episode: the same failure at the next slots is a WARNING, so a dead
+    token is one alarm in the log rather than one at every slot until someone fixes it."""
+    said = f"{type(exc).__name__}: {exc}"
+    if record.last_status == "failed" and record.last_error == said:
+        log.warning("job %s still failing as at its previous slot: %s", job, said, extra=extra)
+    else:
+        log.error("job %s failed: %s (retried at its next slot)", job, said, extra=extra)
+        log.debug("job %s traceback", job, exc_info=True, extra=extra)
+    record.last_error = said
 
 
 def build_scheduler(ctx: JobContext, *, timezone: str | None = None) -> BackgroundScheduler:

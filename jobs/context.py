@@ -49,6 +49,8 @@ class JobRecord:
     last_finished_at: datetime | None = None
     last_status: str = "never"  # ok | failed | skipped | never
     last_error_type: str | None = None
+    #: The last failure's words, so that the same failure again is not a new ERROR.
+    last_error: str | None = None
     last_duration_s: float = 0.0
 
 
