@@ -24,7 +24,7 @@ from bridge.settings.cron import cron_trigger
 from bridge.settings.cron import cron_weekdays as cron_weekdays  # crontab weekdays, re-exported
 from bridge.settings.durations import Schedule
 from jobs import contract_ends, housekeeping, push, reminders, retention, sync
-from jobs.context import JobContext, JobRecord, JobSkipped
+from jobs.context import JobContext, JobFailedUnderAlarm, JobRecord, JobSkipped
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +102,10 @@ def _run_recorded(ctx: JobContext, spec: JobSpec) -> None:
         status, error_type = "skipped", None
         log.log(logging.DEBUG if skipped.quiet else logging.INFO, "job %s skipped: %s",
                 spec.id, skipped, extra=extra)
+    except JobFailedUnderAlarm as exc:
+        status, error_type = "failed", type(exc).__name__
+        log.warning("job %s failed: %s (an open alarm tells it; see `bridge status`)", spec.id,
+                    exc, extra={**extra, "ctx_error_type": error_type})
     except Exception as exc:  # the daemon outlives its jobs; the next slot retries
         status, error_type = "failed", type(exc).__name__
         if ctx.stop.is_set():

@@ -39,6 +39,12 @@ class JobSkipped(Exception):
         self.quiet = quiet
 
 
+class JobFailedUnderAlarm(Exception):
+    """A job failed for a cause an open alarm already tells (a dead token while pushes are
+    held for it): counted as ``failed`` but logged as a WARNING, so that one cause is one
+    ERROR in the daemon's log, the alarm's."""
+
+
 @dataclass
 class JobRecord:
     """The last run of one job in this process (what the metrics endpoint reports)."""

@@ -11,8 +11,10 @@ import logging
 from collections.abc import Callable
 
 from bridge.errors import LeaseHeld
+from bridge.services.push import alarms
 from bridge.services.sync.engine import RunResult, SyncOptions, run_due_sync, run_sync
-from jobs.context import JobContext, JobSkipped
+from bridge.services.sync.proof import AccessNotProven
+from jobs.context import JobContext, JobFailedUnderAlarm, JobSkipped
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +61,10 @@ def _run(
         )
     except LeaseHeld as exc:
         raise JobSkipped(f"{options.trigger} sync of {connector}: {exc}") from None
+    except AccessNotProven as exc:
+        if alarms.is_open(ctx.sessions, connector, exc.cause):
+            raise JobFailedUnderAlarm(str(exc)) from None
+        raise
     if result is None:
         return None
     counts = {n: s.fetched for n, s in result.streams.items()}

@@ -21,9 +21,11 @@ from bridge.services.audit.identity import DAEMON
 from bridge.services.push import alarms
 from bridge.services.sync.proof import AccessNotProven
 from bridge.settings import Settings
+from bridge.settings.durations import parse_schedule
 from bridge.settings.loader import load_settings
 from jobs import push as push_job
 from jobs import sync as sync_job
+from jobs.catalogue import JobSpec, guarded
 from jobs.context import JobContext, JobSkipped
 from jobs.metrics import DaemonCollector
 from tests.cli import Outcome
@@ -116,10 +118,16 @@ def test_a_wrong_token_is_an_alarm_until_fixed_then_the_withdrawal_completes_by_
 
         daemon = JobContext(settings, site.sessions, settings.connector_token,
                             Actor(DAEMON, "admin"))
+        sync_slot = JobSpec("sync:moodle", lambda ctx: sync_job.incremental(ctx, "moodle"),
+                            parse_schedule("5m"))
         with captured(caplog) as records:
             assert push_pass(daemon) == 0
+            guarded(daemon, sync_slot)  # the dead token again: the alarm already tells it
             assert push_pass(daemon) == 0  # the next poll: no second line, no second mail
             errors = [r for r in records if r.levelno >= logging.ERROR]
+            warned = [r.getMessage() for r in records if r.levelno == logging.WARNING]
+        assert daemon.record("sync:moodle").last_status == "failed"
+        assert any("job sync:moodle failed" in w and "open alarm" in w for w in warned)
         [alarm] = errors
         assert "ALARM" in alarm.getMessage() and "1 person(s) keep LMS access" in (
             alarm.getMessage())

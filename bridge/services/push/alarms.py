@@ -103,6 +103,19 @@ def clear(
         return int(queued.rowcount or 0)  # type: ignore[attr-defined]
 
 
+def is_open(sessions: sessionmaker[Session], connector: str, cause: str) -> bool:
+    """Whether an alarm of ``connector`` for ``cause`` is open (and so already told)."""
+    with sessions() as session:
+        found = session.scalar(
+            sa.select(PushAlarm.id).where(
+                PushAlarm.connector == connector,
+                PushAlarm.cause == cause,
+                PushAlarm.cleared_at.is_(None),
+            ).limit(1)
+        )
+    return found is not None
+
+
 def open_alarms(settings: Settings, session: Session) -> list[Alarm]:
     """Every open alarm, oldest first, with the pushes it holds back and its fix."""
     alarms = session.scalars(

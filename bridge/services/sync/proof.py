@@ -32,6 +32,11 @@ log = logging.getLogger(__name__)
 class AccessNotProven(OperationFailed):
     """The LMS refused the sync's token proof: nothing was read (exit 1, with the fix)."""
 
+    def __init__(self, message: str, cause: str) -> None:
+        super().__init__(message)
+        #: token | permission | function | connection (:class:`connectors.base.AccessRefused`)
+        self.cause = cause
+
 
 def prove_access(
     settings: Settings, sessions: sessionmaker[Session], name: str, connector: Connector
@@ -46,7 +51,7 @@ def prove_access(
         cause = exc.cause if isinstance(exc, AccessRefused) else "connection"
         fix = alarms.fix_for(settings, name, cause, describe(exc))
         said = f"{exc}; {fix}" if cause == "token" else fix  # Moodle's own words, then ours
-        raise AccessNotProven(f"{name}: {said}") from None
+        raise AccessNotProven(f"{name}: {said}", cause) from None
     _cleared(sessions, name)
 
 
