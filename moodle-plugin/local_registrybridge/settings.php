@@ -29,6 +29,10 @@ defined('MOODLE_INTERNAL') || die();
 if ($hassiteconfig) {
     $settings = new admin_settingpage('local_registrybridge', new lang_string('pluginname', 'local_registrybridge'));
     $ADMIN->add('localplugins', $settings);
+    // The set-up / repair action: what cli/setup.php does, with the token shown once.
+    $ADMIN->add('localplugins', new admin_externalpage('local_registrybridge_setup',
+        new lang_string('setup', 'local_registrybridge'),
+        new moodle_url('/local/registrybridge/setup.php'), 'moodle/site:config'));
 
     if ($ADMIN->fulltree) {
         // Defaults must match get_log_entries::DEFAULT_LAG and ::DEFAULT_MAX_LIMIT.

@@ -25,8 +25,8 @@
 defined('MOODLE_INTERNAL') || die();
 
 $plugin->component = 'local_registrybridge';
-$plugin->version   = 2026120900;        // YYYYMMDDXX.
+$plugin->version   = 2026121000;        // YYYYMMDDXX.
 $plugin->requires  = 2022112800;        // Moodle 4.1.
 $plugin->supported = [401, 405];        // Moodle 4.1 to 4.5.
 $plugin->maturity  = MATURITY_STABLE;
-$plugin->release   = '1.3.0';
+$plugin->release   = '1.4.0';

@@ -6,6 +6,7 @@ array syntax), which is what these helpers rely on.
 
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -128,3 +129,24 @@ def lang_strings() -> dict[str, str]:
         key: value
         for key, value in re.findall(r"\$string\['([^']+)'\]\s*=\s*'((?:[^'\\]|\\.)*)';", source)
     }
+
+
+def constant(source: str, name: str) -> object:
+    """The value of ``const NAME = [...]``: a list of strings, or a dict of such lists.
+
+    Only literal arrays of single-quoted strings (Moodle style), which is all the set-up
+    class declares.
+    """
+    masked = mask(source)
+    found = re.search(rf"\bconst\s+{name}\s*=\s*\[", masked)
+    if found is None:
+        raise AssertionError(f"const {name} not found")
+    start, depth = found.end() - 1, 0
+    for index in range(start, len(masked)):
+        depth += {"[": 1, "]": -1}.get(masked[index], 0)
+        if depth == 0:
+            break
+    text = source[start : index + 1]
+    if re.search(r"'\s*=>", text):  # a map: its outer brackets become braces
+        text = "{" + text[1:-1].replace("=>", ":") + "}"
+    return ast.literal_eval(text)

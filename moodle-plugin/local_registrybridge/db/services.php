@@ -17,9 +17,10 @@
 /**
  * Web-service functions of local_registrybridge.
  *
- * No pre-built service is defined here: the Moodle administrator adds the function
- * to the custom external service they created for the LMS registry bridge
- * (Site administration > Server > Web services > External services > Functions).
+ * The plugin declares the bridge's external service (since 1.4): Moodle creates it on
+ * install and keeps it on every upgrade, restricted to authorised users, with exactly the
+ * functions of the modes cli/setup.php last set up (\local_registrybridge\local\setup).
+ * Its user, role and token come from cli/setup.php or the plugin's set-up page.
  *
  * @package    local_registrybridge
  * @copyright  2026 lms-registry-bridge contributors
@@ -73,5 +74,19 @@ $functions = [
         'capabilities' => 'moodle/user:viewalldetails',
         'ajax'         => false,
         'loginrequired' => true,
+    ],
+];
+
+$services = [
+    \local_registrybridge\local\setup::SERVICE_NAME => [
+        'shortname'       => \local_registrybridge\local\setup::SERVICE_SHORTNAME,
+        // The default set-up's functions and, after cli/setup.php --mode=..., those of the modes
+        // it stored: an upgrade keeps a mode's functions instead of dropping them.
+        'functions'       => \local_registrybridge\local\setup::service_functions(
+            \local_registrybridge\local\setup::stored_modes()),
+        'restrictedusers' => 1,
+        'enabled'         => 1,
+        'downloadfiles'   => 1,  // Submission files.
+        'uploadfiles'     => 0,
     ],
 ];

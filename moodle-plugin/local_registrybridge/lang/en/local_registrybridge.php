@@ -26,10 +26,15 @@
 defined('MOODLE_INTERNAL') || die();
 
 $string['errornologreader'] = 'No enabled log store can be read by id. Enable the Standard log (or the External database log) in Site administration > Plugins > Logging > Manage log stores.';
+$string['iprestriction'] = 'IP restriction of a new token';
+$string['iprestriction_help'] = 'The addresses the bridge calls from, comma-separated; ranges as 192.0.2.0/24 or 192.0.2.10-20. A call from any other address is refused. Empty: an existing token keeps its restriction; a new one has none.';
 $string['lag'] = 'Lag';
 $string['lag_desc'] = 'Log entries younger than this are not returned yet. Moodle writes a request\'s log entries when the request ends, so an entry with a lower id can appear after one with a higher id; the lag gives slow requests time to finish. Raise it on sites with long-running requests.';
 $string['maxlimit'] = 'Maximum entries per call';
 $string['maxlimit_desc'] = 'Upper bound for the limit parameter of local_registrybridge_get_log_entries; larger limits are lowered to this value.';
+$string['mode_delete_user'] = 'Erasure by deleting the account (erasure = "delete_user"): adds core_user_delete_users and moodle/user:delete';
+$string['mode_suspend_and_unenrol'] = 'Revocation by suspending and unenrolling (revoke_access = "suspend_and_unenrol"): adds enrol_manual_unenrol_users and enrol/manual:unenrol';
+$string['newtoken'] = 'Replace the valid token (the old one stops working at once)';
 $string['pluginname'] = 'LMS registry bridge';
 $string['privacy:metadata:lms_registry_bridge'] = 'The LMS registry bridge reads the site log through a web service and keeps a copy in the organisation\'s GDPR register, as stated in its privacy notice. Anonymous events are sent only to a caller allowed to view them and are never linked to a person there.';
 $string['privacy:metadata:lms_registry_bridge:action'] = 'What was done (e.g. viewed, created).';
@@ -61,3 +66,13 @@ $string['privacy:metadata:lms_registry_bridge_grades:itemid'] = 'The grade item 
 $string['privacy:metadata:lms_registry_bridge_grades:overridden'] = 'Whether the grade was overridden in the gradebook.';
 $string['privacy:metadata:lms_registry_bridge_grades:userid'] = 'The graded user.';
 $string['registrybridge:readlogs'] = 'Read the site log through the LMS registry bridge web service';
+$string['setup'] = 'LMS registry bridge: set-up';
+$string['setup_desc'] = 'Sets up or repairs what the LMS registry bridge needs in this site: web services and REST on, the service of this plugin with exactly the functions the bridge calls, the role LMS registry bridge with exactly its capabilities, the service user lms_registry_bridge (web services authentication, not a site admin) with that role at system level, the role as privacy officer with "Contact the privacy officer" on, the user authorised on the service, and a token. The same as php local/registrybridge/cli/setup.php.';
+$string['setupdiffers'] = 'This site differs from what the bridge needs';
+$string['setupdone'] = 'Set up: the items marked ✎ were changed';
+$string['setupnodifferences'] = 'This site is set up as the bridge needs it';
+$string['setupnothingchanged'] = 'Nothing changed: the site was already set up';
+$string['setuprepair'] = 'Set up / repair';
+$string['tokenshownonce'] = 'The new token is shown this once: copy it now into the bridge (bridge init, or the token file). Anyone holding it acts as the service user.';
+$string['validdays'] = 'Days a new token is valid (default 365)';
+$string['validdays_error'] = 'A number of days, at least 1.';
