@@ -186,6 +186,7 @@ SCENARIOS: dict[str, Scenario] = {
     "tool_dataprivacy_get_data_request__after_create": Scenario(REQUEST_3),
     "tool_dataprivacy_get_data_request__after_cron": Scenario(ERASE_NIILO),
     "tool_dataprivacy_get_data_request__after_cron_2": Scenario(ERASE_NIILO),
+    "tool_dataprivacy_deny_data_request__normal": Scenario(REQUESTS_TO_6),
     "tool_dataprivacy_get_data_request__after_deny":
         Scenario((*REQUESTS_TO_6, control("deny_request", requestid=4))),
     "tool_dataprivacy_get_data_request__after_mark_complete":
