@@ -348,8 +348,9 @@ class Connector(ABC):
         """The people's own data requests: every one the LMS has not finished, and every one
         with an id above ``after_id`` whatever its status, read in bounded pages, so a
         register that was not looking for days misses none. Carried out with the push
-        actions ``approve_request`` and ``deny_request``. An LMS without them says so."""
-        return DataRequests(last_id=after_id, unavailable="this LMS has no data requests")
+        actions ``approve_request`` and ``deny_request``. An LMS where people cannot file
+        requests has none (the default); one that has them but cannot be asked says why."""
+        return DataRequests(last_id=after_id)
 
     @property
     def request_count(self) -> int:
