@@ -17,7 +17,7 @@ from bridge.cli.options import (
     person_option,
 )
 from bridge.cli.render import emit_json, show, table
-from bridge.clock import utcnow
+from bridge.clock import register_today
 from bridge.services.register.lookup import optional_person
 from bridge.services.rights import lms_requests
 from bridge.services.rights import requests as request_service
@@ -69,7 +69,7 @@ def request_open(
     as_json: bool,
 ) -> None:
     """Record a request; its deadline is one calendar month from receipt."""
-    today = utcnow().date()
+    today = register_today()  # the register's calendar, as a received day is
     with app.unit_of_work("requests") as work:
         request = request_service.open_request(
             work.session,
@@ -95,7 +95,7 @@ def request_list(
     app: App, overdue: bool, include_closed: bool, person_id: int | None, as_json: bool
 ) -> None:
     """List requests, the soonest deadline first (open ones unless --all)."""
-    today = utcnow().date()
+    today = register_today()  # the register's calendar, as a received day is
     with app.unit_of_work("requests") as work:
         rows = [
             request_service.as_dict(r, today)
