@@ -14,6 +14,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from threading import Event
 from typing import Any, ClassVar, Literal
 
@@ -153,6 +154,8 @@ PushAction = Literal[
     "delete_user",
     "privacy_delete",
     "rectify",
+    "approve_request",
+    "deny_request",
 ]
 
 
@@ -164,7 +167,7 @@ class PushCommand:
     lms_user_id: int
     course_ids: tuple[int, ...] = ()
     changes: Mapping[str, Any] = field(default_factory=dict)
-    lms_request_id: int | None = None  # privacy request already created, if any
+    lms_request_id: int | None = None  # the LMS's own request (privacy, approve, deny)
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,6 +240,43 @@ class PushResult:
         return cls.transient_error(str(error))
 
 
+# --------------------------------------------------------------------------- data requests
+
+
+@dataclass(frozen=True, slots=True)
+class LmsDataRequest:
+    """A data-subject request a person filed in the LMS itself (export or erasure of their
+    data), as the register records it: ``filed_at`` is when the LMS received it (UTC),
+    ``filed_by`` the LMS user who filed it (the person, or someone on their behalf),
+    ``finished`` whether the LMS is done with it, ``withdrawn`` whether the person (or
+    someone for them) cancelled it in the LMS."""
+
+    lms_request_id: int
+    lms_user_id: int
+    kind: Literal["export", "erasure"]
+    filed_at: datetime
+    filed_by: int
+    lms_status: str = ""
+    finished: bool = False
+    withdrawn: bool = False
+
+    @property
+    def by_the_person(self) -> bool:
+        return self.filed_by == self.lms_user_id
+
+
+@dataclass(frozen=True, slots=True)
+class DataRequests:
+    """One read of the LMS's data requests: the people's own ones (never those the
+    connector made for the register's erasures, nor the LMS's automatic ones) and the
+    highest request id the read saw, the next read's ``after_id``. ``unavailable`` says
+    why the LMS could not be asked (then nothing was read)."""
+
+    requests: tuple[LmsDataRequest, ...] = ()
+    last_id: int = 0
+    unavailable: str | None = None
+
+
 # --------------------------------------------------------------------------- connector
 
 
@@ -303,6 +343,14 @@ class Connector(ABC):
         """Which of these accounts the LMS still has, asked by id (a deleted or unknown one
         is left out): a reconciliation confirms with it that an account missing from a
         listing is really gone before marking it removed."""
+
+    def data_requests(self, after_id: int) -> DataRequests:
+        """The people's own data requests: every one the LMS has not finished, and every one
+        with an id above ``after_id`` whatever its status, read in bounded pages, so a
+        register that was not looking for days misses none. Carried out with the push
+        actions ``approve_request`` and ``deny_request``. An LMS where people cannot file
+        requests has none (the default); one that has them but cannot be asked says why."""
+        return DataRequests(last_id=after_id)
 
     @property
     def request_count(self) -> int:

@@ -79,6 +79,9 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "request list": ("bridge request list", "bridge request list --overdue"),
     "request close": ('bridge request close 12 --outcome "export sent by post"',),
     "request extend": ('bridge request extend 12 --reason "many courses to collect"',),
+    "request reject": (
+        'bridge request reject 12 --reason "invoices are kept ten years (Kirjanpitolaki 2:10)"',
+    ),
     "retention plan": ("bridge retention plan --details",),
     "retention run": ("bridge retention run --yes",),
     "simulator serve": ("bridge simulator serve --size demo --port 8765",),

@@ -14,12 +14,15 @@ from bridge.store.base import Base
 
 REQUEST_TYPES = ("access", "rectification", "erasure", "objection", "withdrawal")
 REQUEST_CHANNELS = ("letter", "email", "in_person")
+#: The channel of a request the person filed in an LMS itself (read by a sync).
+LMS_CHANNEL = "lms"
 
 
 class SubjectRequest(Base):
     """A data-subject request with its GDPR art. 12(3) deadline."""
 
     __tablename__ = "subject_requests"
+    __table_args__ = (sa.UniqueConstraint("lms_connector", "lms_request_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int | None] = mapped_column(sa.ForeignKey("persons.id"), index=True)
@@ -36,6 +39,23 @@ class SubjectRequest(Base):
     opened_by: Mapped[str | None] = mapped_column(sa.String(100))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     closed_at: Mapped[datetime | None]
+    #: Where the request came from when a sync read it ("Moodle data request 7, filed by
+    #: the learner"); the LMS's own request, answered there when the register answers it.
+    source: Mapped[str | None] = mapped_column(sa.Text)
+    lms_connector: Mapped[str | None] = mapped_column(sa.String(64))
+    lms_request_id: Mapped[int | None] = mapped_column(sa.BigInteger)
+    lms_user_id: Mapped[int | None] = mapped_column(sa.BigInteger)
+
+
+class DataRequestMark(Base):
+    """Per connector, the highest LMS data-request id a sync has read: the next sync reads
+    every request above it (and every one the LMS has not finished)."""
+
+    __tablename__ = "data_request_marks"
+
+    connector: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    last_id: Mapped[int] = mapped_column(sa.BigInteger)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class ErasureRecord(Base):

@@ -3,6 +3,7 @@
 from bridge.store.base import Base
 from bridge.store.governance import (
     AuditEntry,
+    DataRequestMark,
     ErasureRecord,
     LegalHold,
     RetentionFloor,
@@ -49,6 +50,7 @@ __all__ = [
     "Consent",
     "CustomerRelationship",
     "DaemonHeartbeat",
+    "DataRequestMark",
     "ErasureRecord",
     "LegalHold",
     "LmsAccount",

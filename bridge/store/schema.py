@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 #: The newest migration's revision: the schema this version of the bridge runs on.
-HEAD = "0006"
+HEAD = "0007"
 
 
 def alembic_config(connection: sa.Connection | None = None) -> Config:

@@ -35,6 +35,9 @@ class PageSizes(BaseModel):
     grades: int = Field(
         2000, ge=1, le=5000, description="Grades per page (companion plugin's gradebook reader)."
     )
+    data_requests: int = Field(
+        100, ge=1, le=1000, description="Learners' data requests per page."
+    )
 
 
 class MoodleSettings(LmsSettings):

@@ -23,6 +23,7 @@ from connectors.base import (
     CheckReport,
     Connector,
     ConnectorError,
+    DataRequests,
     LmsState,
     PushCommand,
     PushResult,
@@ -34,8 +35,15 @@ from connectors.moodle.batch_push import BatchPush
 from connectors.moodle.checks import diagnose
 from connectors.moodle.client import MoodleClient
 from connectors.moodle.config import MoodleConfig, MoodleSettings
+from connectors.moodle.data_requests import (
+    approve,
+    approve_request,
+    deny_request,
+    read_learner_requests,
+    read_request,
+)
 from connectors.moodle.digests import TableDigests
-from connectors.moodle.errors import MissingCapability, MoodleError, RecordNotFound
+from connectors.moodle.errors import MoodleError, RecordNotFound
 from connectors.moodle.parse import SiteInfo, parse_site_info, parse_user, req_id
 from connectors.moodle.privacy_states import FINAL_FAILURES, ONGOING, PRIVACY_FIXES, WAITING_FOR
 from connectors.moodle.profile import (
@@ -92,6 +100,8 @@ class MoodleConnector(Connector):
             "delete_user": self._delete_user,
             "privacy_delete": self._privacy_delete,
             "rectify": self._rectify,
+            "approve_request": lambda c: approve_request(self._client, c, self._seen_now(c)),
+            "deny_request": lambda c: deny_request(self._client, c, self._seen_now(c)),
         }
 
     @classmethod
@@ -170,6 +180,16 @@ class MoodleConnector(Connector):
         fields = {k: v for k, v in user.content().items() if k not in _NOT_STATE_FIELDS}
         fields["custom_fields"] = dict(user.custom_fields)
         return LmsState(lms_user_id, True, user.suspended, courses, fields)
+
+    def data_requests(self, after_id: int) -> DataRequests:
+        """Learners' own data requests (:mod:`connectors.moodle.data_requests`)."""
+        if GET_REQUESTS not in self.site.functions:
+            return DataRequests(last_id=after_id, unavailable=f"add {GET_REQUESTS} to the service")
+        size, me = self.config.page_sizes.data_requests, self.site.service_user_id
+        return read_learner_requests(self._client, me, size, after_id)
+
+    def _seen_now(self, command: PushCommand) -> Callable[[], LmsState]:
+        return lambda: _seen(command.lms_user_id, self._user(command.lms_user_id))
 
     def check(self) -> CheckReport:
         """Diagnose site, service, account and rights: see :mod:`connectors.moodle.checks`."""
@@ -287,16 +307,16 @@ class MoodleConnector(Connector):
                 )
             self._suspend_first(before)
             request_id = self._create_request(user_id)
-        request = self._request(request_id)
+        request = read_request(self._client, request_id)
         if req_id(request, "userid") != user_id or request.get("type") != fn.PRIVACY_TYPE_DELETE:
             return PushResult.terminal_error(
                 f"data request {request_id} is not a delete request for user {user_id}"
             )
         if request.get("status") == fn.PRIVACY_STATUS_AWAITING_APPROVAL:
-            waiting = self._approve(request_id)
+            waiting = approve(self._client, request_id)
             if waiting:
                 return PushResult("pending", waiting, request_id)
-            request = self._request(request_id)
+            request = read_request(self._client, request_id)
         return self._request_outcome(request_id, request, user_id)
 
     def _create_request(self, user_id: int) -> int:
@@ -317,34 +337,6 @@ class MoodleConnector(Connector):
         if not ongoing:
             raise TerminalError("Moodle reports an ongoing delete request but lists none")
         return max(req_id(r) for r in ongoing)
-
-    def _request(self, request_id: int) -> Raw:
-        answer = self._client.call("tool_dataprivacy_get_data_request", {"requestid": request_id})
-        result = answer.get("result") if isinstance(answer, Mapping) else None
-        if not isinstance(result, Mapping):
-            raise TerminalError(f"data request {request_id}: unexpected answer")
-        return result
-
-    def _approve(self, request_id: int) -> str | None:
-        """Approve as DPO; the reason to wait when the bridge may not, else None."""
-        try:
-            answer = self._client.call(
-                "tool_dataprivacy_approve_data_request", {"requestid": request_id}
-            )
-        except MissingCapability:
-            waiting = WAITING_FOR[fn.PRIVACY_STATUS_AWAITING_APPROVAL].format(id=request_id)
-            return f"{waiting} (the bridge's role may not approve it)"
-        except MoodleError as exc:
-            if exc.errorcode == "privacyofficeronly":
-                waiting = WAITING_FOR[fn.PRIVACY_STATUS_AWAITING_APPROVAL].format(id=request_id)
-                return f"{waiting} (the bridge's role is not among the privacy officer roles)"
-            if exc.errorcode != "errorrequestnotwaitingforapproval":
-                raise
-            return None  # approved meanwhile: the status read that follows tells
-        if not (answer or {}).get("result"):
-            codes = [w.get("warningcode") for w in (answer or {}).get("warnings") or ()]
-            raise TerminalError(f"approving data request {request_id} failed: {codes}")
-        return None
 
     def _request_outcome(self, request_id: int, request: Raw, user_id: int) -> PushResult:
         status = request.get("status")

@@ -111,6 +111,7 @@ LIGHTER_READ: dict[str, str] = {
 TEACHER_CAPABILITY = "mod/assign:grade"
 
 #: Data-privacy request types and statuses (tool_dataprivacy constants).
+PRIVACY_TYPE_EXPORT = 1
 PRIVACY_TYPE_DELETE = 2
 PRIVACY_STATUS_AWAITING_APPROVAL = 2
 PRIVACY_STATUS_APPROVED = 3

@@ -66,6 +66,19 @@ REQUESTS_1_2 = (DELETE_HILLA, ws("core_user_delete_users", userids=[23, 99999]))
 REQUEST_3 = (*REQUESTS_1_2, create(2, 19, "GDPR erasure via register"))
 REQUESTS_TO_6 = (*REQUEST_3, create(1, 20), create(2, 23), create(1, 17))
 ERASE_NIILO = (*REQUEST_3, approve(3), CRON)
+#: Three learners file their own requests on the Data privacy page, as they did on the live
+#: site (``tests/fixtures/moodle-live``), where they were the site's first requests.
+LEARNERS_FILE = (
+    control("file_request", userid=17, type=1, comments="Haluan kopion tiedoistani"),
+    control("file_request", userid=19, type=2, comments="Poistakaa tietoni"),
+    control("file_request", userid=20, type=2, comments="Poistakaa kaikki tietoni"),
+)
+#: The register answered them: export approved, delete approved, both run by cron, the
+#: third rejected.
+LEARNERS_ANSWERED = (
+    *LEARNERS_FILE, approve(1), approve(2), CRON,
+    ws("tool_dataprivacy_deny_data_request", requestid=3),
+)
 #: Every privacy request of the recording, in recording order.
 RECORDED_REQUESTS = (
     *ERASE_NIILO, create(1, 20), control("deny_request", requestid=4), create(2, 23),
@@ -186,6 +199,7 @@ SCENARIOS: dict[str, Scenario] = {
     "tool_dataprivacy_get_data_request__after_create": Scenario(REQUEST_3),
     "tool_dataprivacy_get_data_request__after_cron": Scenario(ERASE_NIILO),
     "tool_dataprivacy_get_data_request__after_cron_2": Scenario(ERASE_NIILO),
+    "tool_dataprivacy_deny_data_request__normal": Scenario(REQUESTS_TO_6),
     "tool_dataprivacy_get_data_request__after_deny":
         Scenario((*REQUESTS_TO_6, control("deny_request", requestid=4))),
     "tool_dataprivacy_get_data_request__after_mark_complete":

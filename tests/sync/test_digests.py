@@ -17,6 +17,8 @@ from tests.sync.test_sync_simulator import sync_json
 
 pytestmark = [pytest.mark.registry, pytest.mark.slow]
 
+#: Learners' own data requests are read at every run: the unfinished ones and the newest.
+REQUESTS = "tool_dataprivacy_get_data_requests"
 FINGERPRINTED = {name for name, spec in STREAMS.items() if spec.digest is not None}
 
 
@@ -34,7 +36,8 @@ def test_a_run_in_which_nothing_changed_reads_nothing_but_the_fingerprints(
         calls = record_calls(sim)
         quiet = sync_json(config, "--all-streams")
     assert unchanged(quiet) == FINGERPRINTED == set(STREAMS) - {"logs"}
-    assert {name for name, _ in calls} <= {SITE_INFO, DIGEST_FUNCTION, LOG_FUNCTION}
+    assert {name for name, _ in calls} <= {SITE_INFO, DIGEST_FUNCTION, LOG_FUNCTION, REQUESTS}
+    assert [name for name, _ in calls].count(REQUESTS) == 2  # learners' requests: two pages
     assert [name for name, _ in calls].count(DIGEST_FUNCTION) == 1  # once per run
     assert quiet["status"] == "ok" and not quiet.get("warnings")  # drift found it current
     assert all(s["fetched"] == 0 for s in quiet["streams"].values())

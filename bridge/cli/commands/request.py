@@ -1,4 +1,4 @@
-"""`bridge request open|list|close|extend`: the register of data-subject requests and their
+"""`bridge request open|list|close|reject|extend`: the register of data-subject requests and their
 deadlines (GDPR art. 12(3))."""
 
 from __future__ import annotations
@@ -17,8 +17,9 @@ from bridge.cli.options import (
     person_option,
 )
 from bridge.cli.render import emit_json, show, table
-from bridge.clock import utcnow
+from bridge.clock import register_today
 from bridge.services.register.lookup import optional_person
+from bridge.services.rights import lms_requests
 from bridge.services.rights import requests as request_service
 
 
@@ -68,7 +69,7 @@ def request_open(
     as_json: bool,
 ) -> None:
     """Record a request; its deadline is one calendar month from receipt."""
-    today = utcnow().date()
+    today = register_today()  # the register's calendar, as a received day is
     with app.unit_of_work("requests") as work:
         request = request_service.open_request(
             work.session,
@@ -94,7 +95,7 @@ def request_list(
     app: App, overdue: bool, include_closed: bool, person_id: int | None, as_json: bool
 ) -> None:
     """List requests, the soonest deadline first (open ones unless --all)."""
-    today = utcnow().date()
+    today = register_today()  # the register's calendar, as a received day is
     with app.unit_of_work("requests") as work:
         rows = [
             request_service.as_dict(r, today)
@@ -112,7 +113,7 @@ def request_list(
         return
     table(
         f"{len(rows)} request(s)",
-        ("id", "person", "type", "channel", "received", "due", "days left", "status"),
+        ("id", "person", "type", "channel", "received", "due", "days left", "status", "source"),
         [
             (
                 r["id"],
@@ -123,6 +124,7 @@ def request_list(
                 f"{r['due']}{' (extended)' if r['extended_deadline'] else ''}",
                 "OVERDUE" if r["overdue"] else r["days_left"],
                 r["status"],
+                r["source"] or "",
             )
             for r in rows
         ],
@@ -141,6 +143,22 @@ def request_close(app: App, request_id: int, outcome: str, as_json: bool) -> Non
             request_service.close(work.session, work.actor, request_id, outcome=outcome)
         )
     show(row, as_json, f"request {request_id} closed")
+
+
+@request_group.command("reject")
+@click.argument("request_id", type=ROW_ID)
+@click.option("--reason", required=True, help="Why it is refused (told to the person).")
+@json_option
+@click.pass_obj
+def request_reject(app: App, request_id: int, reason: str, as_json: bool) -> None:
+    """Refuse a request with its reason; one the person filed in an LMS is rejected there
+    too (through the push outbox)."""
+    with app.unit_of_work("requests") as work:
+        row = request_service.as_dict(
+            lms_requests.reject(work.session, app.settings, work.actor, request_id, reason=reason)
+        )
+    lms = f"; LMS data request {row['lms_request_id']} is rejected at the next push run"
+    show(row, as_json, f"request {request_id} rejected{lms if row['lms_request_id'] else ''}")
 
 
 @request_group.command("extend")

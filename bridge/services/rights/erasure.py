@@ -17,8 +17,14 @@ from bridge.clock import utcnow
 from bridge.services import audit
 from bridge.services.access.suppression import suppress
 from bridge.services.audit import Actor, journal
-from bridge.services.push.outbox import OPEN_STATES, Push, enqueue_for_accounts, reachable
-from bridge.services.rights import erasure_record
+from bridge.services.push.outbox import (
+    OPEN_STATES,
+    AccountKey,
+    Push,
+    enqueue_for_accounts,
+    reachable,
+)
+from bridge.services.rights import erasure_record, lms_requests
 from bridge.services.rights.holds import HOLD_KEEPS
 from bridge.services.rights.lms_remains import MODE_LIMITS
 from bridge.services.rights.requests import link_artefact
@@ -192,16 +198,18 @@ def execute(
     live = reachable(accounts, settings.connectors)
     for account in live:
         _cancel_open_commands(session, account)
+    filed = lms_requests.filed_in_lms(session, request_id)  # the person's own, in an LMS
+
+    def pushes(account: AccountKey) -> list[Push]:
+        mode = settings.connectors[account.connector].erasure
+        return lms_requests.erasure_pushes(filed, account, mode, MODE_ACTION[mode])
+
     queued = enqueue_for_accounts(
-        session,
-        live,
-        lambda account: [Push(MODE_ACTION[settings.connectors[account.connector].erasure])],
-        person_id=person.id,
-        operator=actor.name,
-        reason="erasure",
+        session, live, pushes, person_id=person.id, operator=actor.name, reason="erasure",
         request_id=request_id,
     )
-    push_ids = [command.id for _, command in queued]
+    lms_requests.attach(filed, queued)
+    push_ids = [command.id for _, command in queued if command.action in MODE_ACTION.values()]
     suppress(
         session,
         settings,

@@ -43,6 +43,7 @@ from bridge.errors import UsageError
 from bridge.files import write_private
 from bridge.services import audit
 from bridge.services.audit import Actor
+from bridge.services.rights import lms_requests
 from bridge.services.rights.export_lms import lms_data
 from bridge.services.rights.export_register import register_categories, retention_section
 from bridge.services.rights.letter import Voice, render_export, to_pdf
@@ -191,6 +192,7 @@ def export(
         "created_at": utcnow().isoformat(),
     }
     link_artefact(session, request_id, person.id, "export", summary)
+    lms_requests.answer_export(session, settings, actor, request_id)
     audit.record(
         session,
         actor,

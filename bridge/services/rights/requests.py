@@ -52,6 +52,8 @@ def as_dict(request: SubjectRequest, today: date | None = None) -> dict[str, Any
         "outcome": request.outcome,
         "artefact": request.artefact,
         "opened_by": request.opened_by,
+        "source": request.source,
+        "lms_request_id": request.lms_request_id,
         "created_at": request.created_at,
         "closed_at": request.closed_at,
     }

@@ -27,6 +27,7 @@ from bridge.services.audit import Actor
 from bridge.services.leases import held_lease, holder_name
 from bridge.services.lms import open_connector
 from bridge.services.sync.budget import RunBudget
+from bridge.services.sync.data_requests import take_in
 from bridge.services.sync.dead_runs import mark_dead_runs_interrupted
 from bridge.services.sync.listing import Listing
 from bridge.services.sync.pipeline import prefetch
@@ -154,11 +155,10 @@ class _Run:
         self.written: dict[str, dict[str, Any]] = {}  # the run row's counts so far
 
     def run(self, streams: list[str]) -> RunResult:
-        started = time.monotonic()
-        run_id = self._open_run()
-        with self.ctx.sessions() as session:
-            self.suppression = SuppressionList.load(session, self.ctx.settings, self.ctx.name)
-            self.retention = RetentionGuard.load(session, self.ctx.settings, self.ctx.name)
+        started, run_id, ctx = time.monotonic(), self._open_run(), self.ctx
+        with ctx.sessions() as session:
+            self.suppression = SuppressionList.load(session, ctx.settings, ctx.name)
+            self.retention = RetentionGuard.load(session, ctx.settings, ctx.name)
         self.active_suppressed: set[int] = set()
         results: dict[str, StreamStats] = {}
         skipped: dict[str, str] = {}
@@ -186,6 +186,8 @@ class _Run:
                 self.ctx.progress.stream_finished(stream, stats)
         if "users" in results and results["users"].status == "ok":
             warnings += self._enforce_drift(self.listings["users"])
+        if not (ctx.stop.is_set() or self.refused or self.unreachable):  # learners' own requests
+            warnings += take_in(ctx.sessions, ctx.settings, ctx.name, ctx.actor, ctx.connector)
         if not_run:
             warnings.append(self.ctx.budget.streams_not_run(not_run))
         status = overall_status(results, interrupted=self.ctx.stop.is_set() or bool(not_run))
@@ -396,4 +398,3 @@ class _Run:
         if self.ctx.options.reconcile:
             with self.ctx.sessions() as session, session.begin():
                 forget_seen(session, run_id)
-

@@ -28,6 +28,7 @@ COMPONENT_VERSIONS: dict[str, str] = {
 #: Functions the simulator implements besides the bridge's own list.
 EXTRA_FUNCTIONS = (
     "core_course_get_courses", "tool_dataprivacy_get_data_requests", "core_course_check_updates",
+    "tool_dataprivacy_deny_data_request",
 )
 
 #: Real Moodle functions the simulator does not implement: they exist on the
@@ -57,7 +58,6 @@ OTHER_INSTALLED_FUNCTIONS = frozenset(
         "tool_dataprivacy_bulk_approve_data_requests",
         "tool_dataprivacy_bulk_deny_data_requests",
         "tool_dataprivacy_cancel_data_request",
-        "tool_dataprivacy_deny_data_request",
         "tool_dataprivacy_mark_complete",
         "tool_policy_get_user_acceptances",
         "tool_policy_set_acceptances_status",

@@ -297,6 +297,16 @@ class Controls:
 
     # ------------------------------------------------------------------ privacy officer
 
+    def file_request(self, userid: int, type: int, comments: str = "",
+                     timecreated: int | None = None) -> dict[str, Any]:
+        """A learner files their own data request on Moodle's Data privacy page (1 export,
+        2 delete), now or at ``timecreated`` (a request filed while no one was looking)."""
+        request = lifecycle.new_request(self.state, type, self._user(userid).id, userid,
+                                        comments=comments)
+        if timecreated is not None:
+            request.timecreated = request.timemodified = timecreated
+        return {"requestid": request.id, "status": request.status}
+
     def _set_request_status(self, requestid: int, status: int, *, dpo: bool) -> dict[str, Any]:
         request = self.state.requests.get(requestid)
         if request is None:

@@ -7,6 +7,7 @@ from typing import Any
 from connectors.moodle.functions import (
     PRIVACY_STATUS_APPROVED,
     PRIVACY_STATUS_AWAITING_APPROVAL,
+    PRIVACY_STATUS_REJECTED,
     PRIVACY_TYPE_DELETE,
 )
 from connectors.moodle.simulator import errors, lifecycle
@@ -104,9 +105,9 @@ def create_data_request(call: Call) -> dict[str, Any]:
     return {"datarequestid": request.id, "warnings": []}
 
 
-@ws_function("tool_dataprivacy_approve_data_request", requestid=Int())
-def approve_data_request(call: Call) -> dict[str, Any]:
-    """An unknown id is a warning, a request not awaiting approval an exception."""
+def _answer(call: Call, status: int) -> dict[str, Any]:
+    """Approve or deny: an unknown id is a warning, a request not awaiting approval an
+    exception; the caller becomes the request's ``dpo``."""
     _require_officer(call)
     requestid = call.params["requestid"]
     request = call.state.requests.get(requestid)
@@ -120,9 +121,20 @@ def approve_data_request(call: Call) -> dict[str, Any]:
             "it is not yet ready or it has already been processed.")
     if request.type == PRIVACY_TYPE_DELETE:
         call.require(DELETE_FOR_OTHERS)
-    request.status, request.dpo = PRIVACY_STATUS_APPROVED, call.user.id
+    request.status, request.dpo = status, call.user.id
     request.timemodified, request.usermodified = call.now(), call.user.id
     return {"result": True, "warnings": []}
+
+
+@ws_function("tool_dataprivacy_approve_data_request", requestid=Int())
+def approve_data_request(call: Call) -> dict[str, Any]:
+    return _answer(call, PRIVACY_STATUS_APPROVED)
+
+
+@ws_function("tool_dataprivacy_deny_data_request", requestid=Int())
+def deny_data_request(call: Call) -> dict[str, Any]:
+    """``api::deny_data_request``: status 7; it takes no comment for the person."""
+    return _answer(call, PRIVACY_STATUS_REJECTED)
 
 
 @ws_function("tool_dataprivacy_get_data_request", requestid=Int())
