@@ -105,9 +105,11 @@ class MoodleError(ConnectorError):
 
 class InvalidToken(MoodleError, ConnectionRefused):
     default_fix = (
-        "Moodle does not know this token. Create one for the service user and the bridge's "
-        "external service in Site administration > Server > Web services > Manage tokens "
-        "and put it in the bridge configuration."
+        "Moodle does not know this token. Make a new one with php local/registrybridge/cli/"
+        "setup.php --new-token --token-file=PATH on the Moodle server (or Set up / repair on "
+        "the plugin's set-up page), or by hand for the service user and the bridge's external "
+        "service in Site administration > Server > Web services > Manage tokens, and put it "
+        "in the bridge's token file."
     )
 
 
