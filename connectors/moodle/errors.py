@@ -115,8 +115,10 @@ class InvalidToken(MoodleError, ConnectionRefused):
 
 class AccessException(MoodleError, TerminalError):
     default_fix = (
-        "Moodle refused access to this function. Check, in Site administration > Server > "
-        "Web services: the function is added to the bridge's external service (Functions); "
+        "Moodle refused access to this function. php local/registrybridge/cli/setup.php "
+        "--check on the Moodle server names what differs (run it without --check to repair). "
+        "Set up by hand, check in Site administration > Server > Web services: the function "
+        "is added to the bridge's external service (Functions); "
         "the service is enabled; the service user is an authorised user of a restricted "
         "service; the token has not expired (Manage tokens: valid until) and its IP "
         "restriction matches the bridge's address; the service user has the capability "
