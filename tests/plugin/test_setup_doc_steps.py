@@ -167,9 +167,10 @@ def test_init_writes_the_token_beside_the_configuration() -> None:
         database_url="sqlite:///var/bridge.sqlite3", admin="heini",
     ))  # fmt: skip
     assert f'token_file = "{TOKEN_FILE}"' in written  # relative: beside bridge.toml
-    init, _ = _resolve(["init"])
-    assert "standard input" in (init.help or "")  # the guide pipes the token in: `< ~/moodle.token`
-    assert any(run.startswith("init --moodle-url") for run in _invocations("bridge"))
+    init, flags = _resolve(["init"])
+    assert "--token-file" in flags and "standard input" in (init.help or "")
+    assert any(run.startswith("init --moodle-url") and "--token-file" in run
+               for run in _invocations("bridge"))  # fmt: skip
     assert "/etc/lms-registry-bridge" not in text  # fault 7: no second place for the token
 
 

@@ -97,8 +97,14 @@ def _checked(
             out.print(f"{exc}; try again")
 
 
-def _token() -> str:
-    """The web-service token from standard input (piped) or a hidden prompt; never argv."""
+def _token(token_file: Path | None = None) -> str:
+    """The web-service token from a file, standard input (piped) or a hidden prompt; never
+    argv. The file is the one the companion plugin's set-up wrote (docs/moodle-setup.md)."""
+    if token_file is not None:
+        token = token_file.read_text(encoding="utf-8").strip()
+        if not token:
+            raise click.BadParameter(f"{token_file} holds no token", param_hint="--token-file")
+        return token
     if sys.stdin.isatty():
         return str(click.prompt("Moodle web-service token", hide_input=True)).strip()
     token = sys.stdin.read().strip()
@@ -139,14 +145,19 @@ def _write_private(path: Path, text: str) -> None:
 @click.option(
     "--database-url", help="A PostgreSQL URL instead of a SQLite file (postgresql+psycopg://...)."
 )
+@click.option(
+    "--token-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Read the Moodle token from this file (e.g. the one php local/registrybridge/cli/"
+    "setup.php wrote) instead of standard input; it is copied beside the configuration.",
+)
 @click.option("--force", is_flag=True, help="Overwrite an existing configuration file.")
 @click.pass_obj
-def init(app: App, force: bool, **answers: str | None) -> None:
+def init(app: App, force: bool, token_file: Path | None, **answers: str | None) -> None:
     """Write a working bridge.toml, the token file and an empty register.
 
     The configuration goes where --config points (default ./bridge.toml). The Moodle
-    token is read from standard input, or asked for without echo on a terminal. You are
-    added to [operators] as admin under your OS user name.
+    token is read from --token-file, else from standard input, or asked for without echo
+    on a terminal. You are added to [operators] as admin under your OS user name.
     """
     path = config_path(app.config_file)
     if path.exists() and not force:
@@ -180,7 +191,7 @@ def init(app: App, force: bool, **answers: str | None) -> None:
     if problem is not None:
         key, message = problem
         raise click.BadParameter(message, param_hint=OPTION_OF_KEY.get(key, key))
-    token = _token()
+    token = _token(token_file)
     _write_private(path.parent / setup.token_file, token + "\n")
     _write_private(path, initial_config(setup))
     out.print(f"configuration written to {path} (you, {setup.admin}, are its admin)")
