@@ -65,9 +65,7 @@ lint: $(STAMP)
 
 # The companion Moodle plugin as an installable zip (folder local_registrybridge/ inside).
 package-plugin:
-	mkdir -p dist
-	rm -f dist/local_registrybridge.zip
-	$(PYTHON) -m zipfile -c dist/local_registrybridge.zip moodle-plugin/local_registrybridge
+	$(PYTHON) scripts/package_plugin.py dist/local_registrybridge.zip
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -28,7 +28,13 @@ from connectors.base import Check, CheckReport, ConnectorError
 from connectors.moodle import functions as fn
 from connectors.moodle.client import MoodleClient
 from connectors.moodle.config import MoodleConfig
-from connectors.moodle.diagnosis import SERVICE, SETUP_GUIDE, Diagnosis
+from connectors.moodle.diagnosis import (
+    SETUP_GUIDE,
+    SETUP_SCRIPT,
+    SETUP_USER,
+    Diagnosis,
+    add_functions,
+)
 from connectors.moodle.digests import STREAM_TABLES
 from connectors.moodle.errors import ServiceUserNotUsable
 from connectors.moodle.input_vars import check_form_fields
@@ -114,9 +120,10 @@ def _site_admin(run: Diagnosis) -> None:
         "the token's user is a site admin: it passes every capability check"
         if admin
         else "the token's user is not a site admin",
-        "Use a dedicated account that is not a site admin (Site administration > Users > "
-        "Permissions > Site administrators), with the role of "
-        f"{SETUP_GUIDE} step 4, and create the token for it.",
+        f"Use the account {SETUP_SCRIPT} makes ({SETUP_USER}, not a site admin) and the token "
+        "it writes. Set up by hand: a dedicated account that is not a site admin (Site "
+        "administration > Users > Permissions > Site administrators), with the role of "
+        f"{SETUP_GUIDE} step A4, and a token for it.",
         warning=True,
     )
 
@@ -132,7 +139,7 @@ def _functions(run: Diagnosis) -> None:
         "functions",
         False,
         detail,
-        f"Add {', '.join(missing)} to {SERVICE}. A function Moodle does not offer there is "
+        f"{add_functions(missing, run.config)} A function Moodle does not offer there is "
         "not installed on this site (upgrade Moodle).",
     )
 
@@ -187,8 +194,8 @@ def _plugin_reads(run: Diagnosis) -> None:
             read.name,
             False,
             read.absent,
-            f"Install the companion plugin ({read.since} or later; {SETUP_GUIDE} step 2) and "
-            f"add {read.function} to {SERVICE}.",
+            f"Install the companion plugin ({read.since} or later; {SETUP_GUIDE} step 1). "
+            f"{add_functions([read.function], run.config)}",
             warning=True,
         )
 

@@ -54,11 +54,51 @@ CAPABILITY_TITLES = {
     ),
     "tool/dataprivacy:managedatarequests": "Manage data requests",
 }
+#: The companion plugin's set-up (1.4): it repairs whatever of the Moodle side differs, so
+#: each fix names it first and the manual step of the guide's appendix second.
+SETUP_SCRIPT = "php local/registrybridge/cli/setup.php"
+SETUP_USER = "lms_registry_bridge"
+PLUGIN_SERVICE = "the plugin's service"
+SETUP_PAGE = "Site administration > Plugins > Local plugins > LMS registry bridge: set-up"
+#: The set-up's modes beyond its default, by the bridge setting that needs them.
+SETUP_MODES = {("erasure", "delete_user"): "delete_user",
+               ("revoke_access", "suspend_and_unenrol"): "suspend_and_unenrol"}  # fmt: skip
+
+
+def setup_command(config: MoodleConfig | None = None) -> str:
+    """The set-up script, with the ``--mode`` the configured push modes need."""
+    modes = [mode for (key, value), mode in SETUP_MODES.items()
+             if config is not None and getattr(config, key, None) == value]  # fmt: skip
+    if not modes:
+        return SETUP_SCRIPT
+    # Spelt out rather than built on SETUP_SCRIPT, so that the test of hints (every flag a
+    # message names exists) sees whose option --mode is.
+    return "php local/registrybridge/cli/setup.php --mode=" + ",".join(modes)
+
+
+def repair(what: str, config: MoodleConfig | None = None) -> str:
+    """The first fix on the Moodle side: the plugin's set-up, from a shell or its page."""
+    return (
+        f"Run {setup_command(config)} on the Moodle server (or Set up / repair on {SETUP_PAGE}): "
+        f"it repairs {what}."
+    )
+
+
+def by_hand(fix: str, step: str) -> str:
+    """The second fix: for a site set up by hand, the guide's manual step."""
+    return f"Set up by hand: {fix} ({SETUP_GUIDE}, step {step})."
 
 
 def allow(capabilities: Sequence[str]) -> str:
     """The fix for missing capabilities."""
-    return f"Allow {', '.join(capabilities)} in {ROLE} ({SETUP_GUIDE}, step 4)."
+    caps = ", ".join(capabilities)
+    return f"{repair('the role')} {by_hand(f'allow {caps} in {ROLE}', 'A4')}"
+
+
+def add_functions(functions: Sequence[str], config: MoodleConfig | None = None) -> str:
+    """The fix for functions missing from the token's service."""
+    add = f"add {', '.join(functions)} to {SERVICE}"
+    return f"{repair(PLUGIN_SERVICE, config)} {by_hand(add, 'A6')}"
 
 
 def missing_among(capabilities: Sequence[str], exc: ConnectorError) -> list[str]:
@@ -104,7 +144,7 @@ class Diagnosis:
             name,
             False,
             f"not probed: {function} is not in the service",
-            f"Add {function} to {SERVICE}.",
+            add_functions([function], self.config),
             warning=True,
         )
 
@@ -187,7 +227,7 @@ class Diagnosis:
         if isinstance(exc, ContextNotValid):
             return self.context_fix(capabilities)
         if isinstance(exc, AccessException):
-            return f"Add {function} to {SERVICE}. If it is there: {exc.fix}"
+            return f"{add_functions([function], self.config)} If it is there: {exc.fix}"
         if isinstance(exc, FunctionNotInstalled):
             return f"{function} is not installed on this Moodle site: {exc.fix}"
         if isinstance(exc, MoodleError) and exc.errorcode == "disabled":  # messaging is off
@@ -216,8 +256,9 @@ class Diagnosis:
         self.course_blocked = True
         account = (
             "the service account is not fully set up (first name, last name, email, required "
-            "profile fields; no forced password change; auth = webservice; Site administration "
-            f"> Users > Accounts > Browse list of users, {SETUP_GUIDE} step 3)"
+            f"profile fields; no forced password change; auth = webservice: {SETUP_SCRIPT} "
+            "repairs it; set up by hand: Site administration > Users > Accounts > Browse list "
+            f"of users, {SETUP_GUIDE} step A3)"
         )
         if self.account_ok:
             return (

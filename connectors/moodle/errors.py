@@ -107,16 +107,20 @@ class MoodleError(ConnectorError):
 class InvalidToken(MoodleError, ConnectionRefused):
     cause = "token"
     default_fix = (
-        "Moodle does not know this token. Create one for the service user and the bridge's "
-        "external service in Site administration > Server > Web services > Manage tokens "
-        "and put it in the bridge configuration."
+        "Moodle does not know this token. Make a new one with php local/registrybridge/cli/"
+        "setup.php --new-token --token-file=PATH on the Moodle server (or Set up / repair on "
+        "the plugin's set-up page), or by hand for the service user and the bridge's external "
+        "service in Site administration > Server > Web services > Manage tokens, and put it "
+        "in the bridge's token file."
     )
 
 
 class AccessException(MoodleError, AccessRefused):
     default_fix = (
-        "Moodle refused access to this function. Check, in Site administration > Server > "
-        "Web services: the function is added to the bridge's external service (Functions); "
+        "Moodle refused access to this function. php local/registrybridge/cli/setup.php "
+        "--check on the Moodle server names what differs (run it without --check to repair). "
+        "Set up by hand, check in Site administration > Server > Web services: the function "
+        "is added to the bridge's external service (Functions); "
         "the service is enabled; the service user is an authorised user of a restricted "
         "service; the token has not expired (Manage tokens: valid until) and its IP "
         "restriction matches the bridge's address; the service user has the capability "

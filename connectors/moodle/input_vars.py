@@ -69,7 +69,7 @@ def check_form_fields(run: Diagnosis) -> None:
                 f"Raise max_input_vars in the site's php.ini to at least {MOODLE_REQUIRED} "
                 f"(Moodle 4.5 requires it) and restart PHP, or set max_form_fields = "
                 f"{limit or SMALLEST} in the connector's section of the bridge's configuration "
-                f"(see {SETUP_GUIDE} step 8).",
+                f"(see {SETUP_GUIDE} step 3).",
             )
             return
         if budget >= MOODLE_REQUIRED or _arrives(run, MOODLE_REQUIRED):
@@ -86,7 +86,7 @@ def check_form_fields(run: Diagnosis) -> None:
             f"PHP max_input_vars is {limit}; max_form_fields={budget} fits, but Moodle 4.5 "
             f"requires at least {MOODLE_REQUIRED}",
             f"Raise max_input_vars in the site's php.ini to {MOODLE_REQUIRED} (see "
-            f"{SETUP_GUIDE} step 8).",
+            f"{SETUP_GUIDE} step 3).",
             warning=True,
         )
     except ConnectorError as exc:

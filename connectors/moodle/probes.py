@@ -15,10 +15,14 @@ from connectors.moodle import plugin
 from connectors.moodle.diagnosis import (
     COURSE_VIEW,
     PRIVACY_SETTINGS,
+    ROLE,
     SERVICE,
     SETUP_GUIDE,
+    SETUP_SCRIPT,
     Diagnosis,
-    allow,
+    add_functions,
+    by_hand,
+    repair,
 )
 from connectors.moodle.errors import AccessException, FunctionNotInstalled
 
@@ -197,26 +201,30 @@ def _data_requests(run: Diagnosis) -> None:
     if not answer.get("cancontactdpo"):
         problems.append("'Contact the privacy officer' is off")
         fixes.append(
-            f"Turn on Contact the privacy officer (tool_dataprivacy | "
-            f"contactdataprotectionofficer) in {PRIVACY_SETTINGS}."
+            f"turn on Contact the privacy officer (tool_dataprivacy | "
+            f"contactdataprotectionofficer) in {PRIVACY_SETTINGS}"
         )
     if not answer.get("canmanagedatarequests"):
         problems.append("the service user is not a privacy officer")
         fixes.append(
-            f"{allow(['tool/dataprivacy:managedatarequests'])} Then tick the role in Privacy "
-            f"officer role mapping (tool_dataprivacy | dporoles) in {PRIVACY_SETTINGS}."
+            f"allow tool/dataprivacy:managedatarequests in {ROLE} (step A4), then tick the "
+            f"role in Privacy officer role mapping (tool_dataprivacy | dporoles) in "
+            f"{PRIVACY_SETTINGS}"
         )
     detail = "; ".join(problems) or "contact the privacy officer on; privacy officer role mapped"
-    run.add("data requests", not problems, detail, " ".join(fixes))
+    fix = f"{repair('the privacy officer settings')} {by_hand('; '.join(fixes), 'A5')}"
+    run.add("data requests", not problems, detail, fix)
 
 
 def _plugin(run: Diagnosis) -> None:
     """The plugin function with an empty answer: proves the plugin and both its capabilities."""
     name, function = "companion plugin", fn.LOG_FUNCTION
     install = (
-        f"Install the companion plugin {plugin.COMPONENT} ({SETUP_GUIDE}, step 2: "
-        f"make package-plugin, then Site administration > Plugins > Install plugins) "
-        f"and add {function} to {SERVICE}. Until then the sync skips the logs stream."
+        f"Install the companion plugin {plugin.COMPONENT} ({SETUP_GUIDE}, step 1: its zip, "
+        f"from make package-plugin, in Site administration > Plugins > Install plugins), "
+        f"then run its set-up: {SETUP_SCRIPT} puts {function} in the plugin's service. "
+        f"{by_hand(f'add {function} to {SERVICE}', 'A6')} Until then the sync skips the "
+        "logs stream."
     )
     try:
         run.client.call(function, {"sinceid": _BEYOND_EVERY_LOG_ID, "limit": 1})
@@ -225,7 +233,8 @@ def _plugin(run: Diagnosis) -> None:
         return
     except AccessException as exc:
         run.add(
-            name, False, f"{function} is not in the service: {exc}", f"Add {function} to {SERVICE}."
+            name, False, f"{function} is not in the service: {exc}",
+            add_functions([function], run.config),
         )
         return
     except ConnectorError as exc:

@@ -15,6 +15,7 @@ import pytest
 from bridge.cli.examples import walk
 from bridge.cli.main import cli
 from tests.bridge.hint_texts import Index, Node
+from tests.plugin import php
 
 TREE = {tuple(path.split()): command for path, command in walk(cli)}
 INDEX = Index()
@@ -24,6 +25,9 @@ BRIDGE = re.compile(r"(?<![\w./-])bridge(?=[ \t])")
 #: Where a command line inside a sentence ends.
 END = re.compile(r"[`;()|\"'\n\[\]]|,(?=\s|$)")
 FLAG = re.compile(r"(?<![\w-])--([a-z][a-z0-9-]*)")
+#: The companion plugin's set-up script, run on the Moodle server: its flags are its own.
+SETUP_SCRIPT = re.compile(r"cli/setup\.php")
+SETUP_OPTIONS = {f"--{name}" for name in php.setup_script_options()}
 
 
 def _opts(command: click.Command) -> set[str]:
@@ -118,9 +122,19 @@ def _check_line(strict: bool, words: list[str]) -> str | None:
     return None
 
 
+def _setup_lines(text: str) -> Iterator[tuple[list[str], int, int]]:
+    """(flags, start, end) of every run of the plugin's set-up script in ``text``."""
+    for match in SETUP_SCRIPT.finditer(text):
+        stop = END.search(text, match.end())
+        end = stop.start() if stop else len(text)
+        yield [f"--{name}" for name in FLAG.findall(text[match.end():end])], match.start(), end
+
+
 def _bare_flags(text: str) -> list[str]:
-    """The flags of ``text`` outside its ``bridge …`` command lines."""
-    for _, _, start, end in reversed(list(_command_lines(text))):
+    """The flags of ``text`` outside its ``bridge …`` and set-up script command lines."""
+    lines = [(start, end) for *_, start, end in _command_lines(text)]
+    lines += [(start, end) for _, start, end in _setup_lines(text)]
+    for start, end in sorted(lines, reverse=True):
         text = text[:start] + " " + text[end:]
     return [f"--{name}" for name in FLAG.findall(text)]
 
@@ -129,6 +143,11 @@ def _problems_in_code() -> list[str]:
     everywhere = set().union(*(_opts(command) for command in TREE.values())) | ROOT
     problems = []
     for text in INDEX.texts:
+        problems += [
+            f"{text.where}: the plugin's set-up script has no option {flag}"
+            for flags, _, _ in _setup_lines(text.text) for flag in flags
+            if flag not in SETUP_OPTIONS
+        ]
         for strict, words, _, _ in _command_lines(text.text):
             problem = _check_line(strict, words)
             if problem:
@@ -208,3 +227,12 @@ def test_no_text_in_the_code_names_a_command_or_option_that_does_not_exist() -> 
 
 def test_no_help_text_names_a_command_or_option_that_does_not_exist() -> None:
     assert _problems_in_help() == []
+
+
+def test_the_set_up_scripts_flags_are_checked_against_the_plugin() -> None:
+    """Flags after ``cli/setup.php`` are the plugin script's: judged against its options."""
+    text = "Run php local/registrybridge/cli/setup.php --check --bogus on the server."
+    [(flags, _, _)] = list(_setup_lines(text))
+    assert flags == ["--check", "--bogus"]
+    assert "--check" in SETUP_OPTIONS and "--bogus" not in SETUP_OPTIONS
+    assert _bare_flags(text) == []

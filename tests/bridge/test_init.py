@@ -102,3 +102,21 @@ def test_a_refused_answer_writes_nothing(
     assert not site.exists()
     code, _, stderr = _init(site / "bridge.toml", *FLAGS)  # no --force needed
     assert code == 0, stderr
+
+
+def test_the_token_file_of_the_plugins_set_up_is_read_and_copied(tmp_path: Path) -> None:
+    """docs/moodle-setup.md step 3: `bridge init --token-file` with the file the companion
+    plugin's set-up wrote; nothing is read from standard input, the token is not shown."""
+    written = tmp_path / "from-moodle.token"
+    written.write_text("abc123token\n", encoding="utf-8")
+    config = tmp_path / "srv" / "bridge.toml"
+    code, stdout, stderr = _init(config, *FLAGS, "--token-file", str(written), token="")
+    assert code == 0, stderr
+    assert load_settings(config).connector_token("moodle").get_secret_value() == "abc123token"
+    assert (config.parent / "moodle.token").stat().st_mode & 0o777 == 0o600
+    assert "abc123token" not in stdout + stderr
+    written.write_text("\n", encoding="utf-8")
+    code, _, stderr = _init(tmp_path / "other" / "bridge.toml", *FLAGS, "--token-file",
+                            str(written))  # fmt: skip
+    assert code == 2 and "--token-file" in stderr and "is empty" in stderr
+    assert not (tmp_path / "other").exists()

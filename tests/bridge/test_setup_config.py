@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from bridge.clock import utcnow
+from bridge.clock import register_today, utcnow
 from bridge.settings import load_settings
 from bridge.settings.template import config_text
 from bridge.store.db import make_engine, session_factory
@@ -151,7 +151,7 @@ def test_request_open_defaults_received_to_today(tmp_path: Path, db_url: str) ->
     config = write_config(tmp_path, db_url)
     outcome = run("request", "open", "--type", "access", "--json", config=config)
     assert outcome.exit_code == 0, outcome.stderr
-    assert json.loads(outcome.last_line)["received_on"] == utcnow().date().isoformat()
+    assert json.loads(outcome.last_line)["received_on"] == register_today().isoformat()
 
 
 def _bookmark(db_url: str, value: dict[str, object]) -> None:

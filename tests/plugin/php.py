@@ -150,3 +150,9 @@ def constant(source: str, name: str) -> object:
     if re.search(r"'\s*=>", text):  # a map: its outer brackets become braces
         text = "{" + text[1:-1].replace("=>", ":") + "}"
     return ast.literal_eval(text)
+
+
+def setup_script_options() -> set[str]:
+    """The options of the plugin's set-up script (``cli/setup.php``'s ``cli_get_params``)."""
+    body = read("cli/setup.php").split("cli_get_params([", 1)[1].split("]", 1)[0]
+    return set(re.findall(r"'([a-z-]+)' =>", body))

@@ -11,9 +11,11 @@ from pathlib import Path
 
 from connectors.moodle import functions
 from connectors.moodle import plugin as contract
+from tests.plugin import php
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "moodle-setup.md"
+SETUP = "classes/local/setup.php"
 
 #: Functions the guide asks for besides ``functions.all_functions()``: the connector calls
 #: them (``connectors/moodle/connector.py``) but ``functions.py`` does not list them.
@@ -71,10 +73,40 @@ def test_site_info_is_always_required() -> None:
     assert _functions_in(always) == [functions.SITE_INFO]
 
 
-def test_one_list_of_all_functions() -> None:
-    paragraph = _doc().split("All functions of the tables above, in one list:", 1)[1]
-    paragraph = paragraph.split("\n\n", 1)[0]
-    assert _functions_in(paragraph) == list(functions.all_functions())
+def _paragraph_after(marker: str) -> str:
+    return _doc().split(marker, 1)[1].split("\n\n", 1)[0]
+
+
+def test_the_default_modes_list_is_exactly_what_they_call() -> None:
+    """Fault 4 of issue 30: "exactly these" holds only for the default modes, and the optional
+    reads the bridge makes are in it (as in the plugin's service), the other modes' not."""
+    listed = _functions_in(_paragraph_after("add **exactly these**, nothing else"))
+    plugin = _functions_in(_paragraph_after("With the companion plugin installed (step A2)"))
+    assert listed == sorted(listed) and plugin == sorted(plugin)
+    assert set(plugin) == set(functions.PLUGIN_FUNCTIONS)
+    default = {functions.SITE_INFO, functions.HINT_FUNCTION, *EXTRA_FUNCTIONS,
+               *functions.PLUGIN_FUNCTIONS, *functions.RECTIFY_FUNCTIONS,
+               *functions.REVOKE_FUNCTIONS["suspend"],
+               *functions.ERASURE_FUNCTIONS["privacy_request"]}  # fmt: skip
+    for needed in functions.STREAM_FUNCTIONS.values():
+        default.update(needed)
+    assert set(listed) | set(plugin) == default
+    assert "core_user_delete_users" not in listed and "enrol_manual_unenrol_users" not in listed
+    # The plugin's service has the same list (classes/local/setup.php).
+    assert sorted(listed + plugin) == php.constant(php.read(SETUP), "FUNCTIONS")
+
+
+def test_each_other_mode_adds_what_it_calls_besides() -> None:
+    default = set(_functions_in(_paragraph_after("add **exactly these**, nothing else")))
+    for setting, table in (("revoke_access", functions.REVOKE_FUNCTIONS),
+                           ("erasure", functions.ERASURE_FUNCTIONS)):  # fmt: skip
+        for mode, needed in table.items():
+            marker = f'* with `{setting} = "{mode}"`:'
+            if set(needed) <= default:
+                assert marker not in _doc(), mode
+                continue
+            line = _doc().split(marker, 1)[1].split("\n", 1)[0]
+            assert set(_functions_in(line)) == set(needed) - default, mode
 
 
 def test_plugin_function_and_capabilities_are_explained() -> None:
@@ -106,11 +138,13 @@ def test_menu_paths_use_moodles_terms() -> None:
         "Site administration > Users > Privacy and policies > Privacy settings",
         "Site administration > Plugins > Install plugins",
         "Site administration > Plugins > Local plugins > LMS registry bridge",
+        "Site administration > Plugins > Local plugins > LMS registry bridge: set-up",
+        "Site administration > Users > Privacy and policies > Data registry",
     ):
         assert path in text, path
 
 
-# --------------------------------------------------------------------------- step 2: the plugin
+# --------------------------------------------------------------------------- step 1: the plugin
 
 PLUGIN = ROOT / "moodle-plugin" / "local_registrybridge"
 
@@ -135,7 +169,8 @@ def test_the_folder_to_rename_is_the_zips_and_the_target_follows_the_component()
     plugin_type, name = component.split("_", 1)
     # The zip (make package-plugin) holds the plugin's source folder as it is named here.
     assert PLUGIN.name == component
-    assert f"moodle-plugin/{component}" in _read(ROOT / "Makefile")
+    assert "scripts/package_plugin.py" in _read(ROOT / "Makefile")
+    assert f'"moodle-plugin" / "{component}"' in _read(ROOT / "scripts" / "package_plugin.py")
     text = _flat()
     assert f"**rename** the folder `{component}/` to `{name}`" in text
     assert f"`<moodle>/{plugin_type}/{name}/version.php`" in text
@@ -174,21 +209,22 @@ def test_the_log_store_statement_matches_the_plugins_reader() -> None:
         "the *External database log*" in text
 
 
-# --------------------------------------------------------------------------- steps 5, 6 and 8
+# --------------------------------------------------------------------------- steps A5, A6, 3
 
 
 def test_step_5_names_both_privacy_settings_and_what_they_change() -> None:
-    step = _flat().split("## 5. Privacy officer settings", 1)[1].split("## 6.", 1)[0]
+    step = _flat().split("### A5. Privacy officer settings", 1)[1].split("### A6.", 1)[0]
     assert "no account but a site administrator" in step
     assert "`contactdpoviaprivacypolicy`" in step
     assert "**Automatic data deletion request approval**" in step
     assert "`tool_dataprivacy | automaticdatadeletionapproval`" in step
 
 
-def test_step_6_allows_exactly_the_functions_the_bridge_calls() -> None:
-    step = _flat().split("## 6. Create the external service", 1)[1].split("## 7.", 1)[0]
+def test_step_a6_allows_exactly_the_functions_the_bridge_calls() -> None:
+    step = _flat().split("### A6. Create the external service", 1)[1].split("### A7.", 1)[0]
     assert "all of them" not in step
-    assert "exactly the groups of the streams you enable" in step
+    assert "the default push modes" in step.split("add **exactly these**", 1)[0]
+    assert step.count("exactly") == 1  # only the default modes' list is exact
 
 
 def test_every_capability_the_connector_names_is_in_the_guide() -> None:

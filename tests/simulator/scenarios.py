@@ -98,6 +98,8 @@ class Scenario:
 
 
 SCENARIOS: dict[str, Scenario] = {
+    # In the companion plugin's service only: its set-up lists it.
+    "core_enrol_get_users_courses__normal": Scenario((control("plugin_setup"),)),
     # site info and transport
     "core_webservice_get_site_info__error_invalid_token": Scenario(bad_token=True),
     "core_webservice_get_site_info__error_missing_capability_rest_use":

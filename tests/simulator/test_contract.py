@@ -22,7 +22,7 @@ from tests.simulator.shapes import compare_answers, differences, shape_of
 CONTRACT_FUNCTIONS = {
     *all_functions(), "core_course_get_courses", "tool_dataprivacy_get_data_requests",
     "tool_dataprivacy_deny_data_request",
-    "core_course_check_updates",
+    "core_course_check_updates", "core_enrol_get_users_courses",
     "core_course_create_courses", "local_nothere_do_something", "transport",
 }
 SKIPPED_FILE = Path(__file__).with_name("SKIPPED_SAMPLES.md")

@@ -161,8 +161,9 @@ def _write_private(path: Path, text: str) -> None:
 @click.option(
     "--token-file",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="A file holding the Moodle web-service token (default: standard input). It is "
-    "copied to moodle.token (mode 0600) beside the configuration.",
+    help="A file holding the Moodle web-service token, e.g. the one php local/registrybridge/"
+    "cli/setup.php wrote (default: standard input). It is copied to moodle.token (mode 0600) "
+    "beside the configuration.",
 )
 @click.option("--force", is_flag=True, help="Overwrite an existing configuration file.")
 @click.pass_obj

@@ -38,7 +38,6 @@ OTHER_INSTALLED_FUNCTIONS = frozenset(
     {
         "core_course_create_courses",
         "core_course_get_categories",
-        "core_enrol_get_users_courses",
         "core_enrol_get_course_enrolment_methods",
         "core_enrol_submit_user_enrolment_form",
         "core_enrol_unenrol_user_enrolment",
@@ -63,6 +62,11 @@ OTHER_INSTALLED_FUNCTIONS = frozenset(
         "tool_policy_set_acceptances_status",
     }
 )
+
+
+#: Functions the simulator implements that only the companion plugin's service holds
+#: (``plugin_setup.py``), not the default one: the bridge's optional reads.
+SETUP_ONLY_FUNCTIONS = ("core_enrol_get_users_courses",)
 
 
 def default_service_functions() -> set[str]:
@@ -156,9 +160,12 @@ class SiteConfig:
     log_lag: int = 60
     #: ``showuseridentity``: identity fields shown next to the email.
     showuseridentity: tuple[str, ...] = ("email",)
+    #: The modes the companion plugin's set-up last ran with (``plugin_setup.py``).
+    setup_modes: tuple[str, ...] = ()
 
     def installed_functions(self) -> set[str]:
         names = default_service_functions() | set(OTHER_INSTALLED_FUNCTIONS)
+        names |= set(SETUP_ONLY_FUNCTIONS)
         if not self.plugin_installed:
             names -= set(bridge_functions.PLUGIN_FUNCTIONS)
         return names

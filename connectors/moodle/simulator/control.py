@@ -15,7 +15,7 @@ from connectors.moodle.functions import (
     PRIVACY_STATUS_CANCELLED,
     PRIVACY_STATUS_REJECTED,
 )
-from connectors.moodle.simulator import lifecycle, names
+from connectors.moodle.simulator import lifecycle, names, plugin_setup
 from connectors.moodle.simulator.access import Token
 from connectors.moodle.simulator.activity import course_students, course_teacher, message_sent
 from connectors.moodle.simulator.app import MoodleApp
@@ -206,6 +206,12 @@ class Controls:
     def add_function(self, name: str) -> dict[str, list[str]]:
         self.state.config.service_functions.add(name)
         return {"functions": sorted(self.state.config.token_functions())}
+
+    def plugin_setup(self, mode: str | list[str] = "", check: bool = False) -> dict[str, Any]:
+        """``php local/registrybridge/cli/setup.php [--mode=...] [--check]``: the token's
+        service and role become the companion plugin's for the modes (``plugin_setup.py``)."""
+        modes = plugin_setup.parse_modes(mode, self.state.config.setup_modes)
+        return plugin_setup.run_setup(self.state, modes, check=bool(check))
 
     def remove_capability(self, capability: str) -> dict[str, list[str]]:
         """Take a capability away from the service user's role."""

@@ -20,6 +20,9 @@ from connectors.moodle.simulator.inprocess import mount
 URL = "https://moodle.test"
 ROLE_PATH = "Site administration > Users > Permissions > Define roles"
 SERVICE_PATH = "Site administration > Server > Web services > External services"
+#: The companion plugin's set-up: every fix on the Moodle side names it first.
+SETUP = "php local/registrybridge/cli/setup.php"
+SETUP_PAGE = "Site administration > Plugins > Local plugins > LMS registry bridge: set-up"
 
 
 @pytest.fixture
@@ -112,8 +115,12 @@ def test_a_missing_function_names_it_and_the_service(sim: SimulatedMoodle) -> No
     report = diagnose(sim)
     functions = failed(report)["functions"]
     assert "mod_assign_get_grades (stream assignment_grades)" in functions.detail
-    assert functions.fix and "Add mod_assign_get_grades" in functions.fix
-    assert SERVICE_PATH in functions.fix
+    # The plugin's set-up repairs its service; the manual step comes second.
+    assert functions.fix and functions.fix.startswith(f"Run {SETUP}")
+    assert SETUP_PAGE in functions.fix
+    assert "add mod_assign_get_grades" in functions.fix
+    assert SERVICE_PATH in functions.fix and "step A6" in functions.fix
+    assert functions.fix.index(SETUP) < functions.fix.index(SERVICE_PATH)
     assert not report.ok
 
 
@@ -147,7 +154,7 @@ def test_missing_readallmessages_fails_the_messages_check(sim: SimulatedMoodle) 
     report = diagnose(sim)
     assert set(failed(report)) == {"messages"}
     fix = failed(report)["messages"].fix or ""
-    assert "Allow moodle/site:readallmessages" in fix and ROLE_PATH in fix
+    assert "allow moodle/site:readallmessages" in fix and ROLE_PATH in fix
 
 
 def test_missing_course_view_says_both_causes_and_which_one_it_is(sim: SimulatedMoodle) -> None:
@@ -192,7 +199,10 @@ def test_missing_viewparticipants_fails_the_site_roster(sim: SimulatedMoodle) ->
     sim.remove_capability("moodle/site:viewparticipants")
     report = diagnose(sim)
     assert set(failed(report)) == {"site roster"}
-    assert "Allow moodle/site:viewparticipants" in (failed(report)["site roster"].fix or "")
+    fix = failed(report)["site roster"].fix or ""
+    assert fix.startswith(f"Run {SETUP} ") and "it repairs the role" in fix
+    assert "allow moodle/site:viewparticipants in the service user's role" in fix
+    assert ROLE_PATH in fix and "step A4" in fix
 
 
 def test_an_uninstalled_plugin_fails_its_check_with_the_install_steps(sim: SimulatedMoodle) -> None:
@@ -203,6 +213,7 @@ def test_an_uninstalled_plugin_fails_its_check_with_the_install_steps(sim: Simul
     assert plugin.fix and "local_registrybridge" in plugin.fix
     assert "Site administration > Plugins > Install plugins" in plugin.fix
     assert fn.LOG_FUNCTION in plugin.fix
+    assert plugin.fix.index(SETUP) < plugin.fix.index(SERVICE_PATH)  # the manual step second
     assert by_name(report)["functions"].ok  # the plugin's function is its own check
     assert not report.ok
 
@@ -348,7 +359,8 @@ def test_without_the_plugins_grade_reader_the_heaviest_read_is_named(
     reader = by_name(report)["gradebook reader"]
     assert reader.warning and not reader.ok
     assert "gradereport_user_get_grade_items" in reader.detail
-    assert reader.fix and fn.GRADES_FUNCTION in reader.fix and "step 2" in reader.fix
+    assert reader.fix and fn.GRADES_FUNCTION in reader.fix and "step 1" in reader.fix
+    assert SETUP in reader.fix and "step A6" in reader.fix
     assert "gradebook reader" not in failed(report)  # a warning: the sync still works
 
 

@@ -279,6 +279,7 @@ def test_every_class_is_either_transient_or_terminal() -> None:
                 "valid until",
                 "IP",
                 "webservice/rest:use",
+                "php local/registrybridge/cli/setup.php --check",
             ],
         ),
         (WebServicesDisabled, ["Enable web services", "REST"]),
@@ -286,7 +287,7 @@ def test_every_class_is_either_transient_or_terminal() -> None:
             ContextNotValid,
             ["moodle/course:view", "fully set up", "site policy", "auth = webservice", "context"],
         ),
-        (InvalidToken, ["Manage tokens"]),
+        (InvalidToken, ["Manage tokens", "php local/registrybridge/cli/setup.php --new-token"]),
         (FunctionNotInstalled, ["not installed"]),
     ],
 )

@@ -164,3 +164,37 @@ def manual_unenrol_users(call: Call) -> None:
             if enrolment.method == "manual":
                 lifecycle.unenrol(call.state, enrolment, call.user.id)
     return None
+
+
+@ws_function("core_enrol_get_users_courses", userid=Int(), returnusercount=Int(OPTIONAL))
+def get_users_courses(call: Call) -> list[dict[str, Any]]:
+    """The courses a user is actively enrolled in (a suspended or ended enrolment is left
+    out), hidden ones only for a caller who may see them. In the plugin's service (its
+    set-up lists it): the bridge's read-back after a revocation."""
+    call.system_context()
+    user = call.state.live_user(call.params["userid"])
+    if user is None:
+        raise errors.invalid_parameter(f"User id not exist: {call.params['userid']}")
+    if user.id != call.user.id:
+        call.require("moodle/user:viewdetails")
+    now, courses = call.now(), []
+    for course in sorted(call.state.courses.values(), key=lambda c: c.id):
+        enrolments = call.state.enrolments_of(user.id, course.id)
+        if course.id == SITE_ID or not any(e.is_active(now) for e in enrolments):
+            continue
+        if not course.visible and not call.has("moodle/course:viewhiddencourses"):
+            continue
+        courses.append({
+            "id": course.id, "shortname": course.shortname, "fullname": course.fullname,
+            "displayname": course.fullname, "idnumber": course.idnumber,
+            "visible": int(course.visible), "summary": course.summary, "summaryformat": 1,
+            "format": course.format, "courseimage": f"{call.state.config.wwwroot}/pluginfile"
+            f".php/{course.id}/course/generated/course.svg", "showgrades": True, "lang": "",
+            "enablecompletion": True, "completionhascriteria": False,
+            "completionusertracked": False, "category": course.categoryid, "progress": None,
+            "completed": None, "startdate": course.startdate, "enddate": course.enddate,
+            "marker": 0, "lastaccess": None, "isfavourite": False, "hidden": False,
+            "overviewfiles": [], "showactivitydates": False, "showcompletionconditions": True,
+            "timemodified": course.timemodified,
+        })
+    return courses
