@@ -78,6 +78,7 @@ def needed_functions(config: MoodleConfig) -> dict[str, list[str]]:
             f"stream {stream}",
         )
     add(fn.RECTIFY_FUNCTIONS, "rectification")
+    add(fn.LEARNER_REQUEST_FUNCTIONS, "learners' own data requests")
     add(fn.REVOKE_FUNCTIONS.get(config.revoke_access, ()), f"revoke_access={config.revoke_access}")
     add(fn.ERASURE_FUNCTIONS.get(config.erasure, ()), f"erasure={config.erasure}")
     return needs

@@ -64,6 +64,14 @@ ERASURE_FUNCTIONS: dict[str, tuple[str, ...]] = {
 
 RECTIFY_FUNCTIONS: tuple[str, ...] = ("core_user_update_users", "core_user_get_users")
 
+#: Learners' own export and delete requests, filed on Moodle's Data privacy page: read at
+#: every sync and answered by approving or rejecting them, whatever the push modes.
+LEARNER_REQUEST_FUNCTIONS: tuple[str, ...] = (
+    "tool_dataprivacy_get_data_requests",
+    "tool_dataprivacy_approve_data_request",
+    "tool_dataprivacy_deny_data_request",
+)
+
 #: Change hints: optional. With it, an incremental run re-reads only the courses whose
 #: assignments changed (reference 2.22); without it, every course is read as before.
 HINT_FUNCTION = "core_course_get_updates_since"
@@ -124,7 +132,7 @@ PRIVACY_STATUS_DELETED = 10
 def all_functions() -> tuple[str, ...]:
     """Every function the bridge may call, sorted."""
     names: set[str] = {SITE_INFO, HINT_FUNCTION, GRADES_FUNCTION, DIGEST_FUNCTION,
-                       REMAINS_FUNCTION, *RECTIFY_FUNCTIONS}
+                       REMAINS_FUNCTION, *RECTIFY_FUNCTIONS, *LEARNER_REQUEST_FUNCTIONS}
     for group in (STREAM_FUNCTIONS, REVOKE_FUNCTIONS, ERASURE_FUNCTIONS):
         for functions in group.values():
             names.update(functions)

@@ -43,7 +43,8 @@ def _string_const(name: str) -> str:
 def _bridge_functions(revoke_access: str, erasure: str) -> set[str]:
     """What the bridge calls with every stream on and these push modes, optional reads included."""
     names = {fn.SITE_INFO, fn.HINT_FUNCTION, USERS_COURSES, *fn.PLUGIN_FUNCTIONS,
-             *fn.RECTIFY_FUNCTIONS, *fn.REVOKE_FUNCTIONS[revoke_access],
+             *fn.RECTIFY_FUNCTIONS, *fn.LEARNER_REQUEST_FUNCTIONS,
+             *fn.REVOKE_FUNCTIONS[revoke_access],
              *fn.ERASURE_FUNCTIONS[erasure]}  # fmt: skip
     for needed in fn.STREAM_FUNCTIONS.values():
         names.update(needed)

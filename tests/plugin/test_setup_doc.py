@@ -86,7 +86,7 @@ def test_the_default_modes_list_is_exactly_what_they_call() -> None:
     assert set(plugin) == set(functions.PLUGIN_FUNCTIONS)
     default = {functions.SITE_INFO, functions.HINT_FUNCTION, *EXTRA_FUNCTIONS,
                *functions.PLUGIN_FUNCTIONS, *functions.RECTIFY_FUNCTIONS,
-               *functions.REVOKE_FUNCTIONS["suspend"],
+               *functions.LEARNER_REQUEST_FUNCTIONS, *functions.REVOKE_FUNCTIONS["suspend"],
                *functions.ERASURE_FUNCTIONS["privacy_request"]}  # fmt: skip
     for needed in functions.STREAM_FUNCTIONS.values():
         default.update(needed)

@@ -47,7 +47,7 @@ def tell_confirmed(
             return []
         told = [_told(r) for r in records]
         for item in told:
-            log.warning(
+            log.info(
                 "erasure of person %s (request %s) confirmed by the LMS read-back at %s: "
                 "`bridge subject receipt --person %s` issues the confirmed receipt",
                 item["person_id"],

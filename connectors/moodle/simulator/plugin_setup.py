@@ -34,8 +34,8 @@ SERVICE_FUNCTIONS = frozenset({
     "local_registrybridge_get_user_remains", "mod_assign_get_assignments",
     "mod_assign_get_grades", "mod_assign_get_submissions",
     "tool_dataprivacy_approve_data_request", "tool_dataprivacy_create_data_request",
-    "tool_dataprivacy_get_access_information", "tool_dataprivacy_get_data_request",
-    "tool_dataprivacy_get_data_requests",
+    "tool_dataprivacy_deny_data_request", "tool_dataprivacy_get_access_information",
+    "tool_dataprivacy_get_data_request", "tool_dataprivacy_get_data_requests",
 })  # fmt: skip
 MODE_FUNCTIONS = {"suspend": frozenset(), "delete_user": frozenset({"core_user_delete_users"}),
                   "suspend_and_unenrol": frozenset({"enrol_manual_unenrol_users"})}  # fmt: skip

@@ -125,11 +125,18 @@ def test_a_missing_function_names_it_and_the_service(sim: SimulatedMoodle) -> No
 
 
 def test_a_missing_push_function_names_the_setting_that_needs_it(sim: SimulatedMoodle) -> None:
-    sim.remove_function("tool_dataprivacy_get_data_requests")
+    sim.remove_function("tool_dataprivacy_get_access_information")
     detail = failed(diagnose(sim))["functions"].detail
-    assert "tool_dataprivacy_get_data_requests (erasure=privacy_request)" in detail
-    assert sim.add_function("tool_dataprivacy_get_data_requests")
+    assert "tool_dataprivacy_get_access_information (erasure=privacy_request)" in detail
     assert diagnose(sim, erasure="delete_user").ok
+
+
+def test_a_missing_learner_request_function_names_what_needs_it(sim: SimulatedMoodle) -> None:
+    """Learners' own requests are read and answered whatever the push modes."""
+    sim.remove_function("tool_dataprivacy_deny_data_request")
+    for erasure in ("privacy_request", "delete_user"):
+        detail = failed(diagnose(sim, erasure=erasure))["functions"].detail
+        assert "tool_dataprivacy_deny_data_request (learners' own data requests)" in detail
 
 
 @pytest.mark.parametrize(

@@ -80,6 +80,7 @@ class setup {
         'mod_assign_get_submissions',
         'tool_dataprivacy_approve_data_request',
         'tool_dataprivacy_create_data_request',
+        'tool_dataprivacy_deny_data_request',
         'tool_dataprivacy_get_access_information',
         'tool_dataprivacy_get_data_request',
         'tool_dataprivacy_get_data_requests',
