@@ -124,16 +124,21 @@ def test_a_request_of_an_unknown_moodle_user_is_recorded_with_its_user_id(
     assert f"LMS user {outsider} is linked to no person" in row["note"]
 
 
-def test_a_learners_erasure_approves_their_own_request(make_site: SiteFactory) -> None:
-    site = make_site()
+def _erased_on_request(site: Site) -> tuple[int, int, dict[str, int]]:
+    """A learner files a delete request, a sync records it and the office erases the person
+    on it: (Moodle user id, Moodle request id, the first push pass)."""
     [uid] = _students(site, 1)
     requestid = _filed(site, uid, DELETE)
     site.sync()
     request = _listed(site)[requestid]
     person = str(person_of(site, uid))
-
     site.json("subject", "erase", "--person", person, "--request", str(request["id"]), "--yes")
-    first = site.push_once()
+    return uid, requestid, site.push_once()
+
+
+def test_a_learners_erasure_approves_their_own_request(make_site: SiteFactory) -> None:
+    site = make_site()
+    uid, requestid, first = _erased_on_request(site)
     assert first["done"] == 1 and first["waiting"] == 1  # suspended at once, then approved
     assert site.suspended(uid)
     assert _moodle_request(site, requestid)["status"] == 3
@@ -150,13 +155,7 @@ def test_with_delete_user_the_learners_request_is_completed_after_the_deletion(
     make_site: SiteFactory,
 ) -> None:
     site = make_site(connector_extra='erasure = "delete_user"\n')
-    [uid] = _students(site, 1)
-    requestid = _filed(site, uid, DELETE)
-    site.sync()
-    request = _listed(site)[requestid]
-    person = str(person_of(site, uid))
-    site.json("subject", "erase", "--person", person, "--request", str(request["id"]), "--yes")
-    first = site.push_once()
+    _, requestid, first = _erased_on_request(site)
     assert first["done"] == 1 and first["waiting"] == 1
     site.sim.run_cron()
     assert site.push_once()["done"] == 1
