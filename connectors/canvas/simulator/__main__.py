@@ -1,0 +1,11 @@
+"""``python -m connectors.canvas.simulator [size] [port]``: serve a simulated Canvas."""
+
+from __future__ import annotations
+
+import sys
+
+from connectors.canvas.simulator.server import serve
+
+if __name__ == "__main__":
+    args = sys.argv[1:]
+    sys.exit(serve(args[0] if args else "demo", int(args[1]) if len(args) > 1 else 0))

@@ -1,0 +1,207 @@
+"""What the simulated Canvas answers for each endpoint of :mod:`connectors.canvas.endpoints`.
+
+One function per endpoint name, given the account, the path ids, the query and the form
+body; a list is a listing (the front door pages it), a dict a single object. Shapes
+follow Canvas's JSON builders (``lib/api/v1/user.rb``, ``enrollment.rb``,
+``submission.rb``, ``conversation.rb``, ``page_view.rb``, ``pseudonym.rb``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from connectors.canvas.simulator.dataset import ACCOUNT_ID, ADMIN_ID, Account, Obj
+
+Query = dict[str, list[str]]
+Answer = Obj | list[Obj]
+
+DEFAULT_STATES = ("active", "invited")
+#: Kept by the simulator, never shown: Canvas shows e-mail and last login on request only.
+HIDDEN_USER_FIELDS = ("workflow_state", "first_name", "last_name", "email", "last_login")
+
+
+class Missing(Exception):
+    """The object does not exist (Canvas's 404)."""
+
+
+def _one(query: Query, key: str) -> str | None:
+    values = query.get(key)
+    return values[0] if values else None
+
+
+def _user(account: Account, user_id: str) -> Obj:
+    user = account.users.get(int(user_id)) if user_id.isdigit() else None
+    if user is None or user["workflow_state"] == "deleted":
+        raise Missing
+    return user
+
+
+def _public(user: Obj, includes: tuple[str, ...] = ("email",)) -> Obj:
+    shown = {k: v for k, v in user.items() if k not in HIDDEN_USER_FIELDS}
+    for key in includes:
+        shown[key] = user.get(key)
+    return shown
+
+
+def self_user(account: Account, ids: dict[str, str], query: Query, form: Query) -> Answer:
+    return _public(account.users[ADMIN_ID])
+
+
+def account(account: Account, ids: dict[str, str], query: Query, form: Query) -> Answer:
+    return {"id": ACCOUNT_ID, "name": account.name, "parent_account_id": None,
+            "root_account_id": None, "workflow_state": "active", "uuid": "sim-account",
+            "default_time_zone": "Europe/Helsinki"}
+
+
+def permissions(account: Account, ids: dict[str, str], query: Query, form: Query) -> Answer:
+    raise NotImplementedError  # answered by the front door, which knows the token's grants
+
+
+def account_users(account: Account, ids: dict[str, str], query: Query, form: Query) -> Answer:
+    includes = tuple(query.get("include[]") or ())
+    return [_public(u, includes) for _, u in sorted(account.users.items())
+            if u["workflow_state"] != "deleted"]
+
+
+def user(account: Account, ids: dict[str, str], query: Query, form: Query) -> Answer:
+    return _public(_user(account, ids["user_id"]))
+
+
+def user_logins(account: Account, ids: dict[str, str], query: Query, form: Query) -> Answer:
+    user_id = _user(account, ids["user_id"])["id"]
+    return [login for _, login in sorted(account.logins.items()) if login["user_id"] == user_id]
+
+
+def _states(query: Query) -> tuple[str, ...]:
+    return tuple(query.get("state[]") or DEFAULT_STATES)
+
+
+def user_enrollments(account: Account, ids: dict[str, str], query: Query,
+                     form: Query) -> Answer:
+    user_id, states = _user(account, ids["user_id"])["id"], _states(query)
+    return [e for _, e in sorted(account.enrollments.items())
+            if e["user_id"] == user_id and e["enrollment_state"] in states]
+
+
+def courses(account: Account, ids: dict[str, str], query: Query, form: Query) -> Answer:
+    return [c for _, c in sorted(account.courses.items()) if c["workflow_state"] != "deleted"]
+
+
+def _course(account: Account, course_id: str) -> int:
+    if not course_id.isdigit() or int(course_id) not in account.courses:
+        raise Missing
+    return int(course_id)
+
+
+def enrollments(account: Account, ids: dict[str, str], query: Query, form: Query) -> Answer:
+    course_id, states = _course(account, ids["course_id"]), _states(query)
+    types = tuple(query.get("type[]") or ())
+    user_id = _one(query, "user_id")
+    return [e for _, e in sorted(account.enrollments.items())
+            if e["course_id"] == course_id and e["enrollment_state"] in states
+            and (not types or e["type"] in types)
+            and (user_id is None or str(e["user_id"]) == user_id)]
+
+
+def assignments(account: Account, ids: dict[str, str], query: Query, form: Query) -> Answer:
+    course_id = _course(account, ids["course_id"])
+    return [a for _, a in sorted(account.assignments.items()) if a["course_id"] == course_id]
+
+
+def submissions(account: Account, ids: dict[str, str], query: Query, form: Query) -> Answer:
+    course_id = _course(account, ids["course_id"])
+    assignment_ids = {a["id"] for a in account.assignments.values()
+                      if a["course_id"] == course_id}
+    live = {u for u, x in account.users.items() if x["workflow_state"] != "deleted"}
+    return [s for _, s in sorted(account.submissions.items())
+            if s["assignment_id"] in assignment_ids and s["user_id"] in live]
+
+
+def _as_user(account: Account, query: Query) -> int:
+    return _user(account, _one(query, "as_user_id") or str(ADMIN_ID))["id"]
+
+
+def _participants(account: Account, members: list[int]) -> list[Obj]:
+    return [{"id": m, "name": account.users[m]["name"]} for m in members
+            if account.users[m]["workflow_state"] != "deleted"]
+
+
+def conversations(account: Account, ids: dict[str, str], query: Query, form: Query) -> Answer:
+    me = _as_user(account, query)
+    return [{"id": cid, "subject": c["subject"], "workflow_state": "read",
+             "last_message": c["messages"][0]["body"],
+             "last_message_at": c["messages"][0]["created_at"],
+             "message_count": len(c["messages"]), "audience": [m for m in c["members"] if m != me],
+             "participants": _participants(account, c["members"])}
+            for cid, c in sorted(account.conversations.items()) if me in c["members"]]
+
+
+def conversation(account: Account, ids: dict[str, str], query: Query, form: Query) -> Answer:
+    me = _as_user(account, query)
+    found = account.conversations.get(int(ids["conversation_id"]))
+    if found is None or me not in found["members"]:
+        raise Missing
+    return {"id": int(ids["conversation_id"]), "subject": found["subject"],
+            "participants": _participants(account, found["members"]),
+            "messages": found["messages"]}
+
+
+def page_views(account: Account, ids: dict[str, str], query: Query, form: Query) -> Answer:
+    user_id = _user(account, ids["user_id"])["id"]
+    start = _one(query, "start_time") or ""
+    return [v for v in account.page_views.get(user_id, ()) if v["created_at"] >= start]
+
+
+def update_login(account: Account, ids: dict[str, str], query: Query, form: Query) -> Answer:
+    login = account.logins.get(int(ids["login_id"])) if ids["login_id"].isdigit() else None
+    if login is None:
+        raise Missing
+    state = _one(form, "login[workflow_state]")
+    if state in ("active", "suspended"):
+        login["workflow_state"] = state
+    return login
+
+
+def end_enrollment(account: Account, ids: dict[str, str], query: Query, form: Query) -> Answer:
+    found = account.enrollments.get(int(ids["enrollment_id"]))
+    if found is None or found["course_id"] != _course(account, ids["course_id"]):
+        raise Missing
+    task = _one(form, "task") or _one(query, "task") or "conclude"
+    found["enrollment_state"] = {"conclude": "completed", "deactivate": "inactive",
+                                 "inactivate": "inactive"}.get(task, "deleted")
+    return found
+
+
+def delete_user(account: Account, ids: dict[str, str], query: Query, form: Query) -> Answer:
+    found = _user(account, ids["user_id"])
+    found["workflow_state"] = "deleted"
+    for login_id in [k for k, x in account.logins.items() if x["user_id"] == found["id"]]:
+        del account.logins[login_id]
+    for enrollment in account.enrollments.values():
+        if enrollment["user_id"] == found["id"]:
+            enrollment["enrollment_state"] = "deleted"
+    return {"user": _public(found)}
+
+
+def update_user(account: Account, ids: dict[str, str], query: Query, form: Query) -> Answer:
+    found = _user(account, ids["user_id"])
+    for key in ("name", "short_name", "sortable_name", "email"):
+        value = _one(form, f"user[{key}]")
+        if value is not None:
+            found[key] = value
+    if _one(form, "user[sortable_name]"):
+        last, _, first = found["sortable_name"].partition(",")
+        found.update(first_name=first.strip(), last_name=last.strip())
+    return _public(found)
+
+
+Handler = Callable[[Account, dict[str, str], Query, Query], Any]
+HANDLERS: dict[str, Handler] = {
+    "self": self_user, "account": account, "permissions": permissions,
+    "account_users": account_users, "user": user, "user_logins": user_logins,
+    "user_enrollments": user_enrollments, "courses": courses, "enrollments": enrollments,
+    "assignments": assignments, "submissions": submissions, "conversations": conversations,
+    "conversation": conversation, "page_views": page_views, "update_login": update_login,
+    "end_enrollment": end_enrollment, "delete_user": delete_user, "update_user": update_user,
+}
