@@ -1,0 +1,99 @@
+"""Canvas end to end over HTTP against the simulator, with a register on SQLite and
+PostgreSQL: ``bridge check`` passes, a full sync fills every stream, a second sync writes
+nothing, a withdrawal suspends the logins and an erasure deletes the user (each verified
+by reading Canvas back), and the access export shows the Canvas data."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bridge.store.db import make_engine
+from bridge.store.write_counter import WriteCounter
+from connectors.base import STREAM_NAMES
+from tests.connectors.canvas.helpers import CanvasSite, served_canvas
+
+pytestmark = [pytest.mark.registry]
+
+LEARNER = 10_000  # the simulated account's first learner
+
+
+@pytest.fixture
+def site(tmp_path: Path, db_url: str) -> CanvasSite:
+    with served_canvas(tmp_path, db_url) as served:
+        yield served
+
+
+def test_check_passes_and_a_missing_permission_is_named_with_where_to_grant_it(
+    site: CanvasSite,
+) -> None:
+    ok = site.bridge("check")
+    assert ok.exit_code == 0, (ok.stdout, ok.stderr)
+    site.sim.granted.discard("view_statistics")
+    refused = site.bridge("check")
+    assert refused.exit_code != 0
+    said = refused.stdout + refused.stderr
+    assert "view_statistics" in said and "Permissions > Account Roles" in said
+    assert site.sim.token not in said
+
+
+def test_a_full_sync_fills_every_stream_and_a_second_writes_nothing(site: CanvasSite) -> None:
+    summary = site.json("sync", "--full")
+    assert summary["status"] == "ok", summary
+    assert set(summary["streams"]) == set(STREAM_NAMES)
+    for name, stats in summary["streams"].items():
+        assert stats["created"] > 0 and stats["quarantined"] == 0, (name, stats)
+    engine = make_engine(site.db_url)
+    counter = WriteCounter(engine)
+    try:
+        from bridge.cli.app import App
+        from bridge.services.database import Register
+        from bridge.services.sync.engine import SyncOptions, run_sync
+
+        app = App(config_file=site.config)
+        app._register = Register(engine)
+        again = run_sync(app.settings, app.sessions, "canvas", app.connector_token("canvas"),
+                         SyncOptions(all_streams=True))
+    finally:
+        counter.close()
+        engine.dispose()
+    assert again.status == "ok"
+    assert counter.rows == 0, counter.statements
+
+
+def test_a_withdrawal_suspends_every_login_and_is_verified(site: CanvasSite) -> None:
+    assert site.json("sync", "--full")["status"] == "ok"
+    person = site.person_of(LEARNER)
+    outcome = site.bridge("consent", "withdraw", "--person", str(person), "--purpose",
+                          "service", "--reason", "asked by e-mail", "--now")
+    assert outcome.exit_code == 0, (outcome.stdout, outcome.stderr)
+    logins = site.canvas(f"/api/v1/users/{LEARNER}/logins").json()
+    assert logins and {login["workflow_state"] for login in logins} == {"suspended"}
+    status = site.json("status")
+    assert status["push"]["pending"] == 0 and status["push"]["failed"] == 0
+
+
+def test_an_erasure_deletes_the_user_and_is_verified(site: CanvasSite) -> None:
+    assert site.json("sync", "--full")["status"] == "ok"
+    person = site.person_of(LEARNER)
+    site.json("subject", "erase", "--person", str(person), "--yes")
+    assert site.json("push", "run", "--once")["done"] == 1
+    assert site.canvas(f"/api/v1/users/{LEARNER}").status_code == 404
+
+
+def test_the_access_export_shows_the_canvas_data(site: CanvasSite, tmp_path: Path) -> None:
+    assert site.json("sync", "--full")["status"] == "ok"
+    person = site.person_of(LEARNER)
+    out = tmp_path / "export.json"
+    site.json("subject", "export", "--person", str(person), "--out", str(out))
+    letter = out.read_text(encoding="utf-8")
+    user = site.sim.account.users[LEARNER]
+    assert user["email"] in letter and "canvas" in letter
+    course = next(e["course_id"] for e in site.sim.account.enrollments.values()
+                  if e["user_id"] == LEARNER)
+    assert site.sim.account.courses[course]["name"] in letter
+    body = next(s["body"] for s in site.sim.account.submissions.values()
+                if s["user_id"] == LEARNER)
+    assert body in letter or json.dumps(body)[1:-1] in letter
