@@ -73,9 +73,11 @@ class CanvasClient:
             yield answer
             url, query = _next_link(response), ()
 
-    def send(self, endpoint: Endpoint, data: Params = (), **ids: object) -> Any:
-        """A write (PUT, POST, DELETE): form parameters in the body, as Canvas's docs give them."""
-        return self._request(endpoint, endpoint.url(**ids), (), data).json()
+    def send(self, endpoint: Endpoint, data: Params = (), query: Params = (),
+             **ids: object) -> Any:
+        """A write (PUT, POST, DELETE): form parameters in the body, as Canvas's docs give
+        them; ``query`` for those its docs give as query parameters (a DELETE's ``task``)."""
+        return self._request(endpoint, endpoint.url(**ids), query, data).json()
 
     def give_up_quickly_when_unreachable(self) -> None:
         self._quick = True

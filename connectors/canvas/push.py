@@ -108,7 +108,7 @@ class CanvasPush:
             for enrolment in (e for page in pages for e in page):
                 if enrolment.get("user_id") != user_id:
                     continue
-                self._client.send(ep.END_ENROLLMENT, {"task": self._config.unenrol_task},
+                self._client.send(ep.END_ENROLLMENT, query={"task": self._config.unenrol_task},
                                   course_id=course_id, enrollment_id=enrolment["id"])
                 ended.append(course_id)
         still = self.active_courses(user_id, command.course_ids)

@@ -53,7 +53,7 @@ class SimulatedCanvas:
 
     size: str = "tiny"
     seed: int = 1
-    token: str = field(default_factory=lambda: "canvas-" + secrets.token_hex(16))
+    token: str = field(default_factory=lambda: "canvas-" + secrets.token_hex(16), repr=False)
     account: Account = field(init=False)
     #: The account permissions the token's user has (all by default).
     granted: set[str] = field(default_factory=lambda: set(PERMISSION_LABELS))
@@ -61,7 +61,7 @@ class SimulatedCanvas:
     rate_limit_remaining: float = 700.0
     #: Failures answered to the next requests, in order.
     faults: list[Fault] = field(default_factory=list)
-    #: (method, path) of every request, for tests and benchmarks.
+    #: (method, path with query) of every request, for tests and benchmarks.
     requests: list[tuple[str, str]] = field(default_factory=list)
     base_url: str = "http://canvas.test"
 
@@ -76,7 +76,7 @@ class SimulatedCanvas:
                body: bytes) -> tuple[Result, float]:
         """The answer to one request and how long to stall before it (a ``slow`` fault)."""
         with self._lock:
-            self.requests.append((method, urlsplit(target).path))
+            self.requests.append((method, target))
             fault = self.faults.pop(0) if self.faults else None
             if fault is not None and fault.kind == "rate_limit":
                 return (403, self._limits(0.0, "text/plain"), RATE_LIMITED), 0.0

@@ -17,7 +17,7 @@ from tests.connectors.canvas.helpers import CanvasSite, served_canvas
 
 pytestmark = [pytest.mark.registry]
 
-LEARNER = 10_000  # the simulated account's first learner
+LEARNER = 10_001  # a learner of the simulated account, active in two courses
 
 
 @pytest.fixture
