@@ -58,6 +58,7 @@ class CanvasSite:
 def write_canvas_config(directory: Path, db_url: str, url: str, token: str,
                         extra: str = "") -> Path:
     """A register with one connector ``canvas`` (its token in a 0600 file)."""
+    directory.mkdir(parents=True, exist_ok=True)
     token_file = directory / "canvas.token"
     write_token(token_file, token)
     text = config_text(register_name="Test register",

@@ -9,11 +9,14 @@ import json
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from bridge.store.db import make_engine
 from bridge.store.write_counter import WriteCounter
 from connectors.base import STREAM_NAMES
+from tests.configs import write_token
 from tests.connectors.canvas.helpers import CanvasSite, served_canvas
+from tests.sync.helpers import reset_register, snapshot
 
 pytestmark = [pytest.mark.registry]
 
@@ -97,3 +100,58 @@ def test_the_access_export_shows_the_canvas_data(site: CanvasSite, tmp_path: Pat
     body = next(s["body"] for s in site.sim.account.submissions.values()
                 if s["user_id"] == LEARNER)
     assert body in letter or json.dumps(body)[1:-1] in letter
+
+
+def test_rate_limits_and_server_errors_do_not_change_the_register(
+    tmp_path: Path, db_url: str
+) -> None:
+    with served_canvas(tmp_path / "clean", db_url) as clean:
+        assert clean.json("sync", "--full")["status"] == "ok"
+    expected = snapshot(db_url)
+    reset_register(db_url)
+    with served_canvas(tmp_path / "faulty", db_url) as faulty:
+        faulty.sim.fail_next("rate_limit", 2)
+        faulty.sim.fail_next("server_error")
+        assert faulty.json("sync", "--full")["status"] == "ok"
+        assert not faulty.sim.faults  # every fault was met, and retried
+    assert snapshot(db_url) == expected
+
+
+def test_a_dead_token_fails_the_sync_in_one_line_with_its_fix(site: CanvasSite) -> None:
+    write_token(site.config.parent / "canvas.token", "7~no-longer-valid")
+    outcome = site.bridge("sync")
+    assert outcome.exit_code == 1
+    said = outcome.stdout + outcome.stderr
+    assert "new access token" in said and "token_file" in said
+    assert "Traceback" not in said and "7~no-longer-valid" not in said
+
+
+def test_a_user_deleted_in_canvas_is_marked_removed(site: CanvasSite) -> None:
+    assert site.json("sync", "--full")["status"] == "ok"
+    site.sim.account.users[LEARNER + 1]["workflow_state"] = "deleted"
+    summary = site.json("sync", "--streams", "users", "--full", "--reconcile")
+    assert summary["streams"]["users"]["removed"] == 1
+    engine = make_engine(site.db_url)
+    try:
+        with engine.connect() as connection:
+            removed = connection.scalar(sa.text(
+                "SELECT removed_in_lms_at FROM lms_accounts WHERE lms_user_id = :u"),
+                {"u": LEARNER + 1})
+    finally:
+        engine.dispose()
+    assert removed is not None
+
+
+def test_the_unenrol_mode_deactivates_the_enrolments_too(tmp_path: Path, db_url: str) -> None:
+    extra = 'revoke_access = "suspend_and_unenrol"\nunenrol_task = "deactivate"\n'
+    with served_canvas(tmp_path, db_url, extra=extra) as site:
+        assert site.json("sync", "--full")["status"] == "ok"
+        person = site.person_of(LEARNER)
+        outcome = site.bridge("consent", "withdraw", "--person", str(person), "--purpose",
+                              "service", "--reason", "asked by e-mail", "--now")
+        assert outcome.exit_code == 0, (outcome.stdout, outcome.stderr)
+        states = {e["enrollment_state"] for e in site.sim.account.enrollments.values()
+                  if e["user_id"] == LEARNER}
+        assert "active" not in states and "inactive" in states
+        assert site.canvas(f"/api/v1/users/{LEARNER}/enrollments",
+                           **{"state[]": "active"}).json() == []
