@@ -61,6 +61,22 @@ class Account:
     conversations: dict[int, Obj] = field(default_factory=dict)
     page_views: dict[int, list[Obj]] = field(default_factory=dict)
     next_id: int = 1000
+    _index: dict[tuple[str, str], dict[Any, list[Obj]]] = field(default_factory=dict)
+
+    def by(self, table: str, key: str, value: Any) -> list[Obj]:
+        """The rows of ``table`` whose ``key`` is ``value`` (an index built on first use,
+        so a bench-sized account answers per-user and per-course listings at once)."""
+        index = self._index.get((table, key))
+        if index is None:
+            index = {}
+            for _, row in sorted(getattr(self, table).items()):
+                index.setdefault(row[key], []).append(row)
+            self._index[(table, key)] = index
+        return index.get(value, [])
+
+    def changed(self) -> None:
+        """Rows were added or removed: the indexes are built again on next use."""
+        self._index.clear()
 
     def new_id(self) -> int:
         self.next_id += 1

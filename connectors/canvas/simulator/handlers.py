@@ -70,7 +70,7 @@ def user(account: Account, ids: dict[str, str], query: Query, form: Query) -> An
 
 def user_logins(account: Account, ids: dict[str, str], query: Query, form: Query) -> Answer:
     user_id = _user(account, ids["user_id"])["id"]
-    return [login for _, login in sorted(account.logins.items()) if login["user_id"] == user_id]
+    return list(account.by("logins", "user_id", user_id))
 
 
 def _states(query: Query) -> tuple[str, ...]:
@@ -80,8 +80,8 @@ def _states(query: Query) -> tuple[str, ...]:
 def user_enrollments(account: Account, ids: dict[str, str], query: Query,
                      form: Query) -> Answer:
     user_id, states = _user(account, ids["user_id"])["id"], _states(query)
-    return [e for _, e in sorted(account.enrollments.items())
-            if e["user_id"] == user_id and e["enrollment_state"] in states]
+    return [e for e in account.by("enrollments", "user_id", user_id)
+            if e["enrollment_state"] in states]
 
 
 def courses(account: Account, ids: dict[str, str], query: Query, form: Query) -> Answer:
@@ -98,24 +98,22 @@ def enrollments(account: Account, ids: dict[str, str], query: Query, form: Query
     course_id, states = _course(account, ids["course_id"]), _states(query)
     types = tuple(query.get("type[]") or ())
     user_id = _one(query, "user_id")
-    return [e for _, e in sorted(account.enrollments.items())
-            if e["course_id"] == course_id and e["enrollment_state"] in states
+    return [e for e in account.by("enrollments", "course_id", course_id)
+            if e["enrollment_state"] in states
             and (not types or e["type"] in types)
             and (user_id is None or str(e["user_id"]) == user_id)]
 
 
 def assignments(account: Account, ids: dict[str, str], query: Query, form: Query) -> Answer:
     course_id = _course(account, ids["course_id"])
-    return [a for _, a in sorted(account.assignments.items()) if a["course_id"] == course_id]
+    return list(account.by("assignments", "course_id", course_id))
 
 
 def submissions(account: Account, ids: dict[str, str], query: Query, form: Query) -> Answer:
     course_id = _course(account, ids["course_id"])
-    assignment_ids = {a["id"] for a in account.assignments.values()
-                      if a["course_id"] == course_id}
-    live = {u for u, x in account.users.items() if x["workflow_state"] != "deleted"}
-    return [s for _, s in sorted(account.submissions.items())
-            if s["assignment_id"] in assignment_ids and s["user_id"] in live]
+    return [s for a in account.by("assignments", "course_id", course_id)
+            for s in account.by("submissions", "assignment_id", a["id"])
+            if account.users[s["user_id"]]["workflow_state"] != "deleted"]
 
 
 def _as_user(account: Account, query: Query) -> int:
@@ -178,6 +176,7 @@ def delete_user(account: Account, ids: dict[str, str], query: Query, form: Query
     found["workflow_state"] = "deleted"
     for login_id in [k for k, x in account.logins.items() if x["user_id"] == found["id"]]:
         del account.logins[login_id]
+    account.changed()
     for enrollment in account.enrollments.values():
         if enrollment["user_id"] == found["id"]:
             enrollment["enrollment_state"] = "deleted"
