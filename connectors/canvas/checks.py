@@ -23,11 +23,10 @@ def needed_permissions(config: CanvasConfig) -> dict[str, list[str]]:
     for key in ("always", config.revoke_access, config.erasure):
         uses.append((f"push ({key})", ep.PUSH_ENDPOINTS.get(key, ())))
     for user, endpoints in uses:
-        for endpoint in endpoints:
-            if endpoint.permission is not None:
-                needs.setdefault(endpoint.permission, [])
-                if user not in needs[endpoint.permission]:
-                    needs[endpoint.permission].append(user)
+        for permission in (p for endpoint in endpoints for p in endpoint.permissions):
+            needs.setdefault(permission, [])
+            if user not in needs[permission]:
+                needs[permission].append(user)
     return needs
 
 

@@ -14,12 +14,13 @@ import logging
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from tenacity import RetryCallState, Retrying, retry_if_exception
 from tenacity.wait import wait_random_exponential
 
-from connectors.base import TransientError, Unreachable
+from connectors.base import TerminalError, TransientError, Unreachable
 from connectors.canvas.config import CanvasConfig
 from connectors.canvas.endpoints import Endpoint
 from connectors.canvas.errors import ServerError, error_for
@@ -71,13 +72,22 @@ class CanvasClient:
             if not isinstance(answer, list):
                 raise ServerError(f"{endpoint.method} {endpoint.path}: expected a list")
             yield answer
-            url, query = _next_link(response), ()
+            url, query = self._next(response, endpoint), ()
 
     def send(self, endpoint: Endpoint, data: Params = (), query: Params = (),
              **ids: object) -> Any:
         """A write (PUT, POST, DELETE): form parameters in the body, as Canvas's docs give
         them; ``query`` for those its docs give as query parameters (a DELETE's ``task``)."""
         return self._request(endpoint, endpoint.url(**ids), query, data).json()
+
+    def _next(self, response: requests.Response, endpoint: Endpoint) -> str | None:
+        """The next page's link, only on the instance's own host: the token goes with it."""
+        url = _next_link(response)
+        if url is not None and urlsplit(url).netloc != urlsplit(self._config.url).netloc:
+            raise TerminalError(f"{endpoint.method} {endpoint.path}: the next page's link "
+                                f"points to another host ({urlsplit(url).netloc})",
+                                fix="check that url is the instance's own address")
+        return url
 
     def give_up_quickly_when_unreachable(self) -> None:
         self._quick = True

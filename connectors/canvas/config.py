@@ -46,7 +46,7 @@ class CanvasSettings(LmsSettings):
     )
     page_size: int = Field(100, ge=10, le=100, description="Items per page (per_page).")
     rate_limit_floor: float = Field(
-        200.0,
+        100.0,
         ge=0,
         description="Below this X-Rate-Limit-Remaining the client pauses before its next "
         "request, so Canvas's bucket refills instead of answering 403.",

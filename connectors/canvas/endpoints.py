@@ -23,6 +23,13 @@ class Endpoint:
     purpose: str
     #: The canvas-lms controller whose ``@API`` comment documents it.
     controller: str
+    #: Further permissions for fields the connector reads (login ids, e-mails).
+    also: tuple[str, ...] = ()
+
+    @property
+    def permissions(self) -> tuple[str, ...]:
+        """Every account permission the connector's use of this endpoint needs."""
+        return ((self.permission,) if self.permission else ()) + self.also
 
     def url(self, **ids: object) -> str:
         """The path with its ``{placeholders}`` filled in."""
@@ -30,8 +37,8 @@ class Endpoint:
 
 
 def _e(name: str, method: str, path: str, permission: str | None, purpose: str,
-       controller: str) -> Endpoint:
-    return Endpoint(name, method, path, permission, purpose, controller)
+       controller: str, also: tuple[str, ...] = ()) -> Endpoint:
+    return Endpoint(name, method, path, permission, purpose, controller, also)
 
 
 SELF = _e("self", "GET", "/api/v1/users/self", None,
@@ -43,10 +50,10 @@ PERMISSIONS = _e("permissions", "GET", "/api/v1/accounts/{account_id}/permission
                  "accounts_controller.rb#permissions")
 ACCOUNT_USERS = _e("account_users", "GET", "/api/v1/accounts/{account_id}/users",
                    "read_roster", "list the account's users with login ids and e-mails",
-                   "users_controller.rb#api_index")
+                   "users_controller.rb#api_index", ("view_user_logins", "read_email_addresses"))
 USER = _e("user", "GET", "/api/v1/users/{user_id}", "read_roster",
           "read one user back (existence, name, e-mail)", "users_controller.rb#api_show")
-USER_LOGINS = _e("user_logins", "GET", "/api/v1/users/{user_id}/logins", "view_user_logins",
+USER_LOGINS = _e("user_logins", "GET", "/api/v1/users/{user_id}/logins", "manage_user_logins",
                  "a user's logins and whether they are suspended",
                  "pseudonyms_controller.rb#index")
 USER_ENROLLMENTS = _e("user_enrollments", "GET", "/api/v1/users/{user_id}/enrollments",
@@ -76,7 +83,7 @@ UPDATE_LOGIN = _e("update_login", "PUT", "/api/v1/accounts/{account_id}/logins/{
                   "pseudonyms_controller.rb#update")
 END_ENROLLMENT = _e("end_enrollment", "DELETE",
                     "/api/v1/courses/{course_id}/enrollments/{enrollment_id}",
-                    "manage_students", "conclude or deactivate one enrolment",
+                    "remove_student_from_course", "conclude or deactivate one enrolment",
                     "enrollments_api_controller.rb#destroy")
 DELETE_USER = _e("delete_user", "DELETE", "/api/v1/accounts/{account_id}/users/{user_id}",
                  "manage_user_logins", "delete a user from the root account (erasure)",
@@ -94,13 +101,14 @@ ENDPOINTS: tuple[Endpoint, ...] = (
 PERMISSION_LABELS: dict[str, str] = {
     "read_roster": "Users - view list",
     "view_user_logins": "Users - view login IDs",
+    "read_email_addresses": "Users - view primary email address",
     "read_course_list": "Courses - view list",
     "read_course_content": "Course Content - view",
     "view_all_grades": "Grades - view all grades",
     "become_user": "Users - act as",
     "view_statistics": "Statistics - view",
     "manage_user_logins": "Users - manage login details",
-    "manage_students": "Users - add / remove students in courses",
+    "remove_student_from_course": "Students - remove",
 }
 
 #: The endpoints each stream reads.

@@ -59,7 +59,11 @@ def error_for(status: int, body: str, endpoint: Endpoint, *, account: str,
     lowered = body.lower()
     if status == 403 and "rate limit exceeded" in lowered:
         return RateLimited(f"{what}: Canvas's rate limit is exceeded", retry_after=retry_after)
-    if status == 401 and "not authorized" not in lowered and "unauthorized" not in lowered:
+    if status == 401 and "as_user_id" in lowered:  # masquerading refused
+        return PermissionRefused(f"{what}: Canvas refuses to act as that user",
+                                 permission="become_user",
+                                 fix=where_to_grant("become_user", account))
+    if status == 401 and "not authorized" not in lowered and '"unauthorized"' not in lowered:
         return TokenRefused(f"{what}: Canvas refuses the access token (401 invalid token)",
                             fix=token_fix(token_file))
     if status in (401, 403):

@@ -24,6 +24,8 @@ from connectors.streams import FULL, PER_COURSE, Replication, Row, StreamSpec, U
 
 Raw = Mapping[str, Any]
 TEACHER_TYPES = ("TeacherEnrollment", "TaEnrollment")
+#: A user's conversations are the inbox (no scope), the archived and the sent ones.
+SCOPES: tuple[dict[str, str], ...] = ({}, {"scope": "archived"}, {"scope": "sent"})
 
 
 @dataclass
@@ -139,13 +141,15 @@ def fetch_messages(ctx: CanvasContext, _start: int) -> Iterator[Unit]:
     for teacher in sorted(teachers - {ctx.self_id}):
         as_user = {"as_user_id": teacher}
         rows: list[Row] = []
-        for page in ctx.client.pages(ep.CONVERSATIONS, {**as_user, "scope": "all"}):
-            for listed in page:
-                conversation_id = listed.get("id")
-                if not isinstance(conversation_id, int) or conversation_id in seen:
-                    continue
+        listed = (conversation for scope in SCOPES
+                  for page in ctx.client.pages(ep.CONVERSATIONS, {**as_user, **scope})
+                  for conversation in page)
+        for conversation in listed:
+            conversation_id = conversation.get("id")
+            if isinstance(conversation_id, int) and conversation_id not in seen:
                 seen.add(conversation_id)
-                full = ctx.client.get(ep.CONVERSATION, as_user, conversation_id=conversation_id)
+                query = {**as_user, "auto_mark_as_read": "false"}  # leave their unread as is
+                full = ctx.client.get(ep.CONVERSATION, query, conversation_id=conversation_id)
                 members = tuple(sorted(p["id"] for p in full.get("participants") or ()
                                        if isinstance(p.get("id"), int)))
                 context = {"conversation_id": conversation_id, "members": members}

@@ -126,13 +126,16 @@ def _participants(account: Account, members: list[int]) -> list[Obj]:
 
 
 def conversations(account: Account, ids: dict[str, str], query: Query, form: Query) -> Answer:
-    me = _as_user(account, query)
+    me, scope = _as_user(account, query), _one(query, "scope")
+    if scope == "archived":
+        return []
     return [{"id": cid, "subject": c["subject"], "workflow_state": "read",
              "last_message": c["messages"][0]["body"],
              "last_message_at": c["messages"][0]["created_at"],
              "message_count": len(c["messages"]), "audience": [m for m in c["members"] if m != me],
              "participants": _participants(account, c["members"])}
-            for cid, c in sorted(account.conversations.items()) if me in c["members"]]
+            for cid, c in sorted(account.conversations.items()) if me in c["members"]
+            and (scope != "sent" or any(m["author_id"] == me for m in c["messages"]))]
 
 
 def conversation(account: Account, ids: dict[str, str], query: Query, form: Query) -> Answer:

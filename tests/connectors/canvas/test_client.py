@@ -8,7 +8,7 @@ import pytest
 import responses
 from pydantic import SecretStr
 
-from connectors.base import AccessRefused, TransientError, Unreachable
+from connectors.base import AccessRefused, TerminalError, TransientError, Unreachable
 from connectors.canvas import endpoints as ep
 from connectors.canvas.client import CanvasClient
 from connectors.canvas.config import CanvasConfig
@@ -134,3 +134,22 @@ def test_an_unreachable_instance_is_said_so() -> None:
     with pytest.raises(Unreachable) as caught:
         CanvasClient(config, sleep=lambda _s: None).get(ep.SELF)
     assert TOKEN not in str(caught.value)
+
+
+@responses.activate
+def test_a_next_link_to_another_host_is_not_followed_with_the_token() -> None:
+    responses.get(USERS, json=[{"id": 1}],
+                  headers={"Link": '<https://elsewhere.test/api/v1/users?page=2>; rel="next"'})
+    with pytest.raises(TerminalError) as caught:
+        list(client().pages(ep.ACCOUNT_USERS, account_id="self"))
+    assert "elsewhere.test" in str(caught.value) and len(responses.calls) == 1
+
+
+@responses.activate
+def test_a_refused_masquerade_names_the_act_as_permission() -> None:
+    responses.get(f"{URL}/api/v1/conversations", status=401,
+                  json={"errors": "Invalid as_user_id"})
+    with pytest.raises(PermissionRefused) as caught:
+        list(client().pages(ep.CONVERSATIONS, {"as_user_id": 5}))
+    assert caught.value.permission == "become_user" and "Users - act as" in (
+        caught.value.fix or "")
