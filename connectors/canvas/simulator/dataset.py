@@ -129,7 +129,8 @@ def build_account(size: str = "tiny", seed: int = 1) -> Account:
             "id": course_id, "name": f"Course {c + 1}", "course_code": f"C{c + 1:03d}",
             "account_id": ACCOUNT_ID, "root_account_id": ACCOUNT_ID, "start_at": when(0),
             "end_at": when(60 * 24 * 120), "workflow_state": "available",
-            "uuid": str(uuid.UUID(int=rng.getrandbits(128))), "enrollment_term_id": 1}
+            "uuid": str(uuid.UUID(int=rng.getrandbits(128))), "enrollment_term_id": 1,
+            "grading_standard_id": None, "sis_course_id": None, "created_at": when(0)}
         account.enrol(course_id, teachers[c % len(teachers)]["id"], "TeacherEnrollment")
     for n, student in enumerate(students):
         course_ids = sorted(rng.sample(sorted(account.courses), min(2, spec.courses)))
@@ -159,7 +160,8 @@ def _work(account: Account, spec: Size, rng: random.Random) -> None:
                 "points_possible": 10.0, "grading_type": "points",
                 "submission_types": ["online_text_entry"], "anonymous_grading": False,
                 "group_category_id": None, "updated_at": when(a), "created_at": when(0),
-                "published": True, "html_url": f"/courses/{course_id}/assignments/{assignment_id}"}
+                "published": True, "description": f"<p>Write about topic {a + 1}.</p>",
+                "html_url": f"/courses/{course_id}/assignments/{assignment_id}"}
         learners = [e for e in account.enrollments.values()
                     if e["course_id"] == course_id and e["type"] == "StudentEnrollment"]
         course_assignments = [x for x in account.assignments.values()
@@ -178,7 +180,9 @@ def _work(account: Account, spec: Size, rng: random.Random) -> None:
                     "submitted_at": when(600), "graded_at": when(900) if graded else None,
                     "workflow_state": "graded" if graded else "submitted", "attempt": 1,
                     "grader_id": 100 if graded else None,
-                    "submission_type": "online_text_entry", "late": False, "excused": None}
+                    "submission_type": "online_text_entry", "late": False, "excused": None,
+                    "html_url": f"/courses/{course_id}/assignments/{assignment['id']}"
+                                f"/submissions/{enrollment['user_id']}"}
             maximum = 10.0 * len(course_assignments) or 1.0
             enrollment["grades"].update(current_score=round(100 * total / maximum, 1),
                                         final_score=round(100 * total / maximum, 1))

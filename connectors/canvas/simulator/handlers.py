@@ -51,7 +51,8 @@ def self_user(account: Account, ids: dict[str, str], query: Query, form: Query) 
 def account(account: Account, ids: dict[str, str], query: Query, form: Query) -> Answer:
     return {"id": ACCOUNT_ID, "name": account.name, "parent_account_id": None,
             "root_account_id": None, "workflow_state": "active", "uuid": "sim-account",
-            "default_time_zone": "Europe/Helsinki"}
+            "default_time_zone": "Europe/Helsinki", "default_storage_quota_mb": 500,
+            "default_user_storage_quota_mb": 50, "default_group_storage_quota_mb": 50}
 
 
 def permissions(account: Account, ids: dict[str, str], query: Query, form: Query) -> Answer:
