@@ -54,6 +54,14 @@ class CanvasSettings(LmsSettings):
     throttle_pause_s: float = Field(
         1.0, ge=0, le=60, description="The longest pause of one throttled request, seconds."
     )
+    page_view_overlap_s: int = Field(
+        3600,
+        ge=0,
+        le=7 * 86400,
+        description="Page views are read again this far back from the newest one synced: "
+        "Canvas stores them a little late, and a view stored late must not be skipped "
+        "(the register writes nothing for those it already holds).",
+    )
     exclude_login_ids: tuple[str, ...] = Field(
         (), description="Login ids of accounts that are not persons (integration users)."
     )

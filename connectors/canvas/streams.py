@@ -158,7 +158,10 @@ def fetch_messages(ctx: CanvasContext, _start: int) -> Iterator[Unit]:
 
 
 def fetch_logs(ctx: CanvasContext, since: int) -> Iterator[Unit]:
-    """Each user's page views since the bookmark; users who never logged in have none."""
+    """Each user's page views since the bookmark (less the overlap: Canvas stores page
+    views asynchronously, so one can appear later than a newer one); users who never
+    logged in have none."""
+    since = max(0, since - ctx.config.page_view_overlap_s) if since else 0
     start = {"start_time": parse.iso(since)} if since else {}
     for page in ctx.account_users():
         for user in page:

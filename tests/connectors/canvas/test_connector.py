@@ -13,6 +13,7 @@ from pydantic import SecretStr
 
 from connectors.base import PushCommand
 from connectors.canvas import endpoints as ep
+from connectors.canvas import parse
 from connectors.canvas.connector import CanvasConnector
 from connectors.canvas.simulator import SimulatedCanvas
 from connectors.canvas.simulator.app import ROUTES
@@ -136,8 +137,9 @@ def test_the_activity_log_reads_only_what_is_new(canvas: CanvasConnector,
     new = records(canvas, "logs", dict(bookmark))
     assert {r.time_created for r in new} >= {bookmark["since"]}
     assert any(r.other == view["url"] and r.time_created > bookmark["since"] for r in new)
-    asked = [q for _, q in sim.requests if "/page_views" in q]
-    assert asked and all("start_time=" in q for q in asked)
+    asked = [parse_qs(urlsplit(q).query) for _, q in sim.requests if "/page_views" in q]
+    overlap = parse.iso(bookmark["since"] - canvas.config.page_view_overlap_s)
+    assert asked and all(q["start_time"] == [overlap] for q in asked)
 
 
 def test_every_endpoint_is_declared_once_and_answered_by_the_simulator(

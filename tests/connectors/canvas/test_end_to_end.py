@@ -155,3 +155,14 @@ def test_the_unenrol_mode_deactivates_the_enrolments_too(tmp_path: Path, db_url:
         assert "active" not in states and "inactive" in states
         assert site.canvas(f"/api/v1/users/{LEARNER}/enrollments",
                            **{"state[]": "active"}).json() == []
+
+
+def test_an_instance_hosted_outside_the_eu_is_refused(tmp_path: Path, db_url: str) -> None:
+    with served_canvas(tmp_path, db_url) as site:
+        text = site.config.read_text(encoding="utf-8").replace(
+            'hosting_country = "FI"', 'hosting_country = "US"')
+        site.config.write_text(text, encoding="utf-8")
+        refused = site.bridge("check")
+    assert refused.exit_code == 2
+    said = refused.stdout + refused.stderr
+    assert "outside the EU/EEA" in said and "N9" in said
