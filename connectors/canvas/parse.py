@@ -87,7 +87,7 @@ def _names(raw: Raw) -> tuple[str | None, str | None]:
     return None, sortable or raw.get("name")
 
 
-def parse_user(raw: Raw, logins: Sequence[Raw] = ()) -> UserRecord:
+def parse_user(raw: Raw, logins: Sequence[Raw]) -> UserRecord:
     first, last = _names(raw)
     states = [login.get("workflow_state") for login in logins]
     return UserRecord(
@@ -98,7 +98,7 @@ def parse_user(raw: Raw, logins: Sequence[Raw] = ()) -> UserRecord:
         email=raw.get("email"),
         idnumber=raw.get("sis_user_id"),
         auth="canvas",
-        suspended=bool(states) and all(state == "suspended" for state in states),
+        suspended=all(state == "suspended" for state in states),  # no login: no access
         last_access=epoch(raw.get("last_login")),
     )
 

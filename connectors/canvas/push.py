@@ -74,7 +74,8 @@ class CanvasPush:
         if raw is None:
             return LmsState(user_id, exists=False)
         logins = self.logins(user_id)
-        suspended = bool(logins) and all(x.get("workflow_state") == "suspended" for x in logins)
+        # Without an active login nobody can sign in as the user: that is suspended too.
+        suspended = all(x.get("workflow_state") == "suspended" for x in logins)
         fields = {name: _field(raw, name) for name in asked or {}}
         return LmsState(user_id, exists=True, suspended=suspended, fields=fields)
 

@@ -184,7 +184,7 @@ def delete_user(account: Account, ids: dict[str, str], query: Query, form: Query
     for enrollment in account.enrollments.values():
         if enrollment["user_id"] == found["id"]:
             enrollment["enrollment_state"] = "deleted"
-    return {"user": _public(found)}
+    return _public(found)
 
 
 def update_user(account: Account, ids: dict[str, str], query: Query, form: Query) -> Answer:
