@@ -62,6 +62,14 @@ class CanvasSettings(LmsSettings):
         "Canvas stores them a little late, and a view stored late must not be skipped "
         "(the register writes nothing for those it already holds).",
     )
+    page_view_session_days: int = Field(
+        14,
+        ge=1,
+        le=366,
+        description="After the first read, page views are asked only of users who logged "
+        "in within this many days before the last read (a session lasts at most this long), "
+        "so an incremental read asks the active users, not everyone.",
+    )
     exclude_login_ids: tuple[str, ...] = Field(
         (), description="Login ids of accounts that are not persons (integration users)."
     )

@@ -159,13 +159,16 @@ def fetch_messages(ctx: CanvasContext, _start: int) -> Iterator[Unit]:
 
 def fetch_logs(ctx: CanvasContext, since: int) -> Iterator[Unit]:
     """Each user's page views since the bookmark (less the overlap: Canvas stores page
-    views asynchronously, so one can appear later than a newer one); users who never
-    logged in have none."""
+    views asynchronously, so one can appear later than a newer one). Users who never
+    logged in have none; after the first read, only users who logged in within a session's
+    length of the bookmark can have new ones, so only they are asked."""
     since = max(0, since - ctx.config.page_view_overlap_s) if since else 0
     start = {"start_time": parse.iso(since)} if since else {}
+    logged_in_after = since - ctx.config.page_view_session_days * 86400 if since else 0
     for page in ctx.account_users():
         for user in page:
-            if not ctx.is_person(user) or not user.get("last_login"):
+            last_login = parse.epoch(user.get("last_login"))
+            if not ctx.is_person(user) or last_login is None or last_login < logged_in_after:
                 continue
             user_id = parse.ident(user)
             views = [v for p in ctx.client.pages(ep.PAGE_VIEWS, start, user_id=user_id)

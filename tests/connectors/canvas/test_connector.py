@@ -166,3 +166,17 @@ def test_every_endpoint_is_declared_once_and_answered_by_the_simulator(
         assert matched, (method, path)  # nothing outside endpoints.py is ever called
         called.add(matched[0])
     assert called == {e.name for e in ep.ENDPOINTS}
+
+
+def test_an_incremental_log_read_asks_only_recently_active_users(
+    canvas: CanvasConnector, sim: SimulatedCanvas
+) -> None:
+    bookmark = list(canvas.pull("logs", None))[-1].checkpoint
+    assert bookmark
+    idle = next(u for u in sorted(sim.account.users) if u >= LEARNER + 1)
+    sim.account.users[idle]["last_login"] = "2020-01-01T00:00:00Z"  # long before the read
+    sim.requests.clear()
+    records(canvas, "logs", dict(bookmark))
+    asked = {urlsplit(q).path for _, q in sim.requests if "/page_views" in q}
+    assert f"/api/v1/users/{idle}/page_views" not in asked
+    assert f"/api/v1/users/{LEARNER}/page_views" in asked
