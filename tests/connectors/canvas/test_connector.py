@@ -180,3 +180,25 @@ def test_an_incremental_log_read_asks_only_recently_active_users(
     asked = {urlsplit(q).path for _, q in sim.requests if "/page_views" in q}
     assert f"/api/v1/users/{idle}/page_views" not in asked
     assert f"/api/v1/users/{LEARNER}/page_views" in asked
+
+
+def test_check_names_a_dead_token_and_a_wrong_account_with_their_fixes(
+    sim: SimulatedCanvas,
+) -> None:
+    with running_server(sim) as url:
+        dead = CanvasConnector.from_options({"url": url}, SecretStr("7~dead"))
+        [token] = dead.check().checks
+        assert not token.ok and "new access token" in (token.fix or "")
+        wrong = CanvasConnector.from_options({"url": url, "account_id": "42"},
+                                             SecretStr(sim.token))
+        report = wrong.check()
+        account = next(c for c in report.checks if c.name == "account")
+        assert not report.ok and not account.ok and "account_id" in (account.fix or "")
+
+
+def test_check_refuses_moodles_privacy_request_erasure(sim: SimulatedCanvas) -> None:
+    with running_server(sim) as url:
+        report = CanvasConnector.from_options({"url": url, "erasure": "privacy_request"},
+                                              SecretStr(sim.token)).check()
+    erasure = next(c for c in report.checks if c.name == "erasure")
+    assert not report.ok and not erasure.ok and 'erasure = "delete_user"' in (erasure.fix or "")
