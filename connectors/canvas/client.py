@@ -59,7 +59,7 @@ class CanvasClient:
 
     def get(self, endpoint: Endpoint, params: Params = (), **ids: object) -> Any:
         """One answer of ``endpoint`` (no paging)."""
-        return self._request(endpoint, endpoint.url(**ids), params).json()
+        return _json(self._request(endpoint, endpoint.url(**ids), params), endpoint)
 
     def pages(self, endpoint: Endpoint, params: Params = (), **ids: object) -> Iterator[list[Any]]:
         """Each page of a listing, following ``Link: <...>; rel="next"`` until there is none."""
@@ -68,7 +68,7 @@ class CanvasClient:
         query: Params = first
         while url is not None:
             response = self._request(endpoint, url, query)
-            answer = response.json()
+            answer = _json(response, endpoint)
             if not isinstance(answer, list):
                 raise ServerError(f"{endpoint.method} {endpoint.path}: expected a list")
             yield answer
@@ -78,7 +78,7 @@ class CanvasClient:
              **ids: object) -> Any:
         """A write (PUT, POST, DELETE): form parameters in the body, as Canvas's docs give
         them; ``query`` for those its docs give as query parameters (a DELETE's ``task``)."""
-        return self._request(endpoint, endpoint.url(**ids), query, data).json()
+        return _json(self._request(endpoint, endpoint.url(**ids), query, data), endpoint)
 
     def _next(self, response: requests.Response, endpoint: Endpoint) -> str | None:
         """The next page's link, only on the instance's own host: the token goes with it."""
@@ -127,6 +127,12 @@ class CanvasClient:
             raise ServerError(f"{endpoint.method} {endpoint.path}: no answer within "
                               f"{self._config.timeout_s:g}s") from None
         self._note_remaining(response)
+        if 300 <= response.status_code < 400:
+            where = urlsplit(response.headers.get("Location") or "").netloc or "elsewhere"
+            raise TerminalError(
+                f"{endpoint.method} {endpoint.path}: Canvas redirects to {where}",
+                fix="set url to the instance's own https:// address (the one the redirect "
+                "names), so that the token is never sent anywhere else")
         if response.status_code >= 400:
             raise error_for(response.status_code, self._redact(response.text[:500]), endpoint,
                             account=self._config.account_id, token_file=self._config.token_file,
@@ -173,6 +179,16 @@ class CanvasClient:
 
     def _redact(self, text: str) -> str:
         return redact(text, self._forms)
+
+
+def _json(response: requests.Response, endpoint: Endpoint) -> Any:
+    """The answer's JSON; an answer that is not JSON (a proxy's page) is an LMS fault."""
+    try:
+        return response.json()
+    except ValueError:
+        kind = response.headers.get("Content-Type", "no content type")
+        raise ServerError(f"{endpoint.method} {endpoint.path}: the answer is not JSON "
+                          f"({kind})") from None
 
 
 def _retryable(error: BaseException) -> bool:

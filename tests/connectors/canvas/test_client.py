@@ -153,3 +153,21 @@ def test_a_refused_masquerade_names_the_act_as_permission() -> None:
         list(client().pages(ep.CONVERSATIONS, {"as_user_id": 5}))
     assert caught.value.permission == "become_user" and "Users - act as" in (
         caught.value.fix or "")
+
+
+@responses.activate
+def test_a_redirect_is_not_followed_and_says_which_url_to_set() -> None:
+    responses.get(f"{URL}/api/v1/users/self", status=302,
+                  headers={"Location": "https://school.instructure.com/api/v1/users/self"})
+    with pytest.raises(TerminalError) as caught:
+        client().get(ep.SELF)
+    assert "school.instructure.com" in str(caught.value) and len(responses.calls) == 1
+
+
+@responses.activate
+def test_an_answer_that_is_not_json_is_an_lms_fault_not_a_crash() -> None:
+    responses.get(f"{URL}/api/v1/users/self", body="<html>maintenance</html>",
+                  content_type="text/html")
+    with pytest.raises(TransientError) as caught:
+        client().get(ep.SELF)
+    assert "not JSON" in str(caught.value)
