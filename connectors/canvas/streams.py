@@ -152,6 +152,8 @@ def fetch_messages(ctx: CanvasContext, _start: int) -> Iterator[Unit]:
                 full = ctx.client.get(ep.CONVERSATION, query, conversation_id=conversation_id)
                 members = tuple(sorted(p["id"] for p in full.get("participants") or ()
                                        if isinstance(p.get("id"), int)))
+                if not set(members) - teachers - {ctx.self_id}:
+                    continue  # among staff only: not a teacher's talk with a learner
                 context = {"conversation_id": conversation_id, "members": members}
                 rows += [Row(m, context) for m in full.get("messages") or ()]
         yield Unit(rows=rows)

@@ -202,3 +202,15 @@ def test_check_refuses_moodles_privacy_request_erasure(sim: SimulatedCanvas) -> 
                                               SecretStr(sim.token)).check()
     erasure = next(c for c in report.checks if c.name == "erasure")
     assert not report.ok and not erasure.ok and 'erasure = "delete_user"' in (erasure.fix or "")
+
+
+def test_messages_are_teachers_talks_with_learners_only(canvas: CanvasConnector,
+                                                        sim: SimulatedCanvas) -> None:
+    teacher = 100
+    sim.account.conversations[9_999] = {
+        "id": 9_999, "subject": "Staff", "members": [1, teacher],
+        "messages": [{"id": 99_999, "author_id": teacher, "created_at": when(5),
+                      "body": "staff only", "participating_user_ids": [1, teacher]}]}
+    messages = records(canvas, "messages")
+    assert messages and all(set(m.member_ids) - {teacher} for m in messages)
+    assert 99_999 not in {m.lms_message_id for m in messages}
