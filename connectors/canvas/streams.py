@@ -40,7 +40,8 @@ class CanvasContext:
     def course_ids(self) -> list[int]:
         """Every course of the account (one listing per run of a stream)."""
         pages = self.client.pages(ep.COURSES, account_id=self.config.account_id)
-        return sorted(parse.ident(c) for page in pages for c in page)
+        ids = (c.get("id") for page in pages for c in page if isinstance(c, Mapping))
+        return sorted(i for i in ids if isinstance(i, int) and not isinstance(i, bool))
 
     def is_person(self, raw: Raw) -> bool:
         """The token's own user and excluded login ids are not persons (CONTRACTS 2)."""
@@ -75,7 +76,7 @@ def fetch_courses(ctx: CanvasContext, _start: int) -> Iterator[Unit]:
 def _enrollments(ctx: CanvasContext, course_id: int, **params: Any) -> list[Raw]:
     query = {"state[]": list(parse.LISTED_STATES), **params}
     return [e for page in ctx.client.pages(ep.ENROLLMENTS, query, course_id=course_id)
-            for e in page]
+            for e in page if isinstance(e, Mapping)]
 
 
 def fetch_enrolments(ctx: CanvasContext, _start: int) -> Iterator[Unit]:
@@ -92,11 +93,12 @@ def fetch_enrolments(ctx: CanvasContext, _start: int) -> Iterator[Unit]:
 
 def _submissions(ctx: CanvasContext, course_id: int) -> list[Raw]:
     pages = ctx.client.pages(ep.SUBMISSIONS, {"student_ids[]": "all"}, course_id=course_id)
-    return [s for page in pages for s in page]
+    return [s for page in pages for s in page if isinstance(s, Mapping)]
 
 
 def _assignments(ctx: CanvasContext, course_id: int) -> list[Raw]:
-    return [a for page in ctx.client.pages(ep.ASSIGNMENTS, course_id=course_id) for a in page]
+    pages = ctx.client.pages(ep.ASSIGNMENTS, course_id=course_id)
+    return [a for page in pages for a in page if isinstance(a, Mapping)]
 
 
 def fetch_gradebook(ctx: CanvasContext, _start: int) -> Iterator[Unit]:
@@ -169,10 +171,15 @@ def fetch_logs(ctx: CanvasContext, since: int) -> Iterator[Unit]:
     logged_in_after = since - ctx.config.page_view_session_days * 86400 if since else 0
     for page in ctx.account_users():
         for user in page:
-            last_login = parse.epoch(user.get("last_login"))
-            if not ctx.is_person(user) or last_login is None or last_login < logged_in_after:
+            user_id = user.get("id") if isinstance(user, Mapping) else None
+            if not isinstance(user_id, int) or not ctx.is_person(user):
+                continue  # the users stream quarantines what is not a user
+            try:
+                last_login = parse.epoch(user.get("last_login"))
+            except ValueError:
+                last_login = logged_in_after  # unreadable: ask rather than miss page views
+            if last_login is None or last_login < logged_in_after:
                 continue
-            user_id = parse.ident(user)
             views = [v for p in ctx.client.pages(ep.PAGE_VIEWS, start, user_id=user_id)
                      for v in p]
             yield Unit(rows=[Row(v, {"user_id": user_id}) for v in views])

@@ -214,3 +214,13 @@ def test_messages_are_teachers_talks_with_learners_only(canvas: CanvasConnector,
     messages = records(canvas, "messages")
     assert messages and all(set(m.member_ids) - {teacher} for m in messages)
     assert 99_999 not in {m.lms_message_id for m in messages}
+
+
+def test_a_malformed_user_is_quarantined_not_a_crash(canvas: CanvasConnector,
+                                                     sim: SimulatedCanvas) -> None:
+    sim.account.users[LEARNER]["id"] = "not-a-number"
+    batches = list(canvas.pull("users", None))
+    rejects = [r for b in batches for r in b.rejects]
+    assert [r.lms_id for r in rejects] == ["not-a-number"]
+    assert "integer" in rejects[0].reason
+    assert list(canvas.pull("logs", None))  # the log stream skips it
