@@ -5,8 +5,10 @@ nothing of the demo but its connector's ``simulator()``."""
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from importlib.metadata import EntryPoint
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -50,7 +52,9 @@ class OtherSimulator(MoodleSimulator):
     """Another LMS's simulator, as a second kind offers it: it cannot erase."""
 
     lms_name = "Otherlms"
-    demo_unavailable = {"erase": "this LMS has no erasure the bridge can ask for"}
+    demo_unavailable: ClassVar[Mapping[str, str]] = {
+        "erase": "this LMS has no erasure the bridge can ask for"
+    }
 
 
 class OtherConnector(MoodleConnector):
