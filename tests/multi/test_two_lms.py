@@ -57,6 +57,8 @@ def test_a_person_in_both_lmss_is_one_person_and_withdrawal_revokes_both(
 ) -> None:
     person_id = shared_person(sites)
     register = sites.first
+    checked = register.ok("check").stdout
+    assert all(name in checked for name in NAMES), checked
 
     withdrawn = register.json(
         "consent", "withdraw", "--person", str(person_id), "--purpose", "service",
