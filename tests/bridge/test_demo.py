@@ -106,3 +106,11 @@ def test_an_unknown_kind_or_one_without_a_simulator_is_named(kinds: None) -> Non
     assert "the bare connector offers no simulator (kinds with one: moodle, otherlms)" in (
         bare.stderr
     )
+
+
+def test_the_simulator_command_names_the_sizes_of_the_kind_it_serves() -> None:
+    outcome = run("simulator", "serve", "--size", "huge", config=None)
+    assert outcome.exit_code == 2
+    assert "'huge' is not a size of the Moodle simulator (tiny, demo, bench-10k" in (
+        outcome.stderr
+    )
