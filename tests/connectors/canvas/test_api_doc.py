@@ -207,3 +207,40 @@ def test_every_documented_error_shape_has_a_fixture(message: str) -> None:
     matching = [e for e in errors.values() if message in json.dumps(e.get("data", e.get("text")))]
     assert matching, f"no fixture in errors.json answers {message!r}"
     assert all(re.search(r"\.rb:\d+", e["_source"]) for e in matching), "name the source line"
+
+
+def _value_at(example: object, path: str) -> bool:
+    """Whether ``grades.current_score`` or ``messages[].body`` is present in ``example``."""
+    node = example[0] if isinstance(example, list) else example
+    for part in path.split("."):
+        many = part.endswith("[]")
+        part = part.removesuffix("[]")
+        if not isinstance(node, dict) or part not in node:
+            return False
+        node = node[part]
+        if many:
+            if not node:
+                return False
+            node = node[0]
+    return True
+
+
+DOCUMENTED = json.loads((FIXTURES / "documented.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize(
+    "row", [row for row in ROWS if row.key in DOCUMENTED], ids=lambda row: row.key
+)
+def test_every_field_the_connector_reads_is_in_the_documented_example(row: Row) -> None:
+    example = DOCUMENTED[row.key]
+    assert example["method"] == row.method
+    assert normalised("/api/v1/" + example["endpoint"]).count("/") == row.path.count("/")
+    fields = [FIELD.match(item.strip()).group(0) for item in row.fields.split(",")]
+    missing = [field for field in fields if not _value_at(example["data"], field)]
+    assert not missing, f"{row.key}: documented.json's example lacks {missing}"
+
+
+def test_every_endpoint_the_connector_calls_has_a_documented_example() -> None:
+    by_route = {row.route: row.key for row in ROWS}
+    without = [route for route in called_routes() if by_route.get(route) not in DOCUMENTED]
+    assert not without, f"no example in tests/fixtures/canvas/documented.json for {without}"
