@@ -172,13 +172,22 @@ def test_the_permission_the_connector_asks_for_is_the_one_documented() -> None:
         pytest.skip("connectors.canvas.endpoints is not in this tree")
     by_route = {row.route: row for row in ROWS}
     wrong = [
-        f"{e.name}: declares {e.permission}, the doc names {by_route[route].permission!r}"
+        f"{e.name}: declares {permission}, the doc names {by_route[route].permission!r}"
         for e in endpoints
-        if e.permission
-        and (route := (e.method, normalised(e.path))) in by_route
-        and f"[{e.permission}]" not in by_route[route].permission
+        if (route := (e.method, normalised(e.path))) in by_route
+        for permission in _declared_permissions(e)
+        if f"[{permission}]" not in by_route[route].permission
     ]
     assert not wrong, "\n".join(wrong)
+
+
+def _declared_permissions(endpoint: object) -> tuple[str, ...]:
+    """The endpoint's permissions: ``permissions`` where it has them, else ``permission``."""
+    every = getattr(endpoint, "permissions", None)
+    if every is not None:
+        return tuple(every)
+    one = getattr(endpoint, "permission", None)
+    return (one,) if one else ()
 
 
 def _fixtures() -> dict[str, dict]:
