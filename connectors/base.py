@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, SecretStr
 
 from connectors.records import Batch, Bookmark
 from connectors.root import BridgeError, describe
+from connectors.simulation import LmsSimulator
 
 # --------------------------------------------------------------------------- errors
 
@@ -307,6 +308,13 @@ class Connector(ABC):
         cls, options: Mapping[str, Any], token: SecretStr, *, stop_event: Event | None = None
     ) -> Connector:
         """Build the connector from its configuration section (plain values) and its token."""
+
+    @classmethod
+    def simulator(cls) -> LmsSimulator | None:
+        """This kind's simulated LMS for the demo and `bridge simulator serve`
+        (:mod:`connectors.simulation`); None (the default) when the kind has none. A kind
+        imports its simulator here, when asked, never at module level."""
+        return None
 
     def prove_access(self) -> None:  # noqa: B027 - optional hook
         """One cheap call proving the LMS accepts the token, made before every sync (even one

@@ -68,3 +68,33 @@ def test_a_command_or_job_importing_the_register_breaks_the_boundary(
     assert f"{BOUNDARY} BROKEN" in result.stdout
     importer = module.removesuffix(".py").replace("/", ".")
     assert f"{importer} {named}" in result.stdout, result.stdout
+
+
+NEUTRAL = "No LMS package in the services, the CLI or the jobs"
+
+
+@pytest.mark.parametrize(
+    ("module", "line", "named"),
+    [
+        ("bridge/services/status.py", "from connectors.canvas import client",
+         "-> connectors.canvas.client"),
+        ("bridge/cli/commands/sync.py", "import connectors.canvas.client",
+         "-> connectors.canvas.client"),
+        ("jobs/push.py", "from connectors.moodle import functions", "-> connectors.moodle"),
+    ],
+)
+def test_a_service_command_or_job_importing_an_lms_package_breaks_the_contract(
+    project: Path, module: str, line: str, named: str
+) -> None:
+    canvas = project / "connectors" / "canvas"  # a second LMS's package, as it will come
+    canvas.mkdir()
+    (canvas / "__init__.py").write_text('"""A second LMS."""\n', encoding="utf-8")
+    (canvas / "client.py").write_text('"""Its client."""\n', encoding="utf-8")
+    assert f"{NEUTRAL} KEPT" in lint_imports(project).stdout
+    path = project / module
+    path.write_text(f"{path.read_text(encoding='utf-8')}\n{line}  # noqa\n", encoding="utf-8")
+    result = lint_imports(project)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert f"{NEUTRAL} BROKEN" in result.stdout
+    importer = module.removesuffix(".py").replace("/", ".")
+    assert f"{importer} {named}" in result.stdout, result.stdout

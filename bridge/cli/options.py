@@ -13,6 +13,9 @@ import click
 from bridge.errors import UsageError
 from bridge.services.register import values
 from bridge.services.register.lookup import MAX_ROW_ID
+from bridge.settings.connector_kinds import simulator_of
+from bridge.settings.connector_section import DEFAULT_KIND
+from connectors.simulation import LmsSimulator
 
 #: A row id typed on the command line: positive and 64-bit (larger ones name no row, and
 #: the database drivers refuse them with a traceback).
@@ -119,3 +122,30 @@ def known_connector(name: str, configured: Iterable[str]) -> str:
     hint = f"; did you mean {close[0]!r}?" if close else ""
     listed = ", ".join(names) or "none ([connectors.NAME] in the config file)"
     raise UsageError(f"--connector: no connector named {shown!r} (configured: {listed}){hint}")
+
+
+def _simulated_lms(ctx: click.Context, param: click.Parameter, kind: str) -> LmsSimulator:
+    try:
+        simulator = simulator_of(kind)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), ctx=ctx, param=param) from None
+    ctx.meta["lms_kind"] = kind
+    return simulator
+
+
+def lms_kind(ctx: click.Context) -> str:
+    """The connector kind ``--lms`` named (the option hands the command its simulator)."""
+    return str(ctx.meta["lms_kind"])
+
+
+#: ``--lms KIND``: which installed connector kind's simulated LMS a command serves; the
+#: command receives the kind's :class:`LmsSimulator`.
+lms_option = click.option(
+    "--lms",
+    "simulator",
+    default=DEFAULT_KIND,
+    show_default=True,
+    metavar="KIND",
+    callback=_simulated_lms,
+    help="Which LMS to simulate: an installed connector kind that offers a simulator.",
+)

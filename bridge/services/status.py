@@ -95,6 +95,29 @@ def _connector_status(
         "streams": streams,
         "lease": {"holder": lease.holder, "expires_at": _iso(lease.expires_at)} if lease else None,
         "quarantined": quarantined or 0,
+        "push": _connector_push(session, name),
+    }
+
+
+def _connector_push(session: Session, name: str) -> dict[str, Any]:
+    """One connector's pushes: queued, failed, and carried out and verified by read-back,
+    so that a withdrawal reaching several LMSs shows where it holds and where it waits."""
+    rows = session.execute(
+        sa.select(OutboxCommand.state, sa.func.count())
+        .where(OutboxCommand.connector == name)
+        .group_by(OutboxCommand.state)
+    )
+    states: dict[str, int] = {state: count for state, count in rows}
+    verified = session.execute(
+        sa.select(sa.func.count(), sa.func.max(OutboxCommand.verified_at)).where(
+            OutboxCommand.connector == name, OutboxCommand.verified_at.is_not(None)
+        )
+    ).one()
+    return {
+        "pending": sum(states.get(s, 0) for s in ("pending", "in_progress", "waiting")),
+        "failed": states.get("failed", 0),
+        "verified": verified[0] or 0,
+        "last_verified_at": _iso(verified[1]),
     }
 
 

@@ -34,8 +34,11 @@ def config_text(
     operators: Mapping[str, str | Sequence[str]] | None = None,
     connector_extra: str = "",
     extra: str = "",
+    connector: str = "moodle",
+    kind: str | None = None,
 ) -> str:
-    """The TOML text; ``connector_extra`` lines go into ``[connectors.moodle]``.
+    """The TOML text; ``connector_extra`` lines go into ``[connectors.NAME]`` (``connector``,
+    of ``kind`` when given).
 
     ``operators`` maps OS account names to a role or a list of roles; throw-away
     workspaces map the account that runs them (``audit.identity`` decides who acts).
@@ -47,8 +50,9 @@ def config_text(
     ]
     if moodle_url is not None:
         secret = f"token = {_quote(token)}" if token else f"token_file = {_quote(token_file or '')}"
+        kind_line = f"kind = {_quote(kind)}\n" if kind else ""
         parts.append(
-            f"[connectors.moodle]\nurl = {_quote(moodle_url)}\n{secret}\n"
+            f"[connectors.{connector}]\n{kind_line}url = {_quote(moodle_url)}\n{secret}\n"
             f'hosting_country = "FI"\n{connector_extra}'
         )
     if operators:

@@ -56,6 +56,7 @@ from connectors.moodle.profile import (
 from connectors.moodle.remains import with_remains
 from connectors.moodle.streams import STREAMS, StreamContext, roster_pages
 from connectors.records import Batch, Bookmark
+from connectors.simulation import LmsSimulator
 from connectors.streams import run_stream
 
 Raw = Mapping[str, Any]
@@ -115,6 +116,12 @@ class MoodleConnector(Connector):
         return cls(MoodleConfig.from_options(options, token), stop_event=stop_event)
 
     # ------------------------------------------------------------------ plumbing
+
+    @classmethod
+    def simulator(cls) -> LmsSimulator:
+        from connectors.moodle.simulator.kit import MoodleSimulator  # only when asked for
+
+        return MoodleSimulator()
 
     @property
     def site(self) -> SiteInfo:

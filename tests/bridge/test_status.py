@@ -19,7 +19,8 @@ def test_status_json_shape_before_and_after_a_run(tmp_path: Path, db_url: str, s
     before = json.loads(run("status", "--json", config=config).last_line)
     assert set(before) == {"connectors", "push", "requests", "daemon", "erasures"}
     moodle = before["connectors"]["moodle"]
-    assert set(moodle) == {"last_run", "streams", "lease", "quarantined"}
+    assert set(moodle) == {"last_run", "streams", "lease", "quarantined", "push"}
+    assert moodle["push"] == {"pending": 0, "failed": 0, "verified": 0, "last_verified_at": None}
     assert moodle["last_run"] is None and moodle["lease"] is None
     assert set(moodle["streams"]) == {"users", "courses"}
     assert set(moodle["streams"]["users"]) == {

@@ -115,6 +115,7 @@ def _say(app: App, state: dict[str, Any]) -> None:
             )
             + f"; lease {'held by ' + lease['holder'] if lease else 'free'}"
             + f"; quarantined {connector['quarantined']}"
+            + f"; pushes {_pushes_text(connector['push'])}"
         )
         for stream, stats in (run["streams"] or {}).items() if run else ():
             if stats.get("status") == "failed":  # said, never left to look like an empty stream
@@ -182,6 +183,14 @@ def _say_erasures(erasures: dict[str, Any] | None) -> None:
             f"{item['person_id']}` issues the confirmed receipt",
             markup=False,
         )
+
+
+def _pushes_text(push: dict[str, Any]) -> str:
+    """One connector's pushes: how many the LMS carried out and showed on read-back."""
+    last = f" (last {_iso_text(push['last_verified_at'])})" if push["last_verified_at"] else ""
+    return (
+        f"{push['verified']} verified{last}, {push['pending']} pending, {push['failed']} failed"
+    )
 
 
 def _listing(listing: dict[str, Any] | None) -> str:

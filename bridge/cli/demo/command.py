@@ -1,4 +1,5 @@
-"""`bridge demo`: the full cycle against the built-in Moodle simulator."""
+"""`bridge demo`: the full cycle against an installed LMS kind's simulator (Moodle's by
+default)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,12 @@ from typing import cast
 import click
 
 from bridge.cli.demo.run import run_demo
+from bridge.cli.options import lms_kind, lms_option
+from connectors.simulation import LmsSimulator
 
 
 @click.command("demo")
+@lms_option
 @click.option(
     "--size",
     default="demo",
@@ -20,9 +24,10 @@ from bridge.cli.demo.run import run_demo
 )
 @click.option("--keep", is_flag=True, help="Keep the throw-away workspace for a look around.")
 @click.pass_context
-def demo(ctx: click.Context, size: str, keep: bool) -> None:
-    """Run the whole product on a throw-away workspace against a simulated Moodle."""
-    sys.exit(run_demo(cast(click.Group, ctx.find_root().command), size, keep))
+def demo(ctx: click.Context, simulator: LmsSimulator, size: str, keep: bool) -> None:
+    """Run the whole product on a throw-away workspace against a simulated LMS."""
+    root = cast(click.Group, ctx.find_root().command)
+    sys.exit(run_demo(root, size, keep, simulator, lms_kind(ctx)))
 
 
 def register(cli: click.Group) -> None:

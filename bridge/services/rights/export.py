@@ -63,7 +63,12 @@ def build(
         raise UsageError(f"person {person.id} was erased: the register holds no data to export")
     today = utcnow().date()
     controller = settings.controller
-    groups = {**register_categories(session, person), "lms_data": lms_data(session, person)}
+    accounts = [
+        # Each account under its system: the connector's configured name and its kind.
+        {**account, "kind": _kind(settings, account["connector"])}
+        for account in lms_data(session, person)
+    ]
+    groups = {**register_categories(session, person), "lms_data": accounts}
     return {
         "format": "lms-registry-bridge/subject-export",
         "version": 1,
@@ -124,6 +129,12 @@ def build(
             for r in list_requests(session, today, include_closed=True, person_id=person.id)
         ],
     }
+
+
+def _kind(settings: Settings, connector: str) -> str | None:
+    """The kind of LMS a connector reaches; None for one no longer configured."""
+    section = settings.connectors.get(connector)
+    return section.kind if section is not None else None
 
 
 def _recipient(person: Person, accounts: list[dict[str, Any]]) -> dict[str, Any]:

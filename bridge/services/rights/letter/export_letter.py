@@ -30,6 +30,7 @@ NOT_SHOWN = frozenset(
     {
         "lms_user_id",
         "connector",
+        "kind",  # the system line names the connector by its kind
         "custom_fields",
         "suspended",
         "access",
