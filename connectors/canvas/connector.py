@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Collection, Iterator, Mapping
-from typing import Any, ClassVar
+from typing import Any
 
 import requests
 from pydantic import SecretStr
@@ -31,6 +31,7 @@ from connectors.canvas.config import CanvasConfig, CanvasSettings
 from connectors.canvas.push import NO_REQUESTS, CanvasPush
 from connectors.canvas.streams import STREAMS, CanvasContext
 from connectors.records import Batch, Bookmark
+from connectors.simulation import LmsSimulator
 from connectors.streams import run_stream
 
 
@@ -39,9 +40,6 @@ class CanvasConnector(Connector):
 
     streams = tuple(STREAMS)
     settings_model = CanvasSettings
-    #: The module of this kind's simulator: ``serve(size=, port=, seed=, faults=, out=)``
-    #: prints ``{"url", "token"}`` when ready; ``running_server(sim)`` serves in a thread.
-    simulator_module: ClassVar[str] = "connectors.canvas.simulator.server"
 
     def __init__(self, config: CanvasConfig, *, session: requests.Session | None = None,
                  stop_event: threading.Event | None = None) -> None:
@@ -64,6 +62,12 @@ class CanvasConnector(Connector):
     def from_options(cls, options: Mapping[str, Any], token: SecretStr, *,
                      stop_event: threading.Event | None = None) -> CanvasConnector:
         return cls(CanvasConfig.from_options(options, token), stop_event=stop_event)
+
+    @classmethod
+    def simulator(cls) -> LmsSimulator:
+        from connectors.canvas.simulator.kit import CanvasSimulator  # only when asked for
+
+        return CanvasSimulator()
 
     def __repr__(self) -> str:
         return f"CanvasConnector({self.config.url!r})"

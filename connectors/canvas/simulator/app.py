@@ -10,6 +10,7 @@ this is the last page, ``"next"``. Every answer carries ``X-Rate-Limit-Remaining
 from __future__ import annotations
 
 import json
+import random
 import re
 import secrets
 import threading
@@ -64,10 +65,13 @@ class SimulatedCanvas:
     #: (method, path with query) of every request, for tests and benchmarks.
     requests: list[tuple[str, str]] = field(default_factory=list)
     base_url: str = "http://canvas.test"
+    #: The share of requests answered 503 at random (seeded), as a flaky instance would.
+    fault_share: float = 0.0
 
     def __post_init__(self) -> None:
         self.account = build_account(self.size, self.seed)
         self._lock = threading.Lock()
+        self._dice = random.Random(self.seed)
 
     def fail_next(self, kind: str, count: int = 1, delay: float = 0.0) -> None:
         self.faults.extend(Fault(kind, delay) for _ in range(count))
@@ -78,6 +82,8 @@ class SimulatedCanvas:
         with self._lock:
             self.requests.append((method, target))
             fault = self.faults.pop(0) if self.faults else None
+            if fault is None and self.fault_share and self._dice.random() < self.fault_share:
+                fault = Fault("server_error")
             if fault is not None and fault.kind == "rate_limit":
                 return (403, self._limits(0.0, "text/plain"), RATE_LIMITED), 0.0
             if fault is not None and fault.kind == "server_error":

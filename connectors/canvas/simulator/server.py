@@ -1,20 +1,16 @@
 """The simulated Canvas over real HTTP on 127.0.0.1 (standard library only).
 
-``serve()`` is the long-running front end (``python -m connectors.canvas.simulator``): it
-prints one JSON line ``{"url": ..., "token": ...}`` when ready and serves until SIGTERM
-or SIGINT. ``running_server()`` serves one in a background thread for tests.
+``running_server()`` serves one in a background thread; the long-running front end
+(``python -m connectors.canvas.simulator``, ``bridge simulator serve``) is the kind's
+:class:`~connectors.canvas.simulator.kit.CanvasSimulator`.
 """
 
 from __future__ import annotations
 
-import json
-import signal
-import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TextIO
 
 from connectors.canvas.simulator.app import SimulatedCanvas
 
@@ -84,27 +80,3 @@ def running_server(sim: SimulatedCanvas, host: str = LOOPBACK, port: int = 0) ->
         server.shutdown()
         server.server_close()
         thread.join()
-
-
-def serve(size: str = "demo", port: int = 0, seed: int = 1, faults: float = 0.0, *,
-          host: str = LOOPBACK, token: str | None = None, out: TextIO | None = None) -> int:
-    """Build an account, serve it, print the ready line, return 0 after SIGTERM/SIGINT.
-    ``faults`` is the share of requests answered 503 at first (then served)."""
-    sim = SimulatedCanvas(size, seed) if token is None else SimulatedCanvas(size, seed, token)
-    if faults > 0:
-        sim.fail_next("server_error", max(1, int(faults * 100)))
-    stop = threading.Event()
-
-    def request_stop(signum: int, frame: object) -> None:
-        stop.set()
-
-    previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGTERM, signal.SIGINT)}
-    try:
-        with running_server(sim, host, port) as url:
-            print(json.dumps({"url": url, "token": sim.token}), file=out or sys.stdout,
-                  flush=True)
-            stop.wait()
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-    return 0

@@ -1,10 +1,9 @@
 """The Canvas simulator as generic code starts it: found through the connector kind's
-``simulator_module`` (no Canvas name needed), served in a subprocess that prints its ready
+``simulator()`` hook (no Canvas name needed), served in a subprocess that prints its ready
 line, answering with the token it printed and paging as Canvas pages."""
 
 from __future__ import annotations
 
-import importlib
 import json
 import signal
 import subprocess
@@ -16,11 +15,13 @@ from bridge.settings.connector_kinds import connector_class
 from connectors.canvas.simulator import SimulatedCanvas
 
 
-def test_the_kind_names_its_simulator_and_serve_prints_the_ready_line() -> None:
-    module = importlib.import_module(connector_class("canvas").simulator_module)
-    process = subprocess.Popen(
-        [sys.executable, "-m", module.__name__.rsplit(".", 1)[0], "tiny"],
-        stdout=subprocess.PIPE, text=True)
+def test_the_kind_offers_its_simulator_and_serve_prints_the_ready_line() -> None:
+    simulator = connector_class("canvas").simulator()
+    assert simulator is not None and simulator.lms_name == "Canvas"
+    assert {"tiny", "demo", "bench-10k"} <= set(simulator.sizes)
+    module = type(simulator).__module__.rsplit(".", 1)[0]
+    process = subprocess.Popen([sys.executable, "-m", module, "tiny"],
+                               stdout=subprocess.PIPE, text=True)
     try:
         assert process.stdout is not None
         ready = json.loads(process.stdout.readline())
@@ -51,3 +52,13 @@ def test_listings_are_paged_with_link_headers_as_canvas_pages_them() -> None:
                           requests.utils.parse_header_links(last_headers["Link"])}
     (_, _, page), _ = sim.handle("GET", "/api/v1/accounts/self/users", headers, b"")
     assert len(json.loads(page)) == 8  # all: fewer than Canvas's default of 10 a page
+
+
+def test_served_sites_answer_and_a_fault_share_answers_some_requests_503() -> None:
+    simulator = connector_class("canvas").simulator()
+    assert simulator is not None
+    with simulator.served("tiny", faults=0.5) as site:
+        headers = {"Authorization": f"Bearer {site.token}"}
+        answers = [requests.get(site.url + "/api/v1/users/self", headers=headers,
+                                timeout=10).status_code for _ in range(20)]
+    assert set(answers) == {200, 503}
