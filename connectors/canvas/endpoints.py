@@ -128,7 +128,7 @@ STREAM_ENDPOINTS: dict[str, tuple[Endpoint, ...]] = {
 PUSH_ENDPOINTS: dict[str, tuple[Endpoint, ...]] = {
     "always": (USER, USER_LOGINS, UPDATE_LOGIN, UPDATE_USER),
     "suspend_and_unenrol": (USER_ENROLLMENTS, END_ENROLLMENT),
-    "delete_user": (DELETE_USER,),
+    "delete_user": (DELETE_USER, ACCOUNT_USERS),
 }
 
 

@@ -7,7 +7,8 @@
   enrolment in the named courses ends with ``task=conclude`` or ``task=deactivate``
   (``unenrol_task``), then the user's active enrolments are read back;
 * ``delete_user`` (erasure): the logins are suspended first, then the user is deleted
-  from the account, and read back: Canvas answers 404 or ``workflow_state: deleted``;
+  from the account, and read back: the account's users no longer list it (Canvas keeps
+  the row and answers its endpoint "not authorized", see :meth:`CanvasPush.user`);
 * ``rectify``: name and e-mail through ``PUT /api/v1/users/:id``, read back.
 
 Canvas has no data-request workflow like Moodle's privacy tool, so ``privacy_delete``,
@@ -23,7 +24,7 @@ from connectors.base import LmsState, PushCommand, PushResult
 from connectors.canvas import endpoints as ep
 from connectors.canvas.client import CanvasClient
 from connectors.canvas.config import CanvasConfig
-from connectors.canvas.errors import NotFound
+from connectors.canvas.errors import NotFound, PermissionRefused
 
 Raw = Mapping[str, Any]
 
@@ -44,14 +45,31 @@ class CanvasPush:
     # ------------------------------------------------------------------ reading back
 
     def user(self, user_id: int) -> Raw | None:
-        """The user as ``GET /api/v1/users/:id`` shows it; None when deleted or unknown."""
+        """The user as ``GET /api/v1/users/:id`` shows it; None when deleted or unknown.
+
+        Canvas keeps a deleted user's row but the admin has no right over a user of none
+        of its accounts, so it answers "not authorized", as for a missing permission: the
+        account's user search then tells the two apart (the user is no longer listed)."""
         try:
             raw = self._client.get(ep.USER, user_id=user_id)
         except NotFound:
             return None
+        except PermissionRefused:
+            if not self.listed(user_id):
+                return None
+            raise
         if not isinstance(raw, Mapping) or raw.get("workflow_state") == "deleted":
             return None
         return raw
+
+    def listed(self, user_id: int) -> bool:
+        """Whether the account's users include ``user_id``: searched by the id when it is
+        long enough for Canvas's search (3 characters), else the complete listing."""
+        term = str(user_id)
+        query = {"search_term": term} if len(term) >= 3 else {}
+        pages = self._client.pages(ep.ACCOUNT_USERS, query, account_id=self._config.account_id)
+        return any(u.get("id") == user_id for page in pages for u in page
+                   if isinstance(u, Mapping))
 
     def logins(self, user_id: int) -> list[Raw]:
         try:

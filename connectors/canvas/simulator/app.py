@@ -21,7 +21,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 from connectors.canvas.endpoints import ENDPOINTS, PERMISSION_LABELS, Endpoint
 from connectors.canvas.simulator.dataset import Account, build_account
-from connectors.canvas.simulator.handlers import HANDLERS, Answer, Missing
+from connectors.canvas.simulator.handlers import HANDLERS, Answer, Missing, Refused
 
 Query = dict[str, list[str]]
 Result = tuple[int, dict[str, str], bytes]
@@ -117,6 +117,8 @@ class SimulatedCanvas:
                 answer = HANDLERS[endpoint.name](self.account, ids, query, form)
             except Missing:
                 return self._json(404, NOT_FOUND)
+            except Refused:
+                return self._json(401, UNAUTHORIZED)
             return self._answer(split.path, query, answer)
         return self._json(404, NOT_FOUND)
 

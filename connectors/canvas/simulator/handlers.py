@@ -25,6 +25,11 @@ class Missing(Exception):
     """The object does not exist (Canvas's 404)."""
 
 
+class Refused(Exception):
+    """The admin has no right over the object (Canvas's "not authorized"): a user deleted
+    from the account keeps its row, but belongs to none of the admin's accounts."""
+
+
 def _one(query: Query, key: str) -> str | None:
     values = query.get(key)
     return values[0] if values else None
@@ -32,8 +37,10 @@ def _one(query: Query, key: str) -> str | None:
 
 def _user(account: Account, user_id: str) -> Obj:
     user = account.users.get(int(user_id)) if user_id.isdigit() else None
-    if user is None or user["workflow_state"] == "deleted":
+    if user is None:
         raise Missing
+    if user["workflow_state"] == "deleted":
+        raise Refused
     return user
 
 
@@ -60,9 +67,14 @@ def permissions(account: Account, ids: dict[str, str], query: Query, form: Query
 
 
 def account_users(account: Account, ids: dict[str, str], query: Query, form: Query) -> Answer:
-    includes = tuple(query.get("include[]") or ())
-    return [_public(u, includes) for _, u in sorted(account.users.items())
-            if u["workflow_state"] != "deleted"]
+    includes, term = tuple(query.get("include[]") or ()), (_one(query, "search_term") or "")
+    live = [u for _, u in sorted(account.users.items()) if u["workflow_state"] != "deleted"]
+    if term:  # a numeric term finds the user with that id first, else any field matching
+        exact = [u for u in live if str(u["id"]) == term]
+        fields = ("name", "login_id", "email", "sis_user_id")
+        live = exact or [u for u in live
+                         if any(term.lower() in str(u.get(f) or "").lower() for f in fields)]
+    return [_public(u, includes) for u in live]
 
 
 def user(account: Account, ids: dict[str, str], query: Query, form: Query) -> Answer:

@@ -224,3 +224,11 @@ def test_a_malformed_user_is_quarantined_not_a_crash(canvas: CanvasConnector,
     assert [r.lms_id for r in rejects] == ["not-a-number"]
     assert "integer" in rejects[0].reason
     assert list(canvas.pull("logs", None))  # the log stream skips it
+
+
+def test_a_missing_permission_is_not_taken_for_a_deleted_user(canvas: CanvasConnector,
+                                                              sim: SimulatedCanvas) -> None:
+    sim.granted.discard("read_roster")  # GET /users/:id and the listing both refused
+    result = canvas.push(PushCommand("delete_user", LEARNER))
+    assert result.outcome == "terminal_error" and result.refused == "permission"
+    assert sim.account.users[LEARNER]["workflow_state"] != "deleted"

@@ -83,7 +83,10 @@ def test_an_erasure_deletes_the_user_and_is_verified(site: CanvasSite) -> None:
     person = site.person_of(LEARNER)
     site.json("subject", "erase", "--person", str(person), "--yes")
     assert site.json("push", "run", "--once")["done"] == 1
-    assert site.canvas(f"/api/v1/users/{LEARNER}").status_code == 404
+    # As Canvas: the row stays, the admin has no right over it, the account lists it no more.
+    assert site.canvas(f"/api/v1/users/{LEARNER}").status_code == 401
+    found = site.canvas("/api/v1/accounts/self/users", search_term=str(LEARNER)).json()
+    assert LEARNER not in {u["id"] for u in found}
 
 
 def test_the_access_export_shows_the_canvas_data(site: CanvasSite, tmp_path: Path) -> None:
