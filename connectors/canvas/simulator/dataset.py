@@ -88,14 +88,14 @@ class Account:
                 "short_name": f"{first} {last}", "first_name": first, "last_name": last,
                 "sis_user_id": f"SIS{user_id:06d}", "integration_id": None,
                 "login_id": login, "email": email, "last_login": last_login,
-                "workflow_state": "registered", "locale": None}
+                "workflow_state": "registered", "locale": None, "created_at": when(0)}
         self.users[user_id] = user
         login_id = self.new_id()
         self.logins[login_id] = {
             "id": login_id, "user_id": user_id, "account_id": ACCOUNT_ID, "unique_id": login,
             "sis_user_id": user["sis_user_id"], "integration_id": None,
             "authentication_provider_id": None, "authentication_provider_type": None,
-            "workflow_state": "active", "declared_user_type": None}
+            "workflow_state": "active", "declared_user_type": None, "created_at": when(0)}
         return user
 
     def enrol(self, course_id: int, user_id: int, kind: str, state: str = "active") -> Obj:
@@ -106,6 +106,7 @@ class Account:
             "enrollment_state": state, "course_section_id": course_id,
             "root_account_id": ACCOUNT_ID, "created_at": when(0), "updated_at": when(0),
             "last_activity_at": when(60) if state == "active" else None,
+            "start_at": None, "end_at": None, "total_activity_time": 0,
             "html_url": f"/courses/{course_id}/users/{user_id}"}
         if kind == "StudentEnrollment":
             enrollment["grades"] = {"html_url": f"/courses/{course_id}/grades/{user_id}",
@@ -129,6 +130,7 @@ def build_account(size: str = "tiny", seed: int = 1) -> Account:
             "id": course_id, "name": f"Course {c + 1}", "course_code": f"C{c + 1:03d}",
             "account_id": ACCOUNT_ID, "root_account_id": ACCOUNT_ID, "start_at": when(0),
             "end_at": when(60 * 24 * 120), "workflow_state": "available",
+            "term": {"id": 1, "name": "Default Term", "start_at": None, "end_at": None},
             "uuid": str(uuid.UUID(int=rng.getrandbits(128))), "enrollment_term_id": 1,
             "grading_standard_id": None, "sis_course_id": None, "created_at": when(0)}
         account.enrol(course_id, teachers[c % len(teachers)]["id"], "TeacherEnrollment")
@@ -160,7 +162,8 @@ def _work(account: Account, spec: Size, rng: random.Random) -> None:
                 "points_possible": 10.0, "grading_type": "points",
                 "submission_types": ["online_text_entry"], "anonymous_grading": False,
                 "group_category_id": None, "updated_at": when(a), "created_at": when(0),
-                "published": True, "description": f"<p>Write about topic {a + 1}.</p>",
+                "published": True, "assignment_group_id": course_id,
+                "description": f"<p>Write about topic {a + 1}.</p>",
                 "html_url": f"/courses/{course_id}/assignments/{assignment_id}"}
         learners = [e for e in account.enrollments.values()
                     if e["course_id"] == course_id and e["type"] == "StudentEnrollment"]
@@ -177,6 +180,9 @@ def _work(account: Account, spec: Size, rng: random.Random) -> None:
                     "id": submission_id, "assignment_id": assignment["id"],
                     "user_id": enrollment["user_id"], "body": f"<p>My answer {submission_id}</p>",
                     "score": score, "grade": None if score is None else f"{score:g}",
+                    "entered_score": score,
+                    "entered_grade": None if score is None else f"{score:g}",
+                    "missing": False, "seconds_late": 0, "url": None,
                     "submitted_at": when(600), "graded_at": when(900) if graded else None,
                     "workflow_state": "graded" if graded else "submitted", "attempt": 1,
                     "grader_id": 100 if graded else None,
@@ -220,6 +226,7 @@ def _clicks(account: Account, spec: Size, students: list[Obj], rng: random.Rando
                 "action": "show", "interaction_seconds": 5.0, "created_at": when(100 + k),
                 "user_agent": "Mozilla/5.0", "participated": False, "contributed": False,
                 "remote_ip": "192.0.2.10", "app_name": None, "http_method": "get",
+                "render_time": 0.05, "user_request": True,
                 "links": {"user": student["id"], "context": course_id, "asset": None,
                           "real_user": None, "account": ACCOUNT_ID}})
         account.page_views[student["id"]] = views[::-1]  # newest first, as Canvas lists them

@@ -51,8 +51,13 @@ def _public(user: Obj, includes: tuple[str, ...] = ("email",)) -> Obj:
     return shown
 
 
+#: What the token's user may do with a user, as ``user_json`` shows it to an admin.
+ADMIN_RIGHTS = {"can_update_name": True, "can_update_avatar": True,
+                "limit_parent_app_web_access": False}
+
+
 def self_user(account: Account, ids: dict[str, str], query: Query, form: Query) -> Answer:
-    return _public(account.users[ADMIN_ID])
+    return {**_public(account.users[ADMIN_ID]), "permissions": ADMIN_RIGHTS}
 
 
 def account(account: Account, ids: dict[str, str], query: Query, form: Query) -> Answer:
@@ -78,7 +83,7 @@ def account_users(account: Account, ids: dict[str, str], query: Query, form: Que
 
 
 def user(account: Account, ids: dict[str, str], query: Query, form: Query) -> Answer:
-    return _public(_user(account, ids["user_id"]))
+    return {**_public(_user(account, ids["user_id"])), "permissions": ADMIN_RIGHTS}
 
 
 def user_logins(account: Account, ids: dict[str, str], query: Query, form: Query) -> Answer:
@@ -138,15 +143,30 @@ def _participants(account: Account, members: list[int]) -> list[Obj]:
             if account.users[m]["workflow_state"] != "deleted"]
 
 
+def _summary(account: Account, cid: int, found: Obj, me: int) -> Obj:
+    """The fields a conversation shows in its listing and on its own."""
+    return {"id": cid, "subject": found["subject"], "workflow_state": "read",
+            "message_count": len(found["messages"]), "context_code": found.get("context_code"),
+            "audience": [m for m in found["members"] if m != me],
+            "participants": _participants(account, found["members"])}
+
+
+def _authored(found: Obj, me: int, field: str) -> Any:
+    mine = [m for m in found["messages"] if m["author_id"] == me]
+    return mine[0][field] if mine else None
+
+
 def conversations(account: Account, ids: dict[str, str], query: Query, form: Query) -> Answer:
     me, scope = _as_user(account, query), _one(query, "scope")
     if scope == "archived":
         return []
-    return [{"id": cid, "subject": c["subject"], "workflow_state": "read",
-             "last_message": c["messages"][0]["body"],
+    return [{**_summary(account, cid, c, me), "last_message": c["messages"][0]["body"],
              "last_message_at": c["messages"][0]["created_at"],
-             "message_count": len(c["messages"]), "audience": [m for m in c["members"] if m != me],
-             "participants": _participants(account, c["members"])}
+             "last_authored_message": _authored(c, me, "body"),
+             "last_authored_message_at": _authored(c, me, "created_at"),
+             "audience_contexts": {"courses": {}, "groups": {}}, "avatar_url": None,
+             "private": len(c["members"]) == 2, "properties": [], "starred": False,
+             "subscribed": True, "visible": True}
             for cid, c in sorted(account.conversations.items()) if me in c["members"]
             and (scope != "sent" or any(m["author_id"] == me for m in c["messages"]))]
 
@@ -156,8 +176,7 @@ def conversation(account: Account, ids: dict[str, str], query: Query, form: Quer
     found = account.conversations.get(int(ids["conversation_id"]))
     if found is None or me not in found["members"]:
         raise Missing
-    return {"id": int(ids["conversation_id"]), "subject": found["subject"],
-            "participants": _participants(account, found["members"]),
+    return {**_summary(account, int(ids["conversation_id"]), found, me),
             "messages": found["messages"]}
 
 
