@@ -55,7 +55,12 @@ class CanvasContext:
 
 
 def fetch_users(ctx: CanvasContext, _start: int) -> Iterator[Unit]:
-    """The account's users page by page, each with its logins (suspended or not)."""
+    """The account's users page by page, each with its logins (suspended or not).
+
+    Canvas lists logins only per user (``pseudonyms#index``), so knowing who is suspended
+    costs one request per user: with the page views, the exception to "requests grow with
+    pages, not people" (CONTRACTS 5) that Canvas's API leaves no way around but an
+    account report."""
     for page in ctx.account_users():
         rows = []
         for user in page:
