@@ -44,7 +44,7 @@ def test_an_unknown_connector_kind_names_the_kind_key(config: Path) -> None:
     outcome = run("config", "check", config=config)
     assert outcome.exit_code == 2
     assert f"connectors.moodle.kind (line {_line_of(config, 'kind =')})" in outcome.stderr
-    assert "installed: moodle" in outcome.stderr
+    assert "installed: canvas, moodle" in outcome.stderr
 
 
 def test_the_connectors_keys_are_validated_by_its_model(config: Path) -> None:

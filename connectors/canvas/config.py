@@ -1,0 +1,111 @@
+"""What the Canvas connector needs to know about one Canvas instance.
+
+:class:`CanvasSettings` declares the keys of ``[connectors.NAME]`` that only a Canvas
+instance has (``kind = "canvas"``); the register's settings loader validates the
+section's remaining keys with it. :class:`CanvasConfig` adds what every connector gets
+from the register's general keys (url, token, streams, push modes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any, ClassVar, Literal
+
+from pydantic import Field, SecretStr
+
+from connectors.base import STREAM_NAMES, LmsSettings, StreamName
+
+
+class CanvasSettings(LmsSettings):
+    """The Canvas-only keys of ``[connectors.NAME]``."""
+
+    #: Page views and conversations often, full listings hourly, grades every six hours.
+    default_schedule: ClassVar[Mapping[str, str]] = {
+        "users": "1h",
+        "courses": "1h",
+        "enrolments": "1h",
+        "gradebook": "6h",
+        "assignments": "1h",
+        "submissions": "1h",
+        "assignment_grades": "1h",
+        "messages": "1h",
+        "logs": "15m",
+    }
+
+    account_id: str = Field(
+        "self",
+        pattern=r"^(self|[0-9]+)$",
+        description='The account whose users and courses are read: "self" (the root '
+        "account of the instance) or its numeric id.",
+    )
+    unenrol_task: Literal["conclude", "deactivate"] = Field(
+        "conclude",
+        description='With revoke_access = "suspend_and_unenrol": how an enrolment ends '
+        '("conclude" keeps it read-only, "deactivate" hides the course).',
+    )
+    page_size: int = Field(100, ge=10, le=100, description="Items per page (per_page).")
+    rate_limit_floor: float = Field(
+        100.0,
+        ge=0,
+        description="Below this X-Rate-Limit-Remaining the client pauses before its next "
+        "request, so Canvas's bucket refills instead of answering 403.",
+    )
+    throttle_pause_s: float = Field(
+        1.0, ge=0, le=60, description="The longest pause of one throttled request, seconds."
+    )
+    page_view_overlap_s: int = Field(
+        3600,
+        ge=0,
+        le=7 * 86400,
+        description="Page views are read again this far back from the newest one synced: "
+        "Canvas stores them a little late, and a view stored late must not be skipped "
+        "(the register writes nothing for those it already holds).",
+    )
+    page_view_session_days: int = Field(
+        14,
+        ge=1,
+        le=366,
+        description="After the first read, page views are asked only of users who logged "
+        "in within this many days before the last read (a session lasts at most this long), "
+        "so an incremental read asks the active users, not everyone.",
+    )
+    exclude_login_ids: tuple[str, ...] = Field(
+        (), description="Login ids of accounts that are not persons (integration users)."
+    )
+
+
+class CanvasConfig(CanvasSettings):
+    """One instance as the connector runs it: the Canvas keys plus the register's general ones."""
+
+    url: str
+    token: SecretStr
+    #: Where the token comes from, named in the fix for a refused token.
+    token_file: str | None = None
+    timeout_s: float = 30.0
+    verify_tls: bool | str = True
+    streams: tuple[StreamName, ...] = STREAM_NAMES
+    revoke_access: str = "suspend"
+    erasure: str = "delete_user"
+    max_retries: int = 5
+    max_backoff_s: float = 60.0
+
+    @classmethod
+    def from_options(cls, options: Mapping[str, Any], token: SecretStr) -> CanvasConfig:
+        """Build from the register's validated section ``connectors.NAME`` (plain values)."""
+        timeout = options.get("timeout", 30.0)
+        verify: bool | str = bool(options.get("verify_tls", True))
+        if verify and options.get("ca_bundle"):
+            verify = str(options["ca_bundle"])
+        general = {
+            "url": str(options["url"]).rstrip("/"),
+            "token": token,
+            "timeout_s": timeout.total_seconds() if isinstance(timeout, timedelta) else timeout,
+            "verify_tls": verify,
+            "streams": tuple(options.get("streams") or ()) or None,
+            "revoke_access": options.get("revoke_access"),
+            "erasure": options.get("erasure"),
+            "token_file": str(options["token_file"]) if options.get("token_file") else None,
+        }
+        own = {key: options[key] for key in CanvasSettings.model_fields if key in options}
+        return cls(**{k: v for k, v in general.items() if v is not None}, **own)
