@@ -70,6 +70,19 @@ class CanvasSettings(LmsSettings):
         "in within this many days before the last read (a session lasts at most this long), "
         "so an incremental read asks the active users, not everyone.",
     )
+    report_timeout_s: float = Field(
+        900.0,
+        ge=10,
+        le=86400,
+        description="How long the users stream waits for Canvas's provisioning report "
+        "(the login states of every user, in one report) before it fails the run.",
+    )
+    report_file_hosts: tuple[str, ...] = Field(
+        (),
+        description="Hosts besides the instance's own to which the report's file may "
+        "redirect its download (a hosted Canvas's file store); the token is never sent "
+        "there, the redirect's own signed address is what lets the download in.",
+    )
     exclude_login_ids: tuple[str, ...] = Field(
         (), description="Login ids of accounts that are not persons (integration users)."
     )

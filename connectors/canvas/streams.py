@@ -17,7 +17,7 @@ from functools import cached_property
 from typing import Any
 
 from connectors.canvas import endpoints as ep
-from connectors.canvas import parse
+from connectors.canvas import parse, reports
 from connectors.canvas.client import CanvasClient
 from connectors.canvas.config import CanvasConfig
 from connectors.streams import FULL, PER_COURSE, Replication, Row, StreamSpec, Unit
@@ -57,19 +57,20 @@ class CanvasContext:
 def fetch_users(ctx: CanvasContext, _start: int) -> Iterator[Unit]:
     """The account's users page by page, each with its logins (suspended or not).
 
-    Canvas lists logins only per user (``pseudonyms#index``), so knowing who is suspended
-    costs one request per user: with the page views, the exception to "requests grow with
-    pages, not people" (CONTRACTS 5) that Canvas's API leaves no way around but an
-    account report."""
-    for page in ctx.account_users():
+    Login states come from one provisioning report (:mod:`connectors.canvas.reports`), not
+    a login read per user: requests grow with pages, not people (CONTRACTS 5). The listing
+    is read first and the report started after it, so every listed user existed when the
+    report began: one created in between cannot be taken for a user without a login."""
+    pages = list(ctx.account_users())
+    logins = reports.login_states(ctx.client, ctx.config)
+    for page in pages:
         rows = []
         for user in page:
             if isinstance(user, Mapping) and not ctx.is_person(user):
                 continue
             user_id = user.get("id") if isinstance(user, Mapping) else None
-            logins = [login for p in ctx.client.pages(ep.USER_LOGINS, user_id=user_id)
-                      for login in p] if isinstance(user_id, int) else []
-            rows.append(Row(user, {"logins": logins}))
+            rows.append(Row(user, {"logins": logins.get(user_id, []) if isinstance(
+                user_id, int) else []}))
         yield Unit(rows=rows)
 
 

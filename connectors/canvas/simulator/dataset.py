@@ -60,6 +60,11 @@ class Account:
     submissions: dict[int, Obj] = field(default_factory=dict)
     conversations: dict[int, Obj] = field(default_factory=dict)
     page_views: dict[int, list[Obj]] = field(default_factory=dict)
+    #: Account reports by id, and their finished files by attachment id.
+    reports: dict[int, Obj] = field(default_factory=dict)
+    files: dict[int, bytes] = field(default_factory=dict)
+    #: Status reads a report answers ``running`` before it is ``complete``.
+    report_polls: int = 1
     next_id: int = 1000
     _index: dict[tuple[str, str], dict[Any, list[Obj]]] = field(default_factory=dict)
 
