@@ -75,13 +75,13 @@ CONVERSATIONS = _e("conversations", "GET", "/api/v1/conversations", "become_user
 CONVERSATION = _e("conversation", "GET", "/api/v1/conversations/{conversation_id}",
                   "become_user", "one conversation's messages (as_user_id)",
                   "conversations_controller.rb#show")
-START_REPORT = _e("start_report", "POST",
-                  "/api/v1/accounts/{account_id}/reports/provisioning_csv", "read_reports",
-                  "start the provisioning report: every login of the account and its state",
+START_REPORT = _e("start_report", "POST", "/api/v1/accounts/{account_id}/reports/{report}",
+                  "read_reports", "start an account report (provisioning_csv: every login and "
+                  "its state; last_user_access_csv: each user's last request)",
                   "account_reports_controller.rb#create")
 REPORT_STATUS = _e("report_status", "GET",
-                   "/api/v1/accounts/{account_id}/reports/provisioning_csv/{report_id}",
-                   "read_reports", "poll the provisioning report until it is complete",
+                   "/api/v1/accounts/{account_id}/reports/{report}/{report_id}",
+                   "read_reports", "poll an account report until it is complete",
                    "account_reports_controller.rb#show")
 REPORT_FILE = _e("report_file", "GET", "/files/{file_id}/download", "read_reports",
                  "download the complete report's users.csv (its attachment's url)",
@@ -134,7 +134,7 @@ STREAM_ENDPOINTS: dict[str, tuple[Endpoint, ...]] = {
     "submissions": (COURSES, SUBMISSIONS),
     "assignment_grades": (COURSES, SUBMISSIONS),
     "messages": (COURSES, ENROLLMENTS, CONVERSATIONS, CONVERSATION),
-    "logs": (ACCOUNT_USERS, PAGE_VIEWS),
+    "logs": (ACCOUNT_USERS, START_REPORT, REPORT_STATUS, REPORT_FILE, PAGE_VIEWS),
 }
 
 #: The endpoints each push setting writes with (``always``: every configuration).

@@ -3,8 +3,8 @@
 Listings are read page by page as Canvas links them. Per-course streams are complete
 per course (their scope), so the register marks removals course by course; the users
 and courses listings are complete for the whole account. The activity log (page views)
-is incremental by time: each user's page views since the bookmark, read from the server
-time Canvas gives, never the local clock. Canvas offers no change filter for users,
+is incremental by time: each active user's page views since the bookmark, read from the
+server time Canvas gives, never the local clock. Canvas offers no change filter for users,
 courses, enrolments or grades, so those are full listings; the register skips rows whose
 content did not change, so a second sync writes nothing.
 """
@@ -170,22 +170,21 @@ def fetch_messages(ctx: CanvasContext, _start: int) -> Iterator[Unit]:
 def fetch_logs(ctx: CanvasContext, since: int) -> Iterator[Unit]:
     """Each user's page views since the bookmark (less the overlap: Canvas stores page
     views asynchronously, so one can appear later than a newer one). Users who never
-    logged in have none; after the first read, only users who logged in within a session's
-    length of the bookmark can have new ones, so only they are asked."""
+    logged in have none. After the first read, the "Last User Access" report says, in one
+    read, who made a request since the bookmark: only they can have new page views, so only
+    they are asked, and a read after a quiet spell asks nobody (CONTRACTS 5)."""
     since = max(0, since - ctx.config.page_view_overlap_s) if since else 0
     start = {"start_time": parse.iso(since)} if since else {}
-    logged_in_after = since - ctx.config.page_view_session_days * 86400 if since else 0
+    active = reports.last_access(ctx.client, ctx.config) if since else None
     for page in ctx.account_users():
         for user in page:
             user_id = user.get("id") if isinstance(user, Mapping) else None
             if not isinstance(user_id, int) or not ctx.is_person(user):
                 continue  # the users stream quarantines what is not a user
-            try:
-                last_login = parse.epoch(user.get("last_login"))
-            except ValueError:
-                last_login = logged_in_after  # unreadable: ask rather than miss page views
-            if last_login is None or last_login < logged_in_after:
-                continue
+            if active is not None and active.get(user_id, 0) < since:
+                continue  # no request since the bookmark: no page view either
+            if active is None and user.get("last_login") in (None, ""):
+                continue  # never logged in
             views = [v for p in ctx.client.pages(ep.PAGE_VIEWS, start, user_id=user_id)
                      for v in p]
             yield Unit(rows=[Row(v, {"user_id": user_id}) for v in views])

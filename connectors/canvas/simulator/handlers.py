@@ -254,13 +254,40 @@ def _users_csv(account: Account) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
+#: ``last_user_access_csv`` (``student_reports.rb#last_user_access``).
+ACCESS_CSV = ("user id", "user sis id", "user name", "last access at", "last ip")
+
+
+def _access_csv(account: Account) -> bytes:
+    """A row per login; the last request is the newest page view's time (a request leaves
+    one), else the last login's."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(ACCESS_CSV)
+    for login in sorted(account.logins.values(), key=lambda x: x["id"]):
+        person = account.users.get(login["user_id"])
+        if person is None or login["workflow_state"] == "deleted":
+            continue
+        views = account.page_views.get(person["id"]) or ()
+        last = max((v["created_at"] for v in views), default=person.get("last_login") or "")
+        writer.writerow([person["id"], login.get("sis_user_id"), person["sortable_name"],
+                         last, "192.0.2.10" if last else None])
+    return out.getvalue().encode("utf-8")
+
+
+REPORTS = {"provisioning_csv": _users_csv, "last_user_access_csv": _access_csv}
+
+
 def start_report(account: Account, ids: dict[str, str], query: Query, form: Query) -> Answer:
-    """``account_reports#create``: the report starts ``running`` (Canvas runs it in a job)."""
+    """``account_reports#create``: the report starts ``running`` (Canvas runs it in a job);
+    a report type Canvas does not have is its 404."""
+    if ids["report"] not in REPORTS:
+        raise Missing
     report_id = account.new_id()
     params = {k[len("parameters["):-1]: v[0] for k, v in form.items()
               if k.startswith("parameters[")}
     account.reports[report_id] = {
-        "id": report_id, "report": "provisioning_csv", "file_url": None, "status": "running",
+        "id": report_id, "report": ids["report"], "file_url": None, "status": "running",
         "parameters": params, "progress": 0, "current_line": None,
         "created_at": when(0), "started_at": when(0), "ended_at": None,
         "_polls": account.report_polls}
@@ -269,13 +296,13 @@ def start_report(account: Account, ids: dict[str, str], query: Query, form: Quer
 
 def report_status(account: Account, ids: dict[str, str], query: Query, form: Query) -> Answer:
     found = account.reports.get(int(ids["report_id"])) if ids["report_id"].isdigit() else None
-    if found is None:
+    if found is None or found["report"] != ids["report"]:
         raise Missing
     if found["status"] == "running" and found["_polls"] > 0:
         found["_polls"] -= 1
     elif found["status"] == "running":
         file_id = account.new_id()
-        account.files[file_id] = _users_csv(account)
+        account.files[file_id] = REPORTS[found["report"]](account)
         url = f"/files/{file_id}/download?download_frd=1&verifier={secrets.token_hex(8)}"
         found.update(status="complete", progress=100, ended_at=when(1),
                      file_url=f"/accounts/{ACCOUNT_ID}/files/{file_id}/download",
@@ -285,7 +312,7 @@ def report_status(account: Account, ids: dict[str, str], query: Query, form: Que
 
 def _attachment(file_id: int, url: str, size: int) -> Obj:
     """The report's file as ``attachment_json`` (``lib/api/v1/attachment.rb``) shows it."""
-    name = f"provisioning_csv_{file_id}.csv"
+    name = f"report_{file_id}.csv"
     return {"id": file_id, "uuid": secrets.token_hex(20), "folder_id": 1, "display_name": name,
             "filename": name, "workflow_state": "processed", "upload_status": "success",
             "content-type": "text/csv", "url": url, "size": size, "created_at": when(1),

@@ -159,3 +159,28 @@ def test_the_file_is_not_followed_to_a_host_not_allowed() -> None:
 def test_a_file_address_on_another_host_is_refused_before_any_request() -> None:
     with pytest.raises(TerminalError, match="another host"):
         CanvasClient(_config()).download(ep.REPORT_FILE, "https://evil.example/files/7")
+
+
+def test_an_incremental_log_read_asks_only_users_with_a_request_since_the_bookmark(
+    canvas: CanvasConnector, sim: SimulatedCanvas
+) -> None:
+    for quiet in (10_000, 10_002):  # their clicks were days before everyone else's
+        for view in sim.account.page_views[quiet]:
+            view["created_at"] = "2026-08-25T08:00:00Z"
+    batches = list(canvas.pull("logs", None))
+    assert not [t for _, t in sim.requests if "/reports/" in t]  # a first read asks everyone
+    bookmark = batches[-1].checkpoint
+    assert bookmark
+    since = reports.parse.iso(bookmark["since"] - canvas.config.page_view_overlap_s)
+
+    def last_request(user_id: int) -> str:  # the simulator's: the newest click, or login
+        views = sim.account.page_views.get(user_id)
+        return views[0]["created_at"] if views else sim.account.users[user_id]["last_login"]
+
+    sim.requests.clear()
+    list(canvas.pull("logs", dict(bookmark)))
+    asked = {int(urlsplit(t).path.split("/")[4]) for _, t in sim.requests if "/page_views" in t}
+    assert {10_001, 10_003, 10_004, 10_005} <= asked  # clicked within the overlap
+    assert not asked & {10_000, 10_002}  # no request since: not asked
+    assert all(last_request(user) >= since for user in asked)
+    assert any("/reports/last_user_access_csv" in t for _, t in sim.requests)
