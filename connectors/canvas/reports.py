@@ -73,7 +73,7 @@ def run(client: CanvasClient, config: CanvasConfig, report_type: str,
                 f"Canvas's {report_type} report was not complete after "
                 f"{config.report_timeout_s:g}s ({_progress(report)})",
                 fix="check Canvas's job queue (Admin > Reports shows the report), or raise "
-                "report_timeout in the connector's section")
+                "report_timeout_s in the connector's section")
         client.pause(delay)
         waited, delay = waited + delay, min(delay * 2, LONGEST_POLL_S)
         report = client.get(ep.REPORT_STATUS, account_id=account, report=report_type,
