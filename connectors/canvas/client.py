@@ -14,7 +14,7 @@ import logging
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import requests
 from tenacity import RetryCallState, Retrying, retry_if_exception
@@ -27,6 +27,9 @@ from connectors.canvas.errors import ServerError, error_for
 from connectors.redaction import redact, secret_forms
 
 log = logging.getLogger("connectors.canvas.client")
+
+#: Redirects a file download may take (Canvas's own, then its file store's).
+MAX_REDIRECTS = 3
 
 Params = Mapping[str, Any] | Sequence[tuple[str, Any]]
 
@@ -80,6 +83,41 @@ class CanvasClient:
         them; ``query`` for those its docs give as query parameters (a DELETE's ``task``)."""
         return _json(self._request(endpoint, endpoint.url(**ids), query, data), endpoint)
 
+    def download(self, endpoint: Endpoint, url: str) -> bytes:
+        """A file Canvas links to (a report's ``attachment.url``), on the instance's own host.
+
+        Canvas may redirect the download to where its files are stored: the client follows
+        a redirect on the instance's own origin with the token, and one to a host named in
+        ``report_file_hosts`` without it (the redirect's signed address is what lets it in);
+        any other redirect is refused, so neither the token nor the file goes astray."""
+        own = _origin(self._config.url)
+        if _origin(url) != own:
+            raise TerminalError(f"{endpoint.method} {endpoint.path}: the file's address points "
+                                f"to another host ({urlsplit(url).netloc})",
+                                fix="check that url is the instance's own address")
+        allowed = {host.lower() for host in self._config.report_file_hosts}
+        bearer = True
+        for _hop in range(MAX_REDIRECTS + 1):
+            response = self._request(endpoint, url, (), follow=True, bearer=bearer)
+            if not 300 <= response.status_code < 400:
+                return response.content
+            url = urljoin(url, response.headers.get("Location") or "")
+            parts = urlsplit(url)
+            if _origin(url) != own and not (parts.scheme == "https"
+                                            and (parts.hostname or "") in allowed):
+                raise TerminalError(
+                    f"{endpoint.method} {endpoint.path}: Canvas redirects the file to "
+                    f"{parts.netloc or 'elsewhere'}",
+                    fix=f"if {parts.hostname} is where the instance stores its files, add it "
+                    "to report_file_hosts (the token is never sent there)")
+            bearer = bearer and _origin(url) == own
+        raise ServerError(f"{endpoint.method} {endpoint.path}: more than {MAX_REDIRECTS} "
+                          "redirects")
+
+    def pause(self, seconds: float) -> None:
+        """Wait between polls; a stop asked meanwhile ends the wait (``Stopped``)."""
+        self._sleep(seconds)
+
     def _next(self, response: requests.Response, endpoint: Endpoint) -> str | None:
         """The next page's link, only on the instance's own host: the token goes with it."""
         url = _next_link(response)
@@ -98,26 +136,30 @@ class CanvasClient:
     # ------------------------------------------------------------------ transport
 
     def _request(self, endpoint: Endpoint, url: str, params: Params,
-                 data: Params | None = None) -> requests.Response:
+                 data: Params | None = None, *, follow: bool = False,
+                 bearer: bool = True) -> requests.Response:
         retrying = Retrying(retry=retry_if_exception(_retryable), stop=self._should_stop,
                             wait=self._wait_for, sleep=self._sleep,
                             before_sleep=self._log_retry, reraise=True)
-        response: requests.Response = retrying(self._once, endpoint, url, params, data)
+        response: requests.Response = retrying(self._once, endpoint, url, params, data,
+                                               follow, bearer)
         return response
 
     def _once(self, endpoint: Endpoint, url: str, params: Params,
-              data: Params | None) -> requests.Response:
+              data: Params | None, follow: bool = False,
+              bearer: bool = True) -> requests.Response:
         if self._stop.is_set():
             raise Stopped("stopped")
         self._throttle()
         target = url if url.startswith("http") else self._config.url + url
         self.request_count += 1
+        headers = {"Accept": "application/json", "User-Agent": "lms-registry-bridge"}
+        if bearer:
+            headers["Authorization"] = f"Bearer {self._config.token.get_secret_value()}"
         try:
             response = self._session.request(
                 endpoint.method, target, params=list(_pairs(params)) or None,
-                data=list(_pairs(data)) if data is not None else None,
-                headers={"Authorization": f"Bearer {self._config.token.get_secret_value()}",
-                         "Accept": "application/json", "User-Agent": "lms-registry-bridge"},
+                data=list(_pairs(data)) if data is not None else None, headers=headers,
                 timeout=self._config.timeout_s, verify=self._config.verify_tls,
                 allow_redirects=False)
         except requests.ConnectionError as exc:
@@ -127,6 +169,8 @@ class CanvasClient:
             raise ServerError(f"{endpoint.method} {endpoint.path}: no answer within "
                               f"{self._config.timeout_s:g}s") from None
         self._note_remaining(response)
+        if 300 <= response.status_code < 400 and follow:
+            return response
         if 300 <= response.status_code < 400:
             where = urlsplit(response.headers.get("Location") or "").netloc or "elsewhere"
             raise TerminalError(
@@ -179,6 +223,11 @@ class CanvasClient:
 
     def _redact(self, text: str) -> str:
         return redact(text, self._forms)
+
+
+def _origin(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    return parts.scheme.lower(), parts.netloc.lower()
 
 
 def _json(response: requests.Response, endpoint: Endpoint) -> Any:

@@ -62,13 +62,18 @@ class CanvasSettings(LmsSettings):
         "Canvas stores them a little late, and a view stored late must not be skipped "
         "(the register writes nothing for those it already holds).",
     )
-    page_view_session_days: int = Field(
-        14,
-        ge=1,
-        le=366,
-        description="After the first read, page views are asked only of users who logged "
-        "in within this many days before the last read (a session lasts at most this long), "
-        "so an incremental read asks the active users, not everyone.",
+    report_timeout_s: float = Field(
+        900.0,
+        ge=10,
+        le=86400,
+        description="How long a stream waits for one of Canvas's account reports (the "
+        "users stream's login states, the activity log's last access) before it fails.",
+    )
+    report_file_hosts: tuple[str, ...] = Field(
+        (),
+        description="Hosts besides the instance's own to which the report's file may "
+        "redirect its download (a hosted Canvas's file store); the token is never sent "
+        "there, the redirect's own signed address is what lets the download in.",
     )
     exclude_login_ids: tuple[str, ...] = Field(
         (), description="Login ids of accounts that are not persons (integration users)."

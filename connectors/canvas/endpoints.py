@@ -75,6 +75,17 @@ CONVERSATIONS = _e("conversations", "GET", "/api/v1/conversations", "become_user
 CONVERSATION = _e("conversation", "GET", "/api/v1/conversations/{conversation_id}",
                   "become_user", "one conversation's messages (as_user_id)",
                   "conversations_controller.rb#show")
+START_REPORT = _e("start_report", "POST", "/api/v1/accounts/{account_id}/reports/{report}",
+                  "read_reports", "start an account report (provisioning_csv: every login and "
+                  "its state; last_user_access_csv: each user's last request)",
+                  "account_reports_controller.rb#create")
+REPORT_STATUS = _e("report_status", "GET",
+                   "/api/v1/accounts/{account_id}/reports/{report}/{report_id}",
+                   "read_reports", "poll an account report until it is complete",
+                   "account_reports_controller.rb#show")
+REPORT_FILE = _e("report_file", "GET", "/files/{file_id}/download", "read_reports",
+                 "download the complete report's users.csv (its attachment's url)",
+                 "files_controller.rb#show")
 PAGE_VIEWS = _e("page_views", "GET", "/api/v1/users/{user_id}/page_views", "view_statistics",
                 "a user's page views since a time (the activity log)",
                 "page_views_controller.rb#index")
@@ -93,8 +104,9 @@ UPDATE_USER = _e("update_user", "PUT", "/api/v1/users/{user_id}", "manage_user_l
 
 ENDPOINTS: tuple[Endpoint, ...] = (
     SELF, ACCOUNT, PERMISSIONS, ACCOUNT_USERS, USER, USER_LOGINS, USER_ENROLLMENTS, COURSES,
-    ENROLLMENTS, ASSIGNMENTS, SUBMISSIONS, CONVERSATIONS, CONVERSATION, PAGE_VIEWS,
-    UPDATE_LOGIN, END_ENROLLMENT, DELETE_USER, UPDATE_USER,
+    ENROLLMENTS, ASSIGNMENTS, SUBMISSIONS, CONVERSATIONS, CONVERSATION, START_REPORT,
+    REPORT_STATUS, REPORT_FILE, PAGE_VIEWS, UPDATE_LOGIN, END_ENROLLMENT, DELETE_USER,
+    UPDATE_USER,
 )
 
 #: What each account permission is called in Canvas's permissions page.
@@ -107,13 +119,14 @@ PERMISSION_LABELS: dict[str, str] = {
     "view_all_grades": "Grades - view all grades",
     "become_user": "Users - act as",
     "view_statistics": "Statistics - view",
+    "read_reports": "Reports - manage",
     "manage_user_logins": "Users - manage login details",
     "remove_student_from_course": "Students - remove",
 }
 
 #: The endpoints each stream reads.
 STREAM_ENDPOINTS: dict[str, tuple[Endpoint, ...]] = {
-    "users": (ACCOUNT_USERS, USER_LOGINS),
+    "users": (ACCOUNT_USERS, START_REPORT, REPORT_STATUS, REPORT_FILE),
     "courses": (COURSES,),
     "enrolments": (COURSES, ENROLLMENTS),
     "gradebook": (COURSES, ASSIGNMENTS, SUBMISSIONS, ENROLLMENTS),
@@ -121,7 +134,7 @@ STREAM_ENDPOINTS: dict[str, tuple[Endpoint, ...]] = {
     "submissions": (COURSES, SUBMISSIONS),
     "assignment_grades": (COURSES, SUBMISSIONS),
     "messages": (COURSES, ENROLLMENTS, CONVERSATIONS, CONVERSATION),
-    "logs": (ACCOUNT_USERS, PAGE_VIEWS),
+    "logs": (ACCOUNT_USERS, START_REPORT, REPORT_STATUS, REPORT_FILE, PAGE_VIEWS),
 }
 
 #: The endpoints each push setting writes with (``always``: every configuration).

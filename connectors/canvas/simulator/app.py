@@ -123,8 +123,10 @@ class SimulatedCanvas:
         return self._json(404, NOT_FOUND)
 
     def _answer(self, path: str, query: Query, answer: Answer) -> Result:
+        if isinstance(answer, bytes):  # a file (a report's CSV)
+            return 200, self._limits(self.rate_limit_remaining, "text/csv"), answer
         if not isinstance(answer, list):
-            return self._json(200, answer)
+            return self._json(200, self._absolute(answer))
         per_page = min(max(int((query.get("per_page") or ["10"])[0] or 10), 1), 100)
         page = max(int((query.get("page") or ["1"])[0] or 1), 1)
         chunk = answer[(page - 1) * per_page: page * per_page]
@@ -137,6 +139,17 @@ class SimulatedCanvas:
         result[1]["Link"] = ",".join(
             f'<{self._url(path, query, number, per_page)}>; rel="{rel}"' for rel, number in links)
         return result
+
+    def _absolute(self, answer: Any) -> Any:
+        """A report's URLs as Canvas gives them: absolute, on the instance's host."""
+        if isinstance(answer, dict) and answer.get("report"):
+            answer = {**answer}
+            if answer.get("file_url"):
+                answer["file_url"] = self.base_url + answer["file_url"]
+            if isinstance(answer.get("attachment"), dict):
+                attachment = answer["attachment"]
+                answer["attachment"] = {**attachment, "url": self.base_url + attachment["url"]}
+        return answer
 
     def _url(self, path: str, query: Query, page: int, per_page: int) -> str:
         pairs = [(k, v) for k, values in query.items() if k not in ("page", "per_page")

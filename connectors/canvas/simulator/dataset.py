@@ -60,6 +60,11 @@ class Account:
     submissions: dict[int, Obj] = field(default_factory=dict)
     conversations: dict[int, Obj] = field(default_factory=dict)
     page_views: dict[int, list[Obj]] = field(default_factory=dict)
+    #: Account reports by id, and their finished files by attachment id.
+    reports: dict[int, Obj] = field(default_factory=dict)
+    files: dict[int, bytes] = field(default_factory=dict)
+    #: Status reads a report answers ``running`` before it is ``complete``.
+    report_polls: int = 1
     next_id: int = 1000
     _index: dict[tuple[str, str], dict[Any, list[Obj]]] = field(default_factory=dict)
 
@@ -214,16 +219,22 @@ def _talk(account: Account, spec: Size, teachers: list[Obj], rng: random.Random)
                 "messages": messages[::-1]}  # Canvas lists the newest first
 
 
+#: The clicks of the learners spread over this many minutes (two days), so that the newest
+#: hour, the activity log's overlap, holds some learners' clicks, not everyone's.
+CLICK_SPREAD_MIN = 2 * 24 * 60
+
+
 def _clicks(account: Account, spec: Size, students: list[Obj], rng: random.Random) -> None:
     enrolled: dict[int, int] = {e["user_id"]: e["course_id"] for e in account.enrollments.values()}
-    for student in students:
+    for n, student in enumerate(students):
         course_id = enrolled.get(student["id"])
+        start = 100 + (n * 7) % CLICK_SPREAD_MIN  # learners click at different times
         views = []
         for k in range(spec.page_views_per_student if course_id else 0):
             views.append({
                 "id": str(uuid.UUID(int=rng.getrandbits(128))), "url": f"/courses/{course_id}",
                 "context_type": "Course", "asset_type": None, "controller": "courses",
-                "action": "show", "interaction_seconds": 5.0, "created_at": when(100 + k),
+                "action": "show", "interaction_seconds": 5.0, "created_at": when(start + k),
                 "user_agent": "Mozilla/5.0", "participated": False, "contributed": False,
                 "remote_ip": "192.0.2.10", "app_name": None, "http_method": "get",
                 "render_time": 0.05, "user_request": True,

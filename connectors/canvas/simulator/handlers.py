@@ -8,10 +8,13 @@ follow Canvas's JSON builders (``lib/api/v1/user.rb``, ``enrollment.rb``,
 
 from __future__ import annotations
 
+import csv
+import io
+import secrets
 from collections.abc import Callable
 from typing import Any
 
-from connectors.canvas.simulator.dataset import ACCOUNT_ID, ADMIN_ID, Account, Obj
+from connectors.canvas.simulator.dataset import ACCOUNT_ID, ADMIN_ID, Account, Obj, when
 
 Query = dict[str, list[str]]
 Answer = Obj | list[Obj]
@@ -230,6 +233,106 @@ def update_user(account: Account, ids: dict[str, str], query: Query, form: Query
     return _public(found)
 
 
+#: ``users.csv`` of the provisioning report (``sis_exporter.rb#users``, not SIS format).
+USERS_CSV = ("canvas_user_id", "user_id", "integration_id", "authentication_provider_id",
+             "login_id", "first_name", "last_name", "full_name", "sortable_name",
+             "short_name", "email", "status", "created_by_sis")
+
+
+def _users_csv(account: Account) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(USERS_CSV)
+    for login in sorted(account.logins.values(), key=lambda x: x["id"]):
+        person = account.users.get(login["user_id"])
+        if person is None or login["workflow_state"] == "deleted":
+            continue
+        writer.writerow([person["id"], login.get("sis_user_id"), None, None,
+                         login["unique_id"], person.get("first_name"), person.get("last_name"),
+                         person["name"], person["sortable_name"], person.get("short_name"),
+                         person.get("email"), login["workflow_state"], "false"])
+    return out.getvalue().encode("utf-8")
+
+
+#: ``last_user_access_csv`` (``student_reports.rb#last_user_access``).
+ACCESS_CSV = ("user id", "user sis id", "user name", "last access at", "last ip")
+
+
+def _access_csv(account: Account) -> bytes:
+    """A row per login; the last request is the newest page view's time (a request leaves
+    one), else the last login's."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(ACCESS_CSV)
+    for login in sorted(account.logins.values(), key=lambda x: x["id"]):
+        person = account.users.get(login["user_id"])
+        if person is None or login["workflow_state"] == "deleted":
+            continue
+        views = account.page_views.get(person["id"]) or ()
+        last = max((v["created_at"] for v in views), default=person.get("last_login") or "")
+        writer.writerow([person["id"], login.get("sis_user_id"), person["sortable_name"],
+                         last, "192.0.2.10" if last else None])
+    return out.getvalue().encode("utf-8")
+
+
+REPORTS = {"provisioning_csv": _users_csv, "last_user_access_csv": _access_csv}
+
+
+def start_report(account: Account, ids: dict[str, str], query: Query, form: Query) -> Answer:
+    """``account_reports#create``: the report starts ``running`` (Canvas runs it in a job);
+    a report type Canvas does not have is its 404."""
+    if ids["report"] not in REPORTS:
+        raise Missing
+    report_id = account.new_id()
+    params = {k[len("parameters["):-1]: v[0] for k, v in form.items()
+              if k.startswith("parameters[")}
+    account.reports[report_id] = {
+        "id": report_id, "report": ids["report"], "file_url": None, "status": "running",
+        "parameters": params, "progress": 0, "current_line": None,
+        "created_at": when(0), "started_at": when(0), "ended_at": None,
+        "_polls": account.report_polls}
+    return _report_json(account.reports[report_id])
+
+
+def report_status(account: Account, ids: dict[str, str], query: Query, form: Query) -> Answer:
+    found = account.reports.get(int(ids["report_id"])) if ids["report_id"].isdigit() else None
+    if found is None or found["report"] != ids["report"]:
+        raise Missing
+    if found["status"] == "running" and found["_polls"] > 0:
+        found["_polls"] -= 1
+    elif found["status"] == "running":
+        file_id = account.new_id()
+        account.files[file_id] = REPORTS[found["report"]](account)
+        url = f"/files/{file_id}/download?download_frd=1&verifier={secrets.token_hex(8)}"
+        found.update(status="complete", progress=100, ended_at=when(1),
+                     file_url=f"/accounts/{ACCOUNT_ID}/files/{file_id}/download",
+                     attachment=_attachment(file_id, url, len(account.files[file_id])))
+    return _report_json(found)
+
+
+def _attachment(file_id: int, url: str, size: int) -> Obj:
+    """The report's file as ``attachment_json`` (``lib/api/v1/attachment.rb``) shows it."""
+    name = f"report_{file_id}.csv"
+    return {"id": file_id, "uuid": secrets.token_hex(20), "folder_id": 1, "display_name": name,
+            "filename": name, "workflow_state": "processed", "upload_status": "success",
+            "content-type": "text/csv", "url": url, "size": size, "created_at": when(1),
+            "updated_at": when(1), "unlock_at": None, "locked": False, "hidden": False,
+            "lock_at": None, "hidden_for_user": False, "thumbnail_url": None,
+            "modified_at": when(1), "mime_class": "file", "media_entry_id": None,
+            "locked_for_user": False}
+
+
+def _report_json(report: Obj) -> Obj:
+    return {k: v for k, v in report.items() if not k.startswith("_")}
+
+
+def report_file(account: Account, ids: dict[str, str], query: Query, form: Query) -> Any:
+    content = account.files.get(int(ids["file_id"])) if ids["file_id"].isdigit() else None
+    if content is None:
+        raise Missing
+    return content
+
+
 Handler = Callable[[Account, dict[str, str], Query, Query], Any]
 HANDLERS: dict[str, Handler] = {
     "self": self_user, "account": account, "permissions": permissions,
@@ -238,4 +341,5 @@ HANDLERS: dict[str, Handler] = {
     "assignments": assignments, "submissions": submissions, "conversations": conversations,
     "conversation": conversation, "page_views": page_views, "update_login": update_login,
     "end_enrollment": end_enrollment, "delete_user": delete_user, "update_user": update_user,
+    "start_report": start_report, "report_status": report_status, "report_file": report_file,
 }
