@@ -14,8 +14,9 @@ import signal
 import sys
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
-from contextlib import AbstractContextManager
+from collections.abc import Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import ClassVar, TextIO
 
 
@@ -75,9 +76,80 @@ class LmsSimulator(ABC):
             with self.served(size, seed=seed, port=port, faults=faults) as site:
                 ready = json.dumps({"url": site.url, "token": site.token})
                 print(ready, file=out or sys.stdout, flush=True)
-                while not stop.wait(background_every or None):
-                    site.run_background_jobs()
+                self.keep_serving(site, stop, background_every)
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
         return 0
+
+    def keep_serving(self, site: SimulatedSite, stop: threading.Event, every: float) -> None:
+        """Run ``site``'s background jobs every ``every`` seconds (0: never) until ``stop``."""
+        while not stop.wait(every or None):
+            site.run_background_jobs()
+
+
+class SimulationServer(ThreadingHTTPServer):
+    """A simulated site's HTTP server: a thread per request, and a ``stopping`` event set on
+    shutdown so that stalled requests end at once."""
+
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int],
+                 handler: type[BaseHTTPRequestHandler]) -> None:
+        super().__init__(address, handler)
+        self.stopping = threading.Event()
+
+    @property
+    def url(self) -> str:
+        host, port = self.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+
+class SimulationHandler(BaseHTTPRequestHandler):
+    """Answers GET and POST with :meth:`answer` (a kind adds the other methods it takes)."""
+
+    server: SimulationServer
+    protocol_version = "HTTP/1.1"
+    #: The headers and the body go out in two writes: with Nagle's algorithm the body of
+    #: a small answer waited for the client's delayed ACK, 40 ms a call that a web server
+    #: in front of the LMS (TCP_NODELAY on) does not add.
+    disable_nagle_algorithm = True
+
+    def do_GET(self) -> None:
+        self.answer(self.read_body())
+
+    def do_POST(self) -> None:
+        self.answer(self.read_body())
+
+    def read_body(self) -> bytes:
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length else b""
+
+    def answer(self, body: bytes) -> None:
+        """Answer the request whose body is ``body`` (:meth:`send` writes the answer)."""
+        raise NotImplementedError
+
+    def send(self, status: int, headers: Mapping[str, str], payload: bytes) -> None:
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Quiet: the simulator's stdout carries only the ready line."""
+
+
+@contextmanager
+def serving(server: SimulationServer, thread_name: str) -> Iterator[str]:
+    """Serve ``server`` in a background thread; yields its base URL, stops on exit."""
+    thread = threading.Thread(target=server.serve_forever, name=thread_name, daemon=True)
+    thread.start()
+    try:
+        yield server.url
+    finally:
+        server.stopping.set()
+        server.shutdown()
+        server.server_close()
+        thread.join()

@@ -45,6 +45,17 @@ def lint_imports(project: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+def assert_broken(project: Path, module: str, line: str, contract: str, named: str) -> None:
+    """Adding ``line`` to ``module`` breaks ``contract``, naming the import as ``named``."""
+    path = project / module
+    path.write_text(f"{path.read_text(encoding='utf-8')}\n{line}  # noqa\n", encoding="utf-8")
+    result = lint_imports(project)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert f"{contract} BROKEN" in result.stdout
+    importer = module.removesuffix(".py").replace("/", ".")
+    assert f"{importer} {named}" in result.stdout, result.stdout
+
+
 def test_the_code_as_it_stands_keeps_every_contract(project: Path) -> None:
     result = lint_imports(project)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -61,13 +72,7 @@ def test_the_code_as_it_stands_keeps_every_contract(project: Path) -> None:
 def test_a_command_or_job_importing_the_register_breaks_the_boundary(
     project: Path, module: str, line: str, named: str
 ) -> None:
-    path = project / module
-    path.write_text(f"{path.read_text(encoding='utf-8')}\n{line}  # noqa\n", encoding="utf-8")
-    result = lint_imports(project)
-    assert result.returncode == 1, result.stdout + result.stderr
-    assert f"{BOUNDARY} BROKEN" in result.stdout
-    importer = module.removesuffix(".py").replace("/", ".")
-    assert f"{importer} {named}" in result.stdout, result.stdout
+    assert_broken(project, module, line, BOUNDARY, named)
 
 
 NEUTRAL = "No LMS package in the services, the CLI or the jobs"
@@ -93,10 +98,4 @@ def test_a_service_command_or_job_importing_an_lms_package_breaks_the_contract(
         if not (canvas / name).exists():
             (canvas / name).write_text(text, encoding="utf-8")
     assert f"{NEUTRAL} KEPT" in lint_imports(project).stdout
-    path = project / module
-    path.write_text(f"{path.read_text(encoding='utf-8')}\n{line}  # noqa\n", encoding="utf-8")
-    result = lint_imports(project)
-    assert result.returncode == 1, result.stdout + result.stderr
-    assert f"{NEUTRAL} BROKEN" in result.stdout
-    importer = module.removesuffix(".py").replace("/", ".")
-    assert f"{importer} {named}" in result.stdout, result.stdout
+    assert_broken(project, module, line, NEUTRAL, named)

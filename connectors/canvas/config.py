@@ -9,12 +9,12 @@ from the register's general keys (url, token, streams, push modes).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import timedelta
 from typing import Any, ClassVar, Literal
 
 from pydantic import Field, SecretStr
 
-from connectors.base import STREAM_NAMES, LmsSettings, StreamName
+from connectors.base import STREAM_NAMES, LmsSettings
+from connectors.common import GeneralConfig, build_config, general_options
 
 
 class CanvasSettings(LmsSettings):
@@ -22,15 +22,7 @@ class CanvasSettings(LmsSettings):
 
     #: Page views and conversations often, full listings hourly, grades every six hours.
     default_schedule: ClassVar[Mapping[str, str]] = {
-        "users": "1h",
-        "courses": "1h",
-        "enrolments": "1h",
-        "gradebook": "6h",
-        "assignments": "1h",
-        "submissions": "1h",
-        "assignment_grades": "1h",
-        "messages": "1h",
-        "logs": "15m",
+        stream: {"gradebook": "6h", "logs": "15m"}.get(stream, "1h") for stream in STREAM_NAMES
     }
 
     account_id: str = Field(
@@ -80,37 +72,22 @@ class CanvasSettings(LmsSettings):
     )
 
 
-class CanvasConfig(CanvasSettings):
+class CanvasConfig(CanvasSettings, GeneralConfig):
     """One instance as the connector runs it: the Canvas keys plus the register's general ones."""
 
-    url: str
-    token: SecretStr
     #: Where the token comes from, named in the fix for a refused token.
     token_file: str | None = None
-    timeout_s: float = 30.0
     verify_tls: bool | str = True
-    streams: tuple[StreamName, ...] = STREAM_NAMES
-    revoke_access: str = "suspend"
     erasure: str = "delete_user"
-    max_retries: int = 5
-    max_backoff_s: float = 60.0
 
     @classmethod
     def from_options(cls, options: Mapping[str, Any], token: SecretStr) -> CanvasConfig:
         """Build from the register's validated section ``connectors.NAME`` (plain values)."""
-        timeout = options.get("timeout", 30.0)
         verify: bool | str = bool(options.get("verify_tls", True))
         if verify and options.get("ca_bundle"):
             verify = str(options["ca_bundle"])
-        general = {
-            "url": str(options["url"]).rstrip("/"),
-            "token": token,
-            "timeout_s": timeout.total_seconds() if isinstance(timeout, timedelta) else timeout,
+        general = general_options(options, token) | {
             "verify_tls": verify,
-            "streams": tuple(options.get("streams") or ()) or None,
-            "revoke_access": options.get("revoke_access"),
-            "erasure": options.get("erasure"),
             "token_file": str(options["token_file"]) if options.get("token_file") else None,
         }
-        own = {key: options[key] for key in CanvasSettings.model_fields if key in options}
-        return cls(**{k: v for k, v in general.items() if v is not None}, **own)
+        return build_config(cls, CanvasSettings, options, general)

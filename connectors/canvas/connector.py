@@ -17,12 +17,10 @@ from pydantic import SecretStr
 from connectors.base import (
     CheckReport,
     Connector,
-    ConnectorError,
     LmsState,
     PushCommand,
     PushResult,
     TerminalError,
-    Unreachable,
 )
 from connectors.canvas import endpoints as ep
 from connectors.canvas.checks import diagnose
@@ -30,12 +28,13 @@ from connectors.canvas.client import CanvasClient
 from connectors.canvas.config import CanvasConfig, CanvasSettings
 from connectors.canvas.push import NO_REQUESTS, CanvasPush
 from connectors.canvas.streams import STREAMS, CanvasContext
+from connectors.common import ClientHooks, dispatch_push
 from connectors.records import Batch, Bookmark
 from connectors.simulation import LmsSimulator
 from connectors.streams import run_stream
 
 
-class CanvasConnector(Connector):
+class CanvasConnector(ClientHooks, Connector):
     """One Canvas account, reached through its REST API with one access token."""
 
     streams = tuple(STREAMS)
@@ -85,13 +84,6 @@ class CanvasConnector(Connector):
     def prove_access(self) -> None:
         self.self_id  # noqa: B018 - GET /api/v1/users/self, kept for the run's streams
 
-    @property
-    def request_count(self) -> int:
-        return self._client.request_count
-
-    def give_up_quickly_when_unreachable(self) -> None:
-        self._client.give_up_quickly_when_unreachable()
-
     def close(self) -> None:
         self._client.close()
 
@@ -106,17 +98,8 @@ class CanvasConnector(Connector):
                               bookmark)
 
     def push(self, command: PushCommand) -> PushResult:
-        action = self._actions.get(command.action)
-        if action is None:
-            return PushResult.terminal_error(f"unknown push action {command.action!r}")
-        try:
-            return action(command)
-        except Unreachable:
-            raise  # the worker says it once per connector instead of once per command
-        except ConnectorError as exc:
-            return PushResult.from_error(exc)
-        except (ValueError, KeyError, TypeError) as exc:
-            return PushResult.terminal_error(f"unexpected answer from Canvas: {exc}")
+        return dispatch_push(self._actions, command, "Canvas",
+                             unexpected=(ValueError, KeyError, TypeError))
 
     def read_state(self, lms_user_id: int) -> LmsState:
         state = self._push.state(lms_user_id)

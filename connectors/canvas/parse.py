@@ -21,18 +21,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from connectors.records import (
-    AssignmentGradeRecord,
-    AssignmentRecord,
-    CourseRecord,
-    EnrolmentRecord,
-    GradeItemRecord,
-    GradeRecord,
-    LogEntryRecord,
-    MessageRecord,
-    SubmissionRecord,
-    UserRecord,
-)
+from connectors import records as rec
 
 Raw = Mapping[str, Any]
 
@@ -87,10 +76,10 @@ def _names(raw: Raw) -> tuple[str | None, str | None]:
     return None, sortable or raw.get("name")
 
 
-def parse_user(raw: Raw, logins: Sequence[Raw]) -> UserRecord:
+def parse_user(raw: Raw, logins: Sequence[Raw]) -> rec.UserRecord:
     first, last = _names(raw)
     states = [login.get("workflow_state") for login in logins]
-    return UserRecord(
+    return rec.UserRecord(
         lms_user_id=ident(raw),
         username=raw.get("login_id"),
         first_name=first,
@@ -103,8 +92,8 @@ def parse_user(raw: Raw, logins: Sequence[Raw]) -> UserRecord:
     )
 
 
-def parse_course(raw: Raw) -> CourseRecord:
-    return CourseRecord(
+def parse_course(raw: Raw) -> rec.CourseRecord:
+    return rec.CourseRecord(
         lms_course_id=ident(raw),
         shortname=str(raw.get("course_code") or ""),
         fullname=str(raw.get("name") or ""),
@@ -115,40 +104,40 @@ def parse_course(raw: Raw) -> CourseRecord:
     )
 
 
-def parse_enrolment(raw: Raw, course_id: int) -> EnrolmentRecord:
+def parse_enrolment(raw: Raw, course_id: int) -> rec.EnrolmentRecord:
     """One user's enrolments in one course (``raw["enrollments"]``, grouped by the fetcher)."""
     rows = raw["enrollments"]
     roles = sorted({ROLES.get(str(e.get("type")), str(e.get("role") or e.get("type")))
                     for e in rows})
     active = any(e.get("enrollment_state") == "active" for e in rows)
     seen = [t for t in (epoch(e.get("last_activity_at")) for e in rows) if t is not None]
-    return EnrolmentRecord(course_id, ident(raw, "user_id"), tuple(roles),
+    return rec.EnrolmentRecord(course_id, ident(raw, "user_id"), tuple(roles),
                            "active" if active else "suspended",
                            last_course_access=max(seen) if seen else None)
 
 
-def parse_grade_row(raw: Raw, course_id: int, shape: str) -> Iterator[GradeItemRecord |
-                                                                        GradeRecord]:
+def parse_grade_row(raw: Raw, course_id: int, shape: str) -> Iterator[rec.GradeItemRecord |
+                                                                        rec.GradeRecord]:
     """An assignment (item), a submission (its grade) or an enrolment (the course grade)."""
     if shape == "item":
-        yield GradeItemRecord(ident(raw), course_id, raw.get("name"), "mod", "assign",
+        yield rec.GradeItemRecord(ident(raw), course_id, raw.get("name"), "mod", "assign",
                               ident(raw), _score(raw.get("points_possible")), 0.0)
     elif shape == "grade":
         if raw.get("score") is not None or raw.get("grade") is not None:
-            yield GradeRecord(ident(raw, "assignment_id"), ident(raw, "user_id"), course_id,
+            yield rec.GradeRecord(ident(raw, "assignment_id"), ident(raw, "user_id"), course_id,
                               _score(raw.get("score")), None, epoch(raw.get("graded_at")))
     else:  # an enrolment with Canvas's course grade
         grades = raw.get("grades") or {}
-        yield GradeItemRecord(-course_id, course_id, None, "course", grade_max=100.0,
+        yield rec.GradeItemRecord(-course_id, course_id, None, "course", grade_max=100.0,
                               grade_min=0.0)
-        yield GradeRecord(-course_id, ident(raw, "user_id"), course_id,
+        yield rec.GradeRecord(-course_id, ident(raw, "user_id"), course_id,
                           _score(grades.get("final_score", grades.get("current_score"))),
                           grades.get("final_grade"))
 
 
-def parse_assignment(raw: Raw, course_id: int) -> AssignmentRecord:
+def parse_assignment(raw: Raw, course_id: int) -> rec.AssignmentRecord:
     types = ",".join(raw.get("submission_types") or ())
-    return AssignmentRecord(
+    return rec.AssignmentRecord(
         lms_assignment_id=ident(raw), lms_course_id=course_id, cmid=ident(raw),
         name=str(raw.get("name") or ""), due_date=epoch(raw.get("due_at")),
         cutoff_date=epoch(raw.get("lock_at")), max_grade=_score(raw.get("points_possible")),
@@ -160,8 +149,8 @@ def parse_assignment(raw: Raw, course_id: int) -> AssignmentRecord:
     )
 
 
-def parse_submission(raw: Raw) -> SubmissionRecord:
-    return SubmissionRecord(
+def parse_submission(raw: Raw) -> rec.SubmissionRecord:
+    return rec.SubmissionRecord(
         lms_submission_id=ident(raw), lms_assignment_id=ident(raw, "assignment_id"),
         lms_user_id=ident(raw, "user_id"), group_id=None,
         status=str(raw.get("workflow_state") or ""), attempt=int(raw.get("attempt") or 0),
@@ -171,8 +160,8 @@ def parse_submission(raw: Raw) -> SubmissionRecord:
     )
 
 
-def parse_assignment_grade(raw: Raw) -> AssignmentGradeRecord:
-    return AssignmentGradeRecord(
+def parse_assignment_grade(raw: Raw) -> rec.AssignmentGradeRecord:
+    return rec.AssignmentGradeRecord(
         lms_grade_id=ident(raw), lms_assignment_id=ident(raw, "assignment_id"),
         lms_user_id=ident(raw, "user_id"), attempt=int(raw.get("attempt") or 0),
         grade=_score(raw.get("score")), grader_id=raw.get("grader_id"),
@@ -180,8 +169,8 @@ def parse_assignment_grade(raw: Raw) -> AssignmentGradeRecord:
     )
 
 
-def parse_message(raw: Raw, conversation_id: int, members: tuple[int, ...]) -> MessageRecord:
-    return MessageRecord(ident(raw), conversation_id, ident(raw, "author_id"), members,
+def parse_message(raw: Raw, conversation_id: int, members: tuple[int, ...]) -> rec.MessageRecord:
+    return rec.MessageRecord(ident(raw), conversation_id, ident(raw, "author_id"), members,
                          str(raw.get("body") or ""), epoch(raw.get("created_at")) or 0)
 
 
@@ -190,7 +179,7 @@ def log_id(page_view_id: str) -> int:
     return uuid.UUID(str(page_view_id)).int >> 65
 
 
-def parse_page_view(raw: Raw, user_id: int) -> LogEntryRecord:
+def parse_page_view(raw: Raw, user_id: int) -> rec.LogEntryRecord:
     links = raw.get("links") or {}
     context = links.get("context")
     in_course = raw.get("context_type") == "Course" and isinstance(context, int)
@@ -198,7 +187,7 @@ def parse_page_view(raw: Raw, user_id: int) -> LogEntryRecord:
     created = epoch(raw.get("created_at"))
     if created is None:
         raise ValueError("a page view without created_at")
-    return LogEntryRecord(
+    return rec.LogEntryRecord(
         lms_log_id=log_id(str(raw.get("id"))), event_name=f"page_view:{controller}#{action}",
         component="canvas", action=action, target=str(raw.get("asset_type") or controller),
         crud="c" if raw.get("contributed") else "r",

@@ -11,12 +11,12 @@ policies), so the connector does not depend on the register's configuration clas
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import timedelta
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ByteSize, ConfigDict, Field, SecretStr
 
-from connectors.base import STREAM_NAMES, LmsSettings, StreamName
+from connectors.base import LmsSettings
+from connectors.common import GeneralConfig, build_config, general_options
 
 
 class PageSizes(BaseModel):
@@ -80,39 +80,20 @@ class MoodleSettings(LmsSettings):
     )
 
 
-class MoodleConfig(MoodleSettings):
+class MoodleConfig(MoodleSettings, GeneralConfig):
     """One site as the connector runs it: the Moodle keys plus the register's general ones."""
 
-    url: str
-    token: SecretStr
-    timeout_s: float = Field(30.0, description="Timeout of one request, in seconds.")
     verify_tls: bool = True
     ca_bundle: str | None = None
-    #: Streams that are enabled for this site.
-    streams: tuple[StreamName, ...] = STREAM_NAMES
-    #: How consent withdrawal revokes access.
-    revoke_access: str = "suspend"
     #: How erasure is carried out in Moodle.
     erasure: str = "privacy_request"
-    #: Retries of transient failures before giving up on one request.
-    max_retries: int = 5
-    #: Upper bound for one backoff wait (seconds), including Retry-After.
-    max_backoff_s: float = 60.0
 
     @classmethod
     def from_options(cls, options: Mapping[str, Any], token: SecretStr) -> MoodleConfig:
         """Build from the register's validated section ``connectors.NAME`` (plain values)."""
-        timeout = options.get("timeout", 30.0)
         ca_bundle = options.get("ca_bundle")
-        general = {
-            "url": str(options["url"]).rstrip("/"),
-            "token": token,
-            "timeout_s": timeout.total_seconds() if isinstance(timeout, timedelta) else timeout,
+        general = general_options(options, token) | {
             "verify_tls": options.get("verify_tls"),
             "ca_bundle": str(ca_bundle) if ca_bundle else None,
-            "streams": tuple(options.get("streams") or ()) or None,
-            "revoke_access": options.get("revoke_access"),
-            "erasure": options.get("erasure"),
         }
-        own = {key: options[key] for key in MoodleSettings.model_fields if key in options}
-        return cls(**{k: v for k, v in general.items() if v is not None}, **own)
+        return build_config(cls, MoodleSettings, options, general)

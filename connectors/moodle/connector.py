@@ -30,6 +30,7 @@ from connectors.base import (
     TerminalError,
     Unreachable,
 )
+from connectors.common import ClientHooks, dispatch_push
 from connectors.moodle import functions as fn
 from connectors.moodle.batch_push import BatchPush
 from connectors.moodle.checks import diagnose
@@ -75,7 +76,7 @@ class _Refused(TerminalError):
     """Moodle answered a write with a per-item warning instead of applying it."""
 
 
-class MoodleConnector(Connector):
+class MoodleConnector(ClientHooks, Connector):
     """One Moodle site, reached through its REST web services with one token."""
 
     streams = tuple(STREAMS)
@@ -135,13 +136,6 @@ class MoodleConnector(Connector):
 
     def prove_access(self) -> None:
         self.site  # noqa: B018 - core_webservice_get_site_info, kept for the run's streams
-
-    @property
-    def request_count(self) -> int:
-        return self._client.request_count
-
-    def give_up_quickly_when_unreachable(self) -> None:
-        self._client.give_up_quickly_when_unreachable()
 
     def close(self) -> None:
         if self._own_client:
@@ -206,18 +200,8 @@ class MoodleConnector(Connector):
     # ------------------------------------------------------------------ push
 
     def push(self, command: PushCommand) -> PushResult:
-        action = self._actions.get(command.action)
-        if action is None:
-            return PushResult.terminal_error(f"unknown push action {command.action!r}")
-        try:
-            return action(command)
-        except Unreachable:
-            raise  # the worker says it once per connector instead of once per command
-        except ConnectorError as exc:
-            fix = PRIVACY_FIXES.get(getattr(exc, "errorcode", None) or "")
-            return PushResult.from_error(exc, fix)
-        except ValueError as exc:  # a read-back Moodle answered in an unexpected shape
-            return PushResult.terminal_error(f"unexpected answer from Moodle: {exc}")
+        # ValueError: a read-back Moodle answered in an unexpected shape
+        return dispatch_push(self._actions, command, "Moodle", fix_for=_privacy_fix)
 
     def push_many(self, commands: Sequence[PushCommand]) -> list[PushResult]:
         """Suspensions and unsuspensions in batches (:mod:`connectors.moodle.batch_push`)."""
@@ -397,3 +381,7 @@ def _seen(user_id: int, user: Raw | None, asked: Mapping[str, Any] | None = None
     fields = {name: read_back(user, RECTIFY_NAMES.get(name, name)) for name in asked or {}}
     return LmsState(user_id, exists=True, suspended=bool(user.get("suspended")), fields=fields)
 
+
+
+def _privacy_fix(exc: ConnectorError) -> str | None:
+    return PRIVACY_FIXES.get(getattr(exc, "errorcode", None) or "")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from connectors.canvas.simulator.dataset import ACCOUNT_ID, ADMIN_ID, Account, Obj, when
@@ -239,19 +239,29 @@ USERS_CSV = ("canvas_user_id", "user_id", "integration_id", "authentication_prov
              "short_name", "email", "status", "created_by_sis")
 
 
-def _users_csv(account: Account) -> bytes:
+def _csv(header: tuple[str, ...], rows: Iterable[list[Any]]) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(USERS_CSV)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return out.getvalue().encode("utf-8")
+
+
+def _live_logins(account: Account) -> Iterator[tuple[Obj, Obj]]:
+    """(login, person) per login not deleted, in the order of the logins' ids."""
     for login in sorted(account.logins.values(), key=lambda x: x["id"]):
         person = account.users.get(login["user_id"])
-        if person is None or login["workflow_state"] == "deleted":
-            continue
-        writer.writerow([person["id"], login.get("sis_user_id"), None, None,
-                         login["unique_id"], person.get("first_name"), person.get("last_name"),
-                         person["name"], person["sortable_name"], person.get("short_name"),
-                         person.get("email"), login["workflow_state"], "false"])
-    return out.getvalue().encode("utf-8")
+        if person is not None and login["workflow_state"] != "deleted":
+            yield login, person
+
+
+def _users_csv(account: Account) -> bytes:
+    return _csv(USERS_CSV, (
+        [person["id"], login.get("sis_user_id"), None, None,
+         login["unique_id"], person.get("first_name"), person.get("last_name"),
+         person["name"], person["sortable_name"], person.get("short_name"),
+         person.get("email"), login["workflow_state"], "false"]
+        for login, person in _live_logins(account)))
 
 
 #: ``last_user_access_csv`` (``student_reports.rb#last_user_access``).
@@ -261,18 +271,13 @@ ACCESS_CSV = ("user id", "user sis id", "user name", "last access at", "last ip"
 def _access_csv(account: Account) -> bytes:
     """A row per login; the last request is the newest page view's time (a request leaves
     one), else the last login's."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(ACCESS_CSV)
-    for login in sorted(account.logins.values(), key=lambda x: x["id"]):
-        person = account.users.get(login["user_id"])
-        if person is None or login["workflow_state"] == "deleted":
-            continue
+    def row(login: Obj, person: Obj) -> list[Any]:
         views = account.page_views.get(person["id"]) or ()
         last = max((v["created_at"] for v in views), default=person.get("last_login") or "")
-        writer.writerow([person["id"], login.get("sis_user_id"), person["sortable_name"],
-                         last, "192.0.2.10" if last else None])
-    return out.getvalue().encode("utf-8")
+        return [person["id"], login.get("sis_user_id"), person["sortable_name"],
+                last, "192.0.2.10" if last else None]
+
+    return _csv(ACCESS_CSV, (row(login, person) for login, person in _live_logins(account)))
 
 
 REPORTS = {"provisioning_csv": _users_csv, "last_user_access_csv": _access_csv}

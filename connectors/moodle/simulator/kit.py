@@ -4,11 +4,12 @@ simulator serve` (:mod:`connectors.simulation`): sites of the named sizes served
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TextIO
 
-from connectors.moodle.simulator.server import running_server, serve
+from connectors.moodle.simulator.cron import Cron
+from connectors.moodle.simulator.server import running_server
 from connectors.moodle.simulator.simulated import SimulatedMoodle
 from connectors.simulation import LmsSimulator, SimulatedSite
 
@@ -36,15 +37,10 @@ class MoodleSimulator(LmsSimulator):
         with running_server(sim, port=port) as url:
             yield ServedMoodle(sim, url)
 
-    def serve(
-        self,
-        size: str,
-        *,
-        seed: int = 1,
-        port: int = 0,
-        faults: float = 0.0,
-        background_every: float = 60.0,
-        out: TextIO | None = None,
-    ) -> int:
-        """Moodle's own server loop: its cron keeps Moodle's schedule."""
-        return serve(size, port, seed, faults, cron_every=background_every, out=out)
+    def keep_serving(self, site: SimulatedSite, stop: threading.Event, every: float) -> None:
+        """Moodle's cron keeps Moodle's schedule: run when due, then every ``every`` s."""
+        assert isinstance(site, ServedMoodle)
+        cron = Cron(site.sim, every)
+        cron.run_due()
+        while not stop.wait(cron.seconds_to_next()):
+            cron.run_due()

@@ -18,54 +18,32 @@ import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TextIO
 
 from connectors.moodle.simulator.costs import CostModel
 from connectors.moodle.simulator.cron import DEFAULT_CRON_EVERY_S, Cron
 from connectors.moodle.simulator.faults import InjectedFault
 from connectors.moodle.simulator.simulated import SimulatedMoodle
+from connectors.simulation import SimulationHandler, SimulationServer, serving
 
 LOOPBACK = "127.0.0.1"
 #: The function a request body names (the cost model charges per function).
 _FUNCTION = re.compile(rb"(?:^|&)wsfunction=([A-Za-z0-9_]+)")
 
 
-class SimulatorServer(ThreadingHTTPServer):
-    daemon_threads = True
-
+class SimulatorServer(SimulationServer):
     def __init__(self, sim: SimulatedMoodle, address: tuple[str, int],
                  costs: CostModel | None = None) -> None:
         super().__init__(address, _Handler)
         self.sim = sim
         #: What each answer costs (``costs.py``); None answers at once.
         self.costs = costs
-        #: Set on shutdown so that stalled ("timeout") requests end at once.
-        self.stopping = threading.Event()
-
-    @property
-    def url(self) -> str:
-        host, port = self.server_address[:2]
-        return f"http://{host}:{port}"
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(SimulationHandler):
     server: SimulatorServer
-    protocol_version = "HTTP/1.1"
-    #: The headers and the body go out in two writes: with Nagle's algorithm the body of
-    #: a small answer waited for the client's delayed ACK, 40 ms a call that a web server
-    #: in front of Moodle (TCP_NODELAY on) does not add.
-    disable_nagle_algorithm = True
 
-    def do_GET(self) -> None:
-        self._answer()
-
-    def do_POST(self) -> None:
-        self._answer()
-
-    def _answer(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
+    def answer(self, body: bytes) -> None:
         try:
             status, headers, payload = self.server.sim.handle(
                 self.command, self.path, dict(self.headers.items()), body)
@@ -78,21 +56,13 @@ class _Handler(BaseHTTPRequestHandler):
             function = _FUNCTION.search(body)
             name = function.group(1).decode() if function else ""
             self.server.costs.charge(name, len(payload), self.server.stopping.wait)
-        self.send_response(status)
-        for name, value in headers.items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
+        self.send(status, headers, payload)
 
     def _reset(self) -> None:
         """Close without answering; linger 0 makes it a TCP reset, not a clean close."""
         self.close_connection = True
         self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         self.connection.close()
-
-    def log_message(self, format: str, *args: object) -> None:
-        """Quiet: the simulator's stdout carries only the ready line."""
 
 
 def make_server(sim: SimulatedMoodle, host: str = LOOPBACK, port: int = 0,
@@ -106,16 +76,8 @@ def make_server(sim: SimulatedMoodle, host: str = LOOPBACK, port: int = 0,
 def running_server(sim: SimulatedMoodle, host: str = LOOPBACK, port: int = 0,
                    costs: CostModel | None = None) -> Iterator[str]:
     """Serve ``sim`` in a background thread; yields the base URL, stops on exit."""
-    server = make_server(sim, host, port, costs)
-    thread = threading.Thread(target=server.serve_forever, name="moodle-simulator", daemon=True)
-    thread.start()
-    try:
-        yield server.url
-    finally:
-        server.stopping.set()
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    with serving(make_server(sim, host, port, costs), "moodle-simulator") as url:
+        yield url
 
 
 def serve(size: str = "demo", port: int = 0, seed: int = 1, faults: float = 0.0, *,
