@@ -138,10 +138,18 @@ def approve(client: MoodleClient, request_id: int) -> str | None:
     return waiting
 
 
-def _for_account(request: Raw, command: PushCommand) -> str | None:
+def _own_request(client: MoodleClient, command: PushCommand) -> tuple[int, Raw] | PushResult:
+    """The request ``command`` answers, read from Moodle, or why it cannot be answered (no
+    request id, or a request of another user)."""
+    request_id = command.lms_request_id
+    if request_id is None:
+        return PushResult.terminal_error(f"{command.action} needs the LMS request id")
+    request = read_request(client, request_id)
     if req_id(request, "userid") != command.lms_user_id:
-        return f"data request {command.lms_request_id} is not user {command.lms_user_id}'s"
-    return None
+        return PushResult.terminal_error(
+            f"data request {request_id} is not user {command.lms_user_id}'s"
+        )
+    return request_id, request
 
 
 def approve_request(
@@ -149,13 +157,10 @@ def approve_request(
 ) -> PushResult:
     """Approve a person's own request (export or delete) so Moodle carries it out, and
     follow it until Moodle is done (done only then, like an erasure's request)."""
-    request_id = command.lms_request_id
-    if request_id is None:
-        return PushResult.terminal_error("approve_request needs the LMS request id")
-    request = read_request(client, request_id)
-    wrong = _for_account(request, command)
-    if wrong:
-        return PushResult.terminal_error(wrong)
+    found = _own_request(client, command)
+    if isinstance(found, PushResult):
+        return found
+    request_id, request = found
     if request.get("status") == fn.PRIVACY_STATUS_AWAITING_APPROVAL:
         waiting = approve(client, request_id)
         if waiting:
@@ -180,13 +185,10 @@ def deny_request(
     """Reject a person's own request in Moodle (status 7): the learner sees it rejected on
     their Data requests page. Moodle's deny function takes no comment (reference 3.5), so
     the reason reaches the person in the register's answer, not through Moodle."""
-    request_id = command.lms_request_id
-    if request_id is None:
-        return PushResult.terminal_error("deny_request needs the LMS request id")
-    request = read_request(client, request_id)
-    wrong = _for_account(request, command)
-    if wrong:
-        return PushResult.terminal_error(wrong)
+    found = _own_request(client, command)
+    if isinstance(found, PushResult):
+        return found
+    request_id, request = found
     status = request.get("status")
     if status == fn.PRIVACY_STATUS_REJECTED:
         return PushResult("already_applied", f"data request {request_id} is rejected",

@@ -18,6 +18,7 @@ from bridge.clock import utcnow
 from bridge.errors import UsageError
 from bridge.services import audit
 from bridge.services.audit import Actor
+from bridge.services.register.requests import ANSWER_MONTHS, record_request
 from bridge.services.rights.erasure_record import acknowledge_for_request
 from bridge.settings.durations import add_months
 
@@ -28,7 +29,6 @@ from bridge.store.models import Person, SubjectRequest
 from bridge.store.queries import effective_deadline, effective_deadline_column, list_requests
 
 #: One month to answer (art. 12(3)); an extension adds two further months.
-ANSWER_MONTHS = 1
 EXTENSION_MONTHS = 2
 
 
@@ -77,27 +77,15 @@ def open_request(
         raise UsageError(f"--channel must be one of {', '.join(REQUEST_CHANNELS)}")
     if received_on > (today or utcnow().date()):
         raise UsageError(f"--received {received_on} is in the future")
-    request = SubjectRequest(
-        person_id=person.id if person else None,
-        type=type_,
-        channel=channel,
-        received_on=received_on,
-        deadline=add_months(received_on, ANSWER_MONTHS),
-        status="open",
-        note=note,
-        opened_by=actor.name,
-    )
-    session.add(request)
-    session.flush()
-    audit.record(
+    return record_request(
         session,
         actor,
-        "request open",
-        person_id=request.person_id,
-        request_id=request.id,
-        details={"type": type_, "channel": channel, "deadline": request.deadline.isoformat()},
+        person_id=person.id if person else None,
+        type_=type_,
+        received_on=received_on,
+        channel=channel,
+        note=note,
     )
-    return request
 
 
 def get_request(session: Session, request_id: int, *, open_only: bool = False) -> SubjectRequest:

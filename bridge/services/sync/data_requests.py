@@ -23,10 +23,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
 from bridge.clock import LOCAL_ZONE, utcnow
-from bridge.services import audit
 from bridge.services.audit import Actor
+from bridge.services.register.requests import record_request
 from bridge.settings import Settings
-from bridge.settings.durations import add_months
 from bridge.store.governance import LMS_CHANNEL
 from bridge.store.models import DataRequestMark, LmsAccount, SubjectRequest
 from connectors.base import Connector, ConnectorError, LmsDataRequest, describe
@@ -37,8 +36,6 @@ log = logging.getLogger(__name__)
 SYNC_ACTOR = "system:sync"
 #: What each kind of LMS request asks of the register (``REQUEST_TYPES``).
 REQUEST_TYPE = {"export": "access", "erasure": "erasure"}
-#: One month to answer, counted from receipt (art. 12(3); ``rights.requests``).
-ANSWER_MONTHS = 1
 UNLINKED = "LMS user {uid} is linked to no person in the register: link the account, then act"
 
 
@@ -112,34 +109,18 @@ def _person_of(session: Session, name: str, lms_user_id: int) -> int | None:
 def _record(
     session: Session, actor: Actor, name: str, kind: str, item: LmsDataRequest
 ) -> SubjectRequest:
-    received = item.filed_at.astimezone(LOCAL_ZONE).date()
     person_id = _person_of(session, name, item.lms_user_id)
-    request = SubjectRequest(
-        person_id=person_id,
-        type=REQUEST_TYPE[item.kind],
-        channel=LMS_CHANNEL,
-        received_on=received,
-        deadline=add_months(received, ANSWER_MONTHS),
-        status="open",
-        note=None if person_id else UNLINKED.format(uid=item.lms_user_id),
-        opened_by=actor.name,
-        source=source_of(kind, item),
-        lms_connector=name,
-        lms_request_id=item.lms_request_id,
-        lms_user_id=item.lms_user_id,
-    )
-    session.add(request)
-    session.flush()
-    audit.record(
+    return record_request(
         session,
         actor,
-        "request open",
         person_id=person_id,
-        request_id=request.id,
-        details={"type": request.type, "channel": LMS_CHANNEL, "source": request.source,
-                 "deadline": request.deadline.isoformat()},
+        type_=REQUEST_TYPE[item.kind],
+        received_on=item.filed_at.astimezone(LOCAL_ZONE).date(),
+        channel=LMS_CHANNEL,
+        note=None if person_id else UNLINKED.format(uid=item.lms_user_id),
+        lms={"source": source_of(kind, item), "lms_connector": name,
+             "lms_request_id": item.lms_request_id, "lms_user_id": item.lms_user_id},
     )
-    return request
 
 
 def _link_waiting(session: Session, name: str) -> None:
